@@ -1,0 +1,19 @@
+/** The searcher registry: one table feeds config validation, the CLI and the tests. */
+import type { Method } from '../src/core/config.js';
+import { GridSearcher } from './grid.js';
+import { RandomSearcher } from './random.js';
+import { SobolSearcher } from './sobol.js';
+import type { Searcher, SearcherContext } from './types.js';
+
+export const SEARCHERS: Record<Method, (ctx: SearcherContext) => Searcher> = {
+  random: (ctx) => new RandomSearcher(ctx),
+  grid: (ctx) => new GridSearcher(ctx),
+  sobol: (ctx) => new SobolSearcher(ctx),
+};
+
+export function createSearcher(method: Method, ctx: SearcherContext): Searcher {
+  return SEARCHERS[method](ctx);
+}
+
+export type { Searcher, SearcherContext, Proposal, HistoryTrial } from './types.js';
+export { GridSearcher, RandomSearcher, SobolSearcher };

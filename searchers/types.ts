@@ -1,0 +1,29 @@
+/**
+ * The searcher contract: decide what to try next from the history only. A searcher never touches
+ * storage or processes; any state it needs is derived from the history (or, later, kept as study
+ * attributes by the caller), so every searcher works across processes and after a resume.
+ */
+import type { Params, SearchSpace } from '../src/core/distributions.js';
+import type { Trial } from '../src/core/trial.js';
+
+export interface SearcherContext {
+  space: SearchSpace;
+  seed: number;
+  /** absent when the study has no metric (grid/random that only record) */
+  goal?: 'minimize' | 'maximize';
+}
+
+export interface Proposal {
+  params: Params;
+}
+
+export type HistoryTrial = Pick<Trial, 'number' | 'state' | 'params' | 'value'>;
+
+export interface Searcher {
+  /**
+   * Called whenever a worker slot is free, with every trial of the study so far (running and waiting
+   * ones included). Returns at most n proposals; fewer (possibly none) means the space is exhausted.
+   * The same seed and history give the same proposals.
+   */
+  suggest(history: readonly HistoryTrial[], n: number): Proposal[];
+}

@@ -1,0 +1,215 @@
+/**
+ * The command backend: launch any trainer as a child process, without a shell, in a process group of
+ * its own, and stream its JSON lines. This is how GPU runs happen (DESIGN.md, "The command backend
+ * protocol").
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { StudyConfig } from '../core/config.js';
+import type { Params, ParamValue } from '../core/distributions.js';
+import { parseReportLine } from './protocol.js';
+import type { Backend, RunEvents, RunHandle, RunOutcome, RunRequest } from './types.js';
+
+/** How a value appears in `--name=value`: as W&B's agent writes it (Python's str for booleans and None). */
+export function formatArgValue(v: ParamValue): string {
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (v === null) return 'None';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+export function interpreterFor(program: string | undefined): string | null {
+  if (!program) return null;
+  const ext = path.extname(program).toLowerCase();
+  if (ext === '.py') return 'python3';
+  if (ext === '.js' || ext === '.mjs' || ext === '.cjs') return process.execPath;
+  return null;
+}
+
+/**
+ * Expand the command's macros into an argv array. List macros (${args}) become several items; a macro
+ * that expands to nothing (${interpreter} for a program with no known extension) drops its item.
+ */
+export function buildArgv(config: Pick<StudyConfig, 'command' | 'program'>, params: Params, argsJsonFile: string): string[] {
+  const pairs = Object.entries(params);
+  const scalar: Record<string, string | null> = {
+    env: existsSync('/usr/bin/env') ? '/usr/bin/env' : null,
+    interpreter: interpreterFor(config.program),
+    program: config.program ?? null,
+    args_json: JSON.stringify(params),
+    args_json_file: argsJsonFile,
+  };
+  const argv: string[] = [];
+  for (const item of config.command) {
+    if (item === '${args}') argv.push(...pairs.map(([k, v]) => `--${k}=${formatArgValue(v)}`));
+    else if (item === '${args_no_hyphens}') argv.push(...pairs.map(([k, v]) => `${k}=${formatArgValue(v)}`));
+    else {
+      const whole = /^\$\{(\w+)\}$/.exec(item);
+      if (whole && whole[1]! in scalar && scalar[whole[1]!] === null) continue;
+      argv.push(item.replace(/\$\{(\w+)\}/g, (_, m: string) => scalar[m] ?? ''));
+    }
+  }
+  return argv;
+}
+
+/** Environment variables every trainer gets (DESIGN.md). */
+export function trialEnv(req: RunRequest): Record<string, string> {
+  return {
+    ...req.study.config.env,
+    SCALETUNE_STUDY: req.study.name,
+    SCALETUNE_TRIAL_ID: String(req.trial.id),
+    SCALETUNE_TRIAL_NUMBER: String(req.trial.number),
+    SCALETUNE_PARAMS: JSON.stringify(req.params),
+    SCALETUNE_CHECKPOINT_DIR: req.checkpointDir,
+    ...(req.trial.scale ? { SCALETUNE_SCALE: JSON.stringify(req.trial.scale) } : {}),
+    ...(req.resumeFrom ? { SCALETUNE_RESUME_FROM: req.resumeFrom } : {}),
+  };
+}
+
+export interface CommandBackendOptions {
+  /** longest stdout/stderr line kept whole; longer ones are cut (default 1 MiB) */
+  maxLineBytes?: number;
+  /** between SIGTERM and SIGKILL (default 5 s) */
+  killGraceMs?: number;
+  /** how much of stderr's end is kept for error messages (default 4 KiB) */
+  stderrTailBytes?: number;
+}
+
+/** Splits a byte stream into lines, never holding more than maxLineBytes of one line. */
+class LineSplitter {
+  private buf = '';
+  private dropping = 0;
+  constructor(private readonly max: number, private readonly emit: (line: string) => void) {}
+  push(chunk: string): void {
+    let start = 0;
+    for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
+      this.take(chunk.slice(start, nl), true);
+      start = nl + 1;
+    }
+    if (start < chunk.length) this.take(chunk.slice(start), false);
+  }
+  private take(part: string, ends: boolean): void {
+    if (this.dropping > 0) {
+      this.dropping += part.length;
+    } else {
+      this.buf += part;
+      if (this.buf.length > this.max) {
+        this.dropping = this.buf.length - this.max;
+        this.buf = this.buf.slice(0, this.max);
+      }
+    }
+    if (ends) this.flush();
+  }
+  flush(): void {
+    if (this.buf === '' && this.dropping === 0) return;
+    const line = this.dropping > 0 ? `${this.buf} [... line cut: ${this.dropping} more characters]` : this.buf;
+    this.buf = '';
+    this.dropping = 0;
+    this.emit(line.endsWith('\r') ? line.slice(0, -1) : line);
+  }
+}
+
+export class CommandBackend implements Backend {
+  constructor(private readonly opts: CommandBackendOptions = {}) {}
+
+  start(req: RunRequest, events: RunEvents): RunHandle {
+    const maxLine = this.opts.maxLineBytes ?? 1 << 20;
+    const grace = this.opts.killGraceMs ?? 5000;
+    const tailBytes = this.opts.stderrTailBytes ?? 4096;
+    mkdirSync(req.checkpointDir, { recursive: true });
+    const argsJsonFile = path.join(req.trialDir, 'params.json');
+    writeFileSync(argsJsonFile, `${JSON.stringify(req.params, null, 2)}\n`);
+    const argv = buildArgv(req.study.config, req.params, argsJsonFile);
+
+    let stopped: string | null = null;
+    let timedOut = false;
+    let stderrTail = '';
+    let killTimer: NodeJS.Timeout | null = null;
+    let timeoutTimer: NodeJS.Timeout | null = null;
+    let exited = false;
+    let drainTimer: NodeJS.Timeout | null = null;
+
+    const child = spawn(argv[0]!, argv.slice(1), {
+      cwd: req.study.cwd,
+      env: { ...process.env, ...trialEnv(req) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // its own process group, so that a timeout or Ctrl-C ends the trainer and everything it started
+      detached: true,
+    });
+    const pid = child.pid;
+
+    const killGroup = (signal: NodeJS.Signals): void => {
+      if (pid === undefined) return;
+      try {
+        process.kill(-pid, signal);
+      } catch {
+        /* already gone */
+      }
+    };
+    const terminate = (): void => {
+      if (exited) return;
+      killGroup('SIGTERM');
+      killTimer ??= setTimeout(() => killGroup('SIGKILL'), grace);
+    };
+
+    const out = new LineSplitter(maxLine, (line) => {
+      const r = parseReportLine(line);
+      if (r) events.onReport(r);
+      else events.onLog('stdout', line);
+    });
+    const err = new LineSplitter(maxLine, (line) => {
+      events.onLog('stderr', line);
+    });
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (c: string) => out.push(c));
+    child.stderr.on('data', (c: string) => {
+      stderrTail = (stderrTail + c).slice(-tailBytes);
+      err.push(c);
+    });
+
+    if (req.timeoutMs !== undefined) {
+      timeoutTimer = setTimeout(() => {
+        timedOut = true;
+        terminate();
+      }, req.timeoutMs);
+    }
+
+    const done = new Promise<RunOutcome>((resolve) => {
+      let settled = false;
+      const finish = (o: Omit<RunOutcome, 'timedOut' | 'stopped' | 'stderrTail'>): void => {
+        if (settled) return;
+        settled = true;
+        if (timeoutTimer) clearTimeout(timeoutTimer);
+        if (killTimer) clearTimeout(killTimer);
+        if (drainTimer) clearTimeout(drainTimer);
+        out.flush();
+        err.flush();
+        resolve({ ...o, timedOut, stopped, stderrTail: stderrTail.trim() });
+      };
+      child.on('error', (e) => {
+        exited = true;
+        finish({ exitCode: null, signal: null, spawnError: `cannot start ${JSON.stringify(argv[0])}: ${e.message}` });
+      });
+      child.on('close', (code, signal) => finish({ exitCode: code, signal, spawnError: null }));
+      child.on('exit', (code, signal) => {
+        exited = true;
+        // Processes the trainer left behind may hold its pipes open; give them a moment, then end them.
+        drainTimer = setTimeout(() => {
+          killGroup('SIGKILL');
+          finish({ exitCode: code, signal, spawnError: null });
+        }, 2000);
+      });
+    });
+    if (pid !== undefined) events.onStart?.(pid);
+
+    return {
+      done,
+      stop: (reason: string) => {
+        stopped ??= reason;
+        terminate();
+      },
+    };
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * How a proxy run is executed. A backend starts one run and streams what the trainer reports; deciding
+ * what the run's outcome means (value, FAIL reason) is the orchestrator's job (run-trial.ts).
+ */
+import type { Params } from '../core/distributions.js';
+import type { StudyRecord } from '../storage/types.js';
+import type { Trial } from '../core/trial.js';
+
+/** One report from the trainer: `{"step": 100, "tokens": 409600, "loss": 3.21}`. */
+export interface Report {
+  step: number | null;
+  tokens: number | null;
+  /** numeric fields other than the reserved ones; nested objects flattened with `/` */
+  metrics: Record<string, number>;
+  /** a checkpoint the trainer just saved */
+  checkpoint: string | null;
+  /** total steps the run will take, when the trainer says (drives progress bars) */
+  totalSteps: number | null;
+}
+
+export interface RunRequest {
+  study: StudyRecord;
+  trial: Trial;
+  params: Params;
+  /** the trial's own folder (parameter file, checkpoints) */
+  trialDir: string;
+  checkpointDir: string;
+  /** checkpoint to continue from (SCALETUNE_RESUME_FROM) */
+  resumeFrom: string | null;
+  timeoutMs?: number;
+}
+
+export interface RunEvents {
+  /** a parsed JSON line */
+  onReport(report: Report): void;
+  /** a line that is not a report, or any stderr line */
+  onLog(stream: 'stdout' | 'stderr', line: string): void;
+  /** the trainer's process started */
+  onStart?(pid: number): void;
+}
+
+export interface RunOutcome {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  /** set when stop() ended the run, with its reason */
+  stopped: string | null;
+  /** could not be started at all (program missing, not executable) */
+  spawnError: string | null;
+  /** the last lines of stderr, for error messages */
+  stderrTail: string;
+}
+
+export interface RunHandle {
+  readonly done: Promise<RunOutcome>;
+  /** End the run (SIGTERM to its process group, SIGKILL after a grace period). */
+  stop(reason: string): void;
+}
+
+export interface Backend {
+  start(req: RunRequest, events: RunEvents): RunHandle;
+}

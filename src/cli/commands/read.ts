@@ -1,0 +1,146 @@
+/** Read-back commands: `studies`, `trials`, `best`, `export`. Each reads storage, shapes, prints. */
+import { Command, Option } from 'commander';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { EXIT, ScaletuneError, UsageError } from '../../core/errors.js';
+import { TRIAL_STATES, type TrialState } from '../../core/trial.js';
+import { bestTrial } from '../../orchestrator/best.js';
+import { fmtNum, fmtParams, table, toCsv, trialsCsv, trialToJson } from '../../report/format.js';
+import { action, globals, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
+
+const when = (t: number | null): string => (t === null ? '-' : new Date(t).toISOString().replace('T', ' ').slice(0, 19));
+
+export function makeStudiesCommand(io: CliIO): Command {
+  return new Command('studies')
+    .description('list the studies in the database')
+    .option('--json', 'print an array of studies as JSON')
+    .action(action(io, async (flags: { json?: boolean }, cmd: Command) =>
+      withStorage(globals(cmd, io), io, async (storage) => {
+        const studies = await storage.listStudies();
+        if (flags.json) {
+          printJson(
+            io,
+            studies.map((s) => ({
+              name: s.name,
+              method: s.config.method,
+              metric: s.config.metric ?? null,
+              run_cap: s.config.runCap ?? null,
+              seed: s.seed,
+              counts: Object.fromEntries(Object.entries(s.counts).map(([k, v]) => [k.toLowerCase(), v])),
+              best: s.best,
+              created_at: new Date(s.createdAt).toISOString(),
+              last_activity: s.lastActivity === null ? null : new Date(s.lastActivity).toISOString(),
+            })),
+          );
+        } else if (studies.length === 0) {
+          io.stdout.write(`no studies in ${storage.location}\n`);
+        } else {
+          const rows = studies.map((s) => [
+            s.name,
+            s.config.method,
+            `${s.counts.COMPLETE}/${s.config.runCap ?? '∞'}`,
+            String(s.counts.FAIL),
+            String(s.counts.RUNNING + s.counts.WAITING),
+            s.config.metric ? `${s.config.metric.name} ${fmtNum(s.best)}` : '-',
+            when(s.createdAt),
+          ]);
+          io.stdout.write(`${table(['study', 'method', 'complete', 'failed', 'pending', 'best', 'created'], rows)}\n`);
+        }
+        return EXIT.OK;
+      })),
+    );
+}
+
+export function makeTrialsCommand(io: CliIO): Command {
+  return new Command('trials')
+    .description("list a study's trials")
+    .argument('<study>', 'study name')
+    .option('--json', 'print an array of {number, state, params, value, …}')
+    .option('--csv', 'print CSV, one column per parameter')
+    .addOption(new Option('--state <state>', 'only trials in this state').choices(TRIAL_STATES.map((s) => s.toLowerCase())))
+    .action(action(io, async (name: string, flags: { json?: boolean; csv?: boolean; state?: string }, cmd: Command) =>
+      withStorage(globals(cmd, io), io, async (storage) => {
+        if (flags.json && flags.csv) throw new UsageError('--json and --csv: choose one');
+        const study = await requireStudy(storage, name);
+        const all = await storage.getTrials(study.id);
+        const trials = flags.state ? all.filter((t) => t.state === (flags.state!.toUpperCase() as TrialState)) : all;
+        if (flags.json) printJson(io, trials.map((t) => trialToJson(t, all)));
+        else if (flags.csv) io.stdout.write(trialsCsv(trials));
+        else if (trials.length === 0) io.stdout.write(`study ${name} has no trials${flags.state ? ` in state ${flags.state}` : ''}\n`);
+        else {
+          const metric = study.config.metric?.name ?? 'value';
+          const rows = trials.map((t) => {
+            const j = trialToJson(t, all);
+            const note = t.state === 'FAIL' || t.state === 'STALE' ? (t.error ?? '').split('\n')[0]!.slice(0, 80) : '';
+            return [String(t.number), j.state, fmtNum(t.value), j.duration_s === null ? '-' : `${j.duration_s.toFixed(1)}s`, fmtParams(t.params), note];
+          });
+          io.stdout.write(`${table(['#', 'state', metric, 'time', 'params', 'note'], rows)}\n`);
+        }
+        return EXIT.OK;
+      })),
+    );
+}
+
+export function makeBestCommand(io: CliIO): Command {
+  return new Command('best')
+    .description("print a study's best completed trial")
+    .argument('<study>', 'study name')
+    .option('--json', 'print the trial as JSON')
+    .action(action(io, async (name: string, flags: { json?: boolean }, cmd: Command) =>
+      withStorage(globals(cmd, io), io, async (storage) => {
+        const study = await requireStudy(storage, name);
+        if (!study.config.metric) throw new UsageError(`study ${name} has no metric, so no trial is best; see: scaletune trials ${name}`);
+        const trials = await storage.getTrials(study.id);
+        const best = bestTrial(trials, study.config.metric);
+        if (!best) throw new ScaletuneError(`study ${name} has no completed trial yet`, EXIT.FAILURE);
+        if (flags.json) printJson(io, trialToJson(best, trials));
+        else io.stdout.write(`trial ${best.number}  ${study.config.metric.name}=${fmtNum(best.value)}\n${Object.entries(best.params).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`).join('\n')}\n`);
+        return EXIT.OK;
+      })),
+    );
+}
+
+export function makeExportCommand(io: CliIO): Command {
+  return new Command('export')
+    .description('export a study: trials (CSV), or everything with metrics and events (JSON)')
+    .argument('<study>', 'study name')
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).makeOptionMandatory())
+    .addOption(new Option('--what <what>', 'for CSV: the trials table, or every intermediate metric in long form').choices(['trials', 'metrics']).default('trials'))
+    .option('--out <path>', 'write to a file instead of stdout')
+    .action(action(io, async (name: string, flags: { format: 'csv' | 'json'; what: 'trials' | 'metrics'; out?: string }, cmd: Command) =>
+      withStorage(globals(cmd, io), io, async (storage) => {
+        const study = await requireStudy(storage, name);
+        const trials = await storage.getTrials(study.id);
+        let text: string;
+        if (flags.format === 'csv') {
+          if (flags.what === 'metrics') {
+            const numberOf = new Map(trials.map((t) => [t.id, t.number]));
+            const metrics = await storage.getMetrics(study.id);
+            text = toCsv(['trial', 'step', 'tokens', 'name', 'value'], metrics.map((m) => [numberOf.get(m.trialId), m.step, m.tokens, m.name, m.value]));
+          } else text = trialsCsv(trials);
+        } else {
+          const metrics = await storage.getMetrics(study.id);
+          const events = await storage.getEvents(study.id);
+          const numberOf = new Map(trials.map((t) => [t.id, t.number]));
+          text = `${JSON.stringify(
+            {
+              format: 'scaletune-study/1',
+              study: { name: study.name, config: study.config, seed: study.seed, created_at: new Date(study.createdAt).toISOString(), attrs: await storage.getStudyAttrs(study.id) },
+              trials: trials.map((t) => ({
+                ...trialToJson(t, trials),
+                metrics: metrics.filter((m) => m.trialId === t.id).map((m) => ({ step: m.step, tokens: m.tokens, name: m.name, value: m.value })),
+              })),
+              events: events.map((e) => ({ at: new Date(e.at).toISOString(), trial: e.trialId === null ? null : (numberOf.get(e.trialId) ?? null), who: e.who, kind: e.kind, detail: e.detail })),
+            },
+            null,
+            2,
+          )}\n`;
+        }
+        if (flags.out) {
+          writeFileSync(path.resolve(io.cwd, flags.out), text);
+          io.stderr.write(`wrote ${flags.out}\n`);
+        } else io.stdout.write(text);
+        return EXIT.OK;
+      })),
+    );
+}

@@ -1,0 +1,135 @@
+/** `scaletune run <config>`: create a study from a config and run it; `scaletune create` makes it only. */
+import { Command } from 'commander';
+import os from 'node:os';
+import path from 'node:path';
+import { CommandBackend } from '../../backends/command.js';
+import { loadStudyConfig, type StudyConfig } from '../../core/config.js';
+import { EXIT, UsageError } from '../../core/errors.js';
+import { randomSeed } from '../../core/rng.js';
+import { runStudy } from '../../orchestrator/run-study.js';
+import type { Reporter, StudyEnd } from '../../orchestrator/reporter.js';
+import { PlainReporter } from '../../report/plain.js';
+import { fmtNum, fmtParams, trialToJson } from '../../report/format.js';
+import type { Storage, StudyRecord } from '../../storage/types.js';
+import { action, dbPath, globals, parsePositiveInt, printJson, withStorage, type CliIO, type GlobalOptions } from '../context.js';
+
+export interface RunFlags {
+  name?: string;
+  parallel?: number;
+  runCap?: number;
+  seed?: number;
+  json?: boolean;
+  live?: boolean;
+}
+
+/** Create the study a config describes; the name is --name, else the config's, else the file's, made unique. */
+export async function createStudy(storage: Storage, g: GlobalOptions, io: CliIO, file: string, config: StudyConfig, flags: RunFlags): Promise<{ study: StudyRecord; note: string | null }> {
+  const base = flags.name ?? config.name ?? path.basename(file).replace(/\.(ya?ml|json)$/i, '');
+  let name = base;
+  let note: string | null = null;
+  if (await storage.getStudy(name)) {
+    if (flags.name) throw new UsageError(`--name ${flags.name}: a study with that name already exists in ${storage.location}; continue it with: scaletune resume ${flags.name}`);
+    let i = 2;
+    while (await storage.getStudy(`${base}-${i}`)) i++;
+    name = `${base}-${i}`;
+    note = `study '${base}' already exists in ${storage.location}; this one is '${name}' (continue the old one with: scaletune resume ${base})`;
+  }
+  const db = dbPath(g, io);
+  const root = db === ':memory:' ? path.join(os.tmpdir(), 'scaletune-runs') : path.join(path.dirname(db), 'scaletune-runs');
+  const seed = config.seed ?? flags.seed ?? randomSeed();
+  const study = await storage.createStudy({ name, config: { ...config, seed }, seed, cwd: io.cwd, artifactsDir: path.join(root, name) });
+  await storage.logEvent(study.id, null, `${os.hostname()}:${process.pid}`, 'study_created', { file: path.resolve(io.cwd, file) });
+  return { study, note };
+}
+
+export async function pickReporter(io: CliIO, g: GlobalOptions, flags: { json?: boolean; live?: boolean }): Promise<Reporter> {
+  const tty = Boolean(io.stdout.isTTY) && !io.env.CI && !g.quiet && !flags.json && flags.live !== false;
+  if (tty) {
+    const { InkReporter } = await import('../../report/dashboard.js');
+    return new InkReporter(io.stdout as NodeJS.WriteStream);
+  }
+  // with --json, stdout carries only the result; progress goes to stderr
+  return new PlainReporter(flags.json ? io.stderr : io.stdout, { quiet: g.quiet });
+}
+
+/** Run (or continue) a study to its end and print the outcome; returns the exit code. */
+export async function executeStudy(storage: Storage, study: StudyRecord, g: GlobalOptions, io: CliIO, flags: RunFlags): Promise<number> {
+  const reporter = await pickReporter(io, g, flags);
+  let end: StudyEnd;
+  try {
+    end = await runStudy({
+      storage,
+      study,
+      backend: new CommandBackend(),
+      reporter,
+      ...(flags.parallel !== undefined ? { parallel: flags.parallel } : {}),
+      ...(flags.runCap !== undefined ? { runCap: flags.runCap } : {}),
+      ...(io.signal ? { signal: io.signal } : {}),
+    });
+  } finally {
+    await reporter.close();
+  }
+  const done = end.trials.filter((t) => t.state === 'COMPLETE').length;
+  const failed = end.trials.filter((t) => t.state === 'FAIL').length;
+  if (flags.json) {
+    printJson(io, {
+      study: study.name,
+      finished: !end.interrupted,
+      reason: end.reason,
+      complete: done,
+      failed,
+      best: end.best ? trialToJson(end.best, end.trials) : null,
+    });
+  } else if (!g.quiet || end.best) {
+    const metric = study.config.metric;
+    if (end.best && metric) io.stdout.write(`best: trial ${end.best.number}  ${metric.name}=${fmtNum(end.best.value)}  ${fmtParams(end.best.params)}\n`);
+    else if (metric) io.stdout.write(`no trial completed${failed ? ` (${failed} failed; see: scaletune trials ${study.name})` : ''}\n`);
+  }
+  if (end.interrupted) {
+    io.stderr.write(`stopped; continue with: scaletune resume ${study.name}\n`);
+    return EXIT.INTERRUPTED;
+  }
+  return done === 0 && failed > 0 ? EXIT.ALL_FAILED : EXIT.OK;
+}
+
+function addRunFlags(cmd: Command): Command {
+  return cmd
+    .option('--name <name>', 'study name (default: the config name, else the file name)')
+    .option('--parallel <n>', 'runs at a time (overrides the config)', parsePositiveInt('--parallel'))
+    .option('--run-cap <n>', 'the most runs (overrides the config)', parsePositiveInt('--run-cap'))
+    .option('--seed <n>', 'seed when the config names none', (v) => {
+      if (!/^\d+$/.test(v)) throw new UsageError(`--seed: found '${v}'; allowed: a whole number, 0 or more`);
+      return Number(v);
+    });
+}
+
+export function makeRunCommand(io: CliIO): Command {
+  return addRunFlags(new Command('run').description('create a study from a config file and run it').argument('<config>', 'study config (YAML or JSON)'))
+    .option('--json', 'print the outcome as JSON on stdout (progress goes to stderr)')
+    .option('--no-live', 'plain progress lines even on a terminal')
+    .action(action(io, async (file: string, flags: RunFlags, cmd: Command) => {
+      const g = globals(cmd, io);
+      const config = loadStudyConfig(path.resolve(io.cwd, file));
+      return withStorage(g, io, async (storage) => {
+        const { study, note } = await createStudy(storage, g, io, file, config, flags);
+        if (note) io.stderr.write(`note: ${note}\n`);
+        return executeStudy(storage, study, g, io, flags);
+      });
+    }));
+}
+
+export function makeCreateCommand(io: CliIO): Command {
+  return addRunFlags(new Command('create').description('create a study from a config without running it (for ask/tell)').argument('<config>', 'study config (YAML or JSON)'))
+    .option('--json', 'print {name} as JSON')
+    .action(action(io, async (file: string, flags: RunFlags, cmd: Command) => {
+      const g = globals(cmd, io);
+      const config = loadStudyConfig(path.resolve(io.cwd, file));
+      return withStorage(g, io, async (storage) => {
+        const { study, note } = await createStudy(storage, g, io, file, config, flags);
+        if (note) io.stderr.write(`note: ${note}\n`);
+        if (flags.json) printJson(io, { name: study.name, seed: study.seed });
+        else io.stdout.write(`${study.name}\n`);
+        return EXIT.OK;
+      });
+    }));
+}

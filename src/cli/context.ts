@@ -1,0 +1,82 @@
+/** What every command gets: where to print, the environment, the global flags, and storage helpers. */
+import type { Command } from 'commander';
+import path from 'node:path';
+import { UsageError } from '../core/errors.js';
+import { openStorage, type Storage, type StudyRecord } from '../storage/index.js';
+
+export interface Out {
+  write(s: string): unknown;
+  isTTY?: boolean;
+}
+
+export interface CliIO {
+  stdout: Out;
+  stderr: Out;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** aborted on SIGINT/SIGTERM */
+  signal?: AbortSignal;
+}
+
+export interface GlobalOptions {
+  db: string;
+  quiet: boolean;
+  debug: boolean;
+}
+
+export function globals(cmd: Command, io: CliIO): GlobalOptions {
+  const o = cmd.optsWithGlobals() as { db?: string; quiet?: boolean; debug?: boolean };
+  return { db: o.db ?? io.env.SCALETUNE_DB ?? './scaletune.db', quiet: Boolean(o.quiet), debug: Boolean(o.debug) };
+}
+
+export function dbPath(g: GlobalOptions, io: CliIO): string {
+  return g.db === ':memory:' || /^\w+:\/\//.test(g.db) ? g.db : path.resolve(io.cwd, g.db);
+}
+
+/** Open storage, run `fn`, always close. */
+export async function withStorage<T>(g: GlobalOptions, io: CliIO, fn: (s: Storage) => Promise<T>): Promise<T> {
+  const storage = openStorage(dbPath(g, io));
+  try {
+    return await fn(storage);
+  } finally {
+    await storage.close();
+  }
+}
+
+/** A study by name, or a UsageError that lists the names there are. */
+export async function requireStudy(storage: Storage, name: string): Promise<StudyRecord> {
+  const s = await storage.getStudy(name);
+  if (s) return s;
+  const names = (await storage.listStudies()).map((x) => x.name);
+  throw new UsageError(
+    `no study named '${name}' in ${storage.location}; ${names.length ? `studies there: ${names.slice(-20).join(', ')}` : 'it holds no study yet (start one with: scaletune run <config>)'}`,
+  );
+}
+
+export function parsePositiveInt(flag: string): (v: string) => number {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: found '${v}'; allowed: a whole number, at least 1`);
+    return n;
+  };
+}
+
+export function printJson(io: CliIO, v: unknown): void {
+  io.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
+}
+
+const exitCodes = new WeakMap<CliIO, { code: number }>();
+
+/** Where a command's exit code lands for this invocation (main reads it after parsing). */
+export function exitHolder(io: CliIO): { code: number } {
+  let h = exitCodes.get(io);
+  if (!h) exitCodes.set(io, (h = { code: 0 }));
+  return h;
+}
+
+/** Wrap a command's action: its return value becomes the exit code. */
+export function action<A extends unknown[]>(io: CliIO, fn: (...args: A) => Promise<number> | number): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    exitHolder(io).code = await fn(...args);
+  };
+}

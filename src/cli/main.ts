@@ -1,0 +1,100 @@
+/** The scaletune command line: builds the commander program; one top-level catch maps errors to exit codes. */
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { EXIT, ScaletuneError } from '../core/errors.js';
+import { studyConfigSchema } from '../core/schema.js';
+import { action, exitHolder, type CliIO } from './context.js';
+import { makeAskCommand, makeTellCommand } from './commands/ask-tell.js';
+import { makeBestCommand, makeExportCommand, makeStudiesCommand, makeTrialsCommand } from './commands/read.js';
+import { makeResumeCommand } from './commands/resume.js';
+import { makeCreateCommand, makeRunCommand } from './commands/run.js';
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function buildProgram(io: CliIO): Command {
+  const program = new Command('scaletune')
+    .description('tune hyperparameters on small proxy runs; predict the large run through scaling laws')
+    .version(version())
+    .option('--db <path>', 'SQLite database file (env SCALETUNE_DB; default ./scaletune.db)')
+    .option('--quiet', 'print only results and errors')
+    .option('--debug', 'print stack traces of unexpected errors')
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) })
+    .exitOverride();
+  const schema = new Command('schema').description('print the JSON Schema of study configs (for editors)').action(
+    action(io, () => {
+      io.stdout.write(`${JSON.stringify(studyConfigSchema(), null, 2)}\n`);
+      return EXIT.OK;
+    }),
+  );
+  for (const make of [makeRunCommand, makeResumeCommand, makeCreateCommand, makeStudiesCommand, makeTrialsCommand, makeBestCommand, makeExportCommand, makeAskCommand, makeTellCommand]) {
+    program.addCommand(make(io));
+  }
+  program.addCommand(schema);
+  for (const cmd of program.commands) {
+    cmd.exitOverride().showHelpAfterError('(add --help for usage)').configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) });
+  }
+  return program;
+}
+
+/** Run the CLI with the given arguments (without `node scaletune`); resolves to the exit code. */
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const result = exitHolder(io);
+  result.code = EXIT.OK;
+  const program = buildProgram(io);
+  const debug = argv.includes('--debug');
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return result.code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.OK;
+      if (e.code === 'commander.executeSubCommandAsync') return EXIT.OK;
+      // commander already printed the message and the help hint
+      return EXIT.USAGE;
+    }
+    if (e instanceof ScaletuneError) {
+      io.stderr.write(`error: ${e.message}\n`);
+      if (debug && e.stack) io.stderr.write(`${e.stack}\n`);
+      return e.exitCode;
+    }
+    const err = e as Error;
+    io.stderr.write(`error: unexpected: ${err?.message ?? String(e)}\n`);
+    io.stderr.write(debug ? `${err?.stack ?? ''}\n` : '(run again with --debug for the stack trace)\n');
+    return EXIT.FAILURE;
+  }
+}
+
+/** Entry point of bin/scaletune.js: real streams, signals, exit code. */
+export function runFromProcess(): void {
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signals++;
+    if (signals === 1) {
+      process.stderr.write(`\n${sig}: stopping; running trials are ended and will be re-queued (again to force)\n`);
+      controller.abort();
+    } else {
+      process.stderr.write(`${sig}: forced exit\n`);
+      process.exit(EXIT.INTERRUPTED);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), signal: controller.signal };
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`error: ${(e as Error).stack ?? String(e)}\n`);
+      process.exitCode = EXIT.FAILURE;
+    },
+  );
+}

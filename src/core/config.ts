@@ -1,0 +1,521 @@
+/**
+ * Study configs: YAML or JSON, in the W&B sweep vocabulary plus scaletune's own keys. `loadStudyConfig`
+ * reads and validates a file and returns a normalised `StudyConfig`; every problem found is reported at
+ * once, each with the path of its field, what was found and what is allowed.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { ConfigError, type ConfigIssue } from './errors.js';
+import { DISTRIBUTION_TYPES, gridValues, type Distribution, type DistributionType, type ParamValue, type SearchSpace } from './distributions.js';
+import { parseDuration } from './duration.js';
+
+export const METHODS = ['random', 'grid', 'sobol'] as const;
+export type Method = (typeof METHODS)[number];
+/** Methods of the W&B vocabulary or our roadmap that are recognised but not built yet. */
+const PLANNED_METHODS = ['bayes', 'pbt', 'llm'];
+export const BACKENDS = ['command'] as const;
+const PLANNED_BACKENDS = ['tfjs', 'sim'];
+
+export const MACROS = ['env', 'interpreter', 'program', 'args', 'args_no_hyphens', 'args_json', 'args_json_file'] as const;
+/** Macros that expand to several arguments and so must stand alone as one item of `command`. */
+export const LIST_MACROS = ['args', 'args_no_hyphens'];
+export const DEFAULT_COMMAND = ['${env}', '${interpreter}', '${program}', '${args}'];
+
+export interface MetricConfig {
+  name: string;
+  goal: 'minimize' | 'maximize';
+  target?: number;
+}
+
+export interface StudyConfig {
+  name?: string;
+  description?: string;
+  /** absolute path, resolved against the config's folder */
+  program?: string;
+  command: string[];
+  method: Method;
+  metric?: MetricConfig;
+  parameters: SearchSpace;
+  runCap?: number;
+  parallel: number;
+  seed?: number;
+  /** per-run wall-clock limit */
+  timeoutMs?: number;
+  backend: { type: (typeof BACKENDS)[number] };
+  /** extra environment variables for the trainer */
+  env: Record<string, string>;
+  earlyTerminate?: Record<string, unknown>;
+  /** folder the config was read from ('' for configs given as objects) */
+  configDir: string;
+}
+
+export const TOP_LEVEL_KEYS = [
+  'name',
+  'description',
+  'program',
+  'command',
+  'method',
+  'metric',
+  'parameters',
+  'run_cap',
+  'early_terminate',
+  'parallel',
+  'seed',
+  'timeout',
+  'backend',
+  'env',
+  // W&B's own, accepted and ignored
+  'project',
+  'entity',
+] as const;
+
+const PARAM_KEYS = ['distribution', 'value', 'values', 'probabilities', 'min', 'max', 'q', 'mu', 'sigma'];
+
+/** Which keys each distribution uses (besides `distribution`), required first. */
+const DIST_KEYS: Record<DistributionType, { required: string[]; optional: string[] }> = {
+  constant: { required: ['value'], optional: [] },
+  categorical: { required: ['values'], optional: ['probabilities'] },
+  int_uniform: { required: ['min', 'max'], optional: [] },
+  uniform: { required: ['min', 'max'], optional: [] },
+  q_uniform: { required: ['min', 'max'], optional: ['q'] },
+  log_uniform_values: { required: ['min', 'max'], optional: [] },
+  q_log_uniform_values: { required: ['min', 'max'], optional: ['q'] },
+  log_uniform: { required: ['min', 'max'], optional: [] },
+  q_log_uniform: { required: ['min', 'max'], optional: ['q'] },
+  normal: { required: [], optional: ['mu', 'sigma'] },
+  q_normal: { required: [], optional: ['mu', 'sigma', 'q'] },
+  log_normal: { required: [], optional: ['mu', 'sigma'] },
+  q_log_normal: { required: [], optional: ['mu', 'sigma', 'q'] },
+};
+
+/** A short description of a found value, for messages: `"abc" (a string)`. */
+export function describe(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `a list of ${v.length}`;
+  if (typeof v === 'object') return 'a mapping';
+  const s = typeof v === 'string' ? JSON.stringify(v) : String(v);
+  const shown = s.length > 60 ? `${s.slice(0, 57)}...` : s;
+  return `${shown} (a ${typeof v === 'number' ? 'number' : typeof v})`;
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+interface Ctx {
+  issues: ConfigIssue[];
+  /** paths whose value was written as an integer literal (so `min: 0.0` is not mistaken for an integer) */
+  intPaths: Set<string> | null;
+}
+
+function issue(ctx: Ctx, p: string, found: unknown, allowed: string): void {
+  ctx.issues.push({ path: p, message: `found ${describe(found)}; allowed: ${allowed}` });
+}
+
+function isIntLiteral(ctx: Ctx, p: string, v: unknown): boolean {
+  if (!Number.isInteger(v)) return false;
+  return ctx.intPaths ? ctx.intPaths.has(p) : true;
+}
+
+/** Parse YAML (JSON is YAML) keeping track of which numbers were written as integers. */
+export function parseConfigText(text: string, file: string): { raw: unknown; intPaths: Set<string> } {
+  const doc = YAML.parseDocument(text, { intAsBigInt: true, prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => ({ path: '', message: `not valid YAML or JSON: ${e.message.split('\n')[0]}` })),
+    );
+  }
+  const intPaths = new Set<string>();
+  const walk = (v: unknown, p: string): unknown => {
+    if (typeof v === 'bigint') {
+      intPaths.add(p);
+      return Number(v);
+    }
+    if (Array.isArray(v)) return v.map((x, i) => walk(x, `${p}[${i}]`));
+    if (v instanceof Date) return v.toISOString();
+    if (isObj(v)) {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) out[k] = walk(x, p ? `${p}.${k}` : k);
+      return out;
+    }
+    return v;
+  };
+  return { raw: walk(doc.toJS({ maxAliasCount: 1000 }), ''), intPaths };
+}
+
+/** Read and validate a study config file. Throws ConfigError (exit code 2) naming every problem. */
+export function loadStudyConfig(file: string): StudyConfig {
+  const abs = path.resolve(file);
+  if (!existsSync(abs)) throw new ConfigError(file, [{ path: '', message: 'file not found' }]);
+  if (statSync(abs).isDirectory()) throw new ConfigError(file, [{ path: '', message: 'is a folder; allowed: a .yaml, .yml or .json file' }]);
+  const text = readFileSync(abs, 'utf8');
+  if (text.trim() === '') throw new ConfigError(file, [{ path: '', message: 'the file is empty; allowed: a mapping with at least `parameters`' }]);
+  const { raw, intPaths } = parseConfigText(text, file);
+  return validateStudyConfig(raw, { file, configDir: path.dirname(abs), intPaths });
+}
+
+export interface ValidateOptions {
+  file?: string;
+  configDir?: string;
+  intPaths?: Set<string> | null;
+  /** check that `program` exists on disk (default true when a configDir is known) */
+  checkProgram?: boolean;
+}
+
+/** Validate a config object (as parsed from YAML/JSON); throws ConfigError listing every problem. */
+export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): StudyConfig {
+  const file = opts.file ?? '(config)';
+  const ctx: Ctx = { issues: [], intPaths: opts.intPaths ?? null };
+  if (!isObj(raw)) throw new ConfigError(file, [{ path: '', message: `found ${describe(raw)}; allowed: a mapping of study keys (${TOP_LEVEL_KEYS.join(', ')})` }]);
+
+  for (const k of Object.keys(raw)) {
+    if (!(TOP_LEVEL_KEYS as readonly string[]).includes(k)) {
+      ctx.issues.push({ path: k, message: `unknown key; allowed: ${TOP_LEVEL_KEYS.join(', ')}` });
+    }
+  }
+
+  const name = optionalString(ctx, raw, 'name');
+  if (name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(name)) {
+    issue(ctx, 'name', name, 'letters, digits, `_`, `.` and `-`, starting with a letter or digit, at most 128 characters');
+  }
+  const description = optionalString(ctx, raw, 'description');
+  const configDir = opts.configDir ?? '';
+
+  // method
+  let method: Method = 'random';
+  if (raw.method === undefined) {
+    ctx.issues.push({ path: 'method', message: `missing; allowed: ${METHODS.join(', ')}` });
+  } else if (typeof raw.method !== 'string' || !(METHODS as readonly string[]).includes(raw.method)) {
+    const planned = typeof raw.method === 'string' && PLANNED_METHODS.includes(raw.method);
+    issue(ctx, 'method', raw.method, `${METHODS.join(', ')}${planned ? ` (${raw.method} is not available in this version yet)` : ''}`);
+  } else {
+    method = raw.method as Method;
+  }
+
+  // metric
+  let metric: MetricConfig | undefined;
+  if (raw.metric !== undefined) {
+    if (!isObj(raw.metric)) issue(ctx, 'metric', raw.metric, 'a mapping {name, goal: minimize|maximize, target?}');
+    else {
+      for (const k of Object.keys(raw.metric)) {
+        if (!['name', 'goal', 'target'].includes(k)) ctx.issues.push({ path: `metric.${k}`, message: 'unknown key; allowed: name, goal, target' });
+      }
+      const m = raw.metric;
+      if (typeof m.name !== 'string' || m.name.trim() === '') issue(ctx, 'metric.name', m.name, 'the name of a metric the trainer prints, e.g. val_loss');
+      let goal: 'minimize' | 'maximize' = 'minimize';
+      if (m.goal !== undefined) {
+        if (m.goal !== 'minimize' && m.goal !== 'maximize') issue(ctx, 'metric.goal', m.goal, 'minimize, maximize');
+        else goal = m.goal;
+      }
+      if (m.target !== undefined && !isNum(m.target)) issue(ctx, 'metric.target', m.target, 'a finite number');
+      if (typeof m.name === 'string' && m.name.trim() !== '') {
+        metric = { name: m.name, goal, ...(isNum(m.target) ? { target: m.target } : {}) };
+      }
+    }
+  }
+
+  // parameters
+  const parameters: SearchSpace = {};
+  if (raw.parameters === undefined) {
+    ctx.issues.push({ path: 'parameters', message: 'missing; allowed: a mapping from parameter name to its values or distribution' });
+  } else if (!isObj(raw.parameters)) {
+    issue(ctx, 'parameters', raw.parameters, 'a mapping from parameter name to its values or distribution');
+  } else if (Object.keys(raw.parameters).length === 0) {
+    ctx.issues.push({ path: 'parameters', message: 'is empty; allowed: at least one parameter' });
+  } else {
+    for (const [pname, spec] of Object.entries(raw.parameters)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_.\-/]*$/.test(pname)) {
+        issue(ctx, `parameters.${pname}`, pname, 'a name of letters, digits, `_`, `-`, `/` and `.` (dotted names such as model.lr are fine)');
+        continue;
+      }
+      const d = parseParameter(ctx, `parameters.${pname}`, spec);
+      if (d) parameters[pname] = d;
+    }
+  }
+
+  if (method === 'grid') {
+    for (const [pname, d] of Object.entries(parameters)) {
+      if (gridValues(d) === null) {
+        ctx.issues.push({
+          path: `parameters.${pname}`,
+          message: `distribution ${d.type} is continuous and cannot be walked by method grid; allowed for grid: value, values, int_uniform, q_uniform, q_log_uniform_values (with at most 10000 points)`,
+        });
+      }
+    }
+  }
+
+  // program and command
+  let program: string | undefined;
+  if (raw.program !== undefined) {
+    if (typeof raw.program !== 'string' || raw.program.trim() === '') issue(ctx, 'program', raw.program, 'a path to the training program, relative to the config file');
+    else program = configDir ? path.resolve(configDir, raw.program) : raw.program;
+  }
+  let command = DEFAULT_COMMAND;
+  if (raw.command !== undefined) {
+    if (!Array.isArray(raw.command) || raw.command.length === 0) {
+      issue(ctx, 'command', raw.command, 'a non-empty list of arguments, e.g. [${env}, ${interpreter}, ${program}, ${args}]');
+    } else {
+      command = [];
+      raw.command.forEach((item: unknown, i: number) => {
+        if (typeof item !== 'string' && !isNum(item) && typeof item !== 'boolean') {
+          issue(ctx, `command[${i}]`, item, 'a string (a literal argument or a macro such as ${args})');
+          return;
+        }
+        const s = String(item);
+        for (const m of s.matchAll(/\$\{([^}]*)\}/g)) {
+          const macro = m[1]!;
+          if (!(MACROS as readonly string[]).includes(macro)) {
+            ctx.issues.push({ path: `command[${i}]`, message: `unknown macro \${${macro}}; allowed: ${MACROS.map((x) => `\${${x}}`).join(' ')}` });
+          } else if (LIST_MACROS.includes(macro) && s !== `\${${macro}}`) {
+            ctx.issues.push({ path: `command[${i}]`, message: `found ${describe(s)}; \${${macro}} expands to several arguments and must be an item of its own` });
+          }
+        }
+        command.push(s);
+      });
+    }
+  }
+  if (command.some((c) => c.includes('${program}') || c.includes('${interpreter}'))) {
+    if (raw.program === undefined) {
+      ctx.issues.push({ path: 'program', message: 'missing; allowed: a path to the training program (command uses ${program})' });
+    } else if (program && configDir && opts.checkProgram !== false && !existsSync(program)) {
+      ctx.issues.push({ path: 'program', message: `found ${describe(raw.program)}, but ${program} does not exist; allowed: a path to an existing file, relative to the config file` });
+    }
+  }
+
+  const runCap = optionalInt(ctx, raw, 'run_cap', 1, Number.MAX_SAFE_INTEGER, 'a whole number of runs, at least 1');
+  const parallel = optionalInt(ctx, raw, 'parallel', 1, 256, 'a whole number from 1 to 256') ?? 1;
+  const seed = optionalInt(ctx, raw, 'seed', 0, 2 ** 53 - 1, 'a whole number, 0 or more');
+
+  let timeoutMs: number | undefined;
+  if (raw.timeout !== undefined) {
+    const t = parseDuration(raw.timeout);
+    if (t === null) issue(ctx, 'timeout', raw.timeout, 'seconds (a positive number) or a duration such as 30s, 10m, 1h30m');
+    else timeoutMs = t;
+  }
+
+  let backend: StudyConfig['backend'] = { type: 'command' };
+  if (raw.backend !== undefined) {
+    const type = typeof raw.backend === 'string' ? raw.backend : isObj(raw.backend) ? raw.backend.type : undefined;
+    const p = typeof raw.backend === 'string' ? 'backend' : 'backend.type';
+    if (typeof type !== 'string' || !(BACKENDS as readonly string[]).includes(type)) {
+      const planned = typeof type === 'string' && PLANNED_BACKENDS.includes(type);
+      issue(ctx, p, type ?? raw.backend, `${BACKENDS.join(', ')}${planned ? ` (${type} is not available in this version yet)` : ''}`);
+    } else {
+      backend = { type: type as 'command' };
+      if (isObj(raw.backend)) {
+        for (const k of Object.keys(raw.backend)) if (k !== 'type') ctx.issues.push({ path: `backend.${k}`, message: 'unknown key; allowed for backend command: type' });
+      }
+    }
+  }
+
+  const env: Record<string, string> = {};
+  if (raw.env !== undefined) {
+    if (!isObj(raw.env)) issue(ctx, 'env', raw.env, 'a mapping of environment variable names to values');
+    else
+      for (const [k, v] of Object.entries(raw.env)) {
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) issue(ctx, `env.${k}`, k, 'an environment variable name (letters, digits, _)');
+        else if (typeof v !== 'string' && !isNum(v) && typeof v !== 'boolean') issue(ctx, `env.${k}`, v, 'a string, number or boolean');
+        else env[k] = String(v);
+      }
+  }
+
+  let earlyTerminate: Record<string, unknown> | undefined;
+  if (raw.early_terminate !== undefined) {
+    if (!isObj(raw.early_terminate)) issue(ctx, 'early_terminate', raw.early_terminate, 'a mapping such as {type: hyperband, min_iter: 3}');
+    else earlyTerminate = raw.early_terminate;
+  }
+
+  if (ctx.issues.length > 0) throw new ConfigError(file, ctx.issues);
+  return {
+    ...(name !== undefined ? { name } : {}),
+    ...(description !== undefined ? { description } : {}),
+    ...(program !== undefined ? { program } : {}),
+    command,
+    method,
+    ...(metric ? { metric } : {}),
+    parameters,
+    ...(runCap !== undefined ? { runCap } : {}),
+    parallel,
+    ...(seed !== undefined ? { seed } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    backend,
+    env,
+    ...(earlyTerminate ? { earlyTerminate } : {}),
+    configDir,
+  };
+}
+
+function optionalString(ctx: Ctx, raw: Record<string, unknown>, key: string): string | undefined {
+  const v = raw[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') {
+    issue(ctx, key, v, 'a string');
+    return undefined;
+  }
+  return v;
+}
+
+function optionalInt(ctx: Ctx, raw: Record<string, unknown>, key: string, min: number, max: number, allowed: string): number | undefined {
+  const v = raw[key];
+  if (v === undefined) return undefined;
+  if (!Number.isInteger(v) || (v as number) < min || (v as number) > max) {
+    issue(ctx, key, v, allowed);
+    return undefined;
+  }
+  return v as number;
+}
+
+function parseParameter(ctx: Ctx, p: string, spec: unknown): Distribution | null {
+  if (!isObj(spec)) {
+    issue(ctx, p, spec, 'a mapping with value, values, or min and max (e.g. {min: 0.0001, max: 0.1, distribution: log_uniform_values})');
+    return null;
+  }
+  if ('parameters' in spec) {
+    ctx.issues.push({ path: `${p}.parameters`, message: 'nested parameters are not supported; allowed: flat names, dotted for structure (e.g. optimizer.lr)' });
+    return null;
+  }
+  const before = ctx.issues.length;
+  for (const k of Object.keys(spec)) {
+    if (!PARAM_KEYS.includes(k)) ctx.issues.push({ path: `${p}.${k}`, message: `unknown key; allowed: ${PARAM_KEYS.join(', ')}` });
+  }
+  let type: DistributionType;
+  if (spec.distribution !== undefined) {
+    if (typeof spec.distribution !== 'string' || !(DISTRIBUTION_TYPES as readonly string[]).includes(spec.distribution)) {
+      issue(ctx, `${p}.distribution`, spec.distribution, DISTRIBUTION_TYPES.join(', '));
+      return null;
+    }
+    type = spec.distribution as DistributionType;
+  } else if ('value' in spec) type = 'constant';
+  else if ('values' in spec) type = 'categorical';
+  else if ('min' in spec && 'max' in spec) {
+    type = isIntLiteral(ctx, `${p}.min`, spec.min) && isIntLiteral(ctx, `${p}.max`, spec.max) ? 'int_uniform' : 'uniform';
+  } else if ('mu' in spec || 'sigma' in spec) type = 'normal';
+  else {
+    ctx.issues.push({
+      path: p,
+      message: `cannot tell the distribution from keys {${Object.keys(spec).join(', ')}}; allowed: value, values, min and max, or distribution (${DISTRIBUTION_TYPES.join(', ')})`,
+    });
+    return null;
+  }
+  const keys = DIST_KEYS[type];
+  for (const k of Object.keys(spec)) {
+    if (k === 'distribution' || !PARAM_KEYS.includes(k)) continue;
+    if (!keys.required.includes(k) && !keys.optional.includes(k)) {
+      ctx.issues.push({ path: `${p}.${k}`, message: `is not used by distribution ${type}; it takes ${[...keys.required, ...keys.optional].join(', ') || 'no other keys'}` });
+    }
+  }
+  for (const k of keys.required) {
+    if (!(k in spec)) ctx.issues.push({ path: `${p}.${k}`, message: `missing; distribution ${type} needs ${keys.required.join(' and ')}` });
+  }
+  if (ctx.issues.length > before) return null;
+
+  const num = (k: string, allowed = 'a finite number'): number | null => {
+    const v = spec[k];
+    if (!isNum(v)) {
+      issue(ctx, `${p}.${k}`, v, allowed);
+      return null;
+    }
+    return v;
+  };
+  const q = (): number | null => {
+    if (spec.q === undefined) return 1;
+    const v = num('q', 'a positive number');
+    if (v !== null && v <= 0) {
+      issue(ctx, `${p}.q`, v, 'a positive number');
+      return null;
+    }
+    return v;
+  };
+  const range = (positive: boolean, integer: boolean): [number, number] | null => {
+    const allowed = integer ? 'a whole number' : positive ? 'a positive number' : 'a finite number';
+    const lo = num('min', allowed);
+    const hi = num('max', allowed);
+    if (lo === null || hi === null) return null;
+    let ok = true;
+    if (integer && !Number.isInteger(lo)) (issue(ctx, `${p}.min`, lo, 'a whole number'), (ok = false));
+    if (integer && !Number.isInteger(hi)) (issue(ctx, `${p}.max`, hi, 'a whole number'), (ok = false));
+    if (positive && lo <= 0) (issue(ctx, `${p}.min`, lo, `a positive number (distribution ${type} is over values, not exponents)`), (ok = false));
+    if (ok && (integer ? hi < lo : hi <= lo)) (issue(ctx, `${p}.max`, hi, `a number ${integer ? 'at least' : 'greater than'} min (${lo})`), (ok = false));
+    return ok ? [lo, hi] : null;
+  };
+  const normalParams = (): [number, number] | null => {
+    const mu = spec.mu === undefined ? 0 : num('mu');
+    const sigma = spec.sigma === undefined ? 1 : num('sigma', 'a positive number');
+    if (sigma !== null && sigma <= 0) (issue(ctx, `${p}.sigma`, sigma, 'a positive number'), null);
+    return mu === null || sigma === null || sigma <= 0 ? null : [mu, sigma];
+  };
+
+  switch (type) {
+    case 'constant':
+      return checkValue(ctx, `${p}.value`, spec.value) ? { type, value: spec.value as ParamValue } : null;
+    case 'categorical': {
+      const values = spec.values;
+      if (!Array.isArray(values) || values.length === 0) {
+        issue(ctx, `${p}.values`, values, 'a non-empty list of values');
+        return null;
+      }
+      if (!values.every((v, i) => checkValue(ctx, `${p}.values[${i}]`, v))) return null;
+      if (spec.probabilities === undefined) return { type, values: values as ParamValue[] };
+      const pr = spec.probabilities;
+      if (!Array.isArray(pr) || pr.length !== values.length || !pr.every((x) => isNum(x) && x >= 0)) {
+        issue(ctx, `${p}.probabilities`, pr, `a list of ${values.length} non-negative numbers, one per value`);
+        return null;
+      }
+      const sum = (pr as number[]).reduce((s, x) => s + x, 0);
+      if (Math.abs(sum - 1) > 1e-6) {
+        ctx.issues.push({ path: `${p}.probabilities`, message: `found probabilities that sum to ${sum}; allowed: numbers that sum to 1` });
+        return null;
+      }
+      return { type, values: values as ParamValue[], probabilities: pr as number[] };
+    }
+    case 'int_uniform': {
+      const r = range(false, true);
+      return r ? { type, min: r[0], max: r[1] } : null;
+    }
+    case 'uniform':
+    case 'log_uniform': {
+      const r = range(false, false);
+      return r ? { type, min: r[0], max: r[1] } : null;
+    }
+    case 'log_uniform_values': {
+      const r = range(true, false);
+      return r ? { type, min: r[0], max: r[1] } : null;
+    }
+    case 'q_uniform':
+    case 'q_log_uniform': {
+      const r = range(false, false);
+      const qq = q();
+      return r && qq !== null ? { type, min: r[0], max: r[1], q: qq } : null;
+    }
+    case 'q_log_uniform_values': {
+      const r = range(true, false);
+      const qq = q();
+      return r && qq !== null ? { type, min: r[0], max: r[1], q: qq } : null;
+    }
+    case 'normal':
+    case 'log_normal': {
+      const n = normalParams();
+      return n ? { type, mu: n[0], sigma: n[1] } : null;
+    }
+    case 'q_normal':
+    case 'q_log_normal': {
+      const n = normalParams();
+      const qq = q();
+      return n && qq !== null ? { type, mu: n[0], sigma: n[1], q: qq } : null;
+    }
+  }
+}
+
+function checkValue(ctx: Ctx, p: string, v: unknown): boolean {
+  if (v === undefined) {
+    issue(ctx, p, v, 'a number, string, boolean, null or a list/mapping of those');
+    return false;
+  }
+  if (typeof v === 'number' && !Number.isFinite(v)) {
+    issue(ctx, p, v, 'a finite number');
+    return false;
+  }
+  return true;
+}

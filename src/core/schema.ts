@@ -1,0 +1,92 @@
+/** The JSON Schema of a study config, for editors (`scaletune schema`). Built from the same tables the validator uses. */
+import { DISTRIBUTION_TYPES } from './distributions.js';
+import { BACKENDS, METHODS } from './config.js';
+
+const num = { type: 'number' };
+const paramValue = { description: 'a value passed to the trainer as is: number, string, boolean, null, list or mapping' };
+
+export function studyConfigSchema(): Record<string, unknown> {
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://scaletune.dev/schema/study-config.json',
+    title: 'scaletune study config',
+    description: 'A study of proxy runs: what to search, how, and how to launch the trainer. Compatible with W&B sweep configs.',
+    type: 'object',
+    additionalProperties: false,
+    required: ['method', 'parameters'],
+    properties: {
+      name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$', description: 'study name (default: the file name)' },
+      description: { type: 'string' },
+      project: { type: 'string', description: 'W&B key, accepted and ignored' },
+      entity: { type: 'string', description: 'W&B key, accepted and ignored' },
+      program: { type: 'string', description: 'the training program, relative to the config file' },
+      command: {
+        type: 'array',
+        minItems: 1,
+        items: { type: ['string', 'number', 'boolean'] },
+        description: 'argv of the trainer; macros: ${env} ${interpreter} ${program} ${args} ${args_no_hyphens} ${args_json} ${args_json_file}',
+        default: ['${env}', '${interpreter}', '${program}', '${args}'],
+      },
+      method: { enum: [...METHODS], description: 'how configurations are proposed' },
+      metric: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name'],
+        properties: {
+          name: { type: 'string', minLength: 1 },
+          goal: { enum: ['minimize', 'maximize'], default: 'minimize' },
+          target: { ...num, description: 'stop launching runs once a run reaches this value' },
+        },
+      },
+      parameters: {
+        type: 'object',
+        minProperties: 1,
+        propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_.\\-/]*$' },
+        additionalProperties: { $ref: '#/$defs/parameter' },
+      },
+      run_cap: { type: 'integer', minimum: 1, description: 'the most runs this study makes' },
+      early_terminate: { type: 'object', description: 'accepted for W&B compatibility; early stopping is not applied yet' },
+      parallel: { type: 'integer', minimum: 1, maximum: 256, default: 1 },
+      seed: { type: 'integer', minimum: 0 },
+      timeout: {
+        oneOf: [
+          { type: 'number', exclusiveMinimum: 0 },
+          { type: 'string', pattern: '^(\\d+(\\.\\d+)?|((\\d+(\\.\\d+)?)(ms|s|m|h|d))+)$' },
+        ],
+        description: 'per-run limit: seconds, or a duration such as 30s, 10m, 1h30m',
+      },
+      backend: {
+        oneOf: [
+          { enum: [...BACKENDS] },
+          { type: 'object', additionalProperties: false, required: ['type'], properties: { type: { enum: [...BACKENDS] } } },
+        ],
+      },
+      env: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] }, propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' } },
+    },
+    $defs: {
+      parameter: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          distribution: { enum: [...DISTRIBUTION_TYPES] },
+          value: paramValue,
+          values: { type: 'array', minItems: 1, items: paramValue },
+          probabilities: { type: 'array', items: { type: 'number', minimum: 0 } },
+          min: num,
+          max: num,
+          q: { type: 'number', exclusiveMinimum: 0 },
+          mu: num,
+          sigma: { type: 'number', exclusiveMinimum: 0 },
+        },
+        anyOf: [
+          { required: ['distribution'] },
+          { required: ['value'] },
+          { required: ['values'] },
+          { required: ['min', 'max'] },
+          { required: ['mu'] },
+          { required: ['sigma'] },
+        ],
+      },
+    },
+  };
+}

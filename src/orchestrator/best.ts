@@ -1,0 +1,19 @@
+import type { MetricConfig } from '../core/config.js';
+import type { Trial } from '../core/trial.js';
+
+/** The best COMPLETE trial by the metric's goal (earliest wins ties); null without a metric or a result. */
+export function bestTrial(trials: readonly Trial[], metric: MetricConfig | undefined): Trial | null {
+  if (!metric) return null;
+  let best: Trial | null = null;
+  for (const t of trials) {
+    if (t.state !== 'COMPLETE' || t.value === null || Number.isNaN(t.value)) continue;
+    if (!best || (metric.goal === 'minimize' ? t.value < best.value! : t.value > best.value!)) best = t;
+  }
+  return best;
+}
+
+/** Whether a value reaches the metric's target. */
+export function reachesTarget(value: number | null, metric: MetricConfig | undefined): boolean {
+  if (!metric || metric.target === undefined || value === null) return false;
+  return metric.goal === 'minimize' ? value <= metric.target : value >= metric.target;
+}

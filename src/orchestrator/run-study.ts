@@ -1,0 +1,163 @@
+/**
+ * The loop: ask the searcher, claim, run on a bounded pool, record, until the cap, the grid's end, the
+ * target, or a stop signal. Heartbeats mark running trials alive; an interrupt ends the running children
+ * and re-queues their trials so that `resume` continues them.
+ */
+import type { Backend } from '../backends/types.js';
+import type { Trial } from '../core/trial.js';
+import { createSearcher } from '../../searchers/index.js';
+import type { Storage, StudyRecord } from '../storage/types.js';
+import { bestTrial, reachesTarget } from './best.js';
+import { newWorkerId, recoverStaleTrials } from './recovery.js';
+import type { Reporter, StudyEnd } from './reporter.js';
+import { startTrial, type RunningTrial, type TrialLimits, type TrialResult } from './run-trial.js';
+
+export interface RunStudyOptions {
+  storage: Storage;
+  study: StudyRecord;
+  backend: Backend;
+  reporter: Reporter;
+  /** overrides the config's */
+  parallel?: number;
+  runCap?: number;
+  /** abort to stop: no new launches, running trials ended and re-queued */
+  signal?: AbortSignal;
+  heartbeatMs?: number;
+  staleAfterMs?: number;
+  worker?: string;
+  limits?: TrialLimits;
+}
+
+export async function runStudy(o: RunStudyOptions): Promise<StudyEnd> {
+  const { storage, study, backend, reporter } = o;
+  const cfg = study.config;
+  const worker = o.worker ?? newWorkerId();
+  const parallel = o.parallel ?? cfg.parallel;
+  const runCap = o.runCap ?? cfg.runCap;
+  const searcher = createSearcher(cfg.method, {
+    space: cfg.parameters,
+    seed: study.seed,
+    ...(cfg.metric ? { goal: cfg.metric.goal } : {}),
+  });
+
+  for (const r of await recoverStaleTrials(storage, study, { me: worker, ...(o.staleAfterMs !== undefined ? { staleAfterMs: o.staleAfterMs } : {}) })) {
+    reporter.trialRequeued(r.stale, r.copy);
+  }
+  const initial = await storage.getTrials(study.id);
+  reporter.studyStarted({ study, runCap: runCap ?? null, parallel, finishedBefore: initial.filter((t) => t.state === 'COMPLETE' || t.state === 'FAIL' || t.state === 'PRUNED') });
+  if (runCap === undefined && cfg.method !== 'grid') reporter.warn(`no run_cap: method ${cfg.method} proposes runs until stopped (Ctrl-C); set run_cap in the config or pass --run-cap`);
+  if (cfg.earlyTerminate) reporter.warn('early_terminate is accepted but not applied yet: every run goes to the end');
+  await storage.logEvent(study.id, null, worker, 'run_started', { parallel, runCap: runCap ?? null, pid: process.pid });
+
+  const active = new Map<number, RunningTrial>();
+  let best = bestTrial(initial, cfg.metric);
+  let reason: StudyEnd['reason'] | null = reachesTarget(best?.value ?? null, cfg.metric) ? 'target' : null;
+  let interrupted = false;
+
+  const heartbeat = setInterval(() => {
+    void storage.heartbeat([...active.keys()], worker).catch(() => undefined);
+  }, o.heartbeatMs ?? 5000);
+
+  let wake: (() => void) | null = null;
+  const onAbort = (): void => {
+    interrupted = true;
+    for (const r of active.values()) r.stop('interrupted');
+    wake?.();
+  };
+  o.signal?.addEventListener('abort', onAbort);
+  if (o.signal?.aborted) onAbort();
+
+  const settled: TrialResult[] = [];
+  const launch = (trial: Trial): void => {
+    const run = startTrial({ storage, study, trial, backend, onReport: (t, r) => reporter.trialReport(t, r), ...(o.limits ? { limits: o.limits } : {}) });
+    active.set(trial.id, run);
+    reporter.trialStarted(trial);
+    run.result.then(
+      (res) => {
+        settled.push(res);
+        active.delete(trial.id);
+        wake?.();
+      },
+      (e: Error) => {
+        settled.push({ kind: 'interrupted', trial, reason: `recording failed: ${e.message}` });
+        active.delete(trial.id);
+        wake?.();
+      },
+    );
+  };
+
+  /** Claim the next trial: a waiting one first, else a fresh proposal. null when there is no more work. */
+  const claim = async (): Promise<Trial | null> => {
+    const waiting = await storage.claimWaiting(study.id, worker);
+    if (waiting) return waiting;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const history = await storage.getTrials(study.id);
+      if (runCap !== undefined && history.filter((t) => t.state !== 'STALE').length >= runCap) {
+        reason ??= 'run_cap';
+        return null;
+      }
+      const [p] = searcher.suggest(history, 1);
+      if (!p) {
+        reason ??= 'exhausted';
+        return null;
+      }
+      const t = await storage.createRunning(study.id, { params: p.params, worker, ...(runCap !== undefined ? { runCap } : {}), unique: cfg.method === 'grid' });
+      if (t) return t;
+      // another process took the last slot or the same grid point: look again
+    }
+    return null;
+  };
+
+  try {
+    let noMoreWork = false;
+    for (;;) {
+      while (settled.length) {
+        const res = settled.shift()!;
+        if (res.kind === 'finished') {
+          if (res.trial.state === 'COMPLETE' && cfg.metric) {
+            best = bestTrial([...(best ? [best] : []), res.trial], cfg.metric);
+            if (reachesTarget(res.trial.value, cfg.metric) && !reason) {
+              reason = 'target';
+              await storage.logEvent(study.id, res.trial.id, worker, 'target_reached', { value: res.trial.value, target: cfg.metric.target });
+            }
+          }
+          await storage.logEvent(study.id, res.trial.id, worker, 'trial_finished', { state: res.trial.state, value: res.trial.value, error: res.trial.error });
+          reporter.trialFinished(res.trial, best);
+        } else {
+          const copy = await storage.requeue(res.trial.id, `interrupted (${res.reason}); re-queued`);
+          await storage.logEvent(study.id, res.trial.id, worker, 'trial_interrupted', { reason: res.reason, copy: copy.number });
+          reporter.trialRequeued({ ...res.trial, state: 'STALE' }, copy);
+        }
+      }
+      if (!interrupted && reason !== 'target' && !noMoreWork) {
+        while (active.size < parallel && !interrupted) {
+          const t = await claim();
+          if (!t) {
+            noMoreWork = true;
+            break;
+          }
+          await storage.logEvent(study.id, t.id, worker, 'trial_started', { params: t.params, retryOf: t.retryOf });
+          launch(t);
+        }
+      }
+      if (active.size === 0 && settled.length === 0) break;
+      if (settled.length === 0) await new Promise<void>((r) => (wake = r));
+      wake = null;
+    }
+  } finally {
+    clearInterval(heartbeat);
+    o.signal?.removeEventListener('abort', onAbort);
+  }
+
+  const trials = await storage.getTrials(study.id);
+  const end: StudyEnd = {
+    study,
+    trials,
+    best: bestTrial(trials, cfg.metric),
+    interrupted,
+    reason: interrupted ? 'interrupted' : (reason ?? 'no_more_work'),
+  };
+  await storage.logEvent(study.id, null, worker, interrupted ? 'run_interrupted' : 'run_finished', { reason: end.reason });
+  reporter.studyFinished(end);
+  return end;
+}

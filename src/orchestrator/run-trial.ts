@@ -1,0 +1,178 @@
+/**
+ * Run one claimed trial through a backend and record everything it reports; decide its outcome.
+ * A trial that fails is recorded as FAIL with the reason; it never throws for the trainer's sake.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Backend, Report, RunOutcome } from '../backends/types.js';
+import type { MetricConfig } from '../core/config.js';
+import { formatDuration } from '../core/duration.js';
+import type { Trial } from '../core/trial.js';
+import type { MetricInput, Storage, StudyRecord } from '../storage/types.js';
+import type { LiveReport } from './reporter.js';
+
+export interface TrialLimits {
+  /** log lines stored per trial before the middle is dropped (default 10,000) */
+  maxLogLines?: number;
+  /** last lines always kept after the cap (default 200) */
+  keepLastLogLines?: number;
+}
+
+export type TrialResult =
+  | { kind: 'finished'; trial: Trial }
+  /** stopped by the orchestrator (Ctrl-C): the trial is still RUNNING and must be re-queued */
+  | { kind: 'interrupted'; trial: Trial; reason: string };
+
+export interface RunningTrial {
+  trial: Trial;
+  readonly result: Promise<TrialResult>;
+  stop(reason: string): void;
+}
+
+export function trialDirFor(study: StudyRecord, number: number): string {
+  return path.join(study.artifactsDir, `trial-${String(number).padStart(4, '0')}`);
+}
+
+/** The outcome in words for a run that did not succeed, or null when it ended well. */
+export function failureReason(o: RunOutcome, timeoutMs: number | undefined): string | null {
+  const tail = o.stderrTail ? `: ${o.stderrTail.split('\n').slice(-5).join('\n')}` : '';
+  if (o.spawnError) return o.spawnError;
+  if (o.timedOut) return `timed out after ${formatDuration(timeoutMs ?? 0)} (the trainer's process group was killed)`;
+  if (o.signal) return `the trainer was killed by ${o.signal}${tail}`;
+  if (o.exitCode !== 0) return `the trainer exited with code ${o.exitCode}${tail}`;
+  return null;
+}
+
+export function startTrial(opts: {
+  storage: Storage;
+  study: StudyRecord;
+  trial: Trial;
+  backend: Backend;
+  onReport?: (t: Trial, r: LiveReport) => void;
+  limits?: TrialLimits;
+}): RunningTrial {
+  const { storage, study, trial, backend } = opts;
+  const metric: MetricConfig | undefined = study.config.metric;
+  const maxLog = opts.limits?.maxLogLines ?? 10_000;
+  const keepLast = opts.limits?.keepLastLogLines ?? 200;
+  const trialDir = trialDirFor(study, trial.number);
+  mkdirSync(trialDir, { recursive: true });
+
+  let lastStep = -1;
+  let objective: number | null = null;
+  let objectiveSeen = false;
+  const seen = new Set<string>();
+  let divergence: string | null = null;
+  let pendingMetrics: MetricInput[] = [];
+  let pendingLogs: { stream: 'stdout' | 'stderr' | 'scaletune'; line: string }[] = [];
+  let logCount = 0;
+  let dropped = 0;
+  const lastLines: { stream: 'stdout' | 'stderr'; line: string }[] = [];
+  let flushScheduled = false;
+  let writes: Promise<void> = Promise.resolve();
+  let writeError: Error | null = null;
+
+  // Batch what arrives in one burst into one transaction; everything read is committed within a tick.
+  const flush = (): void => {
+    flushScheduled = false;
+    const m = pendingMetrics;
+    const l = pendingLogs;
+    pendingMetrics = [];
+    pendingLogs = [];
+    writes = writes
+      .then(async () => {
+        if (m.length) await storage.addMetrics(trial.id, m);
+        if (l.length) await storage.appendLogs(trial.id, l);
+      })
+      .catch((e: Error) => {
+        writeError ??= e;
+      });
+  };
+  const scheduleFlush = (): void => {
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flush);
+    }
+  };
+
+  let handle: ReturnType<Backend['start']>;
+  const onReport = (r: Report): void => {
+    const step = r.step ?? lastStep + 1;
+    lastStep = Math.max(lastStep, step);
+    for (const [name, value] of Object.entries(r.metrics)) {
+      pendingMetrics.push({ step, name, value, tokens: r.tokens });
+      seen.add(name);
+      if (metric && name === metric.name) {
+        objectiveSeen = true;
+        objective = value;
+        if (!Number.isFinite(value) && !divergence) {
+          divergence = `metric '${name}' was ${value} at step ${step} (the run diverged)`;
+          handle.stop(divergence);
+        }
+      }
+    }
+    if (r.checkpoint) {
+      const cp = path.resolve(trialDir, r.checkpoint);
+      writes = writes.then(() => storage.setCheckpoint(trial.id, cp)).catch((e: Error) => void (writeError ??= e));
+    }
+    scheduleFlush();
+    opts.onReport?.(trial, { step, tokens: r.tokens, metrics: r.metrics, totalSteps: r.totalSteps });
+  };
+  const onLog = (stream: 'stdout' | 'stderr', line: string): void => {
+    if (logCount < maxLog) {
+      logCount++;
+      pendingLogs.push({ stream, line });
+      scheduleFlush();
+    } else {
+      dropped++;
+      lastLines.push({ stream, line });
+      if (lastLines.length > keepLast) lastLines.shift();
+    }
+  };
+
+  handle = backend.start(
+    {
+      study,
+      trial,
+      params: trial.params,
+      trialDir,
+      checkpointDir: path.join(trialDir, 'checkpoints'),
+      resumeFrom: trial.resumeFrom,
+      ...(study.config.timeoutMs !== undefined ? { timeoutMs: study.config.timeoutMs } : {}),
+    },
+    {
+      onReport,
+      onLog,
+      onStart: (pid) => {
+        writes = writes.then(() => storage.setTrialPid(trial.id, pid)).catch(() => undefined);
+      },
+    },
+  );
+
+  const result = (async (): Promise<TrialResult> => {
+    const outcome = await handle.done;
+    flush();
+    if (dropped > 0) {
+      const shown = lastLines.length;
+      pendingLogs.push({ stream: 'scaletune', line: `[... ${dropped - shown} log lines not stored (limit ${maxLog} per trial); the last ${shown} follow ...]` });
+      pendingLogs.push(...lastLines);
+      flush();
+    }
+    await writes;
+    if (writeError) throw writeError;
+    if (outcome.stopped && !divergence) return { kind: 'interrupted', trial, reason: outcome.stopped };
+
+    let state: 'COMPLETE' | 'FAIL' = 'COMPLETE';
+    let error = divergence ?? failureReason(outcome, study.config.timeoutMs);
+    if (!error && metric && !objectiveSeen) {
+      const others = [...seen];
+      error = `the trainer exited without reporting metric '${metric.name}'${others.length ? ` (it reported: ${others.slice(0, 10).join(', ')})` : ' (it printed no JSON report)'}`;
+    }
+    if (!error && metric && objective !== null && !Number.isFinite(objective)) error = `metric '${metric.name}' ended as ${objective}`;
+    if (error) state = 'FAIL';
+    const finished = await storage.finishTrial(trial.id, { state, value: state === 'COMPLETE' ? objective : null, error });
+    return { kind: 'finished', trial: finished };
+  })();
+
+  return { trial, result, stop: (reason) => handle.stop(reason) };
+}

@@ -1,0 +1,154 @@
+/**
+ * The live terminal view (ink): finished trials are written once above (<Static>), running ones below
+ * with their latest metric and a progress bar, then the best so far and an ETA.
+ */
+import React from 'react';
+import { Box, render, Static, Text, type Instance } from 'ink';
+import { formatDuration } from '../core/duration.js';
+import type { Trial } from '../core/trial.js';
+import type { LiveReport, Reporter, StudyEnd, StudyStart } from '../orchestrator/reporter.js';
+import { fmtNum, fmtParams } from './format.js';
+
+interface Running {
+  trial: Trial;
+  report: LiveReport | null;
+  startedAt: number;
+}
+
+interface State {
+  title: string;
+  metric: string | undefined;
+  runCap: number | null;
+  parallel: number;
+  finished: { key: string; text: string; color: string }[];
+  running: Running[];
+  best: Trial | null;
+  done: number;
+  durations: number[];
+  warnings: string[];
+  footer: string | null;
+}
+
+function bar(fraction: number, width = 20): string {
+  const f = Math.max(0, Math.min(1, fraction));
+  const full = Math.round(f * width);
+  return '█'.repeat(full) + '░'.repeat(width - full);
+}
+
+function Dashboard({ s }: { s: State }): React.ReactElement {
+  const now = Date.now();
+  const mean = s.durations.length ? s.durations.reduce((a, b) => a + b, 0) / s.durations.length : null;
+  const left = s.runCap === null ? null : Math.max(0, s.runCap - s.done);
+  const eta = mean !== null && left !== null ? (mean * left) / Math.max(1, s.parallel) : null;
+  return (
+    <Box flexDirection="column">
+      <Static items={s.finished}>{(f) => <Text key={f.key} color={f.color}>{f.text}</Text>}</Static>
+      {s.warnings.map((w, i) => (
+        <Text key={`w${i}`} color="yellow">
+          warning: {w}
+        </Text>
+      ))}
+      <Text bold>{s.title}</Text>
+      {s.running.map((r) => {
+        const step = r.report?.step ?? 0;
+        const total = r.report?.totalSteps ?? null;
+        const m = s.metric && r.report?.metrics[s.metric] !== undefined ? `${s.metric} ${fmtNum(r.report.metrics[s.metric])}` : '';
+        return (
+          <Text key={r.trial.id}>
+            <Text color="cyan">trial {String(r.trial.number).padEnd(4)}</Text> {total ? `${bar(step / total)} ${step}/${total}` : `step ${step}`}{' '}
+            {m} <Text dimColor>{formatDuration(now - r.startedAt)}  {fmtParams(r.trial.params)}</Text>
+          </Text>
+        );
+      })}
+      <Text>
+        {s.done}
+        {s.runCap !== null ? `/${s.runCap}` : ''} done · {s.running.length} running
+        {s.best ? ` · best ${s.metric} ${fmtNum(s.best.value)} (trial ${s.best.number})` : ''}
+        {eta !== null && s.running.length ? ` · ETA ${formatDuration(eta)}` : ''}
+      </Text>
+      {s.footer ? <Text bold>{s.footer}</Text> : null}
+    </Box>
+  );
+}
+
+export class InkReporter implements Reporter {
+  private s: State = { title: '', metric: undefined, runCap: null, parallel: 1, finished: [], running: [], best: null, done: 0, durations: [], warnings: [], footer: null };
+  private app: Instance | null = null;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly stdout: NodeJS.WriteStream) {}
+
+  private update(): void {
+    const el = <Dashboard s={{ ...this.s, finished: [...this.s.finished], running: [...this.s.running] }} />;
+    if (!this.app) this.app = render(el, { stdout: this.stdout, patchConsole: false, exitOnCtrlC: false });
+    else this.app.rerender(el);
+  }
+
+  studyStarted(st: StudyStart): void {
+    const cfg = st.study.config;
+    this.s.title = `study ${st.study.name} · ${cfg.method} · ${st.runCap === null ? 'no run cap' : `${st.runCap} runs`} · ${st.parallel} at a time`;
+    this.s.metric = cfg.metric?.name;
+    this.s.runCap = st.runCap;
+    this.s.parallel = st.parallel;
+    this.s.done = st.finishedBefore.length;
+    for (const t of st.finishedBefore) if (t.state === 'COMPLETE' && cfg.metric) this.s.best = pickBest(this.s.best, t, cfg.metric.goal);
+    this.update();
+    // keep the elapsed times moving
+    this.timer = setInterval(() => this.update(), 500);
+  }
+
+  trialStarted(t: Trial): void {
+    this.s.running.push({ trial: t, report: null, startedAt: Date.now() });
+    this.update();
+  }
+
+  trialReport(t: Trial, r: LiveReport): void {
+    const run = this.s.running.find((x) => x.trial.id === t.id);
+    if (run) run.report = r;
+  }
+
+  trialFinished(t: Trial, best: Trial | null): void {
+    this.s.running = this.s.running.filter((x) => x.trial.id !== t.id);
+    this.s.done++;
+    if (t.startedAt !== null && t.finishedAt !== null) this.s.durations.push(t.finishedAt - t.startedAt);
+    this.s.best = best;
+    const ok = t.state === 'COMPLETE';
+    const text = ok
+      ? `✔ trial ${t.number}  ${this.s.metric ?? 'value'} ${fmtNum(t.value)}  ${fmtParams(t.params)}`
+      : `✘ trial ${t.number}  ${t.state}: ${(t.error ?? '').split('\n')[0]}`;
+    this.s.finished.push({ key: `t${t.id}`, text, color: ok ? 'green' : 'red' });
+    this.update();
+  }
+
+  trialRequeued(stale: Trial, copy: Trial): void {
+    this.s.running = this.s.running.filter((x) => x.trial.id !== stale.id);
+    this.s.finished.push({ key: `s${stale.id}`, text: `↻ trial ${stale.number} re-queued as trial ${copy.number}`, color: 'yellow' });
+    this.update();
+  }
+
+  warn(message: string): void {
+    this.s.warnings.push(message);
+    if (this.app) this.update();
+  }
+
+  studyFinished(e: StudyEnd): void {
+    const n = (st: string): number => e.trials.filter((t) => t.state === st).length;
+    this.s.footer = `${e.interrupted ? 'stopped' : 'finished'}: ${n('COMPLETE')} complete, ${n('FAIL')} failed`;
+    this.update();
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    if (this.app) {
+      this.update();
+      this.app.unmount();
+      await this.app.waitUntilExit().catch(() => undefined);
+    }
+  }
+}
+
+function pickBest(a: Trial | null, b: Trial, goal: 'minimize' | 'maximize'): Trial {
+  if (!a || a.value === null) return b;
+  if (b.value === null) return a;
+  return (goal === 'minimize' ? b.value < a.value : b.value > a.value) ? b : a;
+}

@@ -1,0 +1,89 @@
+/** Shapes and text for trials, shared by every command that prints them. Pure. */
+import type { ParamValue } from '../core/distributions.js';
+import type { Trial } from '../core/trial.js';
+
+/** A trial as scripts see it (`trials --json`, `best --json`, `ask --json`): snake_case, state in lower case. */
+export interface TrialJson {
+  number: number;
+  state: string;
+  params: Record<string, ParamValue>;
+  value: number | null;
+  error: string | null;
+  retry_of: number | null;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_s: number | null;
+  checkpoint: string | null;
+}
+
+const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
+
+export function trialToJson(t: Trial, all: readonly Trial[] = []): TrialJson {
+  const retry = t.retryOf === null ? null : (all.find((x) => x.id === t.retryOf)?.number ?? null);
+  return {
+    number: t.number,
+    state: t.state.toLowerCase(),
+    params: t.params,
+    value: t.value,
+    error: t.error,
+    retry_of: retry,
+    started_at: iso(t.startedAt),
+    finished_at: iso(t.finishedAt),
+    duration_s: t.startedAt !== null && t.finishedAt !== null ? (t.finishedAt - t.startedAt) / 1000 : null,
+    checkpoint: t.checkpoint,
+  };
+}
+
+/** A number in at most `digits` significant digits, without noise: 0.0031, 2.3412, 1.2e-05. */
+export function fmtNum(v: number | null | undefined, digits = 5): string {
+  if (v === null || v === undefined) return '-';
+  if (!Number.isFinite(v)) return String(v);
+  if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return v.toExponential(Math.max(0, digits - 2)).replace(/\.?0+e/, 'e');
+  return String(Number(v.toPrecision(digits)));
+}
+
+export function fmtValue(v: ParamValue): string {
+  if (typeof v === 'number') return fmtNum(v);
+  if (typeof v === 'string') return v;
+  return JSON.stringify(v);
+}
+
+export function fmtParams(params: Record<string, ParamValue>): string {
+  return Object.entries(params)
+    .map(([k, v]) => `${k}=${fmtValue(v)}`)
+    .join(' ');
+}
+
+/** Columns padded to their widest cell. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+export function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function toCsv(header: string[], rows: unknown[][]): string {
+  return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
+}
+
+/** Trials as CSV: one column per parameter (`params_lr`), as Optuna's trials_dataframe names them. */
+export function trialsCsv(trials: readonly Trial[]): string {
+  const names = [...new Set(trials.flatMap((t) => Object.keys(t.params)))];
+  const header = ['number', 'state', 'value', ...names.map((n) => `params_${n}`), 'duration_s', 'started_at', 'finished_at', 'retry_of', 'error'];
+  const rows = trials.map((t) => {
+    const j = trialToJson(t, trials);
+    return [j.number, j.state, j.value, ...names.map((n) => t.params[n]), j.duration_s, j.started_at, j.finished_at, j.retry_of, j.error];
+  });
+  return toCsv(header, rows);
+}

@@ -1,0 +1,63 @@
+/** One plain line per event: for CI logs, pipes and files (chosen when stdout is not a TTY or CI is set). */
+import { formatDuration } from '../core/duration.js';
+import type { Trial } from '../core/trial.js';
+import type { LiveReport, Reporter, StudyEnd, StudyStart } from '../orchestrator/reporter.js';
+import { fmtNum, fmtParams } from './format.js';
+
+export interface Line {
+  write(s: string): unknown;
+}
+
+export class PlainReporter implements Reporter {
+  private readonly t0 = Date.now();
+  private metricName: string | undefined;
+
+  constructor(private readonly out: Line, private readonly opts: { quiet?: boolean } = {}) {}
+
+  private line(s: string): void {
+    if (this.opts.quiet) return;
+    const t = ((Date.now() - this.t0) / 1000).toFixed(1).padStart(6);
+    this.out.write(`[${t}s] ${s}\n`);
+  }
+
+  studyStarted(s: StudyStart): void {
+    this.metricName = s.study.config.metric?.name;
+    const cap = s.runCap === null ? 'no run cap' : `${s.runCap} runs`;
+    const resumed = s.finishedBefore.length ? `, resuming after ${s.finishedBefore.length} finished` : '';
+    this.line(`study ${s.study.name}: ${s.study.config.method}, ${cap}, ${s.parallel} at a time, seed ${s.study.seed}${resumed}`);
+  }
+
+  trialStarted(t: Trial): void {
+    const retry = t.retryOf !== null ? ' (re-run' + (t.resumeFrom ? ' from checkpoint' : '') + ')' : '';
+    this.line(`trial ${t.number} started${retry}  ${fmtParams(t.params)}`);
+  }
+
+  trialReport(_t: Trial, _r: LiveReport): void {}
+
+  trialFinished(t: Trial, best: Trial | null): void {
+    const dur = t.startedAt !== null && t.finishedAt !== null ? `  ${formatDuration(t.finishedAt - t.startedAt)}` : '';
+    if (t.state === 'COMPLETE') {
+      const v = this.metricName ? `${this.metricName}=${fmtNum(t.value)}` : 'done';
+      const b = best ? `  (best ${fmtNum(best.value)}, trial ${best.number})` : '';
+      this.line(`trial ${t.number} complete  ${v}${b}${dur}`);
+    } else {
+      this.line(`trial ${t.number} ${t.state}  ${(t.error ?? '').split('\n').join(' | ')}${dur}`);
+    }
+  }
+
+  trialRequeued(stale: Trial, copy: Trial): void {
+    this.line(`trial ${stale.number} stale (${stale.error ?? 'its runner stopped'}); re-queued as trial ${copy.number}${copy.resumeFrom ? ' from its last checkpoint' : ''}`);
+  }
+
+  warn(message: string): void {
+    this.out.write(`warning: ${message}\n`);
+  }
+
+  studyFinished(e: StudyEnd): void {
+    const n = (st: string): number => e.trials.filter((t) => t.state === st).length;
+    const how = { run_cap: 'run cap reached', exhausted: 'search space exhausted', target: 'target reached', interrupted: 'interrupted', no_more_work: 'no more work' }[e.reason];
+    this.line(`study ${e.study.name} ${e.interrupted ? 'stopped' : 'finished'} (${how}): ${n('COMPLETE')} complete, ${n('FAIL')} failed, ${n('STALE')} stale`);
+  }
+
+  async close(): Promise<void> {}
+}

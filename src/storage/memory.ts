@@ -1,0 +1,192 @@
+/** In-memory storage for tests and throwaway studies; the same contract as SQLite, in one process. */
+import type { StudyConfig } from '../core/config.js';
+import { canonicalJson } from '../core/distributions.js';
+import { FrozenTrialError, UsageError } from '../core/errors.js';
+import { isFinished, TRIAL_STATES, type LogLine, type Metric, type StudyEvent, type Trial, type TrialState } from '../core/trial.js';
+import type { FinalState, MetricInput, NewTrial, Storage, StudyRecord, StudySummary } from './types.js';
+
+const copy = <T>(x: T): T => structuredClone(x);
+
+export class MemoryStorage implements Storage {
+  readonly location = ':memory:';
+  private studies: StudyRecord[] = [];
+  private trials: Trial[] = [];
+  private metrics: Metric[] = [];
+  private logs: LogLine[] = [];
+  private studyAttrs = new Map<number, Map<string, unknown>>();
+  private trialAttrs = new Map<number, Map<string, unknown>>();
+  private events: StudyEvent[] = [];
+
+  async createStudy(input: { name: string; config: StudyConfig; seed: number; cwd: string; artifactsDir: string }): Promise<StudyRecord> {
+    if (this.studies.some((s) => s.name === input.name)) throw new UsageError(`a study named '${input.name}' already exists in ${this.location}`);
+    const s: StudyRecord = { id: this.studies.length + 1, ...copy(input), createdAt: Date.now() };
+    this.studies.push(s);
+    return copy(s);
+  }
+
+  async getStudy(name: string): Promise<StudyRecord | null> {
+    const s = this.studies.find((x) => x.name === name);
+    return s ? copy(s) : null;
+  }
+
+  async listStudies(): Promise<StudySummary[]> {
+    return this.studies.map((s) => {
+      const ts = this.trials.filter((t) => t.studyId === s.id);
+      const counts = Object.fromEntries(TRIAL_STATES.map((st) => [st, ts.filter((t) => t.state === st).length])) as Record<TrialState, number>;
+      const done = ts.filter((t) => t.state === 'COMPLETE' && t.value !== null).map((t) => t.value!);
+      const best = !s.config.metric || done.length === 0 ? null : s.config.metric.goal === 'maximize' ? Math.max(...done) : Math.min(...done);
+      const times = ts.map((t) => t.finishedAt ?? t.heartbeatAt ?? t.startedAt ?? t.createdAt);
+      return { ...copy(s), counts, best, lastActivity: times.length ? Math.max(...times) : null };
+    });
+  }
+
+  private find(trialId: number): Trial {
+    const t = this.trials.find((x) => x.id === trialId);
+    if (!t) throw new UsageError(`no trial with id ${trialId}`);
+    return t;
+  }
+
+  private insert(studyId: number, fields: Partial<Trial> & { params: Trial['params']; state: TrialState }): Trial {
+    const number = this.trials.filter((t) => t.studyId === studyId).length;
+    const t: Trial = {
+      id: this.trials.length + 1,
+      studyId,
+      number,
+      scale: null,
+      value: null,
+      worker: null,
+      heartbeatAt: null,
+      pid: null,
+      createdAt: Date.now(),
+      startedAt: null,
+      finishedAt: null,
+      error: null,
+      retryOf: null,
+      checkpoint: null,
+      resumeFrom: null,
+      ...copy(fields),
+    };
+    this.trials.push(t);
+    return t;
+  }
+
+  async claimWaiting(studyId: number, worker: string): Promise<Trial | null> {
+    const t = this.trials.find((x) => x.studyId === studyId && x.state === 'WAITING');
+    if (!t) return null;
+    const now = Date.now();
+    Object.assign(t, { state: 'RUNNING', worker, startedAt: now, heartbeatAt: now });
+    return copy(t);
+  }
+
+  async createRunning(studyId: number, nt: NewTrial & { worker: string; runCap?: number; unique?: boolean }): Promise<Trial | null> {
+    const live = this.trials.filter((t) => t.studyId === studyId && t.state !== 'STALE');
+    if (nt.runCap !== undefined && live.length >= nt.runCap) return null;
+    const key = canonicalJson(nt.params);
+    if (nt.unique && live.some((t) => canonicalJson(t.params) === key)) return null;
+    const now = Date.now();
+    return copy(this.insert(studyId, { params: nt.params, scale: nt.scale ?? null, state: 'RUNNING', worker: nt.worker, startedAt: now, heartbeatAt: now }));
+  }
+
+  async enqueue(studyId: number, nt: NewTrial & { retryOf?: number; resumeFrom?: string | null }): Promise<Trial> {
+    return copy(this.insert(studyId, { params: nt.params, scale: nt.scale ?? null, state: 'WAITING', retryOf: nt.retryOf ?? null, resumeFrom: nt.resumeFrom ?? null }));
+  }
+
+  async requeue(trialId: number, reason: string): Promise<Trial> {
+    const t = this.find(trialId);
+    if (t.state !== 'RUNNING') throw new FrozenTrialError(`trial ${t.number} is ${t.state.toLowerCase()}, not running; only a running trial can be re-queued`);
+    Object.assign(t, { state: 'STALE', finishedAt: Date.now(), error: reason, pid: null });
+    return this.enqueue(t.studyId, { params: t.params, scale: t.scale, retryOf: t.id, resumeFrom: t.checkpoint ?? t.resumeFrom });
+  }
+
+  async heartbeat(trialIds: readonly number[], worker: string): Promise<void> {
+    const now = Date.now();
+    for (const t of this.trials) if (trialIds.includes(t.id) && t.worker === worker && t.state === 'RUNNING') t.heartbeatAt = now;
+  }
+
+  async setTrialPid(trialId: number, pid: number | null): Promise<void> {
+    this.find(trialId).pid = pid;
+  }
+
+  async setCheckpoint(trialId: number, checkpoint: string): Promise<void> {
+    this.find(trialId).checkpoint = checkpoint;
+  }
+
+  private assertOpen(trialId: number): Trial {
+    const t = this.find(trialId);
+    if (isFinished(t.state)) throw new FrozenTrialError(`trial ${t.number} is already finished (${t.state.toLowerCase()}); a finished trial cannot be changed`);
+    return t;
+  }
+
+  async addMetrics(trialId: number, metrics: readonly MetricInput[]): Promise<void> {
+    if (metrics.length === 0) return;
+    this.assertOpen(trialId);
+    const at = Date.now();
+    for (const m of metrics) {
+      this.metrics.push({ trialId, step: m.step, name: m.name, value: m.value === null || Number.isNaN(m.value) ? null : m.value, tokens: m.tokens ?? null, at });
+    }
+  }
+
+  async appendLogs(trialId: number, lines: readonly { stream: LogLine['stream']; line: string }[]): Promise<void> {
+    const at = Date.now();
+    for (const l of lines) this.logs.push({ trialId, seq: this.logs.length + 1, stream: l.stream, line: l.line, at });
+  }
+
+  async finishTrial(trialId: number, r: { state: FinalState; value?: number | null; error?: string | null }): Promise<Trial> {
+    const t = this.assertOpen(trialId);
+    if (t.state === 'WAITING') throw new UsageError(`trial ${t.number} is waiting and was never started; claim it (ask) first`);
+    const value = r.value === undefined || r.value === null || Number.isNaN(r.value) ? null : r.value;
+    Object.assign(t, { state: r.state, value, error: r.error ?? null, finishedAt: Date.now(), pid: null });
+    return copy(t);
+  }
+
+  async getTrial(trialId: number): Promise<Trial | null> {
+    const t = this.trials.find((x) => x.id === trialId);
+    return t ? copy(t) : null;
+  }
+
+  async getTrialByNumber(studyId: number, number: number): Promise<Trial | null> {
+    const t = this.trials.find((x) => x.studyId === studyId && x.number === number);
+    return t ? copy(t) : null;
+  }
+
+  async getTrials(studyId: number): Promise<Trial[]> {
+    return copy(this.trials.filter((t) => t.studyId === studyId));
+  }
+
+  async getMetrics(studyId: number, trialId?: number): Promise<Metric[]> {
+    const ids = new Set(this.trials.filter((t) => t.studyId === studyId && (trialId === undefined || t.id === trialId)).map((t) => t.id));
+    return copy(this.metrics.filter((m) => ids.has(m.trialId))).sort((a, b) => a.trialId - b.trialId || a.step - b.step);
+  }
+
+  async getLogs(trialId: number): Promise<LogLine[]> {
+    return copy(this.logs.filter((l) => l.trialId === trialId));
+  }
+
+  async setStudyAttr(studyId: number, key: string, value: unknown): Promise<void> {
+    if (!this.studyAttrs.has(studyId)) this.studyAttrs.set(studyId, new Map());
+    this.studyAttrs.get(studyId)!.set(key, copy(value));
+  }
+
+  async getStudyAttrs(studyId: number): Promise<Record<string, unknown>> {
+    return Object.fromEntries([...(this.studyAttrs.get(studyId) ?? new Map()).entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, copy(v)]));
+  }
+
+  async setTrialAttr(trialId: number, key: string, value: unknown): Promise<void> {
+    if (!this.trialAttrs.has(trialId)) this.trialAttrs.set(trialId, new Map());
+    this.trialAttrs.get(trialId)!.set(key, copy(value));
+  }
+
+  async getTrialAttrs(trialId: number): Promise<Record<string, unknown>> {
+    return Object.fromEntries([...(this.trialAttrs.get(trialId) ?? new Map()).entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, copy(v)]));
+  }
+
+  async logEvent(studyId: number, trialId: number | null, who: string, kind: string, detail: Record<string, unknown> | null = null): Promise<void> {
+    this.events.push({ id: this.events.length + 1, studyId, trialId, at: Date.now(), who, kind, detail: detail ? copy(detail) : null });
+  }
+
+  async getEvents(studyId: number): Promise<StudyEvent[]> {
+    return copy(this.events.filter((e) => e.studyId === studyId));
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,425 @@
+/**
+ * SQLite storage (better-sqlite3): WAL, a busy timeout, versioned migrations, and short
+ * `BEGIN IMMEDIATE` transactions for every claim, so several processes on one machine can share a file.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { StudyConfig } from '../core/config.js';
+import { canonicalJson } from '../core/distributions.js';
+import { FrozenTrialError, ScaletuneError, UsageError } from '../core/errors.js';
+import { isFinished, TRIAL_STATES, type LogLine, type Metric, type StudyEvent, type Trial, type TrialState } from '../core/trial.js';
+import type { FinalState, MetricInput, NewTrial, Storage, StudyRecord, StudySummary } from './types.js';
+
+const MIGRATIONS: string[] = [
+  // 1: the first schema
+  `
+  CREATE TABLE studies (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    config TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    cwd TEXT NOT NULL,
+    artifacts_dir TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE trials (
+    id INTEGER PRIMARY KEY,
+    study_id INTEGER NOT NULL REFERENCES studies(id),
+    number INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('WAITING','RUNNING','COMPLETE','PRUNED','FAIL','STALE')),
+    params TEXT NOT NULL,
+    params_key TEXT NOT NULL,
+    scale TEXT,
+    value REAL,
+    worker TEXT,
+    heartbeat_at INTEGER,
+    pid INTEGER,
+    created_at INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER,
+    error TEXT,
+    retry_of INTEGER REFERENCES trials(id),
+    checkpoint TEXT,
+    resume_from TEXT,
+    UNIQUE (study_id, number)
+  );
+  CREATE INDEX trials_by_state ON trials(study_id, state, number);
+  CREATE TABLE metrics (
+    trial_id INTEGER NOT NULL REFERENCES trials(id),
+    step INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    value REAL,
+    tokens REAL,
+    at INTEGER NOT NULL
+  );
+  CREATE INDEX metrics_by_trial ON metrics(trial_id, step);
+  CREATE TABLE trial_logs (
+    id INTEGER PRIMARY KEY,
+    trial_id INTEGER NOT NULL REFERENCES trials(id),
+    stream TEXT NOT NULL,
+    line TEXT NOT NULL,
+    at INTEGER NOT NULL
+  );
+  CREATE INDEX logs_by_trial ON trial_logs(trial_id, id);
+  CREATE TABLE study_attrs (
+    study_id INTEGER NOT NULL REFERENCES studies(id),
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (study_id, key)
+  );
+  CREATE TABLE trial_attrs (
+    trial_id INTEGER NOT NULL REFERENCES trials(id),
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (trial_id, key)
+  );
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    study_id INTEGER NOT NULL REFERENCES studies(id),
+    trial_id INTEGER,
+    at INTEGER NOT NULL,
+    who TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    detail TEXT
+  );
+  CREATE INDEX events_by_study ON events(study_id, id);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+interface TrialRow {
+  id: number;
+  study_id: number;
+  number: number;
+  state: TrialState;
+  params: string;
+  scale: string | null;
+  value: number | null;
+  worker: string | null;
+  heartbeat_at: number | null;
+  pid: number | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  error: string | null;
+  retry_of: number | null;
+  checkpoint: string | null;
+  resume_from: string | null;
+}
+
+function toTrial(r: TrialRow): Trial {
+  return {
+    id: r.id,
+    studyId: r.study_id,
+    number: r.number,
+    state: r.state,
+    params: JSON.parse(r.params),
+    scale: r.scale === null ? null : JSON.parse(r.scale),
+    value: r.value,
+    worker: r.worker,
+    heartbeatAt: r.heartbeat_at,
+    pid: r.pid,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    error: r.error,
+    retryOf: r.retry_of,
+    checkpoint: r.checkpoint,
+    resumeFrom: r.resume_from,
+  };
+}
+
+interface StudyRow {
+  id: number;
+  name: string;
+  config: string;
+  seed: number;
+  cwd: string;
+  artifacts_dir: string;
+  created_at: number;
+}
+
+function toStudy(r: StudyRow): StudyRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    config: JSON.parse(r.config) as StudyConfig,
+    seed: r.seed,
+    cwd: r.cwd,
+    artifactsDir: r.artifacts_dir,
+    createdAt: r.created_at,
+  };
+}
+
+/** SQLite stores NaN as NULL; Infinity survives. */
+const finiteOrNull = (v: number | null | undefined): number | null => (v === undefined || v === null || Number.isNaN(v) ? null : v);
+
+export class SqliteStorage implements Storage {
+  readonly location: string;
+  private readonly db: Database.Database;
+
+  constructor(file: string, opts: { timeoutMs?: number } = {}) {
+    this.location = file;
+    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    try {
+      this.db = new Database(file, { timeout: opts.timeoutMs ?? 30_000 });
+    } catch (e) {
+      throw new ScaletuneError(`cannot open database ${file}: ${(e as Error).message}`, 2);
+    }
+    this.db.pragma('journal_mode = WAL');
+    // WAL + NORMAL survives a killed process (not a power cut) and keeps commits cheap.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+    const current = (this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
+    if (current > MIGRATIONS.length) {
+      throw new ScaletuneError(`database ${this.location} has schema version ${current}, newer than this scaletune understands (${MIGRATIONS.length}); upgrade scaletune`, 2);
+    }
+    if (current === MIGRATIONS.length) return;
+    this.db
+      .transaction(() => {
+        // re-read inside the lock: another process may have migrated meanwhile
+        const v = (this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
+        for (let i = v; i < MIGRATIONS.length; i++) {
+          this.db.exec(MIGRATIONS[i]!);
+          this.db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(i + 1, Date.now());
+        }
+      })
+      .immediate();
+  }
+
+  private immediate<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  async createStudy(input: { name: string; config: StudyConfig; seed: number; cwd: string; artifactsDir: string }): Promise<StudyRecord> {
+    return this.immediate(() => {
+      const exists = this.db.prepare('SELECT 1 FROM studies WHERE name = ?').get(input.name);
+      if (exists) throw new UsageError(`a study named '${input.name}' already exists in ${this.location}`);
+      const now = Date.now();
+      const info = this.db
+        .prepare('INSERT INTO studies (name, config, seed, cwd, artifacts_dir, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(input.name, JSON.stringify(input.config), input.seed, input.cwd, input.artifactsDir, now);
+      return { id: Number(info.lastInsertRowid), name: input.name, config: input.config, seed: input.seed, cwd: input.cwd, artifactsDir: input.artifactsDir, createdAt: now };
+    });
+  }
+
+  async getStudy(name: string): Promise<StudyRecord | null> {
+    const r = this.db.prepare('SELECT * FROM studies WHERE name = ?').get(name) as StudyRow | undefined;
+    return r ? toStudy(r) : null;
+  }
+
+  async listStudies(): Promise<StudySummary[]> {
+    const studies = (this.db.prepare('SELECT * FROM studies ORDER BY id').all() as StudyRow[]).map(toStudy);
+    const counts = this.db.prepare('SELECT study_id, state, COUNT(*) AS n FROM trials GROUP BY study_id, state').all() as { study_id: number; state: TrialState; n: number }[];
+    const agg = this.db
+      .prepare(
+        `SELECT study_id, MIN(CASE WHEN state='COMPLETE' THEN value END) AS lo, MAX(CASE WHEN state='COMPLETE' THEN value END) AS hi,
+                MAX(COALESCE(finished_at, heartbeat_at, started_at, created_at)) AS last FROM trials GROUP BY study_id`,
+      )
+      .all() as { study_id: number; lo: number | null; hi: number | null; last: number | null }[];
+    return studies.map((s) => {
+      const c = Object.fromEntries(TRIAL_STATES.map((st) => [st, 0])) as Record<TrialState, number>;
+      for (const row of counts) if (row.study_id === s.id) c[row.state] = row.n;
+      const a = agg.find((x) => x.study_id === s.id);
+      const best = !s.config.metric || !a ? null : s.config.metric.goal === 'maximize' ? a.hi : a.lo;
+      return { ...s, counts: c, best, lastActivity: a?.last ?? null };
+    });
+  }
+
+  private nextNumber(studyId: number): number {
+    const r = this.db.prepare('SELECT MAX(number) AS n FROM trials WHERE study_id = ?').get(studyId) as { n: number | null };
+    return (r.n ?? -1) + 1;
+  }
+
+  private row(trialId: number): TrialRow | undefined {
+    return this.db.prepare('SELECT * FROM trials WHERE id = ?').get(trialId) as TrialRow | undefined;
+  }
+
+  async claimWaiting(studyId: number, worker: string): Promise<Trial | null> {
+    return this.immediate(() => {
+      const r = this.db.prepare("SELECT id FROM trials WHERE study_id = ? AND state = 'WAITING' ORDER BY number LIMIT 1").get(studyId) as { id: number } | undefined;
+      if (!r) return null;
+      const now = Date.now();
+      this.db.prepare("UPDATE trials SET state = 'RUNNING', worker = ?, started_at = ?, heartbeat_at = ? WHERE id = ?").run(worker, now, now, r.id);
+      return toTrial(this.row(r.id)!);
+    });
+  }
+
+  async createRunning(studyId: number, t: NewTrial & { worker: string; runCap?: number; unique?: boolean }): Promise<Trial | null> {
+    const key = canonicalJson(t.params);
+    return this.immediate(() => {
+      if (t.runCap !== undefined) {
+        const n = (this.db.prepare("SELECT COUNT(*) AS n FROM trials WHERE study_id = ? AND state != 'STALE'").get(studyId) as { n: number }).n;
+        if (n >= t.runCap) return null;
+      }
+      if (t.unique && this.db.prepare("SELECT 1 FROM trials WHERE study_id = ? AND state != 'STALE' AND params_key = ?").get(studyId, key)) return null;
+      const now = Date.now();
+      const info = this.db
+        .prepare(
+          `INSERT INTO trials (study_id, number, state, params, params_key, scale, worker, heartbeat_at, created_at, started_at)
+           VALUES (?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(studyId, this.nextNumber(studyId), JSON.stringify(t.params), key, t.scale ? JSON.stringify(t.scale) : null, t.worker, now, now, now);
+      return toTrial(this.row(Number(info.lastInsertRowid))!);
+    });
+  }
+
+  private insertWaiting(studyId: number, t: NewTrial & { retryOf?: number; resumeFrom?: string | null }): Trial {
+    const info = this.db
+      .prepare(
+        `INSERT INTO trials (study_id, number, state, params, params_key, scale, created_at, retry_of, resume_from)
+         VALUES (?, ?, 'WAITING', ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(studyId, this.nextNumber(studyId), JSON.stringify(t.params), canonicalJson(t.params), t.scale ? JSON.stringify(t.scale) : null, Date.now(), t.retryOf ?? null, t.resumeFrom ?? null);
+    return toTrial(this.row(Number(info.lastInsertRowid))!);
+  }
+
+  async enqueue(studyId: number, t: NewTrial & { retryOf?: number; resumeFrom?: string | null }): Promise<Trial> {
+    return this.immediate(() => this.insertWaiting(studyId, t));
+  }
+
+  async requeue(trialId: number, reason: string): Promise<Trial> {
+    return this.immediate(() => {
+      const r = this.row(trialId);
+      if (!r) throw new UsageError(`no trial with id ${trialId}`);
+      if (r.state !== 'RUNNING') throw new FrozenTrialError(`trial ${r.number} is ${r.state.toLowerCase()}, not running; only a running trial can be re-queued`);
+      this.db.prepare("UPDATE trials SET state = 'STALE', finished_at = ?, error = ?, pid = NULL WHERE id = ?").run(Date.now(), reason, trialId);
+      return this.insertWaiting(r.study_id, {
+        params: JSON.parse(r.params),
+        scale: r.scale === null ? null : JSON.parse(r.scale),
+        retryOf: trialId,
+        resumeFrom: r.checkpoint ?? r.resume_from,
+      });
+    });
+  }
+
+  async heartbeat(trialIds: readonly number[], worker: string): Promise<void> {
+    if (trialIds.length === 0) return;
+    const now = Date.now();
+    const stmt = this.db.prepare("UPDATE trials SET heartbeat_at = ? WHERE id = ? AND worker = ? AND state = 'RUNNING'");
+    this.immediate(() => {
+      for (const id of trialIds) stmt.run(now, id, worker);
+    });
+  }
+
+  async setTrialPid(trialId: number, pid: number | null): Promise<void> {
+    this.db.prepare('UPDATE trials SET pid = ? WHERE id = ?').run(pid, trialId);
+  }
+
+  async setCheckpoint(trialId: number, checkpoint: string): Promise<void> {
+    this.db.prepare('UPDATE trials SET checkpoint = ? WHERE id = ?').run(checkpoint, trialId);
+  }
+
+  private assertOpen(trialId: number): TrialRow {
+    const r = this.row(trialId);
+    if (!r) throw new UsageError(`no trial with id ${trialId}`);
+    if (isFinished(r.state)) throw new FrozenTrialError(`trial ${r.number} is already finished (${r.state.toLowerCase()}); a finished trial cannot be changed`);
+    return r;
+  }
+
+  async addMetrics(trialId: number, metrics: readonly MetricInput[]): Promise<void> {
+    if (metrics.length === 0) return;
+    const stmt = this.db.prepare('INSERT INTO metrics (trial_id, step, name, value, tokens, at) VALUES (?, ?, ?, ?, ?, ?)');
+    const now = Date.now();
+    this.immediate(() => {
+      this.assertOpen(trialId);
+      for (const m of metrics) stmt.run(trialId, m.step, m.name, finiteOrNull(m.value), m.tokens ?? null, now);
+    });
+  }
+
+  async appendLogs(trialId: number, lines: readonly { stream: LogLine['stream']; line: string }[]): Promise<void> {
+    if (lines.length === 0) return;
+    const stmt = this.db.prepare('INSERT INTO trial_logs (trial_id, stream, line, at) VALUES (?, ?, ?, ?)');
+    const now = Date.now();
+    this.immediate(() => {
+      for (const l of lines) stmt.run(trialId, l.stream, l.line, now);
+    });
+  }
+
+  async finishTrial(trialId: number, result: { state: FinalState; value?: number | null; error?: string | null }): Promise<Trial> {
+    return this.immediate(() => {
+      const r = this.assertOpen(trialId);
+      if (r.state === 'WAITING') throw new UsageError(`trial ${r.number} is waiting and was never started; claim it (ask) first`);
+      this.db
+        .prepare('UPDATE trials SET state = ?, value = ?, error = ?, finished_at = ?, pid = NULL WHERE id = ?')
+        .run(result.state, finiteOrNull(result.value), result.error ?? null, Date.now(), trialId);
+      return toTrial(this.row(trialId)!);
+    });
+  }
+
+  async getTrial(trialId: number): Promise<Trial | null> {
+    const r = this.row(trialId);
+    return r ? toTrial(r) : null;
+  }
+
+  async getTrialByNumber(studyId: number, number: number): Promise<Trial | null> {
+    const r = this.db.prepare('SELECT * FROM trials WHERE study_id = ? AND number = ?').get(studyId, number) as TrialRow | undefined;
+    return r ? toTrial(r) : null;
+  }
+
+  async getTrials(studyId: number): Promise<Trial[]> {
+    return (this.db.prepare('SELECT * FROM trials WHERE study_id = ? ORDER BY number').all(studyId) as TrialRow[]).map(toTrial);
+  }
+
+  async getMetrics(studyId: number, trialId?: number): Promise<Metric[]> {
+    const rows = (
+      trialId === undefined
+        ? this.db
+            .prepare('SELECT m.* FROM metrics m JOIN trials t ON t.id = m.trial_id WHERE t.study_id = ? ORDER BY m.trial_id, m.step, m.rowid')
+            .all(studyId)
+        : this.db.prepare('SELECT * FROM metrics WHERE trial_id = ? ORDER BY step, rowid').all(trialId)
+    ) as { trial_id: number; step: number; name: string; value: number | null; tokens: number | null; at: number }[];
+    return rows.map((r) => ({ trialId: r.trial_id, step: r.step, name: r.name, value: r.value, tokens: r.tokens, at: r.at }));
+  }
+
+  async getLogs(trialId: number): Promise<LogLine[]> {
+    const rows = this.db.prepare('SELECT * FROM trial_logs WHERE trial_id = ? ORDER BY id').all(trialId) as { id: number; trial_id: number; stream: LogLine['stream']; line: string; at: number }[];
+    return rows.map((r) => ({ trialId: r.trial_id, seq: r.id, stream: r.stream, line: r.line, at: r.at }));
+  }
+
+  async setStudyAttr(studyId: number, key: string, value: unknown): Promise<void> {
+    this.db.prepare('INSERT INTO study_attrs (study_id, key, value) VALUES (?, ?, ?) ON CONFLICT (study_id, key) DO UPDATE SET value = excluded.value').run(studyId, key, JSON.stringify(value));
+  }
+
+  async getStudyAttrs(studyId: number): Promise<Record<string, unknown>> {
+    const rows = this.db.prepare('SELECT key, value FROM study_attrs WHERE study_id = ? ORDER BY key').all(studyId) as { key: string; value: string }[];
+    return Object.fromEntries(rows.map((r) => [r.key, JSON.parse(r.value)]));
+  }
+
+  async setTrialAttr(trialId: number, key: string, value: unknown): Promise<void> {
+    this.db.prepare('INSERT INTO trial_attrs (trial_id, key, value) VALUES (?, ?, ?) ON CONFLICT (trial_id, key) DO UPDATE SET value = excluded.value').run(trialId, key, JSON.stringify(value));
+  }
+
+  async getTrialAttrs(trialId: number): Promise<Record<string, unknown>> {
+    const rows = this.db.prepare('SELECT key, value FROM trial_attrs WHERE trial_id = ? ORDER BY key').all(trialId) as { key: string; value: string }[];
+    return Object.fromEntries(rows.map((r) => [r.key, JSON.parse(r.value)]));
+  }
+
+  async logEvent(studyId: number, trialId: number | null, who: string, kind: string, detail: Record<string, unknown> | null = null): Promise<void> {
+    this.db.prepare('INSERT INTO events (study_id, trial_id, at, who, kind, detail) VALUES (?, ?, ?, ?, ?, ?)').run(studyId, trialId, Date.now(), who, kind, detail ? JSON.stringify(detail) : null);
+  }
+
+  async getEvents(studyId: number): Promise<StudyEvent[]> {
+    const rows = this.db.prepare('SELECT * FROM events WHERE study_id = ? ORDER BY id').all(studyId) as {
+      id: number;
+      study_id: number;
+      trial_id: number | null;
+      at: number;
+      who: string;
+      kind: string;
+      detail: string | null;
+    }[];
+    return rows.map((r) => ({ id: r.id, studyId: r.study_id, trialId: r.trial_id, at: r.at, who: r.who, kind: r.kind, detail: r.detail ? JSON.parse(r.detail) : null }));
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

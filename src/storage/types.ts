@@ -1,0 +1,102 @@
+/**
+ * The storage contract. Every implementation (SQLite, in-memory, later PostgreSQL) passes the same
+ * contract suite (test/storage/contract.ts). Methods are async so that network storages fit the same
+ * shape; a claim is one short transaction, so several processes may share one store.
+ */
+import type { StudyConfig } from '../core/config.js';
+import type { Params } from '../core/distributions.js';
+import type { LogLine, Metric, StudyEvent, Trial, TrialState } from '../core/trial.js';
+
+export interface StudyRecord {
+  id: number;
+  name: string;
+  config: StudyConfig;
+  /** the seed in force (the config's, or one drawn at creation and kept) */
+  seed: number;
+  /** working folder the trainer runs in */
+  cwd: string;
+  /** where trial folders (checkpoints, parameter files) are made */
+  artifactsDir: string;
+  createdAt: number;
+}
+
+export interface StudySummary extends StudyRecord {
+  counts: Record<TrialState, number>;
+  /** best value among COMPLETE trials, by the metric's goal; null without a metric or completed trial */
+  best: number | null;
+  lastActivity: number | null;
+}
+
+export interface NewTrial {
+  params: Params;
+  scale?: Record<string, unknown> | null;
+}
+
+export interface MetricInput {
+  step: number;
+  name: string;
+  value: number | null;
+  tokens?: number | null;
+}
+
+export type FinalState = 'COMPLETE' | 'FAIL' | 'PRUNED';
+
+export interface Storage {
+  /** where it lives, for messages (`./scaletune.db`, `:memory:`) */
+  readonly location: string;
+
+  /** Called once per study; throws UsageError when the name is taken. */
+  createStudy(input: { name: string; config: StudyConfig; seed: number; cwd: string; artifactsDir: string }): Promise<StudyRecord>;
+  /** null when no study has that name. */
+  getStudy(name: string): Promise<StudyRecord | null>;
+  /** Every study with its trial counts, oldest first. */
+  listStudies(): Promise<StudySummary[]>;
+
+  /** Claim the oldest WAITING trial for `worker` (it becomes RUNNING); null when none waits. One transaction. */
+  claimWaiting(studyId: number, worker: string): Promise<Trial | null>;
+  /**
+   * Create a trial already RUNNING for `worker`, in one transaction; null instead when `runCap` trials
+   * that count toward the cap (every state but STALE) exist, or when `unique` is set and a trial that
+   * counts toward the cap already has the same parameters.
+   */
+  createRunning(studyId: number, trial: NewTrial & { worker: string; runCap?: number; unique?: boolean }): Promise<Trial | null>;
+  /** Add a WAITING trial (initial points, re-queued work). Respects no cap: the caller decided. */
+  enqueue(studyId: number, trial: NewTrial & { retryOf?: number; resumeFrom?: string | null }): Promise<Trial>;
+  /**
+   * A RUNNING trial whose process is gone: in one transaction it becomes STALE (keeping its metrics and
+   * logs) and a WAITING copy is queued that resumes from its last checkpoint. Returns the copy.
+   */
+  requeue(trialId: number, reason: string): Promise<Trial>;
+  /** Mark running trials as alive. Called every few seconds by whoever runs them. */
+  heartbeat(trialIds: readonly number[], worker: string): Promise<void>;
+  /** Record the trainer's process id while it runs (to end orphans after a crash). */
+  setTrialPid(trialId: number, pid: number | null): Promise<void>;
+  /** Record the latest checkpoint the trainer announced. */
+  setCheckpoint(trialId: number, checkpoint: string): Promise<void>;
+  /** Store reported metrics. Throws FrozenTrialError when the trial is finished. */
+  addMetrics(trialId: number, metrics: readonly MetricInput[]): Promise<void>;
+  /** Append lines to the trial's log. */
+  appendLogs(trialId: number, lines: readonly { stream: LogLine['stream']; line: string }[]): Promise<void>;
+  /** Finish a RUNNING trial. Throws FrozenTrialError when it is already finished, UsageError when it is WAITING. */
+  finishTrial(trialId: number, result: { state: FinalState; value?: number | null; error?: string | null }): Promise<Trial>;
+
+  getTrial(trialId: number): Promise<Trial | null>;
+  getTrialByNumber(studyId: number, number: number): Promise<Trial | null>;
+  /** All trials of a study, by number. */
+  getTrials(studyId: number): Promise<Trial[]>;
+  /** Intermediate metrics of a study (or one trial), by trial, step, name. */
+  getMetrics(studyId: number, trialId?: number): Promise<Metric[]>;
+  getLogs(trialId: number): Promise<LogLine[]>;
+
+  /** JSON attributes: searcher state, user notes. Setting a key again replaces it. */
+  setStudyAttr(studyId: number, key: string, value: unknown): Promise<void>;
+  getStudyAttrs(studyId: number): Promise<Record<string, unknown>>;
+  setTrialAttr(trialId: number, key: string, value: unknown): Promise<void>;
+  getTrialAttrs(trialId: number): Promise<Record<string, unknown>>;
+
+  /** Who did what when. */
+  logEvent(studyId: number, trialId: number | null, who: string, kind: string, detail?: Record<string, unknown> | null): Promise<void>;
+  getEvents(studyId: number): Promise<StudyEvent[]>;
+
+  close(): Promise<void>;
+}
