@@ -124,7 +124,10 @@ export function parseConfigText(text: string, file: string): { raw: unknown; int
   if (doc.errors.length > 0) {
     throw new ConfigError(
       file,
-      doc.errors.map((e) => ({ path: '', message: `not valid YAML or JSON: ${e.message.split('\n')[0]}` })),
+      doc.errors.map((e) => {
+        const hint = /flow/.test(e.message) && text.includes('${') ? ' (in a [flow, list], quote macros: "${args}")' : '';
+        return { path: '', message: `not valid YAML or JSON: ${e.message.split('\n')[0]!.replace(/:$/, '')}${hint}` };
+      }),
     );
   }
   const intPaths = new Set<string>();

@@ -1,0 +1,174 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildArgv, CommandBackend } from '../../src/backends/command.js';
+import { parseReportLine } from '../../src/backends/protocol.js';
+import type { Params } from '../../src/core/distributions.js';
+import { processAlive } from '../../src/orchestrator/recovery.js';
+import { startTrial } from '../../src/orchestrator/run-trial.js';
+import { MemoryStorage } from '../../src/storage/memory.js';
+import { makeStudy, tmpDir, trainerConfig, writeFile } from '../helpers/fixtures.js';
+
+/** Run one trial of the fixture trainer (or `program`) with these params; return the finished trial and its records. */
+async function runOne(params: Params, raw: Record<string, unknown> = {}, backend = new CommandBackend({ killGraceMs: 500 })) {
+  const storage = new MemoryStorage();
+  const dir = tmpDir();
+  const study = await makeStudy(storage, trainerConfig(raw), 'backend', dir);
+  const trial = (await storage.createRunning(study.id, { params, worker: 'test' }))!;
+  const t0 = Date.now();
+  const res = await startTrial({ storage, study, trial, backend }).result;
+  const elapsed = Date.now() - t0;
+  if (res.kind !== 'finished') throw new Error('interrupted');
+  return { trial: res.trial, metrics: await storage.getMetrics(study.id), logs: await storage.getLogs(trial.id), elapsed, dir, study, storage };
+}
+
+const ECHO = `
+import { writeFileSync } from 'node:fs';
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('SCALETUNE_')));
+writeFileSync(process.env.OUT_FILE, JSON.stringify({ argv: process.argv.slice(2), env, cwd: process.cwd() }));
+console.log(JSON.stringify({ step: 1, loss: 1.5 }));
+`;
+
+describe('command backend', () => {
+  it('passes parameters through every macro and the environment, without a shell', async () => {
+    const dir = tmpDir();
+    const program = writeFile(dir, 'echo.mjs', ECHO);
+    const out = path.join(dir, 'out.json');
+    const params = { lr: 0.01, name: 'hello world', flag: true, none: null, 'model.layers': [64, 64] };
+    const { trial, study } = await runOne(params, {
+      program,
+      command: ['${env}', '${interpreter}', '${program}', '--fixed', 'literal', '${args}', '${args_no_hyphens}', '${args_json}', '--params=${args_json_file}'],
+      env: { OUT_FILE: out },
+    });
+    expect(trial.state).toBe('COMPLETE');
+    expect(trial.value).toBe(1.5);
+    const got = JSON.parse(readFileSync(out, 'utf8'));
+    const file = path.join(study.artifactsDir, 'trial-0000', 'params.json');
+    expect(got.argv).toEqual([
+      '--fixed',
+      'literal',
+      '--lr=0.01',
+      '--name=hello world',
+      '--flag=True',
+      '--none=None',
+      '--model.layers=[64,64]',
+      'lr=0.01',
+      'name=hello world',
+      'flag=True',
+      'none=None',
+      'model.layers=[64,64]',
+      JSON.stringify(params),
+      `--params=${file}`,
+    ]);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(params);
+    expect(got.env).toMatchObject({
+      SCALETUNE_TRIAL_ID: String(trial.id),
+      SCALETUNE_TRIAL_NUMBER: '0',
+      SCALETUNE_STUDY: 'backend',
+      SCALETUNE_PARAMS: JSON.stringify(params),
+      SCALETUNE_CHECKPOINT_DIR: path.join(study.artifactsDir, 'trial-0000', 'checkpoints'),
+    });
+    expect(got.env.SCALETUNE_RESUME_FROM).toBeUndefined();
+    expect(got.cwd).toBe(study.cwd);
+  });
+
+  it('chooses the interpreter from the extension and drops it for other programs', () => {
+    expect(buildArgv({ command: ['${env}', '${interpreter}', '${program}', '${args}'], program: '/x/train.py' }, { a: 1 }, 'f')).toEqual(['/usr/bin/env', 'python3', '/x/train.py', '--a=1']);
+    expect(buildArgv({ command: ['${interpreter}', '${program}'], program: '/x/t.mjs' }, {}, 'f')).toEqual([process.execPath, '/x/t.mjs']);
+    expect(buildArgv({ command: ['${interpreter}', '${program}'], program: '/x/train.sh' }, {}, 'f')).toEqual(['/x/train.sh']);
+  });
+
+  it('an injection attempt reaches the trainer as one literal argument', async () => {
+    const dir = tmpDir();
+    const program = writeFile(dir, 'echo.mjs', ECHO);
+    const out = path.join(dir, 'out.json');
+    const pwned = path.join(dir, 'pwned');
+    const evil = `; touch ${pwned} && echo $(touch ${pwned}) \`touch ${pwned}\` | rm -rf ~`;
+    const { trial } = await runOne({ cmd: evil }, { program, env: { OUT_FILE: out } });
+    expect(trial.state).toBe('COMPLETE');
+    expect(JSON.parse(readFileSync(out, 'utf8')).argv).toEqual([`--cmd=${evil}`]);
+    expect(existsSync(pwned)).toBe(false);
+  });
+
+  it('a timeout kills the whole process group and fails the trial', async () => {
+    const dir = tmpDir();
+    const pidFile = path.join(dir, 'child.pid');
+    const program = writeFile(
+      dir,
+      'hang.mjs',
+      `import { spawn } from 'node:child_process'; import { writeFileSync } from 'node:fs';
+       const c = spawn('sleep', ['300'], { stdio: 'ignore' }); writeFileSync(${JSON.stringify(pidFile)}, String(c.pid));
+       process.on('SIGTERM', () => {}); // a trainer that ignores SIGTERM still ends (SIGKILL after the grace)
+       console.log(JSON.stringify({ step: 1, loss: 2 })); setInterval(() => {}, 1000);`,
+    );
+    const { trial, elapsed } = await runOne({}, { program, timeout: 1 });
+    expect(trial.state).toBe('FAIL');
+    expect(trial.error).toMatch(/timed out after 1\.0s/);
+    expect(elapsed).toBeLessThan(6000);
+    const child = Number(readFileSync(pidFile, 'utf8'));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(processAlive(child)).toBe(false);
+  });
+
+  it('a crash fails the trial with the exit code and the end of stderr', async () => {
+    const { trial, metrics } = await runOne({ mode: 'crash', steps: 6, fail_at: 4 });
+    expect(trial.state).toBe('FAIL');
+    expect(trial.error).toContain('exited with code 3');
+    expect(trial.error).toContain('CUDA error: an illegal memory access');
+    expect(metrics.filter((m) => m.name === 'loss').map((m) => m.step)).toEqual([1, 2, 3]);
+  });
+
+  it('NaN ends the run at once and fails it, keeping what came before', async () => {
+    const { trial, metrics, elapsed } = await runOne({ mode: 'nan', steps: 200, step_ms: 20, fail_at: 3 });
+    expect(trial.state).toBe('FAIL');
+    expect(trial.error).toContain("metric 'loss' was NaN at step 3");
+    expect(elapsed).toBeLessThan(3000);
+    const loss = metrics.filter((m) => m.name === 'loss');
+    expect(loss.slice(0, 3).map((m) => m.value)).toEqual([expect.any(Number), expect.any(Number), null]);
+  });
+
+  it('Infinity in the metric is a divergence too', () => {
+    expect(parseReportLine('{"step": 2, "loss": Infinity, "note": "NaN in a string"}')).toEqual({ step: 2, tokens: null, metrics: { loss: Infinity }, checkpoint: null, totalSteps: null });
+  });
+
+  it('huge output: logs are capped, a huge line is cut, the result still counts', async () => {
+    const { trial, logs } = await runOne({ mode: 'huge', steps: 3, fail_at: 2 });
+    expect(trial.state).toBe('COMPLETE');
+    expect(trial.value).toBeCloseTo(2 + 3 * Math.exp(-5), 6);
+    expect(logs.length).toBeLessThanOrEqual(10_000 + 1 + 200);
+    expect(logs.some((l) => l.stream === 'scaletune' && /log lines not stored/.test(l.line))).toBe(true);
+    const cut = logs.find((l) => l.line.startsWith('yyyy'));
+    expect(cut?.line).toMatch(/line cut: \d+ more characters/);
+    expect(cut!.line.length).toBeLessThan(1.1 * (1 << 20));
+    expect(logs.at(-1)?.line).toBe('done');
+  });
+
+  it('a trainer that never prints the metric fails, saying what it did print', async () => {
+    const { trial } = await runOne({ mode: 'nofinal', steps: 3 });
+    expect(trial.state).toBe('FAIL');
+    expect(trial.error).toBe("the trainer exited without reporting metric 'loss' (it reported: accuracy)");
+  });
+
+  it('a program that cannot start fails the trial, not the study', async () => {
+    const dir = tmpDir();
+    const { trial } = await runOne({}, { program: writeFile(dir, 'x.sh', 'not executable'), command: ['${program}'] });
+    expect(trial.state).toBe('FAIL');
+    expect(trial.error).toMatch(/cannot start .*x\.sh.*EACCES/);
+  });
+
+  it('stores every report, other lines as logs, checkpoints, and resumes from SCALETUNE_RESUME_FROM', async () => {
+    const { trial, metrics, logs, storage, study } = await runOne({ steps: 10, checkpoint_every: 4 });
+    expect(trial.state).toBe('COMPLETE');
+    expect(metrics.filter((m) => m.name === 'loss').map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(metrics.find((m) => m.name === 'loss' && m.step === 2)?.tokens).toBe(2 * 64 * 256);
+    expect(logs.map((l) => l.line)).toContain('done');
+    expect(trial.checkpoint).toMatch(/checkpoints\/step-8\.json$/);
+    // a re-queued copy starts from that checkpoint
+    const copy = await storage.enqueue(study.id, { params: { steps: 10 }, resumeFrom: trial.checkpoint });
+    const claimed = (await storage.claimWaiting(study.id, 'test'))!;
+    expect(claimed.id).toBe(copy.id);
+    const res = await startTrial({ storage, study, trial: claimed, backend: new CommandBackend() }).result;
+    expect(res.kind === 'finished' && res.trial.state).toBe('COMPLETE');
+    expect((await storage.getMetrics(study.id, claimed.id)).filter((m) => m.name === 'loss').map((m) => m.step)).toEqual([9, 10]);
+  });
+});

@@ -1,0 +1,201 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
+import { describe, expect, it } from 'vitest';
+import { loadStudyConfig, parseConfigText, validateStudyConfig } from '../../src/core/config.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { studyConfigSchema } from '../../src/core/schema.js';
+import { runCli } from '../helpers/cli.js';
+import { ROOT, tmpDir, writeFile } from '../helpers/fixtures.js';
+
+const HEAD = `program: train.mjs\nmethod: random\nmetric: {name: loss}\n`;
+const P = (body: string): string => `${HEAD}parameters:\n${body}`;
+
+/** [what is wrong, config text, substrings the message must contain] */
+const MALFORMED: [string, string, string[]][] = [
+  ['empty file', '', ['the file is empty']],
+  ['not YAML', 'method: [random\nparameters: {', ['not valid YAML or JSON']],
+  ['not JSON', '{"method": "random", "parameters": {"a": 1,}', ['not valid YAML or JSON']],
+  ['unquoted macros in a flow list', `${P('  a: {value: 1}\n')}command: [python3, \${program}]\n`, ['not valid YAML or JSON', 'quote macros']],
+  ['a list at the top', '- 1\n- 2\n', ['(document)', 'a mapping of study keys']],
+  ['a scalar at the top', 'hello', ['(document)', 'found "hello"']],
+  ['duplicate keys', 'method: random\nmethod: grid\nparameters: {a: {value: 1}}', ['not valid YAML or JSON']],
+  ['unknown top-level key', `${P('  a: {value: 1}\n')}runcap: 5\n`, ['runcap: unknown key', 'run_cap']],
+  ['missing method', `program: train.mjs\nparameters: {a: {value: 1}}\n`, ['method: missing', 'random, grid, sobol']],
+  ['unknown method', `program: train.mjs\nmethod: annealing\nparameters: {a: {value: 1}}\n`, ['method: found "annealing"', 'random, grid, sobol']],
+  ['method not built yet', `program: train.mjs\nmethod: bayes\nparameters: {a: {value: 1}}\n`, ['method: found "bayes"', 'not available in this version yet']],
+  ['missing parameters', `${HEAD}`, ['parameters: missing']],
+  ['parameters not a mapping', `${HEAD}parameters: [lr, bs]\n`, ['parameters: found a list of 2']],
+  ['empty parameters', `${HEAD}parameters: {}\n`, ['parameters: is empty']],
+  ['parameter is a bare number', P('  lr: 0.1\n'), ['parameters.lr: found 0.1 (a number)', 'a mapping with value, values']],
+  ['parameter without a domain', P('  lr: {q: 2}\n'), ['parameters.lr: cannot tell the distribution']],
+  ['unknown parameter key', P('  lr: {min: 0.1, max: 1, step: 0.1}\n'), ['parameters.lr.step: unknown key']],
+  ['unknown distribution', P('  lr: {distribution: loguniform, min: 1, max: 2}\n'), ['parameters.lr.distribution: found "loguniform"', 'log_uniform_values']],
+  ['min is a string', P('  lr: {min: abc, max: 1.0}\n'), ['parameters.lr.min: found "abc" (a string)', 'a finite number']],
+  ['max missing', P('  lr: {distribution: uniform, min: 0.1}\n'), ['parameters.lr.max: missing']],
+  ['min above max', P('  lr: {min: 0.5, max: 0.1}\n'), ['parameters.lr.max: found 0.1', 'greater than min (0.5)']],
+  ['int_uniform with fractions', P('  layers: {distribution: int_uniform, min: 1.5, max: 4}\n'), ['parameters.layers.min: found 1.5', 'a whole number']],
+  ['int_uniform reversed', P('  layers: {min: 8, max: 2}\n'), ['parameters.layers.max: found 2', 'at least min (8)']],
+  ['log_uniform_values at zero', P('  lr: {distribution: log_uniform_values, min: 0, max: 0.1}\n'), ['parameters.lr.min: found 0', 'a positive number']],
+  ['q_log_uniform_values negative', P('  bs: {distribution: q_log_uniform_values, min: -4, max: 512, q: 8}\n'), ['parameters.bs.min: found -4', 'a positive number']],
+  ['q of zero', P('  x: {distribution: q_uniform, min: 0, max: 1, q: 0}\n'), ['parameters.x.q: found 0', 'a positive number']],
+  ['q as text', P('  x: {distribution: q_uniform, min: 0, max: 1, q: small}\n'), ['parameters.x.q: found "small"']],
+  ['sigma negative', P('  w: {distribution: normal, mu: 0, sigma: -1}\n'), ['parameters.w.sigma: found -1', 'a positive number']],
+  ['mu as text', P('  w: {distribution: log_normal, mu: high, sigma: 1}\n'), ['parameters.w.mu: found "high"']],
+  ['values empty', P('  opt: {values: []}\n'), ['parameters.opt.values: found a list of 0', 'a non-empty list']],
+  ['values not a list', P('  opt: {values: adam}\n'), ['parameters.opt.values: found "adam"']],
+  ['probabilities wrong length', P('  opt: {values: [adam, sgd], probabilities: [1]}\n'), ['parameters.opt.probabilities', 'a list of 2 non-negative numbers']],
+  ['probabilities do not sum to 1', P('  opt: {values: [adam, sgd], probabilities: [0.5, 0.6]}\n'), ['parameters.opt.probabilities', 'sum to 1.1']],
+  ['key that the distribution does not use', P('  lr: {distribution: uniform, min: 0, max: 1, values: [1]}\n'), ['parameters.lr.values: is not used by distribution uniform']],
+  ['NaN bound', P('  lr: {min: .nan, max: 1.0}\n'), ['parameters.lr.min: found NaN']],
+  ['nested parameters', P('  optimizer:\n    parameters:\n      lr: {value: 1}\n'), ['parameters.optimizer.parameters: nested parameters are not supported']],
+  ['bad parameter name', P('  "1lr": {value: 1}\n'), ['parameters.1lr', 'dotted names such as model.lr']],
+  ['grid over a continuous range', `program: train.mjs\nmethod: grid\nparameters:\n  lr: {min: 0.001, max: 0.1}\n`, ['parameters.lr: distribution uniform is continuous', 'method grid']],
+  ['metric without a name', P('  a: {value: 1}\n').replace('metric: {name: loss}', 'metric: {goal: minimize}'), ['metric.name: found nothing']],
+  ['metric goal misspelt', P('  a: {value: 1}\n').replace('metric: {name: loss}', 'metric: {name: loss, goal: minimise}'), ['metric.goal: found "minimise"', 'minimize, maximize']],
+  ['metric target not a number', P('  a: {value: 1}\n').replace('metric: {name: loss}', 'metric: {name: loss, target: low}'), ['metric.target: found "low"']],
+  ['metric a string', P('  a: {value: 1}\n').replace('metric: {name: loss}', 'metric: loss'), ['metric: found "loss"', 'a mapping {name, goal']],
+  ['run_cap zero', `${P('  a: {value: 1}\n')}run_cap: 0\n`, ['run_cap: found 0', 'at least 1']],
+  ['run_cap fractional', `${P('  a: {value: 1}\n')}run_cap: 2.5\n`, ['run_cap: found 2.5']],
+  ['parallel too large', `${P('  a: {value: 1}\n')}parallel: 1000\n`, ['parallel: found 1000', 'from 1 to 256']],
+  ['seed negative', `${P('  a: {value: 1}\n')}seed: -3\n`, ['seed: found -3']],
+  ['timeout unreadable', `${P('  a: {value: 1}\n')}timeout: soon\n`, ['timeout: found "soon"', '30s, 10m, 1h30m']],
+  ['timeout zero', `${P('  a: {value: 1}\n')}timeout: 0\n`, ['timeout: found 0']],
+  ['backend unknown', `${P('  a: {value: 1}\n')}backend: {type: docker}\n`, ['backend.type: found "docker"', 'command']],
+  ['backend not built yet', `${P('  a: {value: 1}\n')}backend: tfjs\n`, ['backend: found "tfjs"', 'not available in this version yet']],
+  ['backend extra key', `${P('  a: {value: 1}\n')}backend: {type: command, gpus: 2}\n`, ['backend.gpus: unknown key']],
+  ['command not a list', `${P('  a: {value: 1}\n')}command: python train.py\n`, ['command: found "python train.py"', 'a non-empty list']],
+  ['command unknown macro', `${P('  a: {value: 1}\n')}command: [python3, "\${program}", "\${arguments}"]\n`, ['command[2]: unknown macro ${arguments}']],
+  ['list macro glued to text', `${P('  a: {value: 1}\n')}command: [python3, "\${program}", "--x \${args}"]\n`, ['command[2]', 'must be an item of its own']],
+  ['command item a mapping', `${P('  a: {value: 1}\n')}command: [python3, {a: 1}]\n`, ['command[1]: found a mapping']],
+  ['program missing for ${program}', `method: random\nparameters: {a: {value: 1}}\n`, ['program: missing', 'command uses ${program}']],
+  ['program does not exist', `program: nowhere.py\nmethod: random\nparameters: {a: {value: 1}}\n`, ['program: found "nowhere.py"', 'does not exist']],
+  ['env with a bad name', `${P('  a: {value: 1}\n')}env: {"MY-VAR": 1}\n`, ['env.MY-VAR', 'an environment variable name']],
+  ['env value a list', `${P('  a: {value: 1}\n')}env: {CUDA_VISIBLE_DEVICES: [0, 1]}\n`, ['env.CUDA_VISIBLE_DEVICES: found a list of 2']],
+  ['early_terminate a string', `${P('  a: {value: 1}\n')}early_terminate: hyperband\n`, ['early_terminate: found "hyperband"']],
+  ['name with a space', `name: my study\n${P('  a: {value: 1}\n')}`, ['name: found "my study"']],
+];
+
+describe('config validation: malformed configs exit 2 with the field and what is allowed', () => {
+  it('has at least 40 cases', () => expect(MALFORMED.length).toBeGreaterThanOrEqual(40));
+
+  it.each(MALFORMED)('%s', async (_what, text, expected) => {
+    const dir = tmpDir();
+    writeFile(dir, 'train.mjs', '');
+    const file = writeFile(dir, 'study.yaml', text);
+    const db = path.join(dir, 'scaletune.db');
+    const r = await runCli(['run', file, '--db', db], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(file);
+    for (const e of expected) expect(r.stderr).toContain(e);
+    // rejected before anything ran or was recorded
+    expect(existsSync(db)).toBe(false);
+    expect(existsSync(path.join(dir, 'scaletune-runs'))).toBe(false);
+  });
+
+  it('reports every problem at once', () => {
+    try {
+      validateStudyConfig({ method: 'x', parameters: { a: { min: 2, max: 1 } }, run_cap: 0 }, { file: 'f.yaml' });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as ConfigError).issues.map((i) => i.path)).toEqual(['method', 'parameters.a.max', 'program', 'run_cap']);
+    }
+  });
+
+  it('a missing file exits 2 naming it', async () => {
+    const r = await runCli(['run', '/nonexistent/study.yaml']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('/nonexistent/study.yaml: (document): file not found');
+  });
+});
+
+describe('configs found in the wild run unchanged', () => {
+  const load = (text: string, dir = tmpDir()) => {
+    writeFile(dir, 'train.py', '');
+    return loadStudyConfig(writeFile(dir, 'sweep.yaml', text));
+  };
+
+  it('infers distributions as W&B does, telling 0.0 from 0', () => {
+    const c = load(`program: train.py\nmethod: random\nparameters:\n  dropout: {min: 0.0, max: 1.0}\n  layers: {min: 1, max: 4}\n  opt: {values: [adam, sgd]}\n  epochs: {value: 3}\n  noise: {mu: 0, sigma: 2}\n`);
+    expect(c.parameters).toEqual({
+      dropout: { type: 'uniform', min: 0, max: 1 },
+      layers: { type: 'int_uniform', min: 1, max: 4 },
+      opt: { type: 'categorical', values: ['adam', 'sgd'] },
+      epochs: { type: 'constant', value: 3 },
+      noise: { type: 'normal', mu: 0, sigma: 2 },
+    });
+  });
+
+  it('reads JSON, YAML tags, booleans and numbers in values, dotted names, early_terminate, no metric', () => {
+    const dir = tmpDir();
+    writeFile(dir, 'train.py', '');
+    const c = loadStudyConfig(
+      writeFile(
+        dir,
+        'sweep.json',
+        JSON.stringify({ program: 'train.py', method: 'grid', parameters: { 'model.lr': { values: [0.1, 0.01] }, 'trainer.amp': { values: [true, false] } }, early_terminate: { type: 'hyperband', min_iter: 3 } }),
+      ),
+    );
+    expect(c.method).toBe('grid');
+    expect(c.metric).toBeUndefined();
+    expect(c.parameters['trainer.amp']).toEqual({ type: 'categorical', values: [true, false] });
+    const y = load(`program: train.py\nmethod: random\nproject: p\nentity: e\nparameters:\n  lr: {distribution: log_uniform_values, min: !!float 1e-5, max: !!float 1e-2}\n  wd: {value: !!float 1e-4}\n`);
+    expect(y.parameters.lr).toEqual({ type: 'log_uniform_values', min: 1e-5, max: 1e-2 });
+    expect(y.parameters.wd).toEqual({ type: 'constant', value: 1e-4 });
+  });
+
+  it('resolves program against the config folder and keeps extra literal arguments', () => {
+    const dir = tmpDir();
+    writeFile(dir, 'train.py', '');
+    const c = loadStudyConfig(writeFile(dir, 's.yaml', `program: train.py\nmethod: random\ncommand:\n  - \${env}\n  - \${interpreter}\n  - \${program}\n  - --config\n  - base.yaml\n  - \${args_no_hyphens}\nparameters: {a: {value: 1}}\n`));
+    expect(c.program).toBe(path.join(dir, 'train.py'));
+    expect(c.command).toEqual(['${env}', '${interpreter}', '${program}', '--config', 'base.yaml', '${args_no_hyphens}']);
+  });
+
+  it('accepts every W&B distribution name', () => {
+    const c = load(`program: train.py\nmethod: random\nparameters:
+  a: {distribution: constant, value: 1}
+  b: {distribution: categorical, values: [1, 2], probabilities: [0.25, 0.75]}
+  c: {distribution: int_uniform, min: 1, max: 3}
+  d: {distribution: uniform, min: 0, max: 1}
+  e: {distribution: q_uniform, min: 0, max: 10, q: 2}
+  f: {distribution: log_uniform_values, min: 0.001, max: 0.1}
+  g: {distribution: q_log_uniform_values, min: 8, max: 512, q: 8}
+  h: {distribution: log_uniform, min: -7, max: -2}
+  i: {distribution: normal, mu: 0, sigma: 1}
+  j: {distribution: log_normal, mu: 0, sigma: 1}
+`);
+    expect(Object.values(c.parameters).map((d) => d.type)).toEqual(['constant', 'categorical', 'int_uniform', 'uniform', 'q_uniform', 'log_uniform_values', 'q_log_uniform_values', 'log_uniform', 'normal', 'log_normal']);
+    expect(c.parameters.e).toEqual({ type: 'q_uniform', min: 0, max: 10, q: 2 });
+  });
+
+  it('parses timeouts', () => {
+    expect(load(`program: train.py\nmethod: random\ntimeout: 1h30m\nparameters: {a: {value: 1}}\n`).timeoutMs).toBe(5_400_000);
+    expect(load(`program: train.py\nmethod: random\ntimeout: 45\nparameters: {a: {value: 1}}\n`).timeoutMs).toBe(45_000);
+  });
+});
+
+describe('the published JSON Schema', () => {
+  const ajv = new Ajv2020.default({ allErrors: true, strict: false });
+  const validate = ajv.compile(studyConfigSchema());
+
+  it('accepts the fixture configs', () => {
+    for (const f of ['fixtures/studies/quickstart.yaml']) {
+      const { raw } = parseConfigText(readFileSync(path.join(ROOT, f), 'utf8'), f);
+      expect(validate(raw), JSON.stringify(validate.errors)).toBe(true);
+    }
+  });
+
+  it('rejects what the validator rejects for structure', () => {
+    for (const bad of [{ method: 'random' }, { method: 'nope', parameters: { a: { value: 1 } } }, { method: 'random', parameters: { a: { step: 1 } } }, { method: 'random', parameters: { a: { value: 1 } }, run_cap: 0 }, { method: 'random', parameters: { a: { value: 1 } }, extra: 1 }]) {
+      expect(validate(bad)).toBe(false);
+    }
+  });
+
+  it('is printed by `scaletune schema`', async () => {
+    const r = await runCli(['schema']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).title).toBe('scaletune study config');
+  });
+});

@@ -1,0 +1,168 @@
+/** The storage contract: every Storage implementation runs this same suite. */
+import { describe, expect, it } from 'vitest';
+import { FrozenTrialError, UsageError } from '../../src/core/errors.js';
+import type { Storage } from '../../src/storage/types.js';
+import { makeStudy, trainerConfig } from '../helpers/fixtures.js';
+
+export function storageContract(name: string, open: () => Storage): void {
+  describe(`Storage contract: ${name}`, () => {
+    const setup = async (raw: Record<string, unknown> = {}) => {
+      const s = open();
+      const study = await makeStudy(s, trainerConfig(raw));
+      return { s, study };
+    };
+
+    it('creates, finds and lists studies; refuses a taken name', async () => {
+      const { s, study } = await setup();
+      expect((await s.getStudy('study'))?.id).toBe(study.id);
+      expect(await s.getStudy('nope')).toBeNull();
+      expect((await s.getStudy('study'))?.config.parameters.lr).toEqual({ type: 'log_uniform_values', min: 1e-4, max: 1e-1 });
+      await expect(makeStudy(s, trainerConfig())).rejects.toThrow(UsageError);
+      await makeStudy(s, trainerConfig(), 'second');
+      expect((await s.listStudies()).map((x) => x.name)).toEqual(['study', 'second']);
+      await s.close();
+    });
+
+    it('numbers trials from 0 and enforces run_cap on every state but STALE', async () => {
+      const { s, study } = await setup();
+      const a = await s.createRunning(study.id, { params: { lr: 1 }, worker: 'w', runCap: 2 });
+      const b = await s.createRunning(study.id, { params: { lr: 2 }, worker: 'w', runCap: 2 });
+      expect([a?.number, b?.number]).toEqual([0, 1]);
+      expect(a?.state).toBe('RUNNING');
+      expect(a?.worker).toBe('w');
+      expect(await s.createRunning(study.id, { params: { lr: 3 }, worker: 'w', runCap: 2 })).toBeNull();
+      await s.finishTrial(a!.id, { state: 'FAIL', error: 'boom' });
+      expect(await s.createRunning(study.id, { params: { lr: 3 }, worker: 'w', runCap: 2 })).toBeNull();
+      // a STALE trial frees its slot, but its WAITING copy takes it again
+      const copy = await s.requeue(b!.id, 'runner died');
+      expect(await s.createRunning(study.id, { params: { lr: 3 }, worker: 'w', runCap: 2 })).toBeNull();
+      expect(copy.state).toBe('WAITING');
+      await s.close();
+    });
+
+    it('refuses a duplicate parameter set when asked for unique trials', async () => {
+      const { s, study } = await setup();
+      expect(await s.createRunning(study.id, { params: { a: 1, b: 'x' }, worker: 'w', unique: true })).not.toBeNull();
+      expect(await s.createRunning(study.id, { params: { b: 'x', a: 1 }, worker: 'w', unique: true })).toBeNull();
+      expect(await s.createRunning(study.id, { params: { a: 2, b: 'x' }, worker: 'w', unique: true })).not.toBeNull();
+      await s.close();
+    });
+
+    it('claims waiting trials oldest first, once each', async () => {
+      const { s, study } = await setup();
+      await s.enqueue(study.id, { params: { lr: 1 } });
+      await s.enqueue(study.id, { params: { lr: 2 } });
+      const first = await s.claimWaiting(study.id, 'w1');
+      const second = await s.claimWaiting(study.id, 'w2');
+      expect([first?.number, second?.number]).toEqual([0, 1]);
+      expect([first?.worker, second?.worker]).toEqual(['w1', 'w2']);
+      expect(first?.state).toBe('RUNNING');
+      expect(first?.startedAt).not.toBeNull();
+      expect(await s.claimWaiting(study.id, 'w3')).toBeNull();
+      await s.close();
+    });
+
+    it('re-queues a running trial: STALE keeps its metrics, the copy resumes from its checkpoint', async () => {
+      const { s, study } = await setup();
+      const t = (await s.createRunning(study.id, { params: { lr: 0.1 }, worker: 'w', scale: { params: 1e6 } }))!;
+      await s.addMetrics(t.id, [{ step: 1, name: 'loss', value: 3 }]);
+      await s.setCheckpoint(t.id, '/ck/step-1');
+      const copy = await s.requeue(t.id, 'runner died');
+      const stale = (await s.getTrial(t.id))!;
+      expect(stale.state).toBe('STALE');
+      expect(stale.error).toContain('runner died');
+      expect(copy).toMatchObject({ state: 'WAITING', params: { lr: 0.1 }, retryOf: t.id, resumeFrom: '/ck/step-1', number: 1, scale: { params: 1e6 } });
+      expect((await s.getMetrics(study.id, t.id)).map((m) => m.value)).toEqual([3]);
+      await expect(s.requeue(t.id, 'again')).rejects.toThrow(FrozenTrialError);
+      await s.close();
+    });
+
+    it('stores metrics in step order, NaN as null; a finished trial is frozen', async () => {
+      const { s, study } = await setup();
+      const t = (await s.createRunning(study.id, { params: {}, worker: 'w' }))!;
+      await s.addMetrics(t.id, [
+        { step: 2, name: 'loss', value: 2.5, tokens: 200 },
+        { step: 1, name: 'loss', value: 3.5, tokens: 100 },
+        { step: 3, name: 'loss', value: Number.NaN },
+      ]);
+      const ms = await s.getMetrics(study.id);
+      expect(ms.map((m) => [m.step, m.value, m.tokens])).toEqual([
+        [1, 3.5, 100],
+        [2, 2.5, 200],
+        [3, null, null],
+      ]);
+      const done = await s.finishTrial(t.id, { state: 'COMPLETE', value: 2.5 });
+      expect(done).toMatchObject({ state: 'COMPLETE', value: 2.5, error: null });
+      expect(done.finishedAt).not.toBeNull();
+      await expect(s.finishTrial(t.id, { state: 'FAIL' })).rejects.toThrow(FrozenTrialError);
+      await expect(s.addMetrics(t.id, [{ step: 4, name: 'loss', value: 1 }])).rejects.toThrow(FrozenTrialError);
+      expect((await s.getTrial(t.id))?.value).toBe(2.5);
+      await s.close();
+    });
+
+    it('refuses to finish a trial that was never started', async () => {
+      const { s, study } = await setup();
+      const w = await s.enqueue(study.id, { params: {} });
+      await expect(s.finishTrial(w.id, { state: 'COMPLETE', value: 1 })).rejects.toThrow(UsageError);
+      await s.close();
+    });
+
+    it('heartbeats only the trials a worker holds', async () => {
+      const { s, study } = await setup();
+      const t = (await s.createRunning(study.id, { params: {}, worker: 'me' }))!;
+      const before = t.heartbeatAt!;
+      await new Promise((r) => setTimeout(r, 5));
+      await s.heartbeat([t.id], 'someone-else');
+      expect((await s.getTrial(t.id))?.heartbeatAt).toBe(before);
+      await s.heartbeat([t.id], 'me');
+      expect((await s.getTrial(t.id))!.heartbeatAt!).toBeGreaterThan(before);
+      await s.setTrialPid(t.id, 4242);
+      expect((await s.getTrial(t.id))?.pid).toBe(4242);
+      await s.close();
+    });
+
+    it('keeps logs in order, JSON attributes and events', async () => {
+      const { s, study } = await setup();
+      const t = (await s.createRunning(study.id, { params: {}, worker: 'w' }))!;
+      await s.appendLogs(t.id, [
+        { stream: 'stdout', line: 'one' },
+        { stream: 'stderr', line: 'two' },
+      ]);
+      await s.appendLogs(t.id, [{ stream: 'stdout', line: 'three' }]);
+      expect((await s.getLogs(t.id)).map((l) => `${l.stream}:${l.line}`)).toEqual(['stdout:one', 'stderr:two', 'stdout:three']);
+      await s.setStudyAttr(study.id, 'searcher', { k: [1, 2] });
+      await s.setStudyAttr(study.id, 'searcher', { k: [3] });
+      await s.setTrialAttr(t.id, 'note', 'hi');
+      expect(await s.getStudyAttrs(study.id)).toEqual({ searcher: { k: [3] } });
+      expect(await s.getTrialAttrs(t.id)).toEqual({ note: 'hi' });
+      await s.logEvent(study.id, t.id, 'tester', 'poke', { n: 1 });
+      await s.logEvent(study.id, null, 'tester', 'done');
+      const ev = await s.getEvents(study.id);
+      expect(ev.map((e) => [e.kind, e.trialId, e.detail])).toEqual([
+        ['poke', t.id, { n: 1 }],
+        ['done', null, null],
+      ]);
+      await s.close();
+    });
+
+    it('summarises studies: counts per state and best by goal', async () => {
+      const s = open();
+      const lo = await makeStudy(s, trainerConfig(), 'min');
+      const hi = await makeStudy(s, trainerConfig({ metric: { name: 'acc', goal: 'maximize' } }), 'max');
+      for (const st of [lo, hi]) {
+        for (const v of [0.3, 0.1, 0.7]) {
+          const t = (await s.createRunning(st.id, { params: { v }, worker: 'w' }))!;
+          await s.finishTrial(t.id, { state: 'COMPLETE', value: v });
+        }
+        const f = (await s.createRunning(st.id, { params: {}, worker: 'w' }))!;
+        await s.finishTrial(f.id, { state: 'FAIL', error: 'x' });
+        await s.enqueue(st.id, { params: {} });
+      }
+      const [a, b] = await s.listStudies();
+      expect(a!.counts).toMatchObject({ COMPLETE: 3, FAIL: 1, WAITING: 1, RUNNING: 0, STALE: 0 });
+      expect(a!.best).toBe(0.1);
+      expect(b!.best).toBe(0.7);
+      await s.close();
+    });
+  });
+}

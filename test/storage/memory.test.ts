@@ -1,0 +1,4 @@
+import { MemoryStorage } from '../../src/storage/memory.js';
+import { storageContract } from './contract.js';
+
+storageContract('memory', () => new MemoryStorage());
