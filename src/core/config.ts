@@ -149,22 +149,25 @@ export function parseConfigText(text: string, file: string): { raw: unknown; int
 }
 
 /** Read and validate a study config file. Throws ConfigError (exit code 2) naming every problem. */
-export function loadStudyConfig(file: string): StudyConfig {
+export function loadStudyConfig(file: string, opts: Pick<ValidateOptions, 'forRun'> = {}): StudyConfig {
   const abs = path.resolve(file);
   if (!existsSync(abs)) throw new ConfigError(file, [{ path: '', message: 'file not found' }]);
   if (statSync(abs).isDirectory()) throw new ConfigError(file, [{ path: '', message: 'is a folder; allowed: a .yaml, .yml or .json file' }]);
   const text = readFileSync(abs, 'utf8');
   if (text.trim() === '') throw new ConfigError(file, [{ path: '', message: 'the file is empty; allowed: a mapping with at least `parameters`' }]);
   const { raw, intPaths } = parseConfigText(text, file);
-  return validateStudyConfig(raw, { file, configDir: path.dirname(abs), intPaths });
+  return validateStudyConfig(raw, { file, configDir: path.dirname(abs), intPaths, ...opts });
 }
 
 export interface ValidateOptions {
   file?: string;
   configDir?: string;
   intPaths?: Set<string> | null;
-  /** check that `program` exists on disk (default true when a configDir is known) */
-  checkProgram?: boolean;
+  /**
+   * the study will launch trainers (default true): `program` is then required when the command uses
+   * it, and must exist. Studies driven only by ask/tell need neither.
+   */
+  forRun?: boolean;
 }
 
 /** Validate a config object (as parsed from YAML/JSON); throws ConfigError listing every problem. */
@@ -279,10 +282,10 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
       });
     }
   }
-  if (command.some((c) => c.includes('${program}') || c.includes('${interpreter}'))) {
+  if (opts.forRun !== false && commandNeedsProgram(command)) {
     if (raw.program === undefined) {
       ctx.issues.push({ path: 'program', message: 'missing; allowed: a path to the training program (command uses ${program})' });
-    } else if (program && configDir && opts.checkProgram !== false && !existsSync(program)) {
+    } else if (program && configDir && !existsSync(program)) {
       ctx.issues.push({ path: 'program', message: `found ${describe(raw.program)}, but ${program} does not exist; allowed: a path to an existing file, relative to the config file` });
     }
   }
@@ -348,6 +351,10 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
     ...(earlyTerminate ? { earlyTerminate } : {}),
     configDir,
   };
+}
+
+export function commandNeedsProgram(command: readonly string[]): boolean {
+  return command.some((c) => c.includes('${program}') || c.includes('${interpreter}'));
 }
 
 function optionalString(ctx: Ctx, raw: Record<string, unknown>, key: string): string | undefined {

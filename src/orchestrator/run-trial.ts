@@ -164,6 +164,18 @@ export function startTrial(opts: {
 
     let state: 'COMPLETE' | 'FAIL' = 'COMPLETE';
     let error = divergence ?? failureReason(outcome, study.config.timeoutMs);
+    if (!error && metric && !objectiveSeen && trial.resumeFrom) {
+      // Resumed from a checkpoint with nothing left to train (it was killed after its last step): the
+      // value is the one reported before the restart.
+      const carried = await lastValueBeforeRestart(storage, study.id, trial, metric.name);
+      if (carried) {
+        objectiveSeen = true;
+        objective = carried.value;
+        await storage.appendLogs(trial.id, [
+          { stream: 'scaletune', line: `no new '${metric.name}' after resuming from ${trial.resumeFrom}; using ${carried.value} reported by trial ${carried.number} at step ${carried.step}` },
+        ]);
+      }
+    }
     if (!error && metric && !objectiveSeen) {
       const others = [...seen];
       error = `the trainer exited without reporting metric '${metric.name}'${others.length ? ` (it reported: ${others.slice(0, 10).join(', ')})` : ' (it printed no JSON report)'}`;
@@ -175,4 +187,17 @@ export function startTrial(opts: {
   })();
 
   return { trial, result, stop: (reason) => handle.stop(reason) };
+}
+
+/** The last value of `name` that the trials this one re-runs (its retry chain) reported. */
+async function lastValueBeforeRestart(storage: Storage, studyId: number, trial: Trial, name: string): Promise<{ value: number; step: number; number: number } | null> {
+  for (let id = trial.retryOf; id !== null; ) {
+    const prev = await storage.getTrial(id);
+    if (!prev) return null;
+    const ms = (await storage.getMetrics(studyId, prev.id)).filter((m) => m.name === name && m.value !== null);
+    const last = ms.at(-1);
+    if (last) return { value: last.value!, step: last.step, number: prev.number };
+    id = prev.retryOf;
+  }
+  return null;
 }

@@ -169,6 +169,21 @@ describe('command backend', () => {
     expect(claimed.id).toBe(copy.id);
     const res = await startTrial({ storage, study, trial: claimed, backend: new CommandBackend() }).result;
     expect(res.kind === 'finished' && res.trial.state).toBe('COMPLETE');
-    expect((await storage.getMetrics(study.id, claimed.id)).filter((m) => m.name === 'loss').map((m) => m.step)).toEqual([9, 10]);
+    // the trainer re-evaluates the checkpoint it loaded (step 8), then trains steps 9 and 10
+    expect((await storage.getMetrics(study.id, claimed.id)).filter((m) => m.name === 'loss').map((m) => m.step)).toEqual([8, 9, 10]);
+  });
+
+  it('a copy resumed after its last step takes the value reported before the restart', async () => {
+    const { trial, storage, study } = await runOne({ steps: 4, checkpoint_every: 4 });
+    // as if scaletune had died between the trainer's last report and recording the result
+    const again = (await storage.createRunning(study.id, { params: trial.params, worker: 'w' }))!;
+    await storage.addMetrics(again.id, [{ step: 4, name: 'loss', value: 2.25 }]);
+    await storage.setCheckpoint(again.id, trial.checkpoint!);
+    const copy = await storage.requeue(again.id, 'runner died');
+    await storage.claimWaiting(study.id, 'w');
+    const claimed = { ...copy, params: { ...trial.params, mode: 'silentresume' } };
+    const res = await startTrial({ storage, study, trial: claimed, backend: new CommandBackend() }).result;
+    expect(res.kind === 'finished' && res.trial).toMatchObject({ state: 'COMPLETE', value: 2.25 });
+    expect((await storage.getLogs(copy.id)).map((l) => l.line)).toContain(`no new 'loss' after resuming from ${trial.checkpoint}; using 2.25 reported by trial 1 at step 4`);
   });
 });

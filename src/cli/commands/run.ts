@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import os from 'node:os';
 import path from 'node:path';
 import { CommandBackend } from '../../backends/command.js';
-import { loadStudyConfig, type StudyConfig } from '../../core/config.js';
+import { commandNeedsProgram, loadStudyConfig, type StudyConfig } from '../../core/config.js';
 import { EXIT, UsageError } from '../../core/errors.js';
 import { randomSeed } from '../../core/rng.js';
 import { runStudy } from '../../orchestrator/run-study.js';
@@ -54,6 +54,9 @@ export async function pickReporter(io: CliIO, g: GlobalOptions, flags: { json?: 
 
 /** Run (or continue) a study to its end and print the outcome; returns the exit code. */
 export async function executeStudy(storage: Storage, study: StudyRecord, g: GlobalOptions, io: CliIO, flags: RunFlags): Promise<number> {
+  if (commandNeedsProgram(study.config.command) && !study.config.program) {
+    throw new UsageError(`study ${study.name} names no program, so it cannot launch runs; drive it with: scaletune ask ${study.name} / scaletune tell`);
+  }
   const reporter = await pickReporter(io, g, flags);
   let end: StudyEnd;
   try {
@@ -123,7 +126,7 @@ export function makeCreateCommand(io: CliIO): Command {
     .option('--json', 'print {name} as JSON')
     .action(action(io, async (file: string, flags: RunFlags, cmd: Command) => {
       const g = globals(cmd, io);
-      const config = loadStudyConfig(path.resolve(io.cwd, file));
+      const config = loadStudyConfig(path.resolve(io.cwd, file), { forRun: false });
       return withStorage(g, io, async (storage) => {
         const { study, note } = await createStudy(storage, g, io, file, config, flags);
         if (note) io.stderr.write(`note: ${note}\n`);

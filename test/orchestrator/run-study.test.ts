@@ -1,0 +1,100 @@
+import os from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { CommandBackend } from '../../src/backends/command.js';
+import type { Trial } from '../../src/core/trial.js';
+import { recoverStaleTrials } from '../../src/orchestrator/recovery.js';
+import { silentReporter, type Reporter } from '../../src/orchestrator/reporter.js';
+import { runStudy } from '../../src/orchestrator/run-study.js';
+import { MemoryStorage } from '../../src/storage/memory.js';
+import { makeStudy, trainerConfig } from '../helpers/fixtures.js';
+
+function recordingReporter() {
+  const events: string[] = [];
+  let running = 0;
+  let maxRunning = 0;
+  const r: Reporter = {
+    ...silentReporter,
+    trialStarted: (t: Trial) => {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      events.push(`start ${t.number}`);
+    },
+    trialFinished: (t: Trial) => {
+      running--;
+      events.push(`${t.state} ${t.number}`);
+    },
+    trialRequeued: (s: Trial, c: Trial) => {
+      running--;
+      events.push(`requeue ${s.number}->${c.number}`);
+    },
+  };
+  return { r, events, max: () => maxRunning };
+}
+
+describe('runStudy', () => {
+  it('runs run_cap trials, at most `parallel` at a time, and finds the better learning rate', async () => {
+    const storage = new MemoryStorage();
+    const study = await makeStudy(storage, trainerConfig({ method: 'sobol', run_cap: 8, parallel: 3 }));
+    const rec = recordingReporter();
+    const end = await runStudy({ storage, study, backend: new CommandBackend(), reporter: rec.r });
+    expect(end.reason).toBe('run_cap');
+    expect(end.trials.filter((t) => t.state === 'COMPLETE').length).toBe(8);
+    expect(rec.max()).toBe(3);
+    const lrErr = (t: Trial) => Math.abs(Math.log10(t.params.lr as number) - Math.log10(3e-3));
+    expect(Math.min(...end.trials.map(lrErr))).toBe(lrErr(end.best!));
+  });
+
+  it('a failing trial never stops the study', async () => {
+    const storage = new MemoryStorage();
+    const study = await makeStudy(storage, trainerConfig({ method: 'grid', parameters: { mode: { values: ['normal', 'crash', 'nan', 'normal2'] }, steps: { value: 4 }, step_ms: { value: 1 } }, run_cap: undefined }));
+    const end = await runStudy({ storage, study, backend: new CommandBackend(), reporter: silentReporter });
+    expect(end.reason).toBe('exhausted');
+    expect(end.trials.map((t) => t.state)).toEqual(['COMPLETE', 'FAIL', 'FAIL', 'COMPLETE']);
+  });
+
+  it('stops launching once the metric reaches its target', async () => {
+    const storage = new MemoryStorage();
+    const study = await makeStudy(storage, trainerConfig({ metric: { name: 'loss', target: 100 }, run_cap: 10 }));
+    const end = await runStudy({ storage, study, backend: new CommandBackend(), reporter: silentReporter });
+    expect(end.reason).toBe('target');
+    expect(end.trials.length).toBe(1);
+  });
+
+  it('an interrupt ends running trials and re-queues them; the next run finishes the study', async () => {
+    const storage = new MemoryStorage();
+    const study = await makeStudy(storage, trainerConfig({ run_cap: 4, parallel: 2, parameters: { lr: { value: 0.003 }, steps: { value: 50 }, step_ms: { value: 20 }, checkpoint_every: { value: 5 } } }));
+    const ac = new AbortController();
+    const rec = recordingReporter();
+    setTimeout(() => ac.abort(), 500);
+    const first = await runStudy({ storage, study, backend: new CommandBackend(), reporter: rec.r, signal: ac.signal });
+    expect(first.interrupted).toBe(true);
+    expect(first.reason).toBe('interrupted');
+    expect(first.trials.filter((t) => t.state === 'STALE').length).toBe(2);
+    const copies = first.trials.filter((t) => t.state === 'WAITING');
+    expect(copies.length).toBe(2);
+    expect(copies.every((c) => c.resumeFrom !== null)).toBe(true);
+    const second = await runStudy({ storage, study, backend: new CommandBackend(), reporter: silentReporter });
+    expect(second.trials.filter((t) => t.state === 'COMPLETE').length).toBe(4);
+    // resumed copies continued from their checkpoints rather than from step 1
+    for (const c of copies) {
+      const steps = (await storage.getMetrics(study.id, c.id)).filter((m) => m.name === 'loss').map((m) => m.step);
+      expect(steps[0]).toBeGreaterThan(1);
+      expect(steps.at(-1)).toBe(50);
+    }
+  });
+
+  it('recovers trials whose runner died (dead pid here) or went silent (no heartbeat), and leaves ask trials alone', async () => {
+    const storage = new MemoryStorage();
+    const study = await makeStudy(storage, trainerConfig());
+    const dead = (await storage.createRunning(study.id, { params: { a: 1 }, worker: `${os.hostname()}:999999:abc` }))!;
+    const alive = (await storage.createRunning(study.id, { params: { a: 2 }, worker: `${os.hostname()}:${process.pid}:abc` }))!;
+    const remote = (await storage.createRunning(study.id, { params: { a: 3 }, worker: 'elsewhere:1:abc' }))!;
+    const asked = (await storage.createRunning(study.id, { params: { a: 4 }, worker: `ask:${os.hostname()}:999999:abc` }))!;
+    const first = await recoverStaleTrials(storage, study, { staleAfterMs: 60_000 });
+    expect(first.map((r) => r.stale.id)).toEqual([dead.id]);
+    await new Promise((r) => setTimeout(r, 30));
+    const second = await recoverStaleTrials(storage, study, { staleAfterMs: 10 });
+    expect(second.map((r) => r.stale.id).sort()).toEqual([alive.id, remote.id].sort());
+    expect((await storage.getTrial(asked.id))?.state).toBe('RUNNING');
+  });
+});
