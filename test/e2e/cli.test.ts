@@ -23,6 +23,25 @@ function processesRunning(...parts: string[]): number[] {
   return pids;
 }
 
+/** Wait until the database at `db` shows a RUNNING trial (so a signal lands mid-work, however loaded the machine). */
+async function untilRunning(db: string, timeoutMs = 30_000): Promise<void> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < timeoutMs) {
+    try {
+      const d = new Database(db, { readonly: true, fileMustExist: true });
+      try {
+        if (d.prepare("SELECT 1 FROM trials WHERE state = 'RUNNING'").get()) return;
+      } finally {
+        d.close();
+      }
+    } catch {
+      // not created yet
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`no trial started within ${timeoutMs} ms`);
+}
+
 const QUICKSTART = path.join(ROOT, 'fixtures/studies/quickstart.yaml');
 
 describe('the quickstart through the built CLI', () => {
@@ -98,7 +117,8 @@ describe('crash safety', () => {
     };
     for (let k = 0; k < 5; k++) {
       const p = startBin(k === 0 ? ['run', file] : ['resume', 'crashy'], { cwd });
-      await new Promise((r) => setTimeout(r, (k === 0 ? 900 : 300) + rng.int(0, 900)));
+      if (k === 0) await untilRunning(db);
+      await new Promise((r) => setTimeout(r, 200 + rng.int(0, 1000)));
       p.child.kill('SIGKILL');
       const r = await p.done;
       expect(r.signal).toBe('SIGKILL');
@@ -134,7 +154,8 @@ describe('crash safety', () => {
     const cwd = tmpDir();
     const file = config(cwd);
     const p = startBin(['run', file], { cwd });
-    await new Promise((r) => setTimeout(r, 1200));
+    await untilRunning(path.join(cwd, 'scaletune.db'));
+    await new Promise((r) => setTimeout(r, 300));
     p.child.kill('SIGINT');
     const r = await p.done;
     expect(r.code).toBe(130);

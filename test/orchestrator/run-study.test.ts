@@ -65,7 +65,14 @@ describe('runStudy', () => {
     const study = await makeStudy(storage, trainerConfig({ run_cap: 4, parallel: 2, parameters: { lr: { value: 0.003 }, steps: { value: 50 }, step_ms: { value: 20 }, checkpoint_every: { value: 5 } } }));
     const ac = new AbortController();
     const rec = recordingReporter();
-    setTimeout(() => ac.abort(), 500);
+    // interrupt once both running trials have saved a checkpoint (whatever the machine's load)
+    const poll = setInterval(async () => {
+      const ts = await storage.getTrials(study.id);
+      if (ts.filter((t) => t.state === 'RUNNING' && t.checkpoint !== null).length === 2) {
+        clearInterval(poll);
+        ac.abort();
+      }
+    }, 20);
     const first = await runStudy({ storage, study, backend: new CommandBackend(), reporter: rec.r, signal: ac.signal });
     expect(first.interrupted).toBe(true);
     expect(first.reason).toBe('interrupted');
