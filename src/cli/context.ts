@@ -33,9 +33,9 @@ export function dbPath(g: GlobalOptions, io: CliIO): string {
   return g.db === ':memory:' || /^\w+:\/\//.test(g.db) ? g.db : path.resolve(io.cwd, g.db);
 }
 
-/** Open storage, run `fn`, always close. */
-export async function withStorage<T>(g: GlobalOptions, io: CliIO, fn: (s: Storage) => Promise<T>): Promise<T> {
-  const storage = openStorage(dbPath(g, io));
+/** Open storage, run `fn`, always close. Only commands that create studies may create the database. */
+export async function withStorage<T>(g: GlobalOptions, io: CliIO, fn: (s: Storage) => Promise<T>, opts: { create?: boolean } = {}): Promise<T> {
+  const storage = openStorage(dbPath(g, io), { create: opts.create ?? false });
   try {
     return await fn(storage);
   } finally {

@@ -7,10 +7,10 @@ export type { Storage, StudyRecord, StudySummary, MetricInput, FinalState, NewTr
 export { MemoryStorage, SqliteStorage };
 
 /** Open the storage a `--db` value names: `:memory:` or a SQLite file path. */
-export function openStorage(location: string): Storage {
+export function openStorage(location: string, opts: { create?: boolean } = {}): Storage {
   if (location === ':memory:') return new MemoryStorage();
   if (/^postgres(ql)?:\/\//.test(location)) {
     throw new UsageError(`--db ${location}: PostgreSQL storage is not available in this version; allowed: a SQLite file path or :memory:`);
   }
-  return new SqliteStorage(location);
+  return new SqliteStorage(location, opts);
 }

@@ -3,7 +3,7 @@
  * `BEGIN IMMEDIATE` transactions for every claim, so several processes on one machine can share a file.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { StudyConfig } from '../core/config.js';
 import { canonicalJson } from '../core/distributions.js';
@@ -160,9 +160,13 @@ export class SqliteStorage implements Storage {
   readonly location: string;
   private readonly db: Database.Database;
 
-  constructor(file: string, opts: { timeoutMs?: number } = {}) {
+  /** `create: false` refuses to make a new file (read-only commands must not invent a database). */
+  constructor(file: string, opts: { timeoutMs?: number; create?: boolean } = {}) {
     this.location = file;
-    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    if (file !== ':memory:') {
+      if (opts.create === false && !existsSync(file)) throw new ScaletuneError(`no database at ${file}; start a study there with: scaletune run <config> --db ${file}`, 2);
+      mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    }
     try {
       this.db = new Database(file, { timeout: opts.timeoutMs ?? 30_000 });
     } catch (e) {

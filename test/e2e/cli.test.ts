@@ -82,9 +82,15 @@ describe('the quickstart through the built CLI', () => {
 
   it('unknown studies, flags and states are usage errors (exit 2)', async () => {
     const cwd = tmpDir();
+    const nodb = await bin(['trials', 'nope'], { cwd });
+    expect(nodb.code).toBe(2);
+    expect(nodb.stderr).toContain('no database at');
+    writeFile(cwd, 'a.yaml', 'name: a\nmethod: random\nparameters: {x: {value: 1}}\n');
+    expect((await bin(['create', 'a.yaml'], { cwd })).code).toBe(0);
     const r = await bin(['trials', 'nope'], { cwd });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("no study named 'nope'");
+    expect(r.stderr).toContain("no study named 'nope' in");
+    expect(r.stderr).toContain('studies there: a');
     expect((await bin(['run'], { cwd })).code).toBe(2);
     expect((await bin(['studies', '--bogus'], { cwd })).code).toBe(2);
     const e = await bin(['export', 'x', '--format', 'xml'], { cwd });

@@ -117,7 +117,7 @@ export function makeRunCommand(io: CliIO): Command {
         const { study, note } = await createStudy(storage, g, io, file, config, flags);
         if (note) io.stderr.write(`note: ${note}\n`);
         return executeStudy(storage, study, g, io, flags);
-      });
+      }, { create: true });
     }));
 }
 
@@ -133,6 +133,6 @@ export function makeCreateCommand(io: CliIO): Command {
         if (flags.json) printJson(io, { name: study.name, seed: study.seed });
         else io.stdout.write(`${study.name}\n`);
         return EXIT.OK;
-      });
+      }, { create: true });
     }));
 }

@@ -1,0 +1,100 @@
+/** Commands in-process: flags, environment, output shapes. */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { InkReporter } from '../../src/report/dashboard.js';
+import { runCli } from '../helpers/cli.js';
+import { TRAINER, tmpDir, writeFile } from '../helpers/fixtures.js';
+
+const study = (dir: string, extra = '', params = '  lr: {values: [0.001, 0.003]}\n  steps: {value: 3}\n  step_ms: {value: 1}\n') =>
+  writeFile(dir, 's.yaml', `name: s\nprogram: ${TRAINER}\nmethod: grid\n${extra}parameters:\n${params}`);
+
+describe('commands', () => {
+  it('a grid with no metric runs and records, with nothing to optimise', async () => {
+    const dir = tmpDir();
+    const r = await runCli(['run', study(dir, 'early_terminate: {type: hyperband, min_iter: 3}\n')], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('warning: early_terminate is accepted but not applied yet');
+    expect(r.stdout).toContain('finished (search space exhausted): 2 complete');
+    const t = JSON.parse((await runCli(['trials', 's', '--json'], { cwd: dir })).stdout);
+    expect(t.map((x: { state: string; value: null }) => [x.state, x.value])).toEqual([
+      ['complete', null],
+      ['complete', null],
+    ]);
+    const b = await runCli(['best', 's'], { cwd: dir });
+    expect(b.code).toBe(2);
+    expect(b.stderr).toContain('has no metric');
+  });
+
+  it('honours SCALETUNE_DB and --db; read commands never create a database', async () => {
+    const dir = tmpDir();
+    const db = path.join(dir, 'elsewhere.db');
+    expect((await runCli(['run', study(dir), '--quiet'], { cwd: dir, env: { SCALETUNE_DB: db } })).code).toBe(0);
+    expect(existsSync(db)).toBe(true);
+    expect(existsSync(path.join(dir, 'scaletune.db'))).toBe(false);
+    expect(JSON.parse((await runCli(['studies', '--json', '--db', db], { cwd: dir })).stdout)[0].name).toBe('s');
+    const missing = await runCli(['studies', '--db', 'typo.db'], { cwd: dir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`no database at ${path.join(dir, 'typo.db')}`);
+    expect(existsSync(path.join(dir, 'typo.db'))).toBe(false);
+  });
+
+  it('run --json prints only the outcome on stdout, progress on stderr', async () => {
+    const dir = tmpDir();
+    const r = await runCli(['run', study(dir, 'metric: {name: loss}\n'), '--json'], { cwd: dir });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ study: 's', finished: true, reason: 'exhausted', complete: 2, failed: 0, best: { number: 1, params: { lr: 0.003 } } });
+    expect(r.stderr).toContain('trial 0 started');
+  });
+
+  it('every trial failing exits 4; --debug shows stacks only for unexpected errors', async () => {
+    const dir = tmpDir();
+    const r = await runCli(['run', study(dir, 'metric: {name: loss}\n', '  mode: {value: crash}\n  steps: {value: 2}\n  fail_at: {value: 1}\n')], { cwd: dir });
+    expect(r.code).toBe(4);
+    expect(r.stdout).toContain('no trial completed (1 failed; see: scaletune trials s)');
+    const usage = await runCli(['trials', 'nope', '--debug'], { cwd: dir });
+    expect(usage.stderr).toMatch(/^error: no study named 'nope'/);
+  });
+
+  it('resume refuses a study that names no program (it was made for ask/tell)', async () => {
+    const dir = tmpDir();
+    writeFile(dir, 'a.yaml', 'name: a\nmethod: random\nrun_cap: 2\nparameters: {x: {min: 0.0, max: 1.0}}\n');
+    expect((await runCli(['create', 'a.yaml'], { cwd: dir })).code).toBe(0);
+    const r = await runCli(['resume', 'a'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('names no program');
+  });
+
+  it('the live view draws running trials with a progress bar, the best so far and finished trials', async () => {
+    let screen = '';
+    const stdout = Object.assign(
+      new Writable({
+        write(chunk, _enc, cb) {
+          screen += chunk.toString();
+          cb();
+        },
+      }),
+      { isTTY: true, columns: 160, rows: 40 },
+    ) as unknown as NodeJS.WriteStream;
+    const r = new InkReporter(stdout);
+    const config = { method: 'sobol', metric: { name: 'loss', goal: 'minimize' } } as never;
+    const st = { id: 1, name: 'demo', config, seed: 1, cwd: '/', artifactsDir: '/', createdAt: 0 };
+    const trial = (n: number, extra = {}) => ({ id: n + 1, studyId: 1, number: n, state: 'RUNNING', params: { lr: 0.003 }, scale: null, value: null, worker: 'w', heartbeatAt: 0, pid: null, createdAt: 0, startedAt: 0, finishedAt: null, error: null, retryOf: null, checkpoint: null, resumeFrom: null, ...extra }) as never;
+    r.studyStarted({ study: st, runCap: 4, parallel: 2, finishedBefore: [] });
+    r.trialStarted(trial(0));
+    r.trialReport(trial(0), { step: 5, tokens: null, metrics: { loss: 2.5 }, totalSteps: 10 });
+    r.trialStarted(trial(1));
+    const done = trial(1, { state: 'COMPLETE', value: 2.1, finishedAt: 1000 });
+    r.trialFinished(done, done);
+    await new Promise((res) => setTimeout(res, 50));
+    r.trialStarted(trial(2));
+    await r.close();
+    const plain = screen.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    expect(plain).toContain('study demo · sobol · 4 runs · 2 at a time');
+    expect(plain).toContain('✔ trial 1  loss 2.1  lr=0.003');
+    expect(plain).toMatch(/trial 0 +██████████░░░░░░░░░░ 5\/10 loss 2\.5/);
+    expect(plain).toContain('best loss 2.1 (trial 1)');
+  });
+});
