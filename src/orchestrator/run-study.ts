@@ -5,9 +5,9 @@
  */
 import type { Backend } from '../backends/types.js';
 import type { Trial } from '../core/trial.js';
-import { createSearcher } from '../../searchers/index.js';
 import type { Storage, StudyRecord } from '../storage/types.js';
 import { bestTrial, reachesTarget } from './best.js';
+import { claimNext, searcherFor } from './claim.js';
 import { newWorkerId, recoverStaleTrials } from './recovery.js';
 import type { Reporter, StudyEnd } from './reporter.js';
 import { startTrial, type RunningTrial, type TrialLimits, type TrialResult } from './run-trial.js';
@@ -34,11 +34,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyEnd> {
   const worker = o.worker ?? newWorkerId();
   const parallel = o.parallel ?? cfg.parallel;
   const runCap = o.runCap ?? cfg.runCap;
-  const searcher = createSearcher(cfg.method, {
-    space: cfg.parameters,
-    seed: study.seed,
-    ...(cfg.metric ? { goal: cfg.metric.goal } : {}),
-  });
+  const searcher = searcherFor(study);
 
   for (const r of await recoverStaleTrials(storage, study, { me: worker, ...(o.staleAfterMs !== undefined ? { staleAfterMs: o.staleAfterMs } : {}) })) {
     reporter.trialRequeued(r.stale, r.copy);
@@ -86,26 +82,11 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyEnd> {
     );
   };
 
-  /** Claim the next trial: a waiting one first, else a fresh proposal. null when there is no more work. */
+  /** The next trial to run, or null when there is no more work (the reason is kept). */
   const claim = async (): Promise<Trial | null> => {
-    const waiting = await storage.claimWaiting(study.id, worker);
-    if (waiting) return waiting;
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const history = await storage.getTrials(study.id);
-      if (runCap !== undefined && history.filter((t) => t.state !== 'STALE').length >= runCap) {
-        reason ??= 'run_cap';
-        return null;
-      }
-      const [p] = searcher.suggest(history, 1);
-      if (!p) {
-        reason ??= 'exhausted';
-        return null;
-      }
-      const t = await storage.createRunning(study.id, { params: p.params, worker, ...(runCap !== undefined ? { runCap } : {}), unique: cfg.method === 'grid' });
-      if (t) return t;
-      // another process took the last slot or the same grid point: look again
-    }
-    return null;
+    const c = await claimNext(storage, study, searcher, worker, runCap);
+    if (c.trial === null && c.reason !== 'contended') reason ??= c.reason;
+    return c.trial;
   };
 
   try {

@@ -5,7 +5,7 @@
 import { Command, Option } from 'commander';
 import path from 'node:path';
 import { EXIT, ScaletuneError, UsageError } from '../../core/errors.js';
-import { createSearcher } from '../../../searchers/index.js';
+import { claimNext, searcherFor } from '../../orchestrator/claim.js';
 import { newWorkerId } from '../../orchestrator/recovery.js';
 import { trialDirFor } from '../../orchestrator/run-trial.js';
 import { fmtParams, trialToJson } from '../../report/format.js';
@@ -15,20 +15,7 @@ import { action, globals, printJson, requireStudy, withStorage, type CliIO } fro
 
 /** Claim the next trial of a study for an outside driver; null when the cap is reached or the space exhausted. */
 export async function askTrial(storage: Storage, study: StudyRecord): Promise<Trial | null> {
-  const worker = newWorkerId('ask');
-  const waiting = await storage.claimWaiting(study.id, worker);
-  if (waiting) return waiting;
-  const cfg = study.config;
-  const searcher = createSearcher(cfg.method, { space: cfg.parameters, seed: study.seed, ...(cfg.metric ? { goal: cfg.metric.goal } : {}) });
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const history = await storage.getTrials(study.id);
-    const [p] = searcher.suggest(history, 1);
-    if (!p) return null;
-    const t = await storage.createRunning(study.id, { params: p.params, worker, ...(cfg.runCap !== undefined ? { runCap: cfg.runCap } : {}), unique: cfg.method === 'grid' });
-    if (t) return t;
-    if (cfg.runCap !== undefined && history.filter((x) => x.state !== 'STALE').length >= cfg.runCap) return null;
-  }
-  return null;
+  return (await claimNext(storage, study, searcherFor(study), newWorkerId('ask'), study.config.runCap)).trial;
 }
 
 export function makeAskCommand(io: CliIO): Command {
@@ -77,7 +64,7 @@ export function makeTellCommand(io: CliIO): Command {
         if (state === 'COMPLETE' && value === null && study.config.metric) {
           throw new UsageError(`--value: missing; study ${name} optimises ${study.config.metric.name}, so a complete trial needs its value (or use --state fail)`);
         }
-        if (state !== 'COMPLETE' && value !== null && state === 'FAIL') throw new UsageError('--value: not allowed with --state fail');
+        if (state === 'FAIL' && value !== null) throw new UsageError('--value: not allowed with --state fail');
         const done = await storage.finishTrial(t.id, { state, value, error: flags.error ?? (state === 'FAIL' ? 'reported failed through tell' : null) });
         await storage.logEvent(study.id, t.id, 'tell', 'trial_told', { state: done.state, value: done.value });
         if (flags.json) printJson(io, trialToJson(done));

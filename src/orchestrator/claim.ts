@@ -1,0 +1,32 @@
+/** Claiming the next trial of a study: shared by the run loop and by `ask`. */
+import { createSearcher, type Searcher } from '../../searchers/index.js';
+import type { Trial } from '../core/trial.js';
+import type { Storage, StudyRecord } from '../storage/types.js';
+
+/** The searcher a study's config names, seeded with the study's seed. */
+export function searcherFor(study: StudyRecord): Searcher {
+  const cfg = study.config;
+  return createSearcher(cfg.method, { space: cfg.parameters, seed: study.seed, ...(cfg.metric ? { goal: cfg.metric.goal } : {}) });
+}
+
+export type Claim = { trial: Trial } | { trial: null; reason: 'run_cap' | 'exhausted' | 'contended' };
+
+/**
+ * A waiting trial first (re-queued work), else a fresh proposal created RUNNING for `worker` — unless
+ * run_cap is reached or the searcher has nothing left. Each step is one storage transaction, so
+ * several processes may claim from one study.
+ */
+export async function claimNext(storage: Storage, study: StudyRecord, searcher: Searcher, worker: string, runCap: number | undefined): Promise<Claim> {
+  const waiting = await storage.claimWaiting(study.id, worker);
+  if (waiting) return { trial: waiting };
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const history = await storage.getTrials(study.id);
+    if (runCap !== undefined && history.filter((t) => t.state !== 'STALE').length >= runCap) return { trial: null, reason: 'run_cap' };
+    const [p] = searcher.suggest(history, 1);
+    if (!p) return { trial: null, reason: 'exhausted' };
+    const t = await storage.createRunning(study.id, { params: p.params, worker, ...(runCap !== undefined ? { runCap } : {}), unique: study.config.method === 'grid' });
+    if (t) return { trial: t };
+    // another process took the last slot or the same grid point meanwhile: look again
+  }
+  return { trial: null, reason: 'contended' };
+}
