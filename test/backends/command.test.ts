@@ -186,4 +186,27 @@ describe('command backend', () => {
     expect(res.kind === 'finished' && res.trial).toMatchObject({ state: 'COMPLETE', value: 2.25 });
     expect((await storage.getLogs(copy.id)).map((l) => l.line)).toContain(`no new 'loss' after resuming from ${trial.checkpoint}; using 2.25 reported by trial 1 at step 4`);
   });
+
+  it('runs a Python trainer through ${interpreter} and reads the bare NaN that json.dumps writes', async () => {
+    const dir = tmpDir();
+    const program = writeFile(
+      dir,
+      'train.py',
+      [
+        'import argparse, json, math, sys',
+        'p = argparse.ArgumentParser(); p.add_argument("--lr", type=float); p.add_argument("--amp", type=str)',
+        'a = p.parse_args()',
+        'print("epoch 0", flush=True)',
+        'print(json.dumps({"step": 1, "loss": 2.0 + a.lr, "amp": a.amp == "True"}), flush=True)',
+        'print(json.dumps({"step": 2, "loss": float("nan") if a.lr > 1 else 1.5}), flush=True)',
+      ].join('\n'),
+    );
+    const ok = await runOne({ lr: 0.5, amp: true }, { program });
+    expect(ok.trial).toMatchObject({ state: 'COMPLETE', value: 1.5 });
+    expect(ok.metrics.find((m) => m.name === 'amp')?.value).toBe(1);
+    expect(ok.logs.map((l) => l.line)).toContain('epoch 0');
+    const diverged = await runOne({ lr: 5, amp: false }, { program });
+    expect(diverged.trial.state).toBe('FAIL');
+    expect(diverged.trial.error).toContain("metric 'loss' was NaN at step 2");
+  });
 });
