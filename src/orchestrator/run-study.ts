@@ -24,6 +24,8 @@ export interface RunStudyOptions {
   signal?: AbortSignal;
   heartbeatMs?: number;
   staleAfterMs?: number;
+  /** how often to look for trials of other (dead) processes to re-queue while running (default 30 s) */
+  recoverEveryMs?: number;
   worker?: string;
   limits?: TrialLimits;
 }
@@ -50,11 +52,24 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyEnd> {
   let reason: StudyEnd['reason'] | null = reachesTarget(best?.value ?? null, cfg.metric) ? 'target' : null;
   let interrupted = false;
 
+  let wake: (() => void) | null = null;
+  let noMoreWork = false;
   const heartbeat = setInterval(() => {
     void storage.heartbeat([...active.keys()], worker).catch(() => undefined);
   }, o.heartbeatMs ?? 5000);
+  // Another process sharing this study may die: its trials are re-queued here and run by this loop.
+  const recovery = setInterval(() => {
+    void recoverStaleTrials(storage, study, { me: worker, ...(o.staleAfterMs !== undefined ? { staleAfterMs: o.staleAfterMs } : {}) })
+      .then((found) => {
+        for (const r of found) reporter.trialRequeued(r.stale, r.copy);
+        if (found.length > 0) {
+          noMoreWork = false;
+          wake?.();
+        }
+      })
+      .catch(() => undefined);
+  }, o.recoverEveryMs ?? 30_000);
 
-  let wake: (() => void) | null = null;
   const onAbort = (): void => {
     interrupted = true;
     for (const r of active.values()) r.stop('interrupted');
@@ -90,7 +105,6 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyEnd> {
   };
 
   try {
-    let noMoreWork = false;
     for (;;) {
       while (settled.length) {
         const res = settled.shift()!;
@@ -127,6 +141,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyEnd> {
     }
   } finally {
     clearInterval(heartbeat);
+    clearInterval(recovery);
     o.signal?.removeEventListener('abort', onAbort);
   }
 

@@ -104,4 +104,22 @@ describe('runStudy', () => {
     expect(second.map((r) => r.stale.id).sort()).toEqual([alive.id, remote.id].sort());
     expect((await storage.getTrial(asked.id))?.state).toBe('RUNNING');
   });
+
+  it('while running, re-queues and runs the trials of another process that died on this study', async () => {
+    const storage = new MemoryStorage();
+    const study = await makeStudy(storage, trainerConfig({ run_cap: 3, parameters: { lr: { value: 0.003 }, steps: { value: 30 }, step_ms: { value: 20 } } }));
+    // a neighbour claimed a trial and died
+    const orphan = (await storage.createRunning(study.id, { params: { lr: 0.003, steps: 5, step_ms: 1 }, worker: `${os.hostname()}:999999:dead` }))!;
+    const running = runStudy({ storage, study, backend: new CommandBackend(), reporter: silentReporter, recoverEveryMs: 100 });
+    // the start-up pass takes that one; a second neighbour dies while the loop runs
+    await new Promise((r) => setTimeout(r, 300));
+    const later = (await storage.createRunning(study.id, { params: { lr: 0.003, steps: 5, step_ms: 1 }, worker: `${os.hostname()}:999998:dead` }))!;
+    const end = await running;
+    expect((await storage.getTrial(orphan.id))?.state).toBe('STALE');
+    expect((await storage.getTrial(later.id))?.state).toBe('STALE');
+    // its copy ran to completion in this loop
+    expect(end.trials.find((t) => t.retryOf === later.id)?.state).toBe('COMPLETE');
+    expect(end.trials.filter((t) => t.state === 'COMPLETE').length).toBe(3);
+    expect(end.trials.filter((t) => t.state === 'RUNNING' || t.state === 'WAITING')).toEqual([]);
+  });
 });
