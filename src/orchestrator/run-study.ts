@@ -131,6 +131,12 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyEnd> {
             noMoreWork = true;
             break;
           }
+          if (interrupted) {
+            // the stop came while claiming: hand the trial back before anything ran
+            const copy = await storage.requeue(t.id, 'interrupted before it started; re-queued');
+            reporter.trialRequeued({ ...t, state: 'STALE' }, copy);
+            break;
+          }
           await storage.logEvent(study.id, t.id, worker, 'trial_started', { params: t.params, retryOf: t.retryOf });
           launch(t);
         }
