@@ -15,6 +15,8 @@ export interface BootstrapResult {
   mean: Record<string, number>;
   /** resamples whose refit failed (degenerate draws) and were skipped */
   failed: number;
+  /** every successful refit's parameters, for prediction intervals */
+  samples: Record<string, number>[];
 }
 
 /**
@@ -26,6 +28,7 @@ export function bootstrap(n: number, fit: (indices: number[]) => Record<string, 
   const level = opts.level ?? 0.95;
   const rng = new Rng(opts.seed ?? 0, 0x424f4f54);
   const samples: Record<string, number[]> = {};
+  const sets: Record<string, number>[] = [];
   let failed = 0;
   for (let b = 0; b < count; b++) {
     const idx = Array.from({ length: n }, () => rng.int(0, n - 1));
@@ -36,7 +39,12 @@ export function bootstrap(n: number, fit: (indices: number[]) => Record<string, 
       failed++;
       continue;
     }
-    for (const [k, v] of Object.entries(params)) if (Number.isFinite(v)) (samples[k] ??= []).push(v);
+    if (!Object.values(params).every(Number.isFinite)) {
+      failed++;
+      continue;
+    }
+    sets.push(params);
+    for (const [k, v] of Object.entries(params)) (samples[k] ??= []).push(v);
   }
   const intervals: Record<string, [number, number]> = {};
   const mean: Record<string, number> = {};
@@ -45,5 +53,5 @@ export function bootstrap(n: number, fit: (indices: number[]) => Record<string, 
     intervals[k] = [quantileSorted(sorted, (1 - level) / 2), quantileSorted(sorted, 1 - (1 - level) / 2)];
     mean[k] = vs.reduce((s, x) => s + x, 0) / vs.length;
   }
-  return { intervals, mean, failed };
+  return { intervals, mean, failed, samples: sets };
 }

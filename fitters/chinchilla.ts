@@ -118,6 +118,23 @@ function check(points: readonly LossPoint[]): void {
 
 const toStart = (p: ChinchillaParams): number[] => [Math.log(p.A), Math.log(p.B), Math.log(p.E), p.alpha, p.beta];
 
+/**
+ * Starts for a bootstrap refit: the full fit's optimum and four deterministic displacements of it.
+ * From the optimum alone a refit barely moves along the flat, coupled (A, alpha) and (B, beta)
+ * directions of the Huber objective, and the intervals come out far too narrow.
+ */
+function jittered(x: readonly number[], salt: number): number[][] {
+  const [a, b, e, al, be] = x as [number, number, number, number, number];
+  const k = 1 + (salt % 3) * 0.25;
+  return [
+    [...x],
+    [a + 2 * k, b, e, al + 0.1 * k, be],
+    [a - 2 * k, b, e, al - 0.1 * k, be],
+    [a, b + 2 * k, e, al, be + 0.1 * k],
+    [a, b - 2 * k, e, al, be - 0.1 * k],
+  ];
+}
+
 export function fitChinchilla(points: readonly LossPoint[], opts: ChinchillaOptions = {}): FitResult & { params: ChinchillaParams } {
   check(points);
   const delta = opts.delta ?? 1e-3;
@@ -130,8 +147,8 @@ export function fitChinchilla(points: readonly LossPoint[], opts: ChinchillaOpti
   const bopts = { count: 100, ...opts.bootstrap };
   const boot =
     bopts.count > 0
-      ? bootstrap(points.length, (idx) => ({ ...fitOnce(idx.map((i) => points[i]!), [toStart(main.params)], delta).params }), bopts)
-      : { intervals: {} };
+      ? bootstrap(points.length, (idx) => ({ ...fitOnce(idx.map((i) => points[i]!), jittered(toStart(main.params), idx.length), delta).params }), bopts)
+      : { intervals: {}, samples: undefined };
 
   let backtest: Backtest | null = null;
   const hold =
@@ -160,5 +177,6 @@ export function fitChinchilla(points: readonly LossPoint[], opts: ChinchillaOpti
     objective: main.objective,
     residuals: { rmse: Math.sqrt(logRes.reduce((s, r) => s + r * r, 0) / logRes.length), meanAbsRelError: rel.mean, maxAbsRelError: rel.max },
     backtest,
+    ...(boot.samples ? { samples: boot.samples } : {}),
   };
 }

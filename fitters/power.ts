@@ -70,6 +70,7 @@ export function fitPower(rows: readonly Row[], xNames: readonly string[], opts: 
     nPoints: rows.length,
     params,
     intervals: boot.intervals,
+    samples: boot.samples,
     objective: sse,
     residuals: summarise(rows, pred),
     backtest: backtestAtLargest(rows, opts.scaleColumn ?? xNames[0]!, (rest) => {
@@ -128,6 +129,7 @@ export function fitPowerOffset(rows: readonly Row[], xName: string, opts: Generi
     nPoints: rows.length,
     params: core.params,
     intervals: boot.intervals,
+    samples: boot.samples,
     objective: core.objective,
     residuals: summarise(rows, pred),
     backtest: backtestAtLargest(rows, xName, (rest) => {

@@ -49,10 +49,11 @@ function core(rows: readonly HpRun[]): StepLawParams {
 }
 
 /** Point estimate on the band; bootstrap resamples of the band give the intervals. */
-function estimate(kept: readonly HpRun[], bopts: BootstrapOptions): { params: StepLawParams; intervals: Record<string, [number, number]> } {
+function estimate(kept: readonly HpRun[], bopts: BootstrapOptions): { params: StepLawParams; intervals: Record<string, [number, number]>; samples?: Record<string, number>[] } {
   const params = core(kept);
   if ((bopts.count ?? 1000) <= 0) return { params, intervals: {} };
-  return { params, intervals: bootstrap(kept.length, (idx) => core(idx.map((i) => kept[i]!)), bopts).intervals };
+  const boot = bootstrap(kept.length, (idx) => core(idx.map((i) => kept[i]!)), bopts);
+  return { params, intervals: boot.intervals, samples: boot.samples };
 }
 
 export function fitStepLaw(runs: readonly HpRun[], opts: StepLawOptions = {}): FitResult & { params: StepLawParams } {
@@ -62,7 +63,7 @@ export function fitStepLaw(runs: readonly HpRun[], opts: StepLawOptions = {}): F
   if (new Set(kept.map((r) => r.N)).size < 2) throw new FitError('Step Law needs sweeps at two or more model sizes N (alpha cannot be fitted from one)');
   if (new Set(kept.map((r) => r.D)).size < 2) throw new FitError('Step Law needs sweeps at two or more data sizes D (beta and gamma cannot be fitted from one)');
   const bopts = { count: 1000, ...opts.bootstrap };
-  const { params, intervals } = estimate(kept, bopts);
+  const { params, intervals, samples } = estimate(kept, bopts);
 
   const predLr = kept.map((r) => predictStepLaw(params, r.N, r.D).lr);
   const logRes = kept.map((r, i) => Math.log(predLr[i]!) - Math.log(r.lr));
@@ -113,5 +114,6 @@ export function fitStepLaw(runs: readonly HpRun[], opts: StepLawOptions = {}): F
     objective: logRes.reduce((s, r) => s + r * r, 0),
     residuals: { rmse: Math.sqrt(logRes.reduce((s, r) => s + r * r, 0) / logRes.length), meanAbsRelError: rel.mean, maxAbsRelError: rel.max },
     backtest,
+    ...(samples ? { samples } : {}),
   };
 }

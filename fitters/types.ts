@@ -30,6 +30,8 @@ export interface FitResult {
   objective: number;
   residuals: Residuals;
   backtest: Backtest | null;
+  /** bootstrap refits' parameters (for prediction intervals); absent when no bootstrap ran */
+  samples?: Record<string, number>[];
 }
 
 /** Input a fit cannot use: too few points, non-positive values for a log, NaN. Never a NaN result. */

@@ -61,6 +61,13 @@ export function parsePositiveInt(flag: string): (v: string) => number {
   };
 }
 
+export function parseWholeNumber(flag: string): (v: string) => number {
+  return (v: string) => {
+    if (!/^\d+$/.test(v)) throw new UsageError(`${flag}: found '${v}'; allowed: a whole number, 0 or more`);
+    return Number(v);
+  };
+}
+
 export function printJson(io: CliIO, v: unknown): void {
   io.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
 }

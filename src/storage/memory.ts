@@ -3,7 +3,7 @@ import type { StudyConfig } from '../core/config.js';
 import { canonicalJson } from '../core/distributions.js';
 import { FrozenTrialError, UsageError } from '../core/errors.js';
 import { isFinished, TRIAL_STATES, type LogLine, type Metric, type StudyEvent, type Trial, type TrialState } from '../core/trial.js';
-import type { FinalState, MetricInput, NewTrial, Storage, StudyRecord, StudySummary } from './types.js';
+import type { FinalState, MetricInput, NewFit, NewTrial, Storage, StoredFit, StudyRecord, StudySummary } from './types.js';
 
 const copy = <T>(x: T): T => structuredClone(x);
 
@@ -16,6 +16,7 @@ export class MemoryStorage implements Storage {
   private studyAttrs = new Map<number, Map<string, unknown>>();
   private trialAttrs = new Map<number, Map<string, unknown>>();
   private events: StudyEvent[] = [];
+  private fits: StoredFit[] = [];
 
   async createStudy(input: { name: string; config: StudyConfig; seed: number; cwd: string; artifactsDir: string }): Promise<StudyRecord> {
     if (this.studies.some((s) => s.name === input.name)) throw new UsageError(`a study named '${input.name}' already exists in ${this.location}`);
@@ -186,6 +187,26 @@ export class MemoryStorage implements Storage {
 
   async getEvents(studyId: number): Promise<StudyEvent[]> {
     return copy(this.events.filter((e) => e.studyId === studyId));
+  }
+
+  async saveFit(fit: NewFit): Promise<StoredFit> {
+    const f: StoredFit = { ...copy(fit), id: this.fits.length + 1, createdAt: Date.now() };
+    this.fits.push(f);
+    return copy(f);
+  }
+
+  async getFit(id: number): Promise<StoredFit | null> {
+    const f = this.fits.find((x) => x.id === id);
+    return f ? copy(f) : null;
+  }
+
+  async latestFit(law: string): Promise<StoredFit | null> {
+    const f = this.fits.filter((x) => x.law === law).at(-1);
+    return f ? copy(f) : null;
+  }
+
+  async listFits(): Promise<StoredFit[]> {
+    return copy(this.fits);
   }
 
   async close(): Promise<void> {}

@@ -9,7 +9,7 @@ import type { StudyConfig } from '../core/config.js';
 import { canonicalJson } from '../core/distributions.js';
 import { FrozenTrialError, ScaletuneError, UsageError } from '../core/errors.js';
 import { isFinished, TRIAL_STATES, type LogLine, type Metric, type StudyEvent, type Trial, type TrialState } from '../core/trial.js';
-import type { FinalState, MetricInput, NewTrial, Storage, StudyRecord, StudySummary } from './types.js';
+import type { FinalState, MetricInput, NewFit, NewTrial, Storage, StoredFit, StudyRecord, StudySummary } from './types.js';
 
 const MIGRATIONS: string[] = [
   // 1: the first schema
@@ -84,6 +84,20 @@ const MIGRATIONS: string[] = [
     detail TEXT
   );
   CREATE INDEX events_by_study ON events(study_id, id);
+  `,
+  // 2: fitted laws with their inputs
+  `
+  CREATE TABLE fits (
+    id INTEGER PRIMARY KEY,
+    study_id INTEGER REFERENCES studies(id),
+    law TEXT NOT NULL,
+    source TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    points TEXT NOT NULL,
+    result TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX fits_by_law ON fits(law, id);
   `,
 ];
 
@@ -421,6 +435,31 @@ export class SqliteStorage implements Storage {
       detail: string | null;
     }[];
     return rows.map((r) => ({ id: r.id, studyId: r.study_id, trialId: r.trial_id, at: r.at, who: r.who, kind: r.kind, detail: r.detail ? JSON.parse(r.detail) : null }));
+  }
+
+  async saveFit(fit: NewFit): Promise<StoredFit> {
+    const now = Date.now();
+    const info = this.db
+      .prepare('INSERT INTO fits (study_id, law, source, spec, points, result, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(fit.studyId, fit.law, JSON.stringify(fit.source), JSON.stringify(fit.spec), JSON.stringify(fit.points), JSON.stringify(fit.result), now);
+    return { ...fit, id: Number(info.lastInsertRowid), createdAt: now };
+  }
+
+  private toFit(r: { id: number; study_id: number | null; law: string; source: string; spec: string; points: string; result: string; created_at: number } | undefined): StoredFit | null {
+    if (!r) return null;
+    return { id: r.id, studyId: r.study_id, law: r.law, source: JSON.parse(r.source), spec: JSON.parse(r.spec), points: JSON.parse(r.points), result: JSON.parse(r.result), createdAt: r.created_at };
+  }
+
+  async getFit(id: number): Promise<StoredFit | null> {
+    return this.toFit(this.db.prepare('SELECT * FROM fits WHERE id = ?').get(id) as never);
+  }
+
+  async latestFit(law: string): Promise<StoredFit | null> {
+    return this.toFit(this.db.prepare('SELECT * FROM fits WHERE law = ? ORDER BY id DESC LIMIT 1').get(law) as never);
+  }
+
+  async listFits(): Promise<StoredFit[]> {
+    return (this.db.prepare('SELECT * FROM fits ORDER BY id').all() as never[]).map((r) => this.toFit(r)!);
   }
 
   async close(): Promise<void> {

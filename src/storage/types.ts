@@ -6,6 +6,7 @@
 import type { StudyConfig } from '../core/config.js';
 import type { Params } from '../core/distributions.js';
 import type { LogLine, Metric, StudyEvent, Trial, TrialState } from '../core/trial.js';
+import type { FitResult } from '../../fitters/types.js';
 
 export interface StudyRecord {
   id: number;
@@ -40,6 +41,23 @@ export interface MetricInput {
 }
 
 export type FinalState = 'COMPLETE' | 'FAIL' | 'PRUNED';
+
+/** A fitted law kept with its inputs, so that `predict` and reports can reuse it. */
+export interface StoredFit {
+  id: number;
+  /** the study its points came from; null for points from a CSV file */
+  studyId: number | null;
+  law: string;
+  /** where the points came from (file, map, filters, or study) */
+  source: Record<string, unknown>;
+  /** law options that predictions need (x and y columns of generic laws) */
+  spec: { x?: string[]; y?: string };
+  points: Record<string, number>[];
+  result: FitResult;
+  createdAt: number;
+}
+
+export type NewFit = Omit<StoredFit, 'id' | 'createdAt'>;
 
 export interface Storage {
   /** where it lives, for messages (`./scaletune.db`, `:memory:`) */
@@ -97,6 +115,14 @@ export interface Storage {
   /** Who did what when. */
   logEvent(studyId: number, trialId: number | null, who: string, kind: string, detail?: Record<string, unknown> | null): Promise<void>;
   getEvents(studyId: number): Promise<StudyEvent[]>;
+
+  /** Keep a fit; returns it with its id. */
+  saveFit(fit: NewFit): Promise<StoredFit>;
+  getFit(id: number): Promise<StoredFit | null>;
+  /** The newest fit of a law, or null. */
+  latestFit(law: string): Promise<StoredFit | null>;
+  /** Every fit, oldest first. */
+  listFits(): Promise<StoredFit[]>;
 
   close(): Promise<void>;
 }

@@ -52,13 +52,19 @@ describe.skipIf(!HAVE_SCALING_DATA)('Chinchilla on Epoch AI\'s extracted points 
       .slice(5);
     expect(rows).toHaveLength(240);
     const pts = rows.map((r) => ({ N: r.N, D: r.C / (6 * r.N), loss: r.loss }));
-    const fit = fitChinchilla(pts, { bootstrap: { count: 0 }, holdOut: { label: 'C > 1e21', test: (p) => 6 * p.N * p.D > 1e21 } });
+    const fit = fitChinchilla(pts, { bootstrap: { count: 40, seed: 1 }, holdOut: { label: 'C > 1e21', test: (p) => 6 * p.N * p.D > 1e21 } });
     const p = fit.params;
     expect(p.A).toBeCloseTo(477.8, 0);
     expect(p.B / 2143 - 1).toBeLessThan(0.005);
     expect(p.E).toBeCloseTo(1.817, 3);
     expect(p.alpha).toBeCloseTo(0.347, 3);
     expect(p.beta).toBeCloseTo(0.367, 3);
+    // honest intervals: refits must be free to move along the flat (A, alpha) direction
+    const [alo, ahi] = fit.intervals.alpha!;
+    expect(alo).toBeLessThan(0.347);
+    expect(ahi).toBeGreaterThan(0.347);
+    expect(ahi - alo).toBeGreaterThan(0.01);
+    expect(fit.intervals.A![1] / fit.intervals.A![0]).toBeGreaterThan(1.2);
     expect(fit.backtest).toMatchObject({ nFit: 217, nHeldOut: 23 });
     expect(fit.backtest!.meanAbsRelError).toBeCloseTo(0.0105, 3);
     expect(fit.backtest!.maxAbsRelError).toBeCloseTo(0.028, 3);

@@ -164,5 +164,19 @@ export function storageContract(name: string, open: () => Storage): void {
       expect(b!.best).toBe(0.7);
       await s.close();
     });
+
+    it('keeps fits with their inputs; the latest of a law is found', async () => {
+      const { s, study } = await setup();
+      const result = { law: 'power', nPoints: 2, params: { a: 1, C: -0.1 }, intervals: { C: [-0.2, 0] as [number, number] }, objective: 0.5, residuals: { rmse: 0.1, meanAbsRelError: 0.01, maxAbsRelError: 0.02 }, backtest: null, samples: [{ a: 1, C: -0.11 }] };
+      const first = await s.saveFit({ studyId: study.id, law: 'power', source: { study: 'study' }, spec: { x: ['C'], y: 'loss' }, points: [{ C: 1, loss: 2 }], result });
+      const second = await s.saveFit({ studyId: null, law: 'power', source: { csv: 'x.csv' }, spec: { x: ['C'], y: 'loss' }, points: [], result: { ...result, objective: 0.25 } });
+      await s.saveFit({ studyId: null, law: 'chinchilla', source: {}, spec: {}, points: [], result });
+      expect(second.id).toBeGreaterThan(first.id);
+      expect(await s.getFit(first.id)).toMatchObject({ law: 'power', studyId: study.id, spec: { x: ['C'], y: 'loss' }, points: [{ C: 1, loss: 2 }], result: { params: { a: 1, C: -0.1 }, samples: [{ a: 1, C: -0.11 }] } });
+      expect((await s.latestFit('power'))?.id).toBe(second.id);
+      expect(await s.latestFit('kaplan')).toBeNull();
+      expect((await s.listFits()).map((f) => f.law)).toEqual(['power', 'power', 'chinchilla']);
+      await s.close();
+    });
   });
 }

@@ -11,7 +11,7 @@ import type { Reporter, StudyEnd } from '../../orchestrator/reporter.js';
 import { PlainReporter } from '../../report/plain.js';
 import { fmtNum, fmtParams, trialToJson } from '../../report/format.js';
 import type { Storage, StudyRecord } from '../../storage/types.js';
-import { action, dbPath, globals, parsePositiveInt, printJson, withStorage, type CliIO, type GlobalOptions } from '../context.js';
+import { action, dbPath, globals, parsePositiveInt, parseWholeNumber, printJson, withStorage, type CliIO, type GlobalOptions } from '../context.js';
 
 export interface RunFlags {
   name?: string;
@@ -100,10 +100,7 @@ function addRunFlags(cmd: Command): Command {
     .option('--name <name>', 'study name (default: the config name, else the file name)')
     .option('--parallel <n>', 'runs at a time (overrides the config)', parsePositiveInt('--parallel'))
     .option('--run-cap <n>', 'the most runs (overrides the config)', parsePositiveInt('--run-cap'))
-    .option('--seed <n>', 'seed when the config names none', (v) => {
-      if (!/^\d+$/.test(v)) throw new UsageError(`--seed: found '${v}'; allowed: a whole number, 0 or more`);
-      return Number(v);
-    });
+    .option('--seed <n>', 'seed when the config names none', parseWholeNumber('--seed'));
 }
 
 export function makeRunCommand(io: CliIO): Command {

@@ -1,0 +1,117 @@
+/**
+ * The law registry: one table feeds `scaletune fit`/`predict`, the stored fits and the tests. Each law
+ * names the inputs it needs, how to fit rows of them, and how to predict from its parameters.
+ */
+import { fitChinchilla, predictChinchilla, type ChinchillaParams } from './chinchilla.js';
+import { fitErrorLaw, fitOvertrain, predictError, predictOvertrain, type ErrorLawParams, type OvertrainParams } from './overtraining.js';
+import { fitPower, fitPowerOffset, predictPower, predictPowerOffset } from './power.js';
+import { fitStepLaw, predictStepLaw, type StepLawParams } from './steplaw.js';
+import type { BootstrapOptions } from './bootstrap.js';
+import { FitError, type FitResult } from './types.js';
+
+export interface LawFitOptions {
+  bootstrap?: BootstrapOptions;
+  /** for the generic laws: the x columns and the y column */
+  x?: string[];
+  y?: string;
+}
+
+export interface LawSpec {
+  formula: string;
+  /** inputs each row must have (for generic laws: decided by --x/--y) */
+  inputs(opts: LawFitOptions): string[];
+  /** inputs a prediction needs */
+  predictInputs(spec: { x?: string[] }): string[];
+  fit(rows: Record<string, number>[], opts: LawFitOptions): FitResult;
+  /** named outputs for one set of parameters */
+  predict(params: Record<string, number>, at: Record<string, number>, spec: { x?: string[]; y?: string }): Record<string, number>;
+}
+
+const need = (opts: LawFitOptions, law: string): { x: string[]; y: string } => {
+  if (!opts.x?.length || !opts.y) throw new FitError(`law ${law} needs --x (the input columns) and --y (the output column)`);
+  return { x: opts.x, y: opts.y };
+};
+
+export const LAWS = {
+  chinchilla: {
+    formula: 'loss = E + A/N^alpha + B/D^beta',
+    inputs: () => ['N', 'D', 'loss'],
+    predictInputs: () => ['N', 'D'],
+    fit: (rows, o) => fitChinchilla(rows.map((r) => ({ N: r.N!, D: r.D!, loss: r.loss! })), o.bootstrap ? { bootstrap: o.bootstrap } : {}),
+    predict: (p, at) => ({ loss: predictChinchilla(p as ChinchillaParams, at.N!, at.D!) }),
+  },
+  steplaw: {
+    formula: 'lr = a * N^alpha * D^beta ; batch = b * D^gamma (batch in tokens)',
+    inputs: () => ['N', 'D', 'lr', 'batch', 'loss'],
+    predictInputs: () => ['N', 'D'],
+    fit: (rows, o) => fitStepLaw(rows.map((r) => ({ N: r.N!, D: r.D!, lr: r.lr!, batch: r.batch!, loss: r.loss! })), o.bootstrap ? { bootstrap: o.bootstrap } : {}),
+    predict: (p, at) => predictStepLaw(p as StepLawParams, at.N!, at.D!),
+  },
+  overtrain: {
+    formula: 'loss = E + a*N^e + b*6^(e/2)*(M*N)^e',
+    inputs: () => ['N', 'M', 'loss'],
+    predictInputs: () => ['N', 'M'],
+    fit: (rows) => fitOvertrain(rows.map((r) => ({ N: r.N!, M: r.M!, loss: r.loss! }))),
+    predict: (p, at) => ({ loss: predictOvertrain(p as OvertrainParams, at.N!, at.M!) }),
+  },
+  error: {
+    formula: 'err = epsilon - k*exp(-gamma*loss)',
+    inputs: () => ['loss', 'err'],
+    predictInputs: () => ['loss'],
+    fit: (rows) => fitErrorLaw(rows.map((r) => ({ loss: r.loss!, err: r.err! }))),
+    predict: (p, at) => ({ err: predictError(p as ErrorLawParams, at.loss!) }),
+  },
+  power: {
+    formula: 'y = a * prod(x_i^b_i), one exponent per x column, named after it',
+    inputs: (o) => {
+      const { x, y } = need(o, 'power');
+      return [...x, y];
+    },
+    predictInputs: (s) => s.x ?? [],
+    fit: (rows, o) => {
+      const { x, y } = need(o, 'power');
+      return fitPower(rows.map((r) => ({ x: Object.fromEntries(x.map((k) => [k, r[k]!])), y: r[y]! })), x, o.bootstrap ? { bootstrap: o.bootstrap } : {});
+    },
+    predict: (p, at, s) => ({ [s.y ?? 'y']: predictPower(p, at, s.x ?? []) }),
+  },
+  'power-offset': {
+    formula: 'y = E + A * x^(-alpha)',
+    inputs: (o) => {
+      const { x, y } = need(o, 'power-offset');
+      if (x.length !== 1) throw new FitError('law power-offset takes one x column');
+      return [x[0]!, y];
+    },
+    predictInputs: (s) => s.x ?? [],
+    fit: (rows, o) => {
+      const { x, y } = need(o, 'power-offset');
+      return fitPowerOffset(rows.map((r) => ({ x: { [x[0]!]: r[x[0]!]! }, y: r[y]! })), x[0]!, o.bootstrap ? { bootstrap: o.bootstrap } : {});
+    },
+    predict: (p, at, s) => ({ [s.y ?? 'y']: predictPowerOffset(p, at[(s.x ?? ['x'])[0]!]!) }),
+  },
+} satisfies Record<string, LawSpec>;
+
+export type LawName = keyof typeof LAWS;
+export const LAW_NAMES = Object.keys(LAWS) as LawName[];
+
+export interface Prediction {
+  value: Record<string, number>;
+  /** percentile interval of each output over the bootstrap refits; absent without them */
+  interval: Record<string, [number, number]>;
+}
+
+/** Predict with the fitted parameters, and with every bootstrap refit for an interval. */
+export function predictWithInterval(law: LawName, fit: Pick<FitResult, 'params' | 'samples'>, at: Record<string, number>, spec: { x?: string[]; y?: string }, level = 0.95): Prediction {
+  const L: LawSpec = LAWS[law];
+  const value = L.predict(fit.params, at, spec);
+  const interval: Record<string, [number, number]> = {};
+  if (fit.samples?.length) {
+    const outs = fit.samples.map((s) => L.predict(s, at, spec));
+    for (const k of Object.keys(value)) {
+      const vs = outs.map((o) => o[k]!).filter(Number.isFinite).sort((a, b) => a - b);
+      if (vs.length === 0) continue;
+      const q = (p: number): number => vs[Math.min(vs.length - 1, Math.max(0, Math.round(p * (vs.length - 1))))]!;
+      interval[k] = [q((1 - level) / 2), q(1 - (1 - level) / 2)];
+    }
+  }
+  return { value, interval };
+}

@@ -1,0 +1,79 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseCsv } from '../../src/core/csv.js';
+import { compileExpression } from '../../src/core/expression.js';
+import { runCli } from '../helpers/cli.js';
+import { tmpDir, TRAINER, writeFile } from '../helpers/fixtures.js';
+
+const csv = (rows: string[][]) => rows.map((r) => r.join(',')).join('\n') + '\n';
+
+describe('fit and predict', () => {
+  it('fits a CSV with mapped and derived columns and filters, keeps the fit, and predicts with an interval', async () => {
+    const dir = tmpDir();
+    const rows = [['group', 'Model Size', 'Training FLOP', 'loss']];
+    for (const N of [1e7, 3e7, 1e8, 3e8, 1e9]) for (const m of [10, 20, 40]) {
+      const D = N * m;
+      rows.push(['a', String(N), String(6 * N * D), String(1.7 + 400 / N ** 0.34 + 1500 / D ** 0.3)]);
+    }
+    rows.push(['b', '1e9', '', '9']);
+    writeFile(dir, 'runs.csv', csv(rows));
+    const db = path.join(dir, 'fits.db');
+    const r = await runCli(['fit', 'chinchilla', '--csv', 'runs.csv', '--map', 'N=Model Size,C=Training FLOP', '--map', 'D=C/(6*N)', '--where', 'group=a', '--bootstrap', '10', '--json', '--db', db], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(Object.keys(out)).toEqual(['id', 'law', 'n_points', 'params', 'intervals', 'objective', 'residuals', 'backtest']);
+    expect(Object.keys(out.params)).toEqual(['E', 'A', 'B', 'alpha', 'beta']);
+    expect(out.n_points).toBe(15);
+    expect(out.params.alpha).toBeCloseTo(0.34, 2);
+    const p = JSON.parse((await runCli(['predict', 'chinchilla', '--N', '7e9', '--D', '2e12', '--json', '--db', db], { cwd: dir })).stdout);
+    expect(p.fit).toBe(out.id);
+    expect(p.prediction.loss).toBeCloseTo(1.7 + 400 / 7e9 ** 0.34 + 1500 / 2e12 ** 0.3, 2);
+    // noise-free points: every refit agrees, so the interval is a hair wide around the prediction
+    expect(p.interval.loss[0]).toBeLessThanOrEqual(p.prediction.loss + 1e-4);
+    expect(p.interval.loss[1]).toBeGreaterThanOrEqual(p.prediction.loss - 1e-4);
+    const text = await runCli(['predict', 'chinchilla', '--fit', String(out.id), '--N', '7e9', '--D', '2e12', '--db', db], { cwd: dir });
+    expect(text.stdout).toMatch(/^loss = [\d.]+ {2}\(95% interval /);
+  });
+
+  it('says which row and column hold an empty value, and what is missing', async () => {
+    const dir = tmpDir();
+    writeFile(dir, 'p.csv', csv([['C', 'n'], ['1e18', '1e6'], ['1e19', ''], ['1e20', '1e7']]));
+    const empty = await runCli(['fit', 'power', '--csv', 'p.csv', '--x', 'C', '--y', 'n', '--no-save'], { cwd: dir });
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain("p.csv: row 3, column 'n' (for n) is empty");
+    const unmapped = await runCli(['fit', 'chinchilla', '--csv', 'p.csv', '--no-save'], { cwd: dir });
+    expect(unmapped.code).toBe(2);
+    expect(unmapped.stderr).toContain("no value for 'N'; map it from a column with --map N=<column or expression>; columns: C, n");
+    const generic = await runCli(['fit', 'power', '--csv', 'p.csv', '--no-save'], { cwd: dir });
+    expect(generic.stderr).toContain('law power needs --x');
+    const both = await runCli(['fit', 'power', '--x', 'C', '--y', 'n'], { cwd: dir });
+    expect(both.stderr).toContain('--study <name> or --csv <file>');
+    const badExpr = await runCli(['fit', 'power', '--csv', 'p.csv', '--map', 'x=C*(2', '--x', 'x', '--y', 'n', '--no-save'], { cwd: dir });
+    expect(badExpr.stderr).toContain("--map x: a '(' is not closed in 'C*(2'");
+    const unknownLaw = await runCli(['fit', 'kaplan2', '--csv', 'p.csv'], { cwd: dir });
+    expect(unknownLaw.code).toBe(2);
+  });
+
+  it('fits the completed trials of a study (value as loss, parameters as columns)', async () => {
+    const dir = tmpDir();
+    writeFile(dir, 's.yaml', `name: s\nprogram: ${TRAINER}\nmethod: grid\nmetric: {name: loss}\nparameters:\n  lr: {values: [0.0003, 0.001, 0.003, 0.01]}\n  steps: {value: 3}\n  step_ms: {value: 1}\n`);
+    expect((await runCli(['run', 's.yaml', '--quiet'], { cwd: dir })).code).toBe(0);
+    // the trainer's final loss falls like a power of lr below its optimum: fit loss - 2 against lr
+    const r = await runCli(['fit', 'power', '--study', 's', '--map', 'excess=value-2', '--where', 'steps=3', '--x', 'lr', '--y', 'excess', '--json', '--bootstrap', '20'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).n_points).toBe(4);
+    const miss = await runCli(['predict', 'power'], { cwd: dir });
+    expect(miss.code).toBe(2);
+    expect(miss.stderr).toContain('missing --at lr=<value>');
+    const none = await runCli(['predict', 'steplaw', '--N', '1e9', '--D', '1e10'], { cwd: dir });
+    expect(none.stderr).toContain('no steplaw fit');
+  });
+
+  it('reads quoted CSV and evaluates expressions with powers and bracketed names', () => {
+    expect(parseCsv('a,"b, c"\r\n1,"say ""hi"""\n')).toEqual({ header: ['a', 'b, c'], rows: [['1', 'say "hi"']] });
+    const e = compileExpression('[Model Size]^2 / (6*N) - -1');
+    expect(e.names).toEqual(['Model Size', 'N']);
+    expect(e.fn((n) => (n === 'N' ? 2 : 3))).toBeCloseTo(9 / 12 + 1, 12);
+  });
+});
