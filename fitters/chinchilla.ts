@@ -97,12 +97,19 @@ function fitOnce(points: readonly LossPoint[], starts: readonly number[][], delt
   const logD = Float64Array.from(points, (p) => Math.log(p.D));
   const logL = Float64Array.from(points, (p) => Math.log(p.loss));
   const f = objective(logN, logD, logL, delta);
-  let best: { x: number[]; value: number } | null = null;
-  for (const s of starts) {
-    const r = lbfgs(f, s, { maxIterations: 500 });
-    if (Number.isFinite(r.value) && (!best || r.value < best.value)) best = r;
-  }
-  if (!best) throw new FitError('no start of the grid gave a finite objective');
+  // Every start gets L-BFGS to a loose tolerance; the ten best are then polished to a tight one.
+  // Same optimum as polishing every start (checked on Epoch's points), at a quarter of the cost.
+  const coarse = starts
+    .map((s) => lbfgs(f, s, starts.length > 10 ? { maxIterations: 100, relTol: 1e-5, gradTol: 1e-6 } : { maxIterations: 2000, relTol: 1e-14, gradTol: 1e-11 }))
+    .filter((r) => Number.isFinite(r.value))
+    .sort((a, b) => a.value - b.value);
+  if (coarse.length === 0) throw new FitError('no start of the grid gave a finite objective');
+  const best = starts.length > 10
+    ? coarse
+        .slice(0, 10)
+        .map((r) => lbfgs(f, r.x, { maxIterations: 2000, relTol: 1e-14, gradTol: 1e-11 }))
+        .reduce((a, b) => (b.value < a.value ? b : a))
+    : coarse[0]!;
   const [a, b, e, alpha, beta] = best.x as [number, number, number, number, number];
   return { params: { E: Math.exp(e), A: Math.exp(a), B: Math.exp(b), alpha, beta }, objective: best.value };
 }

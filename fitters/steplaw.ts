@@ -7,7 +7,7 @@
  * predicted (lr, B) is from the cell's best loss.
  */
 import { bootstrap, type BootstrapOptions } from './bootstrap.js';
-import { ols } from './linear.js';
+import { olsColumns } from './linear.js';
 import { nearOptimalBand } from './optimum.js';
 import { FitError, relErrors, requirePositive, type Backtest, type FitResult } from './types.js';
 
@@ -42,17 +42,30 @@ function band(runs: readonly HpRun[], tolerance: number): HpRun[] {
   return [...cells.values()].flatMap((c) => nearOptimalBand(c, tolerance));
 }
 
-function core(rows: readonly HpRun[]): StepLawParams {
-  const lr = ols(rows.map((r) => [Math.log(r.N), Math.log(r.D)]), rows.map((r) => Math.log(r.lr)), ['N', 'D']);
-  const bs = ols(rows.map((r) => [Math.log(r.D)]), rows.map((r) => Math.log(r.batch)), ['D']);
-  return { a: Math.exp(lr.coef[0]!), alpha: lr.coef[1]!, beta: lr.coef[2]!, b: Math.exp(bs.coef[0]!), gamma: bs.coef[1]! };
+/** Log columns of the kept runs, computed once for the fit and all its bootstrap refits. */
+function logColumns(rows: readonly HpRun[]): { lN: Float64Array; lD: Float64Array; lLr: Float64Array; lB: Float64Array } {
+  return {
+    lN: Float64Array.from(rows, (r) => Math.log(r.N)),
+    lD: Float64Array.from(rows, (r) => Math.log(r.D)),
+    lLr: Float64Array.from(rows, (r) => Math.log(r.lr)),
+    lB: Float64Array.from(rows, (r) => Math.log(r.batch)),
+  };
 }
+
+function coreLogs(c: ReturnType<typeof logColumns>, idx: number[] | null): StepLawParams {
+  const lr = olsColumns([c.lN, c.lD], c.lLr, idx, ['N', 'D']);
+  const bs = olsColumns([c.lD], c.lB, idx, ['D']);
+  return { a: Math.exp(lr[0]!), alpha: lr[1]!, beta: lr[2]!, b: Math.exp(bs[0]!), gamma: bs[1]! };
+}
+
+const core = (rows: readonly HpRun[]): StepLawParams => coreLogs(logColumns(rows), null);
 
 /** Point estimate on the band; bootstrap resamples of the band give the intervals. */
 function estimate(kept: readonly HpRun[], bopts: BootstrapOptions): { params: StepLawParams; intervals: Record<string, [number, number]>; samples?: Record<string, number>[] } {
-  const params = core(kept);
+  const logs = logColumns(kept);
+  const params = coreLogs(logs, null);
   if ((bopts.count ?? 1000) <= 0) return { params, intervals: {} };
-  const boot = bootstrap(kept.length, (idx) => core(idx.map((i) => kept[i]!)), bopts);
+  const boot = bootstrap(kept.length, (idx) => coreLogs(logs, idx), bopts);
   return { params, intervals: boot.intervals, samples: boot.samples };
 }
 
