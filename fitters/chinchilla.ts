@@ -4,7 +4,7 @@
  * losses (δ = 1e-3) of the log-residuals by L-BFGS from every start of a grid, keeping the best.
  */
 import { bootstrap, type BootstrapOptions } from './bootstrap.js';
-import { lbfgs, type Evaluation } from './optimize.js';
+import { multiStart, type Evaluation } from './optimize.js';
 import { FitError, relErrors, requirePositive, type Backtest, type FitResult } from './types.js';
 
 export interface LossPoint {
@@ -99,17 +99,9 @@ function fitOnce(points: readonly LossPoint[], starts: readonly number[][], delt
   const f = objective(logN, logD, logL, delta);
   // Every start gets L-BFGS to a loose tolerance; the ten best are then polished to a tight one.
   // Same optimum as polishing every start (checked on Epoch's points), at a quarter of the cost.
-  const coarse = starts
-    .map((s) => lbfgs(f, s, starts.length > 10 ? { maxIterations: 100, relTol: 1e-5, gradTol: 1e-6 } : { maxIterations: 2000, relTol: 1e-14, gradTol: 1e-11 }))
-    .filter((r) => Number.isFinite(r.value))
-    .sort((a, b) => a.value - b.value);
-  if (coarse.length === 0) throw new FitError('no start of the grid gave a finite objective');
-  const best = starts.length > 10
-    ? coarse
-        .slice(0, 10)
-        .map((r) => lbfgs(f, r.x, { maxIterations: 2000, relTol: 1e-14, gradTol: 1e-11 }))
-        .reduce((a, b) => (b.value < a.value ? b : a))
-    : coarse[0]!;
+  const tight = { maxIterations: 2000, relTol: 1e-14, gradTol: 1e-11 };
+  const best = multiStart(f, starts, starts.length > 10 ? { each: { maxIterations: 100, relTol: 1e-5, gradTol: 1e-6 }, polish: { top: 10, options: tight } } : { each: tight });
+  if (!best) throw new FitError('no start of the grid gave a finite objective');
   const [a, b, e, alpha, beta] = best.x as [number, number, number, number, number];
   return { params: { E: Math.exp(e), A: Math.exp(a), B: Math.exp(b), alpha, beta }, objective: best.value };
 }

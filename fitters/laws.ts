@@ -7,6 +7,8 @@ import { fitErrorLaw, fitOvertrain, predictError, predictOvertrain, type ErrorLa
 import { fitPower, fitPowerOffset, predictPower, predictPowerOffset } from './power.js';
 import { fitStepLaw, predictStepLaw, type StepLawParams } from './steplaw.js';
 import type { BootstrapOptions } from './bootstrap.js';
+import { fitDeepSeek, fitIsoflop, fitPowerScheduler, predictDeepSeek, predictIsoflop, predictPowerScheduler } from './compute.js';
+import { criticalBatch, fitCriticalBatch, fitKaplan, fitKaplanSteps, predictKaplan, predictKaplanSteps } from './kaplan.js';
 import { FitError, type FitResult } from './types.js';
 
 export interface LawFitOptions {
@@ -60,6 +62,48 @@ export const LAWS = {
     predictInputs: () => ['loss'],
     fit: (rows) => fitErrorLaw(rows.map((r) => ({ loss: r.loss!, err: r.err! }))),
     predict: (p, at) => ({ err: predictError(p as ErrorLawParams, at.loss!) }),
+  },
+  deepseek: {
+    formula: 'lr = a_lr * C^alpha_lr ; batch = a_batch * C^alpha_batch (C = M*D)',
+    inputs: () => ['C', 'lr', 'batch'],
+    predictInputs: () => ['C'],
+    fit: (rows, o) => fitDeepSeek(rows.map((r) => ({ C: r.C!, lr: r.lr!, batch: r.batch! })), o.bootstrap ? { bootstrap: o.bootstrap } : {}),
+    predict: (p, at) => predictDeepSeek(p, at.C!),
+  },
+  'power-scheduler': {
+    formula: 'lr = batch * a * T^b (T tokens)',
+    inputs: () => ['T', 'batch', 'lr'],
+    predictInputs: () => ['T', 'batch'],
+    fit: (rows, o) => fitPowerScheduler(rows.map((r) => ({ T: r.T!, batch: r.batch!, lr: r.lr! })), o.bootstrap ? { bootstrap: o.bootstrap } : {}),
+    predict: (p, at) => ({ lr: predictPowerScheduler(p, at.T!, at.batch!) }),
+  },
+  isoflop: {
+    formula: 'per budget C a parabola of loss in log N; N* = k_N * C^a_N, D* = C/(6 N*)',
+    inputs: () => ['C', 'N', 'loss'],
+    predictInputs: () => ['C'],
+    fit: (rows, o) => fitIsoflop(rows.map((r) => ({ C: r.C!, N: r.N!, loss: r.loss! })), o.bootstrap ? { bootstrap: o.bootstrap } : {}),
+    predict: (p, at) => predictIsoflop(p, at.C!),
+  },
+  kaplan: {
+    formula: 'loss = ((N_c/N)^(alpha_N/alpha_D) + D_c/D)^alpha_D',
+    inputs: () => ['N', 'D', 'loss'],
+    predictInputs: () => ['N', 'D'],
+    fit: (rows) => fitKaplan(rows.map((r) => ({ N: r.N!, D: r.D!, loss: r.loss! }))),
+    predict: (p, at) => ({ loss: predictKaplan(p, at.N!, at.D!) }),
+  },
+  'kaplan-steps': {
+    formula: 'loss = (N_c/N)^alpha_N + (S_c/Smin)^alpha_S',
+    inputs: () => ['N', 'Smin', 'loss'],
+    predictInputs: () => ['N', 'Smin'],
+    fit: (rows) => fitKaplanSteps(rows.map((r) => ({ N: r.N!, Smin: r.Smin!, loss: r.loss! }))),
+    predict: (p, at) => ({ loss: predictKaplanSteps(p, at.N!, at.Smin!) }),
+  },
+  'critical-batch': {
+    formula: 'Bcrit = B_star / loss^(1/alpha_B)',
+    inputs: () => ['loss', 'Bcrit'],
+    predictInputs: () => ['loss'],
+    fit: (rows) => fitCriticalBatch(rows.map((r) => ({ loss: r.loss!, Bcrit: r.Bcrit! }))),
+    predict: (p, at) => ({ Bcrit: criticalBatch(p, at.loss!) }),
   },
   power: {
     formula: 'y = a * prod(x_i^b_i), one exponent per x column, named after it',

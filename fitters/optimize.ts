@@ -137,3 +137,25 @@ export function lbfgs(f: ObjectiveFn, x0: readonly number[], opts: LbfgsOptions 
   }
   return { x, value: ev.value, iterations: it, evaluations: evals, converged };
 }
+
+export interface MultiStartOptions {
+  /** options of each start's run */
+  each?: LbfgsOptions;
+  /** when set, every start runs with `each` (loose), then the `top` best are polished with `options` */
+  polish?: { top: number; options: LbfgsOptions };
+}
+
+/**
+ * L-BFGS from every start; the best finite result wins. The one loop every multi-start fit shares
+ * (Chinchilla's grid, the over-training law, power-offset, Kaplan).
+ */
+export function multiStart(f: ObjectiveFn, starts: readonly (readonly number[])[], opts: MultiStartOptions = {}): OptimResult | null {
+  const runs = starts.map((s) => lbfgs(f, s, opts.each)).filter((r) => Number.isFinite(r.value));
+  if (runs.length === 0) return null;
+  runs.sort((a, b) => a.value - b.value);
+  if (!opts.polish) return runs[0]!;
+  return runs
+    .slice(0, opts.polish.top)
+    .map((r) => lbfgs(f, r.x, opts.polish!.options))
+    .reduce((a, b) => (b.value < a.value ? b : a));
+}

@@ -4,7 +4,7 @@
  *   error: Err(L) = epsilon − k·exp(−gamma·L)
  * Both by least squares on the raw quantity with L-BFGS from a grid of starts.
  */
-import { lbfgs, type ObjectiveFn } from './optimize.js';
+import { multiStart, type ObjectiveFn } from './optimize.js';
 import { FitError, relErrors, requireFinite, requirePositive, type FitResult } from './types.js';
 
 export interface OvertrainPoint {
@@ -19,13 +19,8 @@ export function predictOvertrain(p: OvertrainParams, N: number, M: number): numb
   return p.E + p.a * N ** p.e + p.b * 6 ** (p.e / 2) * (M * N) ** p.e;
 }
 
-/** Best of L-BFGS runs from every start; shared by both laws here. */
 function bestOf(f: ObjectiveFn, starts: number[][]): { x: number[]; value: number } {
-  let best: { x: number[]; value: number } | null = null;
-  for (const s of starts) {
-    const r = lbfgs(f, s, { maxIterations: 3000, gradTol: 1e-12, relTol: 1e-15 });
-    if (Number.isFinite(r.value) && (!best || r.value < best.value)) best = r;
-  }
+  const best = multiStart(f, starts, { each: { maxIterations: 3000, gradTol: 1e-12, relTol: 1e-15 } });
   if (!best) throw new FitError('no start gave a finite objective');
   return best;
 }

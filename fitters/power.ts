@@ -5,7 +5,7 @@
  */
 import { bootstrap, type BootstrapOptions } from './bootstrap.js';
 import { ols } from './linear.js';
-import { lbfgs } from './optimize.js';
+import { multiStart } from './optimize.js';
 import { FitError, relErrors, requireFinite, requirePositive, type Backtest, type FitResult } from './types.js';
 
 export interface Row {
@@ -105,13 +105,13 @@ function powerOffsetCore(rows: readonly Row[], col: string): { params: Record<st
     }
     return { value, grad };
   };
-  let best: { x: number[]; value: number } | null = null;
+  const starts: number[][] = [];
   for (const eFrac of [0.1, 0.5, 0.9]) for (const alpha of [0.1, 0.3, 0.6, 1]) {
     const E0 = ymin * eFrac;
     const A0 = Math.max(1e-12, (rows[0]!.y - E0) * rows[0]!.x[col]! ** alpha);
-    const r = lbfgs(f, [Math.log(E0), Math.log(A0), alpha], { maxIterations: 2000, upper: [Math.log(ymin), null, null] });
-    if (Number.isFinite(r.value) && (!best || r.value < best.value)) best = r;
+    starts.push([Math.log(E0), Math.log(A0), alpha]);
   }
+  const best = multiStart(f, starts, { each: { maxIterations: 2000, upper: [Math.log(ymin), null, null] } });
   if (!best) throw new FitError('power-offset: no start gave a finite objective');
   const [le, la, alpha] = best.x as [number, number, number];
   return { params: { E: Math.exp(le), A: Math.exp(la), alpha }, objective: best.value };

@@ -76,4 +76,22 @@ describe('fit and predict', () => {
     expect(e.names).toEqual(['Model Size', 'N']);
     expect(e.fn((n) => (n === 'N' ? 2 : 3))).toBeCloseTo(9 / 12 + 1, 12);
   });
+
+  it('schedule prints the Power scheduler table from --a/--b or from a kept fit; refuses what it lacks', async () => {
+    const dir = tmpDir();
+    const r = await runCli(['schedule', '--a', '4.6', '--b', '-0.51', '--batch', '0.25', '--tokens', '1e8', '--tokens-per-step', '1e6', '--lr-max', '1e-3', '--every', '50'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual(['step,tokens,lr', expect.stringMatching(/^50,50000000,/), expect.stringMatching(/^100,100000000,/)]);
+    const rows = [['T', 'batch', 'lr']];
+    for (const T of [1e8, 1e9, 1e10]) for (const batch of [64, 128]) rows.push([String(T), String(batch), String(batch * 3 * T ** -0.5)]);
+    writeFile(dir, 'ps.csv', csv(rows));
+    expect((await runCli(['fit', 'power-scheduler', '--csv', 'ps.csv', '--bootstrap', '20'], { cwd: dir })).code).toBe(0);
+    const pred = JSON.parse((await runCli(['predict', 'power-scheduler', '--T', '1e11', '--batch', '256', '--json'], { cwd: dir })).stdout);
+    expect(pred.prediction.lr).toBeCloseTo(256 * 3 * 1e11 ** -0.5, 8);
+    const fromFit = await runCli(['schedule', '--batch', '1', '--tokens', '4e6', '--tokens-per-step', '1e6', '--lr-max', '1', '--format', 'json'], { cwd: dir });
+    expect(JSON.parse(fromFit.stdout)).toHaveLength(4);
+    const lacking = await runCli(['schedule', '--a', '1', '--b', '-0.5', '--tokens', '1e6', '--tokens-per-step', '1e3', '--lr-max', '1'], { cwd: dir });
+    expect(lacking.code).toBe(2);
+    expect(lacking.stderr).toContain("required option '--batch <value>' not specified");
+  });
 });

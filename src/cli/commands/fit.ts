@@ -1,15 +1,19 @@
 /** `scaletune fit <law>` and `scaletune predict <law>`: fit a scaling law to runs, keep it, predict from it. */
-import { Argument, Command } from 'commander';
+import { Argument, Command, Option } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LAW_NAMES, LAWS, predictWithInterval, type LawName } from '../../../fitters/laws.js';
 import type { FitResult } from '../../../fitters/types.js';
+import { powerSchedule } from '../../../fitters/compute.js';
 import { parseCsv } from '../../core/csv.js';
 import { EXIT, UsageError } from '../../core/errors.js';
 import { buildPoints, parseMaps, parseWhere } from '../../core/points.js';
 import { fmtNum, table } from '../../report/format.js';
 import type { Storage } from '../../storage/types.js';
 import { action, globals, parseWholeNumber, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
+
+/** Inputs `predict` takes as flags of their own; others come as --at name=value. */
+const NAMED_INPUTS = ['N', 'D', 'M', 'loss', 'C', 'T', 'batch', 'Smin'];
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
@@ -110,7 +114,11 @@ export function makePredictCommand(io: CliIO): Command {
     .option('--N <value>', 'parameters (non-embedding)')
     .option('--D <value>', 'training tokens')
     .option('--M <value>', 'tokens per parameter (overtrain)')
-    .option('--loss <value>', 'loss (error law)')
+    .option('--loss <value>', 'loss (error, critical-batch laws)')
+    .option('--C <value>', 'compute in FLOPs (deepseek, isoflop)')
+    .option('--T <value>', 'tokens (power-scheduler)')
+    .option('--batch <value>', 'batch size (power-scheduler)')
+    .option('--Smin <value>', 'steps at infinite batch (kaplan-steps)')
     .option('--at <name=value>', 'an input of a generic law, e.g. C=1e24 (repeatable)', collect, [])
     .option('--json', 'print {law, fit, at, prediction, interval} as JSON')
     .action(
@@ -132,14 +140,14 @@ export function makePredictCommand(io: CliIO): Command {
             if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag}: found '${v}'; allowed: a finite number such as 7e9`);
             at[k] = n;
           };
-          for (const k of ['N', 'D', 'M', 'loss']) if (typeof f[k] === 'string') put(k, f[k] as string, `--${k}`);
+          for (const k of NAMED_INPUTS) if (typeof f[k] === 'string') put(k, f[k] as string, `--${k}`);
           for (const a of (f.at as string[]) ?? []) {
             const eq = a.indexOf('=');
             if (eq <= 0) throw new UsageError(`--at: found '${a}'; allowed: name=value`);
             put(a.slice(0, eq), a.slice(eq + 1), `--at ${a.slice(0, eq)}`);
           }
           const missing = LAWS[law].predictInputs(fit.spec).filter((k) => !(k in at));
-          if (missing.length) throw new UsageError(`predict ${law}: missing ${missing.map((k) => (['N', 'D', 'M', 'loss'].includes(k) ? `--${k}` : `--at ${k}=<value>`)).join(', ')}`);
+          if (missing.length) throw new UsageError(`predict ${law}: missing ${missing.map((k) => (NAMED_INPUTS.includes(k) ? `--${k}` : `--at ${k}=<value>`)).join(', ')}`);
           const p = predictWithInterval(law, fit.result, at, fit.spec);
           if (f.json) printJson(io, { law, fit: fit.id, at, prediction: p.value, interval: p.interval });
           else {
@@ -153,5 +161,58 @@ export function makePredictCommand(io: CliIO): Command {
           return EXIT.OK;
         }),
       ),
+    );
+}
+
+export function makeScheduleCommand(io: CliIO): Command {
+  const num = (flag: string) => (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag}: found '${v}'; allowed: a finite number`);
+    return n;
+  };
+  return new Command('schedule')
+    .description("the Power scheduler's learning-rate table (step, tokens, lr) for a trainer to read")
+    .option('--fit <id>', 'take a and b from a power-scheduler fit (default: the newest, when --a/--b are not given)')
+    .option('--a <value>', 'the law\'s a', num('--a'))
+    .option('--b <value>', 'the law\'s b (negative)', num('--b'))
+    .requiredOption('--batch <value>', 'batch size, in the units the law was fitted in', num('--batch'))
+    .requiredOption('--tokens <value>', 'total training tokens', num('--tokens'))
+    .requiredOption('--tokens-per-step <value>', 'tokens per optimizer step', num('--tokens-per-step'))
+    .requiredOption('--lr-max <value>', 'upper bound of the learning rate', num('--lr-max'))
+    .option('--warmup-tokens <value>', 'linear warmup over this many tokens', num('--warmup-tokens'))
+    .option('--decay-fraction <value>', 'final decay over this fraction of the tokens (default 0.1)', num('--decay-fraction'))
+    .addOption(new Option('--decay <shape>', 'final decay').choices(['exponential', 'linear']).default('exponential'))
+    .option('--every <n>', 'print every n-th step (the last always)', num('--every'))
+    .addOption(new Option('--format <format>', 'output').choices(['csv', 'json']).default('csv'))
+    .action(
+      action(io, async (f: { fit?: string; a?: number; b?: number; batch: number; tokens: number; tokensPerStep: number; lrMax: number; warmupTokens?: number; decayFraction?: number; decay: 'exponential' | 'linear'; every?: number; format: 'csv' | 'json' }, cmd: Command) => {
+        let a = f.a;
+        let b = f.b;
+        if (a === undefined || b === undefined) {
+          const fit = await withStorage(globals(cmd, io), io, async (storage) => {
+            const got = f.fit !== undefined ? await storage.getFit(Number(f.fit)) : await storage.latestFit('power-scheduler');
+            if (!got || got.law !== 'power-scheduler') throw new UsageError(`no power-scheduler fit${f.fit !== undefined ? ` with id ${f.fit}` : ''}; give --a and --b, or fit one with: scaletune fit power-scheduler …`);
+            return got;
+          });
+          a ??= fit.result.params.a!;
+          b ??= fit.result.params.b!;
+        }
+        const table = powerSchedule({
+          a,
+          b,
+          batch: f.batch,
+          tokensPerStep: f.tokensPerStep,
+          totalTokens: f.tokens,
+          lrMax: f.lrMax,
+          decay: f.decay,
+          ...(f.warmupTokens !== undefined ? { warmupTokens: f.warmupTokens } : {}),
+          ...(f.decayFraction !== undefined ? { decayFraction: f.decayFraction } : {}),
+        });
+        const every = Math.max(1, Math.floor(f.every ?? 1));
+        const shown = table.filter((r, i) => i % every === every - 1 || i === table.length - 1);
+        if (f.format === 'json') printJson(io, shown);
+        else io.stdout.write(`step,tokens,lr\n${shown.map((r) => `${r.step},${r.tokens},${r.lr}`).join('\n')}\n`);
+        return EXIT.OK;
+      }),
     );
 }
