@@ -6,15 +6,11 @@
  *   L(N, S_min) = (N_c/N)^alpha_N + (S_c/S_min)^alpha_S
  * All by least squares on log loss (or on the hyperbola) with multi-start L-BFGS.
  */
-import { multiStart, type ObjectiveFn } from './optimize.js';
+import { lbfgs, levenbergMarquardt, multiStart, sumOfSquares, type ResidualFn } from './optimize.js';
 import { fitPower } from './power.js';
-import { FitError, relErrors, requirePositive, type FitResult } from './types.js';
-
-function summary(pred: number[], actual: number[]): FitResult['residuals'] {
-  const lr = pred.map((p, i) => Math.log(p) - Math.log(actual[i]!));
-  const rel = relErrors(pred, actual);
-  return { rmse: Math.sqrt(lr.reduce((s, r) => s + r * r, 0) / lr.length), meanAbsRelError: rel.mean, maxAbsRelError: rel.max };
-}
+import type { BootstrapOptions } from './bootstrap.js';
+import { FitError, requirePositive, type FitResult } from './types.js';
+import { fitWithUncertainty, type CoreFit } from './uncertainty.js';
 
 const grid = (...axes: number[][]): number[][] => axes.reduce<number[][]>((acc, ax) => acc.flatMap((p) => ax.map((v) => [...p, v])), [[]]);
 
@@ -22,39 +18,48 @@ export function predictKaplan(p: Record<string, number>, N: number, D: number): 
   return ((p.N_c! / N) ** (p.alpha_N! / p.alpha_D!) + p.D_c! / D) ** p.alpha_D!;
 }
 
-export function fitKaplan(points: readonly { N: number; D: number; loss: number }[]): FitResult {
+type NDL = { N: number; D: number; loss: number };
+
+function kaplanCore(points: readonly NDL[], starts: number[][] | null): CoreFit {
   if (points.length < 4) throw new FitError(`${points.length} points for 4 parameters (N_c, D_c, alpha_N, alpha_D): Kaplan's L(N, D) needs at least 4`);
-  for (const k of ['N', 'D', 'loss'] as const) requirePositive(k, points.map((p) => p[k]));
   if (new Set(points.map((p) => p.N)).size < 2 || new Set(points.map((p) => p.D)).size < 2) throw new FitError("Kaplan's L(N, D) needs two or more distinct N and D");
   const lN = points.map((p) => Math.log(p.N));
   const lD = points.map((p) => Math.log(p.D));
   const lL = points.map((p) => Math.log(p.loss));
-  // x = [log N_c, log D_c, alpha_N, alpha_D]
-  const f: ObjectiveFn = (x) => {
+  // x = [log N_c, log D_c, alpha_N, alpha_D]; residuals of log loss
+  const f: ResidualFn = (x) => {
     const [lNc, lDc, aN, aD] = x as [number, number, number, number];
-    let value = 0;
-    const g = [0, 0, 0, 0];
+    const r: number[] = [];
+    const J: number[][] = [];
     for (let i = 0; i < lN.length; i++) {
       const u = Math.exp((aN / aD) * (lNc - lN[i]!));
       const w = Math.exp(lDc - lD[i]!);
       const s = u + w;
-      const r = aD * Math.log(s) - lL[i]!;
-      value += r * r;
-      const k = (lNc - lN[i]!) * u / s;
-      g[0]! += 2 * r * ((aN * u) / s);
-      g[1]! += 2 * r * ((aD * w) / s);
-      g[2]! += 2 * r * k;
-      g[3]! += 2 * r * (Math.log(s) - (aN / aD) * k);
+      const k = ((lNc - lN[i]!) * u) / s;
+      r.push(aD * Math.log(s) - lL[i]!);
+      J.push([(aN * u) / s, (aD * w) / s, k, Math.log(s) - (aN / aD) * k]);
     }
-    return { value, grad: g };
+    return { r, J };
   };
-  const best = multiStart(f, grid([20, 25, 30, 35], [20, 25, 30, 35], [0.05, 0.1, 0.2, 0.35], [0.05, 0.1, 0.2, 0.35]), {
-    each: { maxIterations: 2000, lower: [null, null, 1e-3, 1e-3] },
-  });
+  const best = multiStart((s) => levenbergMarquardt(f, s, { lower: [null, null, 1e-3, 1e-3] }), starts ?? grid([20, 25, 30, 35], [20, 25, 30, 35], [0.05, 0.1, 0.2, 0.35], [0.05, 0.1, 0.2, 0.35]));
   if (!best) throw new FitError("Kaplan's L(N, D): no start gave a finite objective");
   const [lNc, lDc, aN, aD] = best.x as [number, number, number, number];
-  const params = { N_c: Math.exp(lNc), D_c: Math.exp(lDc), alpha_N: aN, alpha_D: aD };
-  return { law: 'kaplan', nPoints: points.length, params, intervals: {}, objective: best.value, residuals: summary(points.map((p) => predictKaplan(params, p.N, p.D)), points.map((p) => p.loss)), backtest: null };
+  return { x: best.x, params: { N_c: Math.exp(lNc), D_c: Math.exp(lDc), alpha_N: aN, alpha_D: aD }, objective: best.value };
+}
+
+export function fitKaplan(points: readonly NDL[], opts: { bootstrap?: BootstrapOptions } = {}): FitResult {
+  for (const k of ['N', 'D', 'loss'] as const) requirePositive(k, points.map((p) => p[k]));
+  return fitWithUncertainty({
+    law: 'kaplan',
+    points,
+    core: kaplanCore,
+    jitter: [1, 1, 0.01, 0.01],
+    predict: (p, pt) => predictKaplan(p, pt.N, pt.D),
+    actual: (pt) => pt.loss,
+    scale: { label: 'N', value: (pt) => pt.N },
+    defaultCount: 100,
+    ...(opts.bootstrap ? { bootstrap: opts.bootstrap } : {}),
+  });
 }
 
 /** B_crit(L) = B_star / L^(1/alpha_B), from (loss, critical batch) pairs, as a power law in L. */
@@ -90,27 +95,25 @@ export function fitStepsExamples(pairs: readonly { S: number; E: number }[]): { 
   requirePositive('E', pairs.map((p) => p.E));
   const lSmax = Math.log(Math.min(...pairs.map((p) => p.S)));
   const lEmax = Math.log(Math.min(...pairs.map((p) => p.E)));
-  // x = [log S_min, log E_min], each below the smallest observed value
-  const f: ObjectiveFn = (x) => {
-    const [ls, le] = x as [number, number];
-    const Smin = Math.exp(ls);
-    const Emin = Math.exp(le);
-    let value = 0;
-    const g = [0, 0];
+  // x = [log S_min, log E_min], each below the smallest observed value; residuals log((S/S_min − 1)(E/E_min − 1))
+  const f: ResidualFn = (x) => {
+    const Smin = Math.exp(x[0]!);
+    const Emin = Math.exp(x[1]!);
+    const r: number[] = [];
+    const J: number[][] = [];
     for (const p of pairs) {
       const a = p.S / Smin - 1;
       const b = p.E / Emin - 1;
-      const r = Math.log(a * b);
-      value += r * r;
-      g[0]! += 2 * r * (-(p.S / Smin) / a);
-      g[1]! += 2 * r * (-(p.E / Emin) / b);
+      r.push(Math.log(a * b));
+      J.push([-(p.S / Smin) / a, -(p.E / Emin) / b]);
     }
-    return { value, grad: g };
+    return { r, J };
   };
   const eps = 1e-9;
-  const best = multiStart(f, [0.2, 0.5, 0.8].flatMap((fs) => [0.2, 0.5, 0.8].map((fe) => [lSmax + Math.log(fs), lEmax + Math.log(fe)])), {
-    each: { maxIterations: 2000, upper: [lSmax - eps, lEmax - eps] },
-  });
+  const best = multiStart(
+    (s) => lbfgs(sumOfSquares(f), s, { maxIterations: 2000, upper: [lSmax - eps, lEmax - eps] }),
+    [0.2, 0.5, 0.8].flatMap((fs) => [0.2, 0.5, 0.8].map((fe) => [lSmax + Math.log(fs), lEmax + Math.log(fe)])),
+  );
   if (!best) throw new FitError('the steps–examples fit found no finite optimum');
   const Smin = Math.exp(best.x[0]!);
   const Emin = Math.exp(best.x[1]!);
@@ -121,34 +124,45 @@ export function predictKaplanSteps(p: Record<string, number>, N: number, Smin: n
   return (p.N_c! / N) ** p.alpha_N! + (p.S_c! / Smin) ** p.alpha_S!;
 }
 
-/** L(N, S_min) = (N_c/N)^alpha_N + (S_c/S_min)^alpha_S from learning-curve points. */
-export function fitKaplanSteps(points: readonly { N: number; Smin: number; loss: number }[]): FitResult {
+type NSL = { N: number; Smin: number; loss: number };
+
+function kaplanStepsCore(points: readonly NSL[], starts: number[][] | null): CoreFit {
   if (points.length < 4) throw new FitError(`${points.length} points for 4 parameters (N_c, S_c, alpha_N, alpha_S)`);
-  for (const k of ['N', 'Smin', 'loss'] as const) requirePositive(k, points.map((p) => p[k]));
   const lN = points.map((p) => Math.log(p.N));
   const lS = points.map((p) => Math.log(p.Smin));
   const lL = points.map((p) => Math.log(p.loss));
-  // x = [log N_c, log S_c, alpha_N, alpha_S]
-  const f: ObjectiveFn = (x) => {
+  // x = [log N_c, log S_c, alpha_N, alpha_S]; residuals of log loss
+  const f: ResidualFn = (x) => {
     const [lNc, lSc, aN, aS] = x as [number, number, number, number];
-    let value = 0;
-    const g = [0, 0, 0, 0];
+    const r: number[] = [];
+    const J: number[][] = [];
     for (let i = 0; i < lN.length; i++) {
       const u = Math.exp(aN * (lNc - lN[i]!));
       const w = Math.exp(aS * (lSc - lS[i]!));
       const m = u + w;
-      const r = Math.log(m) - lL[i]!;
-      value += r * r;
-      g[0]! += (2 * r * aN * u) / m;
-      g[1]! += (2 * r * aS * w) / m;
-      g[2]! += (2 * r * (lNc - lN[i]!) * u) / m;
-      g[3]! += (2 * r * (lSc - lS[i]!) * w) / m;
+      r.push(Math.log(m) - lL[i]!);
+      J.push([(aN * u) / m, (aS * w) / m, ((lNc - lN[i]!) * u) / m, ((lSc - lS[i]!) * w) / m]);
     }
-    return { value, grad: g };
+    return { r, J };
   };
-  const best = multiStart(f, grid([20, 25, 30, 35], [5, 10, 15], [0.05, 0.1, 0.3], [0.1, 0.3, 0.7]), { each: { maxIterations: 2000, lower: [null, null, 1e-3, 1e-3] } });
+  const best = multiStart((s) => levenbergMarquardt(f, s, { lower: [null, null, 1e-3, 1e-3] }), starts ?? grid([20, 25, 30, 35], [5, 10, 15], [0.05, 0.1, 0.3], [0.1, 0.3, 0.7]));
   if (!best) throw new FitError('L(N, S_min): no start gave a finite objective');
   const [lNc, lSc, aN, aS] = best.x as [number, number, number, number];
-  const params = { N_c: Math.exp(lNc), S_c: Math.exp(lSc), alpha_N: aN, alpha_S: aS };
-  return { law: 'kaplan-steps', nPoints: points.length, params, intervals: {}, objective: best.value, residuals: summary(points.map((p) => predictKaplanSteps(params, p.N, p.Smin)), points.map((p) => p.loss)), backtest: null };
+  return { x: best.x, params: { N_c: Math.exp(lNc), S_c: Math.exp(lSc), alpha_N: aN, alpha_S: aS }, objective: best.value };
+}
+
+/** L(N, S_min) = (N_c/N)^alpha_N + (S_c/S_min)^alpha_S from learning-curve points. */
+export function fitKaplanSteps(points: readonly NSL[], opts: { bootstrap?: BootstrapOptions } = {}): FitResult {
+  for (const k of ['N', 'Smin', 'loss'] as const) requirePositive(k, points.map((p) => p[k]));
+  return fitWithUncertainty({
+    law: 'kaplan-steps',
+    points,
+    core: kaplanStepsCore,
+    jitter: [1, 1, 0.01, 0.05],
+    predict: (p, pt) => predictKaplanSteps(p, pt.N, pt.Smin),
+    actual: (pt) => pt.loss,
+    scale: { label: 'N', value: (pt) => pt.N },
+    defaultCount: 100,
+    ...(opts.bootstrap ? { bootstrap: opts.bootstrap } : {}),
+  });
 }

@@ -53,14 +53,14 @@ export const LAWS = {
     formula: 'loss = E + a*N^e + b*6^(e/2)*(M*N)^e',
     inputs: () => ['N', 'M', 'loss'],
     predictInputs: () => ['N', 'M'],
-    fit: (rows) => fitOvertrain(rows.map((r) => ({ N: r.N!, M: r.M!, loss: r.loss! }))),
+    fit: (rows, o) => fitOvertrain(rows.map((r) => ({ N: r.N!, M: r.M!, loss: r.loss! })), o.bootstrap ? { bootstrap: o.bootstrap } : {}),
     predict: (p, at) => ({ loss: predictOvertrain(p as OvertrainParams, at.N!, at.M!) }),
   },
   error: {
     formula: 'err = epsilon - k*exp(-gamma*loss)',
     inputs: () => ['loss', 'err'],
     predictInputs: () => ['loss'],
-    fit: (rows) => fitErrorLaw(rows.map((r) => ({ loss: r.loss!, err: r.err! }))),
+    fit: (rows, o) => fitErrorLaw(rows.map((r) => ({ loss: r.loss!, err: r.err! })), o.bootstrap ? { bootstrap: o.bootstrap } : {}),
     predict: (p, at) => ({ err: predictError(p as ErrorLawParams, at.loss!) }),
   },
   deepseek: {
@@ -88,14 +88,14 @@ export const LAWS = {
     formula: 'loss = ((N_c/N)^(alpha_N/alpha_D) + D_c/D)^alpha_D',
     inputs: () => ['N', 'D', 'loss'],
     predictInputs: () => ['N', 'D'],
-    fit: (rows) => fitKaplan(rows.map((r) => ({ N: r.N!, D: r.D!, loss: r.loss! }))),
+    fit: (rows, o) => fitKaplan(rows.map((r) => ({ N: r.N!, D: r.D!, loss: r.loss! })), o.bootstrap ? { bootstrap: o.bootstrap } : {}),
     predict: (p, at) => ({ loss: predictKaplan(p, at.N!, at.D!) }),
   },
   'kaplan-steps': {
     formula: 'loss = (N_c/N)^alpha_N + (S_c/Smin)^alpha_S',
     inputs: () => ['N', 'Smin', 'loss'],
     predictInputs: () => ['N', 'Smin'],
-    fit: (rows) => fitKaplanSteps(rows.map((r) => ({ N: r.N!, Smin: r.Smin!, loss: r.loss! }))),
+    fit: (rows, o) => fitKaplanSteps(rows.map((r) => ({ N: r.N!, Smin: r.Smin!, loss: r.loss! })), o.bootstrap ? { bootstrap: o.bootstrap } : {}),
     predict: (p, at) => ({ loss: predictKaplanSteps(p, at.N!, at.Smin!) }),
   },
   'critical-batch': {

@@ -1,3 +1,4 @@
+import { Matrix, solve } from 'ml-matrix';
 /**
  * The optimizers the fits need, written once: limited-memory BFGS (with optional box bounds, by
  * projection) for smooth objectives such as the Huber loss of Chinchilla's fit. Pure.
@@ -69,8 +70,18 @@ export function lbfgs(f: ObjectiveFn, x0: readonly number[], opts: LbfgsOptions 
   const Y: number[][] = [];
   let it = 0;
   let converged = false;
+  let activeKey = '';
   for (; it < maxIt; it++) {
     const g = projGrad(x, ev.grad);
+    // coordinates held at a bound: the quasi-Newton step works in the others, and its memory starts
+    // afresh whenever that set changes (its curvature pairs mixed in the clamped directions)
+    const active = g.map((gi, i) => gi === 0 && ev.grad[i] !== 0);
+    const key = active.map((a) => (a ? '1' : '0')).join('');
+    if (key !== activeKey) {
+      S.length = 0;
+      Y.length = 0;
+      activeKey = key;
+    }
     if (Math.max(...g.map(Math.abs)) < gtol) {
       converged = true;
       break;
@@ -90,7 +101,7 @@ export function lbfgs(f: ObjectiveFn, x0: readonly number[], opts: LbfgsOptions 
       const beta = rho * dot(Y[k]!, q);
       for (let i = 0; i < n; i++) q[i]! += S[k]![i]! * (alpha[k]! - beta);
     }
-    let d = q.map((v) => -v);
+    let d = q.map((v, i) => (active[i] ? 0 : -v));
     let slope = dot(d, g);
     if (!(slope < 0)) {
       // not a descent direction (curvature information went stale): restart from steepest descent
@@ -138,24 +149,107 @@ export function lbfgs(f: ObjectiveFn, x0: readonly number[], opts: LbfgsOptions 
   return { x, value: ev.value, iterations: it, evaluations: evals, converged };
 }
 
-export interface MultiStartOptions {
-  /** options of each start's run */
-  each?: LbfgsOptions;
-  /** when set, every start runs with `each` (loose), then the `top` best are polished with `options` */
-  polish?: { top: number; options: LbfgsOptions };
+/** Residuals r (n) and their Jacobian J (n × p, row i = dr_i/dx) at x. */
+export type ResidualFn = (x: readonly number[]) => { r: number[]; J: number[][] };
+
+export interface LmOptions {
+  maxIterations?: number;
+  /** stop when the relative decrease of the sum of squares falls below this (default 1e-15) */
+  relTol?: number;
+  lower?: readonly (number | null)[];
+  upper?: readonly (number | null)[];
 }
 
 /**
- * L-BFGS from every start; the best finite result wins. The one loop every multi-start fit shares
- * (Chinchilla's grid, the over-training law, power-offset, Kaplan).
+ * Levenberg–Marquardt for least squares: solve (JᵀJ + λ·diag(JᵀJ)) δ = −Jᵀr with ml-matrix, accept a
+ * step that lowers Σr² (and relax λ), else stiffen λ. Bounds by projection. Returns the sum of squares
+ * as the value.
  */
-export function multiStart(f: ObjectiveFn, starts: readonly (readonly number[])[], opts: MultiStartOptions = {}): OptimResult | null {
-  const runs = starts.map((s) => lbfgs(f, s, opts.each)).filter((r) => Number.isFinite(r.value));
+export function levenbergMarquardt(f: ResidualFn, x0: readonly number[], opts: LmOptions = {}): OptimResult {
+  const maxIt = opts.maxIterations ?? 500;
+  const tol = opts.relTol ?? 1e-15;
+  const project = (x: number[]): number[] =>
+    x.map((v, i) => {
+      const l = opts.lower?.[i];
+      const u = opts.upper?.[i];
+      return l !== null && l !== undefined && v < l ? l : u !== null && u !== undefined && v > u ? u : v;
+    });
+  const sse = (r: number[]): number => r.reduce((s, v) => s + v * v, 0);
+  let x = project([...x0]);
+  let cur = f(x);
+  let value = sse(cur.r);
+  let evals = 1;
+  if (!Number.isFinite(value)) return { x, value, iterations: 0, evaluations: evals, converged: false };
+  let lambda = 1e-3;
+  let it = 0;
+  let converged = false;
+  for (; it < maxIt; it++) {
+    const J = new Matrix(cur.J);
+    const A = J.transpose().mmul(J);
+    const g = J.transpose().mmul(Matrix.columnVector(cur.r));
+    let accepted = false;
+    for (let tries = 0; tries < 30 && !accepted; tries++) {
+      const D = A.clone();
+      for (let i = 0; i < D.rows; i++) D.set(i, i, A.get(i, i) * (1 + lambda) + 1e-12);
+      let step: number[];
+      try {
+        step = solve(D, g.clone().mul(-1)).getColumn(0);
+      } catch {
+        lambda *= 4;
+        continue;
+      }
+      const next = project(x.map((v, i) => v + step[i]!));
+      const ev = f(next);
+      evals++;
+      const nv = sse(ev.r);
+      if (Number.isFinite(nv) && nv < value) {
+        const decrease = value - nv;
+        x = next;
+        cur = ev;
+        value = nv;
+        lambda = Math.max(lambda / 3, 1e-12);
+        accepted = true;
+        if (decrease <= tol * Math.max(value, 1e-300)) converged = true;
+      } else lambda *= 2;
+    }
+    if (!accepted || converged) {
+      converged = true;
+      break;
+    }
+  }
+  return { x, value, iterations: it, evaluations: evals, converged };
+}
+
+/** L-BFGS on the sum of squares of residuals: for the fits that want bounds L-BFGS handles better. */
+export function sumOfSquares(f: ResidualFn): ObjectiveFn {
+  return (x) => {
+    const { r, J } = f(x);
+    const grad = new Array<number>(x.length).fill(0);
+    let value = 0;
+    r.forEach((ri, i) => {
+      value += ri * ri;
+      for (let j = 0; j < x.length; j++) grad[j]! += 2 * ri * J[i]![j]!;
+    });
+    return { value, grad };
+  };
+}
+
+export interface MultiStartOptions {
+  /** when set, the `top` best local results are polished by `local` */
+  polish?: { top: number; local: (x0: readonly number[]) => OptimResult };
+}
+
+/**
+ * A local optimizer from every start; the best finite result wins. The one loop every multi-start
+ * fit shares (Chinchilla's grid with L-BFGS, the least-squares laws with Levenberg–Marquardt).
+ */
+export function multiStart(local: (x0: readonly number[]) => OptimResult, starts: readonly (readonly number[])[], opts: MultiStartOptions = {}): OptimResult | null {
+  const runs = starts.map(local).filter((r) => Number.isFinite(r.value));
   if (runs.length === 0) return null;
   runs.sort((a, b) => a.value - b.value);
   if (!opts.polish) return runs[0]!;
   return runs
     .slice(0, opts.polish.top)
-    .map((r) => lbfgs(f, r.x, opts.polish!.options))
+    .map((r) => opts.polish!.local(r.x))
     .reduce((a, b) => (b.value < a.value ? b : a));
 }

@@ -5,7 +5,7 @@
  */
 import { bootstrap, type BootstrapOptions } from './bootstrap.js';
 import { ols } from './linear.js';
-import { multiStart } from './optimize.js';
+import { levenbergMarquardt, multiStart, type ResidualFn } from './optimize.js';
 import { FitError, relErrors, requireFinite, requirePositive, type Backtest, type FitResult } from './types.js';
 
 export interface Row {
@@ -89,21 +89,18 @@ function powerOffsetCore(rows: readonly Row[], col: string): { params: Record<st
   const ly = rows.map((r) => Math.log(r.y));
   const ymin = Math.min(...rows.map((r) => r.y));
   // parameters: [log E, log A, alpha]; E > 0 below the smallest y keeps the log defined
-  const f = (v: readonly number[]) => {
+  const f: ResidualFn = (v) => {
     const [le, la, alpha] = v as [number, number, number];
     const E = Math.exp(le);
-    let value = 0;
-    const grad = [0, 0, 0];
+    const r: number[] = [];
+    const J: number[][] = [];
     for (let i = 0; i < lx.length; i++) {
       const t = Math.exp(la - alpha * lx[i]!);
       const m = E + t;
-      const r = Math.log(m) - ly[i]!;
-      value += r * r;
-      grad[0]! += (2 * r * E) / m;
-      grad[1]! += (2 * r * t) / m;
-      grad[2]! -= (2 * r * t * lx[i]!) / m;
+      r.push(Math.log(m) - ly[i]!);
+      J.push([E / m, t / m, (-t * lx[i]!) / m]);
     }
-    return { value, grad };
+    return { r, J };
   };
   const starts: number[][] = [];
   for (const eFrac of [0.1, 0.5, 0.9]) for (const alpha of [0.1, 0.3, 0.6, 1]) {
@@ -111,7 +108,7 @@ function powerOffsetCore(rows: readonly Row[], col: string): { params: Record<st
     const A0 = Math.max(1e-12, (rows[0]!.y - E0) * rows[0]!.x[col]! ** alpha);
     starts.push([Math.log(E0), Math.log(A0), alpha]);
   }
-  const best = multiStart(f, starts, { each: { maxIterations: 2000, upper: [Math.log(ymin), null, null] } });
+  const best = multiStart((s) => levenbergMarquardt(f, s, { upper: [Math.log(ymin), null, null] }), starts);
   if (!best) throw new FitError('power-offset: no start gave a finite objective');
   const [le, la, alpha] = best.x as [number, number, number];
   return { params: { E: Math.exp(le), A: Math.exp(la), alpha }, objective: best.value };

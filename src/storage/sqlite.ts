@@ -167,6 +167,25 @@ function toStudy(r: StudyRow): StudyRecord {
   };
 }
 
+/**
+ * mkdir -p, one level at a time: Node's recursive mkdirSync spins forever on some paths (under
+ * /proc, for one), and a database path is user input.
+ */
+function makeFolders(dir: string): void {
+  const missing: string[] = [];
+  for (let d = dir; !existsSync(d); d = path.dirname(d)) {
+    if (path.dirname(d) === d) break;
+    missing.unshift(d);
+  }
+  for (const d of missing) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      throw new ScaletuneError(`cannot make the folder ${d} for the database: ${(e as Error).message}`, 2);
+    }
+  }
+}
+
 /** SQLite stores NaN as NULL; Infinity survives. */
 const finiteOrNull = (v: number | null | undefined): number | null => (v === undefined || v === null || Number.isNaN(v) ? null : v);
 
@@ -179,7 +198,7 @@ export class SqliteStorage implements Storage {
     this.location = file;
     if (file !== ':memory:') {
       if (opts.create === false && !existsSync(file)) throw new ScaletuneError(`no database at ${file}; start a study there with: scaletune run <config> --db ${file}`, 2);
-      mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+      makeFolders(path.dirname(path.resolve(file)));
     }
     try {
       this.db = new Database(file, { timeout: opts.timeoutMs ?? 30_000 });

@@ -40,6 +40,13 @@ describe('commands', () => {
     expect(existsSync(path.join(dir, 'typo.db'))).toBe(false);
   });
 
+  it('a database folder that cannot be made is a clear error, not a hang', async () => {
+    const dir = tmpDir();
+    const r = await runCli(['run', study(dir), '--db', '/proc/no-such/x.db'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('cannot make the folder /proc/no-such for the database');
+  });
+
   it('run --json prints only the outcome on stdout, progress on stderr', async () => {
     const dir = tmpDir();
     const r = await runCli(['run', study(dir, 'metric: {name: loss}\n'), '--json'], { cwd: dir });

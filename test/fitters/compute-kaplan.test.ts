@@ -64,6 +64,11 @@ describe("Kaplan's laws", () => {
     close(fit.params.alpha_N!, 0.076, 0.02);
     close(fit.params.alpha_D!, 0.103, 0.02);
     expect(fit.residuals.maxAbsRelError).toBeLessThan(1e-4);
+    expect(fit.backtest).toMatchObject({ heldOut: 'N = 1.00e+9', nFit: 12, nHeldOut: 4 });
+    expect(fit.backtest!.maxAbsRelError).toBeLessThan(1e-3);
+    const [lo, hi] = fit.intervals.alpha_N!;
+    expect(lo).toBeLessThanOrEqual(0.076 * 1.001);
+    expect(hi).toBeGreaterThanOrEqual(0.076 * 0.999);
   });
 
   it('critical batch: the steps–examples hyperbola, B_crit(L) as a power law, and S_min', () => {

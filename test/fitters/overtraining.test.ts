@@ -34,6 +34,10 @@ describe.skipIf(!HAVE_SCALING_DATA)("Gadre et al.'s over-training fit (target 3)
     expect(fit.params.b).toBeCloseTo(366.7, 1);
     expect(fit.params.e).toBeCloseTo(-0.2729, 4);
     expect(fit.params.E).toBeCloseTo(1.8366, 4);
+    // five points for four parameters: the bootstrap says how loosely they pin e down
+    const [elo, ehi] = fit.intervals.e!;
+    expect(elo).toBeLessThan(-0.2729);
+    expect(ehi).toBeGreaterThan(-0.2729);
     const held = (name: string, M: number) => rows.find((r) => r.model_name === name && Number(r.token_multiplier_M) === M)!;
     const err = (r: Record<string, string>) => Math.abs(predictOvertrain(fit.params, Number(r.N_params), Number(r.token_multiplier_M)) / Number(r.loss_c4_val) - 1);
     expect(Number(held('open_lm_1b', 640).loss_c4_val)).toBeCloseTo(2.5021, 4);
