@@ -6,7 +6,7 @@ import { studyConfigSchema } from '../core/schema.js';
 import { action, exitHolder, type CliIO } from './context.js';
 import { makeAskCommand, makeTellCommand } from './commands/ask-tell.js';
 import { makeBestCommand, makeExportCommand, makeStudiesCommand, makeTrialsCommand } from './commands/read.js';
-import { makeFitCommand, makePredictCommand, makeScheduleCommand } from './commands/fit.js';
+import { makeFitCommand, makeFitsCommand, makePredictCommand, makeScheduleCommand } from './commands/fit.js';
 import { makeResumeCommand } from './commands/resume.js';
 import { makeCreateCommand, makeRunCommand } from './commands/run.js';
 
@@ -34,7 +34,7 @@ export function buildProgram(io: CliIO): Command {
       return EXIT.OK;
     }),
   );
-  for (const make of [makeRunCommand, makeResumeCommand, makeCreateCommand, makeStudiesCommand, makeTrialsCommand, makeBestCommand, makeExportCommand, makeAskCommand, makeTellCommand, makeFitCommand, makePredictCommand, makeScheduleCommand]) {
+  for (const make of [makeRunCommand, makeResumeCommand, makeCreateCommand, makeStudiesCommand, makeTrialsCommand, makeBestCommand, makeExportCommand, makeAskCommand, makeTellCommand, makeFitCommand, makeFitsCommand, makePredictCommand, makeScheduleCommand]) {
     program.addCommand(make(io));
   }
   program.addCommand(schema);

@@ -34,6 +34,9 @@ describe('fit and predict', () => {
     expect(p.interval.loss[1]).toBeGreaterThanOrEqual(p.prediction.loss - 1e-4);
     const text = await runCli(['predict', 'chinchilla', '--fit', String(out.id), '--N', '7e9', '--D', '2e12', '--db', db], { cwd: dir });
     expect(text.stdout).toMatch(/^loss = [\d.]+ {2}\(95% interval /);
+    const listed = JSON.parse((await runCli(['fits', '--json', '--db', db], { cwd: dir })).stdout);
+    expect(listed).toEqual([expect.objectContaining({ id: out.id, law: 'chinchilla', n_points: 15 })]);
+    expect((await runCli(['fits', '--db', db], { cwd: dir })).stdout).toContain('runs.csv');
   });
 
   it('says which row and column hold an empty value, and what is missing', async () => {

@@ -216,3 +216,26 @@ export function makeScheduleCommand(io: CliIO): Command {
       }),
     );
 }
+
+export function makeFitsCommand(io: CliIO): Command {
+  return new Command('fits')
+    .description('list the kept fits')
+    .option('--law <law>', 'only fits of this law')
+    .option('--json', 'print an array of {id, law, n_points, params, source, created_at}')
+    .action(
+      action(io, async (f: { law?: string; json?: boolean }, cmd: Command) =>
+        withStorage(globals(cmd, io), io, async (storage) => {
+          const fits = (await storage.listFits()).filter((x) => !f.law || x.law === f.law);
+          if (f.json) {
+            printJson(io, fits.map((x) => ({ id: x.id, law: x.law, n_points: x.result.nPoints, params: x.result.params, source: x.source, created_at: new Date(x.createdAt).toISOString() })));
+          } else if (fits.length === 0) io.stdout.write(`no fits in ${storage.location}${f.law ? ` for law ${f.law}` : ''}\n`);
+          else {
+            const src = (s: Record<string, unknown>): string => (typeof s.study === 'string' ? `study ${s.study}` : typeof s.csv === 'string' ? path.basename(s.csv) : '-');
+            const rows = fits.map((x) => [String(x.id), x.law, String(x.result.nPoints), src(x.source), Object.entries(x.result.params).map(([k, v]) => `${k}=${fmtNum(v, 4)}`).join(' ')]);
+            io.stdout.write(`${table(['id', 'law', 'points', 'source', 'params'], rows)}\n`);
+          }
+          return EXIT.OK;
+        }),
+      ),
+    );
+}
