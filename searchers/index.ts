@@ -1,5 +1,6 @@
 /** The searcher registry: one table feeds config validation, the CLI and the tests. */
 import type { Method } from '../src/core/config.js';
+import { BayesSearcher } from './bayes.js';
 import { GridSearcher } from './grid.js';
 import { RandomSearcher } from './random.js';
 import { SobolSearcher } from './sobol.js';
@@ -9,6 +10,7 @@ export const SEARCHERS: Record<Method, (ctx: SearcherContext) => Searcher> = {
   random: (ctx) => new RandomSearcher(ctx),
   grid: (ctx) => new GridSearcher(ctx),
   sobol: (ctx) => new SobolSearcher(ctx),
+  bayes: (ctx) => new BayesSearcher(ctx, ctx.bayes ?? {}),
 };
 
 export function createSearcher(method: Method, ctx: SearcherContext): Searcher {
@@ -16,4 +18,4 @@ export function createSearcher(method: Method, ctx: SearcherContext): Searcher {
 }
 
 export type { Searcher, SearcherContext, Proposal, HistoryTrial } from './types.js';
-export { GridSearcher, RandomSearcher, SobolSearcher };
+export { BayesSearcher, GridSearcher, RandomSearcher, SobolSearcher };

@@ -11,6 +11,8 @@ export interface SearcherContext {
   seed: number;
   /** absent when the study has no metric (grid/random that only record) */
   goal?: 'minimize' | 'maximize';
+  /** options of method bayes (the config's `bayes:` block) */
+  bayes?: import('./bayes.js').BayesOptions;
 }
 
 export interface Proposal {

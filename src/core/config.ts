@@ -9,11 +9,12 @@ import YAML from 'yaml';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { DISTRIBUTION_TYPES, gridValues, type Distribution, type DistributionType, type ParamValue, type SearchSpace } from './distributions.js';
 import { parseDuration } from './duration.js';
+import type { BayesOptions } from '../../searchers/bayes.js';
 
-export const METHODS = ['random', 'grid', 'sobol'] as const;
+export const METHODS = ['random', 'grid', 'sobol', 'bayes'] as const;
 export type Method = (typeof METHODS)[number];
 /** Methods of the W&B vocabulary or our roadmap that are recognised but not built yet. */
-const PLANNED_METHODS = ['bayes', 'pbt', 'llm'];
+const PLANNED_METHODS = ['pbt', 'llm', 'hyperband'];
 export const BACKENDS = ['command'] as const;
 const PLANNED_BACKENDS = ['tfjs', 'sim'];
 
@@ -46,6 +47,8 @@ export interface StudyConfig {
   /** extra environment variables for the trainer */
   env: Record<string, string>;
   earlyTerminate?: Record<string, unknown>;
+  /** options of method bayes */
+  bayes?: BayesOptions;
   /** folder the config was read from ('' for configs given as objects) */
   configDir: string;
 }
@@ -65,6 +68,7 @@ export const TOP_LEVEL_KEYS = [
   'timeout',
   'backend',
   'env',
+  'bayes',
   // W&B's own, accepted and ignored
   'project',
   'entity',
@@ -327,6 +331,26 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
       }
   }
 
+  let bayes: BayesOptions | undefined;
+  if (raw.bayes !== undefined) {
+    const b = raw.bayes;
+    if (!isObj(b)) issue(ctx, 'bayes', b, 'a mapping {acquisition, beta, initial, transform, candidates, max_observations}');
+    else {
+      if (method !== 'bayes') ctx.issues.push({ path: 'bayes', message: `options for method bayes, but method is ${method}` });
+      bayes = {};
+      for (const [k, v] of Object.entries(b)) {
+        const p = `bayes.${k}`;
+        if (k === 'acquisition') v === 'logei' || v === 'ucb' ? (bayes.acquisition = v) : issue(ctx, p, v, 'logei, ucb');
+        else if (k === 'transform') v === 'none' || v === 'log' || v === 'rank' ? (bayes.transform = v) : issue(ctx, p, v, 'none, log, rank');
+        else if (k === 'beta') isNum(v) && v > 0 ? (bayes.beta = v) : issue(ctx, p, v, 'a positive number');
+        else if (k === 'initial') Number.isInteger(v) && (v as number) >= 1 ? (bayes.initial = v as number) : issue(ctx, p, v, 'a whole number, at least 1');
+        else if (k === 'candidates') Number.isInteger(v) && (v as number) >= 16 && (v as number) <= 100_000 ? (bayes.candidates = v as number) : issue(ctx, p, v, 'a whole number from 16 to 100000');
+        else if (k === 'max_observations') Number.isInteger(v) && (v as number) >= 10 ? (bayes.maxObservations = v as number) : issue(ctx, p, v, 'a whole number, at least 10');
+        else ctx.issues.push({ path: p, message: 'unknown key; allowed: acquisition, beta, initial, transform, candidates, max_observations' });
+      }
+    }
+  }
+
   let earlyTerminate: Record<string, unknown> | undefined;
   if (raw.early_terminate !== undefined) {
     if (!isObj(raw.early_terminate)) issue(ctx, 'early_terminate', raw.early_terminate, 'a mapping such as {type: hyperband, min_iter: 3}');
@@ -349,6 +373,7 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
     backend,
     env,
     ...(earlyTerminate ? { earlyTerminate } : {}),
+    ...(bayes ? { bayes } : {}),
     configDir,
   };
 }

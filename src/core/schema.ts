@@ -61,6 +61,19 @@ export function studyConfigSchema(): Record<string, unknown> {
           { type: 'object', additionalProperties: false, required: ['type'], properties: { type: { enum: [...BACKENDS] } } },
         ],
       },
+      bayes: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'options of method bayes',
+        properties: {
+          acquisition: { enum: ['logei', 'ucb'], default: 'logei' },
+          beta: { type: 'number', exclusiveMinimum: 0, description: 'UCB exploration weight' },
+          initial: { type: 'integer', minimum: 1, description: 'Sobol initial design size (default max(5, d+1))' },
+          transform: { enum: ['none', 'log', 'rank'], default: 'none' },
+          candidates: { type: 'integer', minimum: 16, maximum: 100000, default: 1024 },
+          max_observations: { type: 'integer', minimum: 10, default: 150 },
+        },
+      },
       env: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] }, propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' } },
     },
     $defs: {

@@ -6,7 +6,7 @@ import type { Storage, StudyRecord } from '../storage/types.js';
 /** The searcher a study's config names, seeded with the study's seed. */
 export function searcherFor(study: StudyRecord): Searcher {
   const cfg = study.config;
-  return createSearcher(cfg.method, { space: cfg.parameters, seed: study.seed, ...(cfg.metric ? { goal: cfg.metric.goal } : {}) });
+  return createSearcher(cfg.method, { space: cfg.parameters, seed: study.seed, ...(cfg.metric ? { goal: cfg.metric.goal } : {}), ...(cfg.bayes ? { bayes: cfg.bayes } : {}) });
 }
 
 export type Claim = { trial: Trial } | { trial: null; reason: 'run_cap' | 'exhausted' | 'contended' };

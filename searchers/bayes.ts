@@ -1,0 +1,208 @@
+/**
+ * Bayesian optimisation (`method: bayes`): a Gaussian process over the unit cube (log-warped for
+ * log-scale parameters, one-hot for categoricals), log expected improvement maximised over scrambled
+ * Sobol candidates with L-BFGS refinement of the best few, points rounded to real values inside the
+ * acquisition and never proposed twice. Failed trials are imputed as half the observed range worse
+ * than the worst value seen, so the surrogate learns to avoid their region; running trials are "constant liars" at the best value, so
+ * parallel proposals spread out. Long histories are subsampled (the 100 best and the 50 most recent).
+ * Stateless: everything is derived from the history and the seed.
+ */
+import { canonicalJson, fromUnit, isFixed, normalCdf, toUnit, type Distribution, type Params, type ParamValue } from '../src/core/distributions.js';
+import { Rng } from '../src/core/rng.js';
+import { lbfgs } from '../fitters/optimize.js';
+import { GaussianProcess } from './gp.js';
+import { SobolSearcher, SobolSequence } from './sobol.js';
+import type { HistoryTrial, Proposal, Searcher, SearcherContext } from './types.js';
+
+export interface BayesOptions {
+  acquisition?: 'logei' | 'ucb';
+  /** UCB's exploration weight (default 2) */
+  beta?: number;
+  /** size of the Sobol initial design (default max(5, d + 1)) */
+  initial?: number;
+  /** transform of the objective before standardising */
+  transform?: 'none' | 'log' | 'rank';
+  /** Sobol candidates per suggestion (default 1024) */
+  candidates?: number;
+  /** observations kept for the surrogate (default 150) */
+  maxObservations?: number;
+}
+
+interface Slot {
+  name: string;
+  dist: Distribution;
+  /** first cube coordinate and how many (categoricals take one per value) */
+  at: number;
+  width: number;
+}
+
+const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/** log(φ(z) + z·Φ(z)), stable far into the left tail (Mills-ratio series). */
+export function logH(z: number): number {
+  if (z > -6) return Math.log(Math.exp(-0.5 * z * z - LOG_SQRT_2PI) + z * normalCdf(z));
+  const t = -z;
+  const t2 = t * t;
+  // φ(z)·(1/t² − 3/t⁴ + 15/t⁶ − 105/t⁸)
+  return -0.5 * z * z - LOG_SQRT_2PI + Math.log(1 / t2 - 3 / (t2 * t2) + 15 / (t2 * t2 * t2) - 105 / (t2 * t2 * t2 * t2));
+}
+
+export class BayesSearcher implements Searcher {
+  private readonly slots: Slot[] = [];
+  private readonly dims: number;
+  private readonly initial: number;
+  private readonly fallback: SobolSearcher;
+
+  constructor(private readonly ctx: SearcherContext, private readonly opts: BayesOptions = {}) {
+    let at = 0;
+    for (const [name, dist] of Object.entries(ctx.space)) {
+      if (isFixed(dist)) continue;
+      const width = dist.type === 'categorical' ? dist.values.length : 1;
+      this.slots.push({ name, dist, at, width });
+      at += width;
+    }
+    this.dims = at;
+    this.initial = opts.initial ?? Math.max(5, this.slots.length + 1);
+    this.fallback = new SobolSearcher(ctx);
+  }
+
+  private encode(p: Params): number[] {
+    const x = new Array<number>(this.dims).fill(0);
+    for (const s of this.slots) {
+      const v = p[s.name];
+      if (s.dist.type === 'categorical') {
+        const i = s.dist.values.findIndex((c) => canonicalJson(c) === canonicalJson(v ?? null));
+        if (i >= 0) x[s.at + i] = 1;
+      } else x[s.at] = toUnit(s.dist, v ?? null);
+    }
+    return x;
+  }
+
+  private decode(x: readonly number[]): Params {
+    const p: Params = {};
+    for (const [name, dist] of Object.entries(this.ctx.space)) {
+      const s = this.slots.find((q) => q.name === name);
+      if (!s) {
+        p[name] = fromUnit(dist, 0.5);
+        continue;
+      }
+      if (dist.type === 'categorical') {
+        let best = 0;
+        for (let i = 1; i < s.width; i++) if (x[s.at + i]! > x[s.at + best]!) best = i;
+        p[name] = dist.values[best]!;
+      } else p[name] = fromUnit(dist, Math.min(1 - 1e-9, Math.max(0, x[s.at]!))) as ParamValue;
+    }
+    return p;
+  }
+
+  /** Objective values to model: minimised, failures imputed, transformed, standardised. */
+  private targets(done: readonly HistoryTrial[], failed: readonly HistoryTrial[]): { y: number[]; best: number } {
+    const sign = this.ctx.goal === 'maximize' ? -1 : 1;
+    let raw = done.map((t) => sign * t.value!);
+    const tr = this.opts.transform ?? 'none';
+    if (tr === 'log' && raw.every((v) => v > 0)) raw = raw.map(Math.log);
+    if (tr === 'rank') {
+      const sorted = [...raw].sort((a, b) => a - b);
+      raw = raw.map((v) => sorted.indexOf(v) / Math.max(1, raw.length - 1));
+    }
+    // a failure counts as clearly worse than anything seen, so the surrogate steers away from its region
+    const worst = raw.length ? Math.max(...raw) : 1;
+    const spread = raw.length > 1 ? worst - Math.min(...raw) : 1;
+    const all = [...raw, ...failed.map(() => worst + 0.5 * spread)];
+    const mean = all.reduce((s, v) => s + v, 0) / all.length;
+    const sd = Math.sqrt(all.reduce((s, v) => s + (v - mean) ** 2, 0) / all.length) || 1;
+    const y = all.map((v) => (v - mean) / sd);
+    return { y, best: Math.min(...y.slice(0, raw.length)) };
+  }
+
+  suggest(history: readonly HistoryTrial[], n: number): Proposal[] {
+    const done = history.filter((t) => t.state === 'COMPLETE' && t.value !== null && Number.isFinite(t.value));
+    if (this.dims === 0 || done.length < this.initial || !this.ctx.goal) {
+      // the initial design (and studies with nothing to model) walk the Sobol sequence
+      return this.fallback.suggest(history, n);
+    }
+    const failed = history.filter((t) => t.state === 'FAIL');
+    const pending = history.filter((t) => t.state === 'RUNNING' || t.state === 'WAITING');
+    const maxObs = this.opts.maxObservations ?? 150;
+    let kept = done;
+    if (done.length > maxObs) {
+      const sign = this.ctx.goal === 'maximize' ? -1 : 1;
+      const best = [...done].sort((a, b) => sign * (a.value! - b.value!)).slice(0, Math.floor(maxObs * (2 / 3)));
+      const recent = [...done].sort((a, b) => b.number - a.number).filter((t) => !best.includes(t)).slice(0, maxObs - best.length);
+      kept = [...best, ...recent];
+    }
+    const { y, best } = this.targets(kept, failed.slice(-50));
+    const X = [...kept, ...failed.slice(-50)].map((t) => this.encode(t.params));
+    const gp = new GaussianProcess(this.dims);
+    gp.fit(X, y);
+
+    const taken = new Set(history.filter((t) => t.state !== 'STALE').map((t) => canonicalJson(t.params)));
+    const rng = new Rng(this.ctx.seed, 0x42415945, history.length);
+    const out: Proposal[] = [];
+    const liarX: number[][] = pending.map((t) => this.encode(t.params));
+    const condition = (): void => {
+      if (liarX.length) gp.condition([...X, ...liarX], [...y, ...liarX.map(() => best)]);
+    };
+    condition();
+    for (let k = 0; k < n; k++) {
+      const p = this.propose(gp, best, taken, rng, history.length + k);
+      if (!p) break;
+      out.push({ params: p });
+      taken.add(canonicalJson(p));
+      liarX.push(this.encode(p));
+      condition();
+    }
+    return out.length ? out : this.fallback.suggest(history, n);
+  }
+
+  private score(gp: GaussianProcess, best: number): (x: readonly number[]) => number {
+    const acq = this.opts.acquisition ?? 'logei';
+    const beta = this.opts.beta ?? 2;
+    return (x) => {
+      const { mean, variance } = gp.predict(x);
+      const sd = Math.sqrt(variance);
+      if (acq === 'ucb') return -(mean - beta * sd);
+      return Math.log(sd) + logH((best - mean) / sd);
+    };
+  }
+
+  private propose(gp: GaussianProcess, best: number, taken: Set<string>, rng: Rng, index: number): Params | null {
+    const score = this.score(gp, best);
+    // rounded inside the acquisition: a candidate is scored at the value it would really run with
+    const rounded = (x: readonly number[]): number[] => this.encode(this.decode(x));
+    const seq = new SobolSequence(Math.min(this.dims, 32), this.ctx.seed + index);
+    const count = this.opts.candidates ?? 1024;
+    const cands: { x: number[]; s: number }[] = [];
+    for (let i = 0; i < count; i++) {
+      const u = seq.point(i);
+      const x = Array.from({ length: this.dims }, (_, j) => (j < u.length ? u[j]! : rng.next()));
+      const r = rounded(x);
+      cands.push({ x, s: score(r) });
+    }
+    cands.sort((a, b) => b.s - a.s);
+    // local refinement of the best few, on the continuous coordinates (finite-difference gradients)
+    const refined = cands.slice(0, 5).map((c) => {
+      const f = (x: readonly number[]) => {
+        const v = -score(x);
+        const grad = x.map((xi, j) => {
+          const h = 1e-5;
+          const xp = [...x];
+          xp[j] = Math.min(1, xi + h);
+          const xm = [...x];
+          xm[j] = Math.max(0, xi - h);
+          return (-score(xp) + score(xm)) / (xp[j]! - xm[j]! || 1);
+        });
+        return { value: v, grad };
+      };
+      const r = lbfgs(f, c.x, { maxIterations: 20, lower: c.x.map(() => 0), upper: c.x.map(() => 1) });
+      const rx = rounded(r.x);
+      return { x: r.x, s: score(rx) };
+    });
+    const ranked = [...refined, ...cands].sort((a, b) => b.s - a.s);
+    for (const c of ranked) {
+      const p = this.decode(c.x);
+      if (!taken.has(canonicalJson(p))) return p;
+    }
+    return null;
+  }
+}
