@@ -34,13 +34,40 @@ export function robustCholesky(K: Matrix): { chol: CholeskyDecomposition; jitter
   }
 }
 
+/** K⁻¹ and log|K| from the Cholesky factor L (K = L·Lᵀ), in plain arrays: L⁻¹ by forward substitution, then L⁻ᵀ·L⁻¹. */
+function inverseFromCholesky(Lm: Matrix): { Kinv: Float64Array[]; logdet: number } {
+  const n = Lm.rows;
+  const L = Array.from({ length: n }, (_, i) => Float64Array.from(Lm.getRow(i)));
+  const Li = Array.from({ length: n }, () => new Float64Array(n));
+  let logdet = 0;
+  for (let i = 0; i < n; i++) {
+    logdet += 2 * Math.log(L[i]![i]!);
+    Li[i]![i] = 1 / L[i]![i]!;
+    for (let j = 0; j < i; j++) {
+      let s = 0;
+      for (let k = j; k < i; k++) s += L[i]![k]! * Li[k]![j]!;
+      Li[i]![j] = -s / L[i]![i]!;
+    }
+  }
+  const Kinv = Array.from({ length: n }, () => new Float64Array(n));
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let k = i; k < n; k++) s += Li[k]![i]! * Li[k]![j]!;
+      Kinv[i]![j] = s;
+      Kinv[j]![i] = s;
+    }
+  }
+  return { Kinv, logdet };
+}
+
 const gammaLogPdf = (x: number, a: number, rate: number): number => (a - 1) * Math.log(x) - rate * x;
 const gammaDLog = (x: number, a: number, rate: number): number => (a - 1) - rate * x; // d/d(log x)
 
 export class GaussianProcess {
   private X: number[][] = [];
   private alpha: number[] = [];
-  private L: Matrix | null = null;
+  private L: Float64Array[] = [];
   hyper: GpHyper;
 
   constructor(private readonly dims: number) {
@@ -79,27 +106,33 @@ export class GaussianProcess {
       } catch {
         return { value: Number.POSITIVE_INFINITY, grad: theta.map(() => 0) };
       }
-      const Ly = chol.lowerTriangularMatrix;
-      const a = chol.solve(Matrix.columnVector(y)).getColumn(0);
-      let logdet = 0;
-      for (let i = 0; i < n; i++) logdet += 2 * Math.log(Ly.get(i, i));
-      const quad = y.reduce((s, v, i) => s + v * a[i]!, 0);
+      const { Kinv, logdet } = inverseFromCholesky(chol.lowerTriangularMatrix);
+      const a = new Array<number>(n).fill(0);
+      for (let i = 0; i < n; i++) {
+        let sacc = 0;
+        const row = Kinv[i]!;
+        for (let j = 0; j < n; j++) sacc += row[j]! * y[j]!;
+        a[i] = sacc;
+      }
+      const quad = y.reduce((sacc, v, i) => sacc + v * a[i]!, 0);
       let nll = 0.5 * quad + 0.5 * logdet + 0.5 * n * Math.log(2 * Math.PI);
       // W = ααᵀ − K⁻¹; d nll/dθ = −½ tr(W dK/dθ)
-      const Kinv = chol.solve(Matrix.eye(n));
       const grad = new Array<number>(d + 2).fill(0);
+      const parts = new Float64Array(d);
       for (let i = 0; i < n; i++) {
-        for (let j = 0; j < n; j++) {
-          const w = a[i]! * a[j]! - Kinv.get(i, j);
-          if (i === j) {
-            grad[d]! += -0.5 * w * signal;
-            grad[d + 1]! += -0.5 * w * noise;
-            continue;
-          }
+        const Ki = Kinv[i]!;
+        const Xi = X[i]!;
+        const wii = a[i]! * a[i]! - Ki[i]!;
+        grad[d]! += -0.5 * wii * signal;
+        grad[d + 1]! += -0.5 * wii * noise;
+        // W and dK are symmetric: each pair j < i counts twice
+        for (let j = 0; j < i; j++) {
+          const w = 2 * (a[i]! * a[j]! - Ki[j]!);
+          const Xj = X[j]!;
           let r2 = 0;
-          const parts = new Array<number>(d);
           for (let k = 0; k < d; k++) {
-            parts[k] = ((X[i]![k]! - X[j]![k]!) / ls[k]!) ** 2;
+            const q = (Xi[k]! - Xj[k]!) / ls[k]!;
+            parts[k] = q * q;
             r2 += parts[k]!;
           }
           const r = Math.sqrt(r2);
@@ -107,8 +140,8 @@ export class GaussianProcess {
           const kij = signal * (1 + SQRT5 * r + (5 / 3) * r2) * e;
           grad[d]! += -0.5 * w * kij;
           // dk/d(log ℓ_k) = signal·(5/3)(1 + √5 r) e^{−√5 r} · parts_k
-          const common = signal * (5 / 3) * (1 + SQRT5 * r) * e;
-          for (let k = 0; k < d; k++) grad[k]! += -0.5 * w * common * parts[k]!;
+          const common = -0.5 * w * signal * (5 / 3) * (1 + SQRT5 * r) * e;
+          for (let k = 0; k < d; k++) grad[k]! += common * parts[k]!;
         }
       }
       // priors (on the natural scale, differentiated in log space)
@@ -124,14 +157,30 @@ export class GaussianProcess {
     };
   }
 
-  /** Fit hyperparameters (multi-start, bounded) and condition on (X, y). */
-  fit(X: number[][], y: number[], opts: { restarts?: number; warm?: GpHyper } = {}): void {
+  /**
+   * Fit hyperparameters (multi-start, bounded) and condition on (X, y). Hyperparameters are fitted on
+   * at most `maxFit` points (default 60: the 30 lowest y and 30 spread over the rest), which bounds
+   * the cost of long histories; the posterior always conditions on every point.
+   */
+  fit(X: number[][], y: number[], opts: { restarts?: number; warm?: GpHyper; maxFit?: number } = {}): void {
     const d = this.dims;
-    const f = this.objective(X, y);
+    const maxFit = opts.maxFit ?? 60;
+    let fx = X;
+    let fy = y;
+    if (X.length > maxFit) {
+      const order = y.map((v, i) => [v, i] as const).sort((p, q) => p[0] - q[0]).map(([, i]) => i);
+      const best = order.slice(0, maxFit / 2);
+      const rest = order.slice(maxFit / 2);
+      const step = rest.length / (maxFit - best.length);
+      const pick = [...best, ...Array.from({ length: maxFit - best.length }, (_, k) => rest[Math.floor(k * step)]!)];
+      fx = pick.map((i) => X[i]!);
+      fy = pick.map((i) => y[i]!);
+    }
+    const f = this.objective(fx, fy);
     const starts: number[][] = [];
     const base = opts.warm ?? this.hyper;
     starts.push([...base.lengthscales.map(Math.log), Math.log(base.signal), Math.log(base.noise)]);
-    for (const l of [0.2, 1].slice(0, Math.max(0, (opts.restarts ?? 3) - 1))) starts.push([...new Array(d).fill(Math.log(l)), 0, Math.log(1e-2)]);
+    for (const l of [0.2, 1].slice(0, Math.max(0, (opts.restarts ?? 2) - 1))) starts.push([...new Array(d).fill(Math.log(l)), 0, Math.log(1e-2)]);
     const lower = [...new Array(d).fill(Math.log(0.01)), Math.log(0.05), Math.log(1e-6)];
     const upper = [...new Array(d).fill(Math.log(20)), Math.log(20), Math.log(0.5)];
     const best = multiStart((s) => lbfgs(f, s, { maxIterations: 60, lower, upper, relTol: 1e-7 }), starts);
@@ -144,7 +193,8 @@ export class GaussianProcess {
   condition(X: number[][], y: number[]): void {
     this.X = X.map((r) => [...r]);
     const { chol } = robustCholesky(this.kernelMatrix(this.X, this.hyper));
-    this.L = chol.lowerTriangularMatrix;
+    const Lm = chol.lowerTriangularMatrix;
+    this.L = Array.from({ length: Lm.rows }, (_, i) => Float64Array.from(Lm.getRow(i)));
     this.alpha = chol.solve(Matrix.columnVector(y)).getColumn(0);
   }
 
@@ -160,13 +210,14 @@ export class GaussianProcess {
     }
     const mean = k.reduce((s, v, i) => s + v * this.alpha[i]!, 0);
     // v = L⁻¹k by forward substitution
-    const L = this.L!;
-    const v = new Array<number>(n);
+    const L = this.L;
+    const v = new Float64Array(n);
     let vv = 0;
     for (let i = 0; i < n; i++) {
+      const Li = L[i]!;
       let s = k[i]!;
-      for (let j = 0; j < i; j++) s -= L.get(i, j) * v[j]!;
-      v[i] = s / L.get(i, i);
+      for (let j = 0; j < i; j++) s -= Li[j]! * v[j]!;
+      v[i] = s / Li[i]!;
       vv += v[i]! * v[i]!;
     }
     return { mean, variance: Math.max(1e-12, h.signal - vv) };
