@@ -26,6 +26,8 @@ export interface BayesOptions {
   candidates?: number;
   /** observations kept for the surrogate (default 150) */
   maxObservations?: number;
+  /** another study whose completed trials seed the surrogate (read by the caller into `prior`) */
+  warmStart?: string;
 }
 
 interface Slot {
@@ -116,7 +118,9 @@ export class BayesSearcher implements Searcher {
   }
 
   suggest(history: readonly HistoryTrial[], n: number): Proposal[] {
-    const done = history.filter((t) => t.state === 'COMPLETE' && t.value !== null && Number.isFinite(t.value));
+    // another study's results seed the surrogate (warm start); they never count as this study's trials
+    const prior = (this.ctx.prior ?? []).filter((t) => t.state === 'COMPLETE' && t.value !== null && Number.isFinite(t.value) && this.slots.every((s) => s.name in t.params));
+    const done = [...prior.map((t, i) => ({ ...t, number: -1 - i })), ...history.filter((t) => t.state === 'COMPLETE' && t.value !== null && Number.isFinite(t.value))];
     if (this.dims === 0 || done.length < this.initial || !this.ctx.goal) {
       // the initial design (and studies with nothing to model) walk the Sobol sequence
       return this.fallback.suggest(history, n);

@@ -13,6 +13,8 @@ export interface SearcherContext {
   goal?: 'minimize' | 'maximize';
   /** options of method bayes (the config's `bayes:` block) */
   bayes?: import('./bayes.js').BayesOptions;
+  /** completed trials of another study to learn from (warm start), loaded by the caller */
+  prior?: readonly HistoryTrial[];
 }
 
 export interface Proposal {

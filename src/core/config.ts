@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { ConfigError, type ConfigIssue } from './errors.js';
-import { DISTRIBUTION_TYPES, gridValues, type Distribution, type DistributionType, type ParamValue, type SearchSpace } from './distributions.js';
+import { contains, DISTRIBUTION_TYPES, gridValues, type Distribution, type DistributionType, type Params, type ParamValue, type SearchSpace } from './distributions.js';
 import { parseDuration } from './duration.js';
 import type { BayesOptions } from '../../searchers/bayes.js';
 
@@ -49,6 +49,8 @@ export interface StudyConfig {
   earlyTerminate?: Record<string, unknown>;
   /** options of method bayes */
   bayes?: BayesOptions;
+  /** configurations to run first, in order (as Optuna's enqueue_trial), fixed parameters filled in */
+  initialPoints?: Params[];
   /** folder the config was read from ('' for configs given as objects) */
   configDir: string;
 }
@@ -69,6 +71,7 @@ export const TOP_LEVEL_KEYS = [
   'backend',
   'env',
   'bayes',
+  'initial_points',
   // W&B's own, accepted and ignored
   'project',
   'entity',
@@ -346,8 +349,34 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
         else if (k === 'initial') Number.isInteger(v) && (v as number) >= 1 ? (bayes.initial = v as number) : issue(ctx, p, v, 'a whole number, at least 1');
         else if (k === 'candidates') Number.isInteger(v) && (v as number) >= 16 && (v as number) <= 100_000 ? (bayes.candidates = v as number) : issue(ctx, p, v, 'a whole number from 16 to 100000');
         else if (k === 'max_observations') Number.isInteger(v) && (v as number) >= 10 ? (bayes.maxObservations = v as number) : issue(ctx, p, v, 'a whole number, at least 10');
-        else ctx.issues.push({ path: p, message: 'unknown key; allowed: acquisition, beta, initial, transform, candidates, max_observations' });
+        else if (k === 'warm_start') typeof v === 'string' && v !== '' ? (bayes.warmStart = v) : issue(ctx, p, v, 'the name of another study in the same database');
+        else ctx.issues.push({ path: p, message: 'unknown key; allowed: acquisition, beta, initial, transform, candidates, max_observations, warm_start' });
       }
+    }
+  }
+
+  let initialPoints: Params[] | undefined;
+  if (raw.initial_points !== undefined) {
+    if (!Array.isArray(raw.initial_points)) issue(ctx, 'initial_points', raw.initial_points, 'a list of mappings from parameter name to value');
+    else {
+      initialPoints = [];
+      raw.initial_points.forEach((pt: unknown, i: number) => {
+        const at = `initial_points[${i}]`;
+        if (!isObj(pt)) return issue(ctx, at, pt, 'a mapping from parameter name to value');
+        const full: Params = {};
+        for (const k of Object.keys(pt)) if (!(k in parameters)) ctx.issues.push({ path: `${at}.${k}`, message: `not a parameter of this study; parameters: ${Object.keys(parameters).join(', ')}` });
+        for (const [name, d] of Object.entries(parameters)) {
+          const v = pt[name];
+          if (v === undefined) {
+            if (d.type === 'constant') full[name] = d.value;
+            else if (d.type === 'categorical' && d.values.length === 1) full[name] = d.values[0]!;
+            else ctx.issues.push({ path: `${at}.${name}`, message: 'missing; an initial point gives every searched parameter' });
+          } else if (!contains(d, v as ParamValue)) {
+            issue(ctx, `${at}.${name}`, v, `a value of the parameter's domain (${describeDomain(d)})`);
+          } else full[name] = v as ParamValue;
+        }
+        initialPoints!.push(full);
+      });
     }
   }
 
@@ -374,8 +403,16 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
     env,
     ...(earlyTerminate ? { earlyTerminate } : {}),
     ...(bayes ? { bayes } : {}),
+    ...(initialPoints?.length ? { initialPoints } : {}),
     configDir,
   };
+}
+
+function describeDomain(d: Distribution): string {
+  if (d.type === 'categorical') return `one of ${d.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  if (d.type === 'constant') return JSON.stringify(d.value);
+  if ('min' in d) return `${d.type} from ${d.min} to ${d.max}${'q' in d ? ` in steps of ${d.q}` : ''}`;
+  return d.type;
 }
 
 export function commandNeedsProgram(command: readonly string[]): boolean {

@@ -72,8 +72,10 @@ export function studyConfigSchema(): Record<string, unknown> {
           transform: { enum: ['none', 'log', 'rank'], default: 'none' },
           candidates: { type: 'integer', minimum: 16, maximum: 100000, default: 1024 },
           max_observations: { type: 'integer', minimum: 10, default: 150 },
+          warm_start: { type: 'string', description: 'another study whose completed trials seed the surrogate' },
         },
       },
+      initial_points: { type: 'array', items: { type: 'object' }, description: 'configurations to run first, in order' },
       env: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] }, propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' } },
     },
     $defs: {

@@ -1,12 +1,26 @@
 /** Claiming the next trial of a study: shared by the run loop and by `ask`. */
 import { createSearcher, type Searcher } from '../../searchers/index.js';
 import type { Trial } from '../core/trial.js';
+import { UsageError } from '../core/errors.js';
 import type { Storage, StudyRecord } from '../storage/types.js';
 
-/** The searcher a study's config names, seeded with the study's seed. */
-export function searcherFor(study: StudyRecord): Searcher {
+/** The searcher a study's config names, seeded with the study's seed (and warm-started where asked). */
+export async function searcherFor(storage: Storage, study: StudyRecord): Promise<Searcher> {
   const cfg = study.config;
-  return createSearcher(cfg.method, { space: cfg.parameters, seed: study.seed, ...(cfg.metric ? { goal: cfg.metric.goal } : {}), ...(cfg.bayes ? { bayes: cfg.bayes } : {}) });
+  let prior: Trial[] | undefined;
+  if (cfg.bayes?.warmStart) {
+    const other = await storage.getStudy(cfg.bayes.warmStart);
+    if (!other) throw new UsageError(`bayes.warm_start: no study named '${cfg.bayes.warmStart}' in ${storage.location} to learn from`);
+    if (other.config.metric?.name !== cfg.metric?.name) throw new UsageError(`bayes.warm_start: study '${other.name}' optimises ${other.config.metric?.name ?? 'nothing'}, this one ${cfg.metric?.name ?? 'nothing'}; their values cannot be mixed`);
+    prior = (await storage.getTrials(other.id)).filter((t) => t.state === 'COMPLETE');
+  }
+  return createSearcher(cfg.method, {
+    space: cfg.parameters,
+    seed: study.seed,
+    ...(cfg.metric ? { goal: cfg.metric.goal } : {}),
+    ...(cfg.bayes ? { bayes: cfg.bayes } : {}),
+    ...(prior ? { prior } : {}),
+  });
 }
 
 export type Claim = { trial: Trial } | { trial: null; reason: 'run_cap' | 'exhausted' | 'contended' };

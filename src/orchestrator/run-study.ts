@@ -36,7 +36,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyEnd> {
   const worker = o.worker ?? newWorkerId();
   const parallel = o.parallel ?? cfg.parallel;
   const runCap = o.runCap ?? cfg.runCap;
-  const searcher = searcherFor(study);
+  const searcher = await searcherFor(storage, study);
 
   for (const r of await recoverStaleTrials(storage, study, { me: worker, ...(o.staleAfterMs !== undefined ? { staleAfterMs: o.staleAfterMs } : {}) })) {
     reporter.trialRequeued(r.stale, r.copy);

@@ -47,6 +47,30 @@ describe('commands', () => {
     expect(r.stderr).toContain('cannot make the folder /proc/no-such for the database');
   });
 
+  it('initial_points run first, in order; bayes.warm_start learns from another study', async () => {
+    const dir = tmpDir();
+    const base = (name: string, extra: string) =>
+      writeFile(dir, `${name}.yaml`, `name: ${name}\nprogram: ${TRAINER}\nmetric: {name: loss}\nrun_cap: 6\nseed: 2\nparameters:\n  lr: {distribution: log_uniform_values, min: 0.0001, max: 0.1}\n  steps: {value: 3}\n  step_ms: {value: 1}\n${extra}`);
+    base('a', 'method: sobol\ninitial_points:\n  - {lr: 0.003}\n  - {lr: 0.0005}\n');
+    expect((await runCli(['run', 'a.yaml', '--quiet'], { cwd: dir })).code).toBe(0);
+    const a = JSON.parse((await runCli(['trials', 'a', '--json'], { cwd: dir })).stdout);
+    expect(a.slice(0, 2).map((t: { params: { lr: number; steps: number } }) => [t.params.lr, t.params.steps])).toEqual([
+      [0.003, 3],
+      [0.0005, 3],
+    ]);
+    expect(a).toHaveLength(6);
+    base('b', 'method: bayes\nbayes: {warm_start: a, initial: 5, candidates: 128}\n');
+    expect((await runCli(['run', 'b.yaml', '--quiet', '--run-cap', '2'], { cwd: dir })).code).toBe(0);
+    const b = JSON.parse((await runCli(['trials', 'b', '--json'], { cwd: dir })).stdout);
+    // with six prior results the surrogate proposes at once, near the known optimum (lr = 3e-3)
+    expect(Math.abs(Math.log10(b[0].params.lr) - Math.log10(3e-3))).toBeLessThan(0.6);
+    base('c', 'method: bayes\nbayes: {warm_start: nowhere}\n');
+    const c = await runCli(['run', 'c.yaml', '--quiet'], { cwd: dir });
+    expect(c.code).toBe(2);
+    expect(c.stderr).toContain("c.yaml: bayes.warm_start: no study named 'nowhere'");
+    expect(JSON.parse((await runCli(['studies', '--json'], { cwd: dir })).stdout).map((x: { name: string }) => x.name)).toEqual(['a', 'b']);
+  });
+
   it('run --json prints only the outcome on stdout, progress on stderr', async () => {
     const dir = tmpDir();
     const r = await runCli(['run', study(dir, 'metric: {name: loss}\n'), '--json'], { cwd: dir });

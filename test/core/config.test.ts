@@ -75,6 +75,9 @@ const MALFORMED: [string, string, string[]][] = [
   ['env with a bad name', `${P('  a: {value: 1}\n')}env: {"MY-VAR": 1}\n`, ['env.MY-VAR', 'an environment variable name']],
   ['env value a list', `${P('  a: {value: 1}\n')}env: {CUDA_VISIBLE_DEVICES: [0, 1]}\n`, ['env.CUDA_VISIBLE_DEVICES: found a list of 2']],
   ['early_terminate a string', `${P('  a: {value: 1}\n')}early_terminate: hyperband\n`, ['early_terminate: found "hyperband"']],
+  ['initial point outside the domain', `${P('  lr: {min: 0.001, max: 0.1}\n  opt: {values: [adam, sgd]}\n')}initial_points:\n  - {lr: 0.5, opt: adam}\n`, ['initial_points[0].lr: found 0.5', 'uniform from 0.001 to 0.1']],
+  ['initial point missing a parameter', `${P('  lr: {min: 0.001, max: 0.1}\n  opt: {values: [adam, sgd]}\n')}initial_points:\n  - {lr: 0.01}\n`, ['initial_points[0].opt: missing']],
+  ['initial point with an unknown parameter', `${P('  lr: {min: 0.001, max: 0.1}\n')}initial_points:\n  - {lr: 0.01, momentum: 0.9}\n`, ['initial_points[0].momentum: not a parameter of this study']],
   ['name with a space', `name: my study\n${P('  a: {value: 1}\n')}`, ['name: found "my study"']],
 ];
 

@@ -15,7 +15,7 @@ import { action, globals, printJson, requireStudy, withStorage, type CliIO } fro
 
 /** Claim the next trial of a study for an outside driver; null when the cap is reached or the space exhausted. */
 export async function askTrial(storage: Storage, study: StudyRecord): Promise<Trial | null> {
-  return (await claimNext(storage, study, searcherFor(study), newWorkerId('ask'), study.config.runCap)).trial;
+  return (await claimNext(storage, study, await searcherFor(storage, study), newWorkerId('ask'), study.config.runCap)).trial;
 }
 
 export function makeAskCommand(io: CliIO): Command {

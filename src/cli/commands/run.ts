@@ -24,6 +24,9 @@ export interface RunFlags {
 
 /** Create the study a config describes; the name is --name, else the config's, else the file's, made unique. */
 export async function createStudy(storage: Storage, g: GlobalOptions, io: CliIO, file: string, config: StudyConfig, flags: RunFlags): Promise<{ study: StudyRecord; note: string | null }> {
+  if (config.bayes?.warmStart && !(await storage.getStudy(config.bayes.warmStart))) {
+    throw new UsageError(`${file}: bayes.warm_start: no study named '${config.bayes.warmStart}' in ${storage.location} to learn from`);
+  }
   const base = flags.name ?? config.name ?? path.basename(file).replace(/\.(ya?ml|json)$/i, '');
   let name = base;
   let note: string | null = null;
@@ -39,6 +42,8 @@ export async function createStudy(storage: Storage, g: GlobalOptions, io: CliIO,
   const seed = config.seed ?? flags.seed ?? randomSeed();
   const study = await storage.createStudy({ name, config: { ...config, seed }, seed, cwd: io.cwd, artifactsDir: path.join(root, name) });
   await storage.logEvent(study.id, null, `${os.hostname()}:${process.pid}`, 'study_created', { file: path.resolve(io.cwd, file) });
+  // initial points run first, in order, whatever the method
+  for (const params of config.initialPoints ?? []) await storage.enqueue(study.id, { params });
   return { study, note };
 }
 
