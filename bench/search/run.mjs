@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+// Search benchmark: scaletune's searchers and Optuna 3.1's samplers (Debian python3-optuna) on the same
+// problems, budgets and seeds, in one run. Prints mean/median simple regret at 25, 50 and 100 trials and
+// the median time per suggestion; on the 17 Step Law cells, the trials needed to reach a configuration
+// within 0.25% of the cell's best loss.
+// Usage: npm run build && node bench/search/run.mjs [--trials 100] [--seeds 10] [--write]
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PROBLEMS } from './problems.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const arg = (k, d) => {
+  const i = process.argv.indexOf(k);
+  return i >= 0 ? Number(process.argv[i + 1]) : d;
+};
+const TRIALS = arg('--trials', 100);
+const SEEDS = arg('--seeds', 10);
+const PY = '/usr/bin/python3';
+const { SEARCHERS } = await import('../../dist/searchers/index.js');
+const OURS = ['random', 'sobol', 'bayes'];
+
+function optimise(method, space, seed, f, trials, stop) {
+  const s = SEARCHERS[method]({ space, seed, goal: 'minimize' });
+  const history = [];
+  const times = [];
+  for (let i = 0; i < trials; i++) {
+    const t0 = performance.now();
+    const [p] = s.suggest(history, 1);
+    times.push((performance.now() - t0) / 1000);
+    const v = f(p.params);
+    history.push({ number: i, state: 'COMPLETE', params: p.params, value: v });
+    if (stop?.(v)) return { history, times, hit: i + 1 };
+  }
+  return { history, times, hit: null };
+}
+
+const uniformSpace = (sp) => Object.fromEntries(Object.entries(sp).map(([k, [lo, hi]]) => [k, { type: 'uniform', min: lo, max: hi }]));
+
+// Step Law cells: runs (lr, bs, smooth loss) per (N, D)
+const data = path.resolve(here, '../../../shared/data/scaling/steplaw_dense_lr_bs_loss.csv');
+const [head, ...lines] = readFileSync(data, 'utf8').trim().split('\n');
+const cols = head.split(',');
+const cells = {};
+for (const l of lines) {
+  const c = l.split(',');
+  const g = (k) => Number(c[cols.indexOf(k)]);
+  (cells[`N=${g('N').toPrecision(3)} D=${g('D').toPrecision(3)}`] ??= []).push([g('lr'), g('bs'), g('smooth loss')]);
+}
+
+const results = { functions: {}, cells: {} };
+for (const [name, prob] of Object.entries(PROBLEMS)) {
+  for (const m of OURS) {
+    const runs = [];
+    for (let seed = 0; seed < SEEDS; seed++) {
+      const { history, times } = optimise(m, uniformSpace(prob.space), seed, prob.f, TRIALS);
+      let best = Infinity;
+      runs.push({ curve: history.map((t) => (best = Math.min(best, t.value)) - prob.min), times });
+    }
+    (results.functions[name] ??= {})[m] = runs;
+    process.stderr.write(`${name} ${m} done\n`);
+  }
+}
+for (const [key, runs] of Object.entries(cells)) {
+  const lrs = runs.map((r) => r[0]);
+  const bss = runs.map((r) => r[1]);
+  const best = Math.min(...runs.map((r) => r[2]));
+  const space = { lr: { type: 'log_uniform_values', min: Math.min(...lrs), max: Math.max(...lrs) }, bs: { type: 'log_uniform_values', min: Math.min(...bss), max: Math.max(...bss) } };
+  const snap = (p) => runs.reduce((a, r) => ((Math.log(r[0]) - Math.log(p.lr)) ** 2 + (Math.log(r[1]) - Math.log(p.bs)) ** 2 < (Math.log(a[0]) - Math.log(p.lr)) ** 2 + (Math.log(a[1]) - Math.log(p.bs)) ** 2 ? r : a))[2];
+  for (const m of OURS) {
+    const counts = [];
+    for (let seed = 0; seed < SEEDS; seed++) counts.push(optimise(m, space, seed, snap, TRIALS, (v) => v <= best * 1.0025).hit ?? TRIALS + 1);
+    (results.cells[key] ??= {})[m] = counts;
+  }
+}
+process.stderr.write('scaletune side done; running Optuna\n');
+
+let optunaVersion = 'n/a';
+try {
+  optunaVersion = execFileSync(PY, ['-c', 'import optuna; print(optuna.__version__)']).toString().trim();
+  const tmp = path.join(mkdtempSync(path.join(os.tmpdir(), 'bench-search-')), 'cells.json');
+  writeFileSync(tmp, JSON.stringify(cells));
+  const theirs = JSON.parse(execFileSync(PY, [path.join(here, 'optuna_search.py'), String(TRIALS), String(SEEDS), tmp], { maxBuffer: 1 << 28 }).toString());
+  for (const [p, bySampler] of Object.entries(theirs.functions)) Object.assign(results.functions[p], bySampler);
+  for (const [c, bySampler] of Object.entries(theirs.cells)) Object.assign(results.cells[c], bySampler);
+} catch (e) {
+  console.error(`Optuna side not run (${String(e.message).split('\n')[0]}); install Debian's python3-optuna`);
+}
+
+const mean = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const fmt = (x) => (x === undefined ? '-' : x < 0.001 ? x.toExponential(1) : x < 100 ? x.toPrecision(3) : x.toFixed(0));
+const at = (runs, k) => runs.map((r) => r.curve[Math.min(k, r.curve.length) - 1]);
+const marks = [25, 50, 100].filter((k) => k <= TRIALS);
+const lines1 = [
+  `| problem | searcher | ${marks.map((k) => `mean regret @${k}`).join(' | ')} | median regret @${TRIALS} | median ms / suggestion |`,
+  `| --- | --- | ${marks.map(() => '---').join(' | ')} | --- | --- |`,
+];
+for (const [p, bySearcher] of Object.entries(results.functions)) {
+  for (const [s, runs] of Object.entries(bySearcher)) {
+    lines1.push(`| ${p} | ${s} | ${marks.map((k) => fmt(mean(at(runs, k)))).join(' | ')} | ${fmt(median(at(runs, TRIALS)))} | ${fmt(1000 * median(runs.flatMap((r) => r.times)))} |`);
+  }
+}
+const searchers = [...new Set(Object.values(results.cells).flatMap((c) => Object.keys(c)))];
+const lines2 = ['| searcher | mean trials to the 0.25% band (17 cells) | cells × seeds not reached in budget |', '| --- | --- | --- |'];
+for (const s of searchers) {
+  const all = Object.values(results.cells).flatMap((c) => c[s] ?? []);
+  lines2.push(`| ${s} | ${fmt(mean(all))} | ${all.filter((n) => n > TRIALS).length} of ${all.length} |`);
+}
+const date = new Date().toISOString().slice(0, 10);
+const text = [
+  `Search benchmark, ${date}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, Optuna ${optunaVersion}; ${TRIALS} trials, ${SEEDS} seeds each.`,
+  '',
+  lines1.join('\n'),
+  '',
+  'Step Law cells (lr and batch searched on a log scale, snapped to the nearest released run; a cell not reached counts as budget + 1):',
+  '',
+  lines2.join('\n'),
+].join('\n');
+console.log(text);
+if (process.argv.includes('--write')) {
+  writeFileSync(path.join(here, 'RESULTS.md'), `# Search benchmark results\n\n\`node bench/search/run.mjs --write\` (on demand, not a test).\n\n${text}\n`);
+  console.log('wrote bench/search/RESULTS.md');
+}
