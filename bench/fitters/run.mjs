@@ -4,10 +4,11 @@
 // resamples on the released dense grid. Prints seconds and objective values side by side.
 // Usage: npm run build && node bench/fitters/run.mjs [--write]   (needs Debian's python3-scipy)
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeResultsSection } from '../results.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const data = path.resolve(here, '../../../shared/data/scaling');
@@ -68,14 +69,4 @@ const table = [
 ].join('\n');
 console.log(table);
 
-if (process.argv.includes('--write')) {
-  const file = path.join(here, '..', 'RESULTS.md');
-  const text = readFileSync(file, 'utf8');
-  const begin = '<!-- bench:fitters:begin -->';
-  const end = '<!-- bench:fitters:end -->';
-  const i = text.indexOf(begin);
-  const j = text.indexOf(end);
-  if (i < 0 || j < 0) throw new Error(`${file} lacks the ${begin} … ${end} markers`);
-  writeFileSync(file, `${text.slice(0, i + begin.length)}\n${table}\n${text.slice(j)}`);
-  console.log(`updated ${file}`);
-}
+if (process.argv.includes('--write')) writeResultsSection('fitters', table);

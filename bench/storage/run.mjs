@@ -4,10 +4,11 @@
 // Usage: npm run build && node bench/storage/run.mjs [--trials N] [--optuna-trials N] [--write]
 // Needs Debian's python3-optuna for the peer column (apt-get install python3-optuna).
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeResultsSection } from '../results.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const arg = (k, d) => {
@@ -81,14 +82,4 @@ const table = [
 ].join('\n');
 console.log(table);
 
-if (process.argv.includes('--write')) {
-  const file = path.join(here, '..', 'RESULTS.md');
-  const text = readFileSync(file, 'utf8');
-  const begin = '<!-- bench:storage:begin -->';
-  const end = '<!-- bench:storage:end -->';
-  const i = text.indexOf(begin);
-  const j = text.indexOf(end);
-  if (i < 0 || j < 0) throw new Error(`${file} lacks the ${begin} … ${end} markers`);
-  writeFileSync(file, `${text.slice(0, i + begin.length)}\n${table}\n${text.slice(j)}`);
-  console.log(`updated ${file}`);
-}
+if (process.argv.includes('--write')) writeResultsSection('storage', table);
