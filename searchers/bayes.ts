@@ -20,8 +20,8 @@ export interface BayesOptions {
   beta?: number;
   /** size of the Sobol initial design (default max(5, d + 1)) */
   initial?: number;
-  /** transform of the objective before standardising */
-  transform?: 'none' | 'log' | 'rank';
+  /** transform of the objective before standardising (default power: Yeo–Johnson with λ by maximum likelihood) */
+  transform?: 'none' | 'log' | 'rank' | 'power';
   /** Sobol candidates per suggestion (default 1024) */
   candidates?: number;
   /** observations kept for the surrogate (default 150) */
@@ -39,6 +39,40 @@ interface Slot {
 }
 
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+
+function yj(y: number, lambda: number): number {
+  if (y >= 0) return Math.abs(lambda) < 1e-9 ? Math.log1p(y) : ((y + 1) ** lambda - 1) / lambda;
+  return Math.abs(lambda - 2) < 1e-9 ? -Math.log1p(-y) : -((1 - y) ** (2 - lambda) - 1) / (2 - lambda);
+}
+
+/**
+ * Yeo–Johnson power transform of standardised values, λ ∈ [−3, 3] by maximising the normal
+ * log-likelihood (golden-section search): near-log for heavy right tails, near-identity otherwise.
+ */
+export function yeoJohnson(values: readonly number[]): number[] {
+  const n = values.length;
+  const m = values.reduce((s, v) => s + v, 0) / n;
+  const sd = Math.sqrt(values.reduce((s, v) => s + (v - m) ** 2, 0) / n) || 1;
+  const z = values.map((v) => (v - m) / sd);
+  const jac = z.reduce((s, v) => s + Math.sign(v) * Math.log1p(Math.abs(v)), 0);
+  const ll = (lambda: number): number => {
+    const t = z.map((v) => yj(v, lambda));
+    const tm = t.reduce((s, v) => s + v, 0) / n;
+    const var_ = t.reduce((s, v) => s + (v - tm) ** 2, 0) / n;
+    return -0.5 * n * Math.log(Math.max(var_, 1e-300)) + (lambda - 1) * jac;
+  };
+  let a = -3;
+  let b = 3;
+  const g = (Math.sqrt(5) - 1) / 2;
+  for (let i = 0; i < 60; i++) {
+    const c = b - g * (b - a);
+    const d = a + g * (b - a);
+    if (ll(c) > ll(d)) b = d;
+    else a = c;
+  }
+  const lambda = (a + b) / 2;
+  return z.map((v) => yj(v, lambda));
+}
 
 /** log(φ(z) + z·Φ(z)), stable far into the left tail (Mills-ratio series). */
 export function logH(z: number): number {
@@ -101,8 +135,15 @@ export class BayesSearcher implements Searcher {
   private targets(done: readonly HistoryTrial[], failed: readonly HistoryTrial[]): { y: number[]; best: number } {
     const sign = this.ctx.goal === 'maximize' ? -1 : 1;
     let raw = done.map((t) => sign * t.value!);
-    const tr = this.opts.transform ?? 'none';
-    if (tr === 'log' && raw.every((v) => v > 0)) raw = raw.map(Math.log);
+    const tr = this.opts.transform ?? 'power';
+    if (tr === 'log') {
+      // shifted so that any sign works; the shift keeps the best value a finite distance below the rest
+      const lo = Math.min(...raw);
+      const hi = Math.max(...raw);
+      const eps = Math.max(1e-12, 1e-3 * (hi - lo));
+      raw = raw.map((v) => Math.log(v - lo + eps));
+    }
+    if (tr === 'power') raw = yeoJohnson(raw);
     if (tr === 'rank') {
       const sorted = [...raw].sort((a, b) => a - b);
       raw = raw.map((v) => sorted.indexOf(v) / Math.max(1, raw.length - 1));
@@ -110,7 +151,7 @@ export class BayesSearcher implements Searcher {
     // a failure counts as clearly worse than anything seen, so the surrogate steers away from its region
     const worst = raw.length ? Math.max(...raw) : 1;
     const spread = raw.length > 1 ? worst - Math.min(...raw) : 1;
-    const all = [...raw, ...failed.map(() => worst + 0.5 * spread)];
+    const all = [...raw, ...failed.map(() => worst + spread)];
     const mean = all.reduce((s, v) => s + v, 0) / all.length;
     const sd = Math.sqrt(all.reduce((s, v) => s + (v - mean) ** 2, 0) / all.length) || 1;
     const y = all.map((v) => (v - mean) / sd);

@@ -183,7 +183,7 @@ export class GaussianProcess {
     for (const l of [0.2, 1].slice(0, Math.max(0, (opts.restarts ?? 2) - 1))) starts.push([...new Array(d).fill(Math.log(l)), 0, Math.log(1e-2)]);
     const lower = [...new Array(d).fill(Math.log(0.01)), Math.log(0.05), Math.log(1e-6)];
     const upper = [...new Array(d).fill(Math.log(20)), Math.log(20), Math.log(0.5)];
-    const best = multiStart((s) => lbfgs(f, s, { maxIterations: 60, lower, upper, relTol: 1e-7 }), starts);
+    const best = multiStart((s) => lbfgs(f, s, { maxIterations: 40, lower, upper, relTol: 1e-6 }), starts);
     const t = best?.x ?? starts[0]!;
     this.hyper = { lengthscales: t.slice(0, d).map(Math.exp), signal: Math.exp(t[d]!), noise: Math.exp(t[d + 1]!) };
     this.condition(X, y);

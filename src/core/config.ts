@@ -344,7 +344,7 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
       for (const [k, v] of Object.entries(b)) {
         const p = `bayes.${k}`;
         if (k === 'acquisition') v === 'logei' || v === 'ucb' ? (bayes.acquisition = v) : issue(ctx, p, v, 'logei, ucb');
-        else if (k === 'transform') v === 'none' || v === 'log' || v === 'rank' ? (bayes.transform = v) : issue(ctx, p, v, 'none, log, rank');
+        else if (k === 'transform') v === 'none' || v === 'log' || v === 'rank' || v === 'power' ? (bayes.transform = v) : issue(ctx, p, v, 'power, none, log, rank');
         else if (k === 'beta') isNum(v) && v > 0 ? (bayes.beta = v) : issue(ctx, p, v, 'a positive number');
         else if (k === 'initial') Number.isInteger(v) && (v as number) >= 1 ? (bayes.initial = v as number) : issue(ctx, p, v, 'a whole number, at least 1');
         else if (k === 'candidates') Number.isInteger(v) && (v as number) >= 16 && (v as number) <= 100_000 ? (bayes.candidates = v as number) : issue(ctx, p, v, 'a whole number from 16 to 100000');

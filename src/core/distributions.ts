@@ -106,6 +106,13 @@ function categoricalCumulative(d: Extract<Distribution, { type: 'categorical' }>
 
 /** Map u ∈ [0, 1) to a value of the distribution (inverse-CDF for every type, so a uniform u gives the distribution itself). */
 export function fromUnit(d: Distribution, u: number): ParamValue {
+  const x = fromUnitRaw(d, u);
+  // exp(log(min)) can land a hair outside the range: keep bounded values inside it
+  if (typeof x === 'number' && 'min' in d && d.type !== 'log_uniform' && d.type !== 'q_log_uniform' && !('q' in d)) return Math.min(d.max, Math.max(d.min, x));
+  return x;
+}
+
+function fromUnitRaw(d: Distribution, u: number): ParamValue {
   const v = clamp01(u);
   switch (d.type) {
     case 'constant':
@@ -126,7 +133,7 @@ export function fromUnit(d: Distribution, u: number): ParamValue {
     case 'q_log_uniform_values':
       return quantize(Math.exp(Math.log(d.min) + v * (Math.log(d.max) - Math.log(d.min))), d.q);
     case 'log_uniform':
-      return Math.exp(d.min + v * (d.max - d.min));
+      return Math.min(Math.exp(d.max), Math.max(Math.exp(d.min), Math.exp(d.min + v * (d.max - d.min))));
     case 'q_log_uniform':
       return quantize(Math.exp(d.min + v * (d.max - d.min)), d.q);
     case 'normal':

@@ -69,7 +69,7 @@ export function studyConfigSchema(): Record<string, unknown> {
           acquisition: { enum: ['logei', 'ucb'], default: 'logei' },
           beta: { type: 'number', exclusiveMinimum: 0, description: 'UCB exploration weight' },
           initial: { type: 'integer', minimum: 1, description: 'Sobol initial design size (default max(5, d+1))' },
-          transform: { enum: ['none', 'log', 'rank'], default: 'none' },
+          transform: { enum: ['power', 'none', 'log', 'rank'], default: 'power' },
           candidates: { type: 'integer', minimum: 16, maximum: 100000, default: 1024 },
           max_observations: { type: 'integer', minimum: 10, default: 150 },
           warm_start: { type: 'string', description: 'another study whose completed trials seed the surrogate' },
