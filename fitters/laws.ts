@@ -29,6 +29,9 @@ export interface LawSpec {
   predict(params: Record<string, number>, at: Record<string, number>, spec: { x?: string[]; y?: string }): Record<string, number>;
 }
 
+/** The bootstrap options a fitter takes, when the caller gave any. */
+const boot = (o: LawFitOptions): { bootstrap?: BootstrapOptions } => (o.bootstrap ? { bootstrap: o.bootstrap } : {});
+
 const need = (opts: LawFitOptions, law: string): { x: string[]; y: string } => {
   if (!opts.x?.length || !opts.y) throw new FitError(`law ${law} needs --x (the input columns) and --y (the output column)`);
   return { x: opts.x, y: opts.y };
@@ -39,63 +42,63 @@ export const LAWS = {
     formula: 'loss = E + A/N^alpha + B/D^beta',
     inputs: () => ['N', 'D', 'loss'],
     predictInputs: () => ['N', 'D'],
-    fit: (rows, o) => fitChinchilla(rows.map((r) => ({ N: r.N!, D: r.D!, loss: r.loss! })), o.bootstrap ? { bootstrap: o.bootstrap } : {}),
+    fit: (rows, o) => fitChinchilla(rows.map((r) => ({ N: r.N!, D: r.D!, loss: r.loss! })), boot(o)),
     predict: (p, at) => ({ loss: predictChinchilla(p as ChinchillaParams, at.N!, at.D!) }),
   },
   steplaw: {
     formula: 'lr = a * N^alpha * D^beta ; batch = b * D^gamma (batch in tokens)',
     inputs: () => ['N', 'D', 'lr', 'batch', 'loss'],
     predictInputs: () => ['N', 'D'],
-    fit: (rows, o) => fitStepLaw(rows.map((r) => ({ N: r.N!, D: r.D!, lr: r.lr!, batch: r.batch!, loss: r.loss! })), o.bootstrap ? { bootstrap: o.bootstrap } : {}),
+    fit: (rows, o) => fitStepLaw(rows.map((r) => ({ N: r.N!, D: r.D!, lr: r.lr!, batch: r.batch!, loss: r.loss! })), boot(o)),
     predict: (p, at) => predictStepLaw(p as StepLawParams, at.N!, at.D!),
   },
   overtrain: {
     formula: 'loss = E + a*N^e + b*6^(e/2)*(M*N)^e',
     inputs: () => ['N', 'M', 'loss'],
     predictInputs: () => ['N', 'M'],
-    fit: (rows, o) => fitOvertrain(rows.map((r) => ({ N: r.N!, M: r.M!, loss: r.loss! })), o.bootstrap ? { bootstrap: o.bootstrap } : {}),
+    fit: (rows, o) => fitOvertrain(rows.map((r) => ({ N: r.N!, M: r.M!, loss: r.loss! })), boot(o)),
     predict: (p, at) => ({ loss: predictOvertrain(p as OvertrainParams, at.N!, at.M!) }),
   },
   error: {
     formula: 'err = epsilon - k*exp(-gamma*loss)',
     inputs: () => ['loss', 'err'],
     predictInputs: () => ['loss'],
-    fit: (rows, o) => fitErrorLaw(rows.map((r) => ({ loss: r.loss!, err: r.err! })), o.bootstrap ? { bootstrap: o.bootstrap } : {}),
+    fit: (rows, o) => fitErrorLaw(rows.map((r) => ({ loss: r.loss!, err: r.err! })), boot(o)),
     predict: (p, at) => ({ err: predictError(p as ErrorLawParams, at.loss!) }),
   },
   deepseek: {
     formula: 'lr = a_lr * C^alpha_lr ; batch = a_batch * C^alpha_batch (C = M*D)',
     inputs: () => ['C', 'lr', 'batch'],
     predictInputs: () => ['C'],
-    fit: (rows, o) => fitDeepSeek(rows.map((r) => ({ C: r.C!, lr: r.lr!, batch: r.batch! })), o.bootstrap ? { bootstrap: o.bootstrap } : {}),
+    fit: (rows, o) => fitDeepSeek(rows.map((r) => ({ C: r.C!, lr: r.lr!, batch: r.batch! })), boot(o)),
     predict: (p, at) => predictDeepSeek(p, at.C!),
   },
   'power-scheduler': {
     formula: 'lr = batch * a * T^b (T tokens)',
     inputs: () => ['T', 'batch', 'lr'],
     predictInputs: () => ['T', 'batch'],
-    fit: (rows, o) => fitPowerScheduler(rows.map((r) => ({ T: r.T!, batch: r.batch!, lr: r.lr! })), o.bootstrap ? { bootstrap: o.bootstrap } : {}),
+    fit: (rows, o) => fitPowerScheduler(rows.map((r) => ({ T: r.T!, batch: r.batch!, lr: r.lr! })), boot(o)),
     predict: (p, at) => ({ lr: predictPowerScheduler(p, at.T!, at.batch!) }),
   },
   isoflop: {
     formula: 'per budget C a parabola of loss in log N; N* = k_N * C^a_N, D* = C/(6 N*)',
     inputs: () => ['C', 'N', 'loss'],
     predictInputs: () => ['C'],
-    fit: (rows, o) => fitIsoflop(rows.map((r) => ({ C: r.C!, N: r.N!, loss: r.loss! })), o.bootstrap ? { bootstrap: o.bootstrap } : {}),
+    fit: (rows, o) => fitIsoflop(rows.map((r) => ({ C: r.C!, N: r.N!, loss: r.loss! })), boot(o)),
     predict: (p, at) => predictIsoflop(p, at.C!),
   },
   kaplan: {
     formula: 'loss = ((N_c/N)^(alpha_N/alpha_D) + D_c/D)^alpha_D',
     inputs: () => ['N', 'D', 'loss'],
     predictInputs: () => ['N', 'D'],
-    fit: (rows, o) => fitKaplan(rows.map((r) => ({ N: r.N!, D: r.D!, loss: r.loss! })), o.bootstrap ? { bootstrap: o.bootstrap } : {}),
+    fit: (rows, o) => fitKaplan(rows.map((r) => ({ N: r.N!, D: r.D!, loss: r.loss! })), boot(o)),
     predict: (p, at) => ({ loss: predictKaplan(p, at.N!, at.D!) }),
   },
   'kaplan-steps': {
     formula: 'loss = (N_c/N)^alpha_N + (S_c/Smin)^alpha_S',
     inputs: () => ['N', 'Smin', 'loss'],
     predictInputs: () => ['N', 'Smin'],
-    fit: (rows, o) => fitKaplanSteps(rows.map((r) => ({ N: r.N!, Smin: r.Smin!, loss: r.loss! })), o.bootstrap ? { bootstrap: o.bootstrap } : {}),
+    fit: (rows, o) => fitKaplanSteps(rows.map((r) => ({ N: r.N!, Smin: r.Smin!, loss: r.loss! })), boot(o)),
     predict: (p, at) => ({ loss: predictKaplanSteps(p, at.N!, at.Smin!) }),
   },
   'critical-batch': {
@@ -114,7 +117,7 @@ export const LAWS = {
     predictInputs: (s) => s.x ?? [],
     fit: (rows, o) => {
       const { x, y } = need(o, 'power');
-      return fitPower(rows.map((r) => ({ x: Object.fromEntries(x.map((k) => [k, r[k]!])), y: r[y]! })), x, o.bootstrap ? { bootstrap: o.bootstrap } : {});
+      return fitPower(rows.map((r) => ({ x: Object.fromEntries(x.map((k) => [k, r[k]!])), y: r[y]! })), x, boot(o));
     },
     predict: (p, at, s) => ({ [s.y ?? 'y']: predictPower(p, at, s.x ?? []) }),
   },
@@ -128,7 +131,7 @@ export const LAWS = {
     predictInputs: (s) => s.x ?? [],
     fit: (rows, o) => {
       const { x, y } = need(o, 'power-offset');
-      return fitPowerOffset(rows.map((r) => ({ x: { [x[0]!]: r[x[0]!]! }, y: r[y]! })), x[0]!, o.bootstrap ? { bootstrap: o.bootstrap } : {});
+      return fitPowerOffset(rows.map((r) => ({ x: { [x[0]!]: r[x[0]!]! }, y: r[y]! })), x[0]!, boot(o));
     },
     predict: (p, at, s) => ({ [s.y ?? 'y']: predictPowerOffset(p, at[(s.x ?? ['x'])[0]!]!) }),
   },

@@ -5,6 +5,7 @@
  */
 import { bootstrap, type BootstrapOptions } from './bootstrap.js';
 import { ols } from './linear.js';
+import { backtestAtLargest } from './uncertainty.js';
 import { levenbergMarquardt, multiStart, type ResidualFn } from './optimize.js';
 import { FitError, relErrors, requireFinite, requirePositive, type Backtest, type FitResult } from './types.js';
 
@@ -38,19 +39,12 @@ function powerCore(rows: readonly Row[], xNames: readonly string[]): Record<stri
   return { a: Math.exp(fit.coef[0]!), ...Object.fromEntries(xNames.map((k, j) => [k, fit.coef[j + 1]!])) };
 }
 
-/** Hold back the rows at the largest value of the scale column, refit, and measure the error there. */
-function backtestAtLargest(rows: readonly Row[], col: string, refit: (rows: Row[]) => (x: Record<string, number>) => number): Backtest | null {
-  const top = Math.max(...rows.map((r) => r.x[col]!));
-  const held = rows.filter((r) => r.x[col] === top);
-  const rest = rows.filter((r) => r.x[col] !== top);
-  let predict: (x: Record<string, number>) => number;
-  try {
-    predict = refit(rest);
-  } catch {
-    return null; // not enough left to fit without the largest scale
-  }
-  const e = relErrors(held.map((r) => predict(r.x)), held.map((r) => r.y));
-  return { heldOut: `${col} = ${top.toPrecision(3)}`, nFit: rest.length, nHeldOut: held.length, meanAbsRelError: e.mean, maxAbsRelError: e.max };
+/** The shared backtest over the rows' column `col`, with a prediction from their x values. */
+function largest(rows: readonly Row[], col: string, refit: (rest: Row[]) => (x: Record<string, number>) => number): Backtest | null {
+  return backtestAtLargest(rows, { label: col, value: (r) => r.x[col]! }, (rest) => {
+    const predict = refit(rest);
+    return (r) => predict(r.x);
+  }, (r) => r.y);
 }
 
 function summarise(rows: readonly Row[], pred: readonly number[]): FitResult['residuals'] {
@@ -73,7 +67,7 @@ export function fitPower(rows: readonly Row[], xNames: readonly string[], opts: 
     samples: boot.samples,
     objective: sse,
     residuals: summarise(rows, pred),
-    backtest: backtestAtLargest(rows, opts.scaleColumn ?? xNames[0]!, (rest) => {
+    backtest: largest(rows, opts.scaleColumn ?? xNames[0]!, (rest) => {
       const p = powerCore(rest, xNames);
       return (x) => predictPower(p, x, xNames);
     }),
@@ -129,7 +123,7 @@ export function fitPowerOffset(rows: readonly Row[], xName: string, opts: Generi
     samples: boot.samples,
     objective: core.objective,
     residuals: summarise(rows, pred),
-    backtest: backtestAtLargest(rows, xName, (rest) => {
+    backtest: largest(rows, xName, (rest) => {
       if (new Set(rest.map((r) => r.x[xName])).size < 3) throw new FitError('too few');
       const p = powerOffsetCore(rest, xName).params;
       return (x) => predictPowerOffset(p, x[xName]!);

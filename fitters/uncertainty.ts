@@ -37,6 +37,29 @@ export function displaced(x: readonly number[], jitter: readonly number[]): numb
   return out;
 }
 
+/**
+ * The backtest every law shares: hold back the points at the largest value of the scale, refit on the
+ * rest, and measure the relative error where nothing was seen. null when too little is left to fit.
+ */
+export function backtestAtLargest<T>(
+  points: readonly T[],
+  scale: { label: string; value: (point: T) => number; show?: (top: number) => string },
+  refit: (rest: T[]) => (point: T) => number,
+  actual: (point: T) => number,
+): Backtest | null {
+  const top = Math.max(...points.map(scale.value));
+  const held = points.filter((p) => scale.value(p) === top);
+  const rest = points.filter((p) => scale.value(p) !== top);
+  let predict: (point: T) => number;
+  try {
+    predict = refit(rest);
+  } catch {
+    return null; // too few points left once the largest scale is held back
+  }
+  const e = relErrors(held.map(predict), held.map(actual));
+  return { heldOut: scale.show ? scale.show(top) : `${scale.label} = ${top.toPrecision(3)}`, nFit: rest.length, nHeldOut: held.length, meanAbsRelError: e.mean, maxAbsRelError: e.max };
+}
+
 export function fitWithUncertainty<T>(spec: UncertaintySpec<T>): FitResult {
   const { points } = spec;
   const main = spec.core(points, null);
@@ -50,19 +73,12 @@ export function fitWithUncertainty<T>(spec: UncertaintySpec<T>): FitResult {
   const starts = displaced(main.x, spec.jitter);
   const boot = count > 0 ? bootstrap(points.length, (idx) => spec.core(idx.map((i) => points[i]!), starts).params, { ...spec.bootstrap, count }) : null;
 
-  let backtest: Backtest | null = null;
-  if (spec.scale) {
-    const top = Math.max(...points.map(spec.scale.value));
-    const held = points.filter((p) => spec.scale!.value(p) === top);
-    const rest = points.filter((p) => spec.scale!.value(p) !== top);
-    try {
-      const bt = spec.core(rest, null);
-      const e = relErrors(held.map((p) => spec.predict(bt.params, p)), held.map(spec.actual));
-      backtest = { heldOut: spec.scale.show ? spec.scale.show(top) : `${spec.scale.label} = ${top.toPrecision(3)}`, nFit: rest.length, nHeldOut: held.length, meanAbsRelError: e.mean, maxAbsRelError: e.max };
-    } catch {
-      backtest = null; // too few points left once the largest scale is held back
-    }
-  }
+  const backtest = spec.scale
+    ? backtestAtLargest(points, spec.scale, (rest) => {
+        const bt = spec.core(rest, null);
+        return (p) => spec.predict(bt.params, p);
+      }, spec.actual)
+    : null;
   return {
     law: spec.law,
     nPoints: points.length,
