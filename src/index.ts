@@ -7,6 +7,11 @@ export { EXIT, ScaletuneError, ConfigError, UsageError, FrozenTrialError } from 
 export type { Trial, TrialState, Metric, LogLine, StudyEvent } from './core/trial.js';
 export { openStorage, SqliteStorage, MemoryStorage, type Storage, type StudyRecord, type StudySummary } from './storage/index.js';
 export { CommandBackend, buildArgv } from './backends/command.js';
+export { backendFor } from './backends/index.js';
+export { TfjsBackend } from './backends/tfjs/backend.js';
+export { MarkovSource } from './backends/tfjs/language.js';
+export { SyntheticLmTask, TextLmTask, type Task } from './backends/tfjs/tasks.js';
+export { modelSpec } from './backends/tfjs/model-spec.js';
 export type { Backend, Report, RunRequest, RunHandle, RunOutcome } from './backends/types.js';
 export { parseReportLine } from './backends/protocol.js';
 export { runStudy, type RunStudyOptions } from './orchestrator/run-study.js';

@@ -49,6 +49,8 @@ export interface RunOutcome {
   spawnError: string | null;
   /** the last lines of stderr, for error messages */
   stderrTail: string;
+  /** why the run failed, in the backend's own words (in-process backends), when it did */
+  failure?: string | null;
 }
 
 export interface RunHandle {

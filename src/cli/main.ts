@@ -9,6 +9,7 @@ import { makeBestCommand, makeExportCommand, makeStudiesCommand, makeTrialsComma
 import { makeFitCommand, makeFitsCommand, makePredictCommand, makeScheduleCommand } from './commands/fit.js';
 import { makeResumeCommand } from './commands/resume.js';
 import { makeCreateCommand, makeRunCommand } from './commands/run.js';
+import { makeDataCommand, makeDoctorCommand } from './commands/tfjs.js';
 
 function version(): string {
   try {
@@ -34,7 +35,7 @@ export function buildProgram(io: CliIO): Command {
       return EXIT.OK;
     }),
   );
-  for (const make of [makeRunCommand, makeResumeCommand, makeCreateCommand, makeStudiesCommand, makeTrialsCommand, makeBestCommand, makeExportCommand, makeAskCommand, makeTellCommand, makeFitCommand, makeFitsCommand, makePredictCommand, makeScheduleCommand]) {
+  for (const make of [makeRunCommand, makeResumeCommand, makeCreateCommand, makeStudiesCommand, makeTrialsCommand, makeBestCommand, makeExportCommand, makeAskCommand, makeTellCommand, makeFitCommand, makeFitsCommand, makePredictCommand, makeScheduleCommand, makeDoctorCommand, makeDataCommand]) {
     program.addCommand(make(io));
   }
   program.addCommand(schema);

@@ -10,13 +10,14 @@ import { ConfigError, type ConfigIssue } from './errors.js';
 import { contains, DISTRIBUTION_TYPES, gridValues, type Distribution, type DistributionType, type Params, type ParamValue, type SearchSpace } from './distributions.js';
 import { parseDuration } from './duration.js';
 import type { BayesOptions } from '../../searchers/bayes.js';
+import { validateTfjsBackend, type TfjsBackendConfig } from '../backends/tfjs/settings.js';
 
 export const METHODS = ['random', 'grid', 'sobol', 'bayes'] as const;
 export type Method = (typeof METHODS)[number];
 /** Methods of the W&B vocabulary or our roadmap that are recognised but not built yet. */
 const PLANNED_METHODS = ['pbt', 'llm', 'hyperband'];
-export const BACKENDS = ['command'] as const;
-const PLANNED_BACKENDS = ['tfjs', 'sim'];
+export const BACKENDS = ['command', 'tfjs'] as const;
+const PLANNED_BACKENDS = ['sim'];
 
 export const MACROS = ['env', 'interpreter', 'program', 'args', 'args_no_hyphens', 'args_json', 'args_json_file'] as const;
 /** Macros that expand to several arguments and so must stand alone as one item of `command`. */
@@ -43,7 +44,7 @@ export interface StudyConfig {
   seed?: number;
   /** per-run wall-clock limit */
   timeoutMs?: number;
-  backend: { type: (typeof BACKENDS)[number] };
+  backend: { type: 'command' } | TfjsBackendConfig;
   /** extra environment variables for the trainer */
   env: Record<string, string>;
   earlyTerminate?: Record<string, unknown>;
@@ -259,6 +260,22 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
     }
   }
 
+  let backend: StudyConfig['backend'] = { type: 'command' };
+  if (raw.backend !== undefined) {
+    const type = typeof raw.backend === 'string' ? raw.backend : isObj(raw.backend) ? raw.backend.type : undefined;
+    const p = typeof raw.backend === 'string' ? 'backend' : 'backend.type';
+    if (typeof type !== 'string' || !(BACKENDS as readonly string[]).includes(type)) {
+      const planned = typeof type === 'string' && PLANNED_BACKENDS.includes(type);
+      issue(ctx, p, type ?? raw.backend, `${BACKENDS.join(', ')}${planned ? ` (${type} is not available in this version yet)` : ''}`);
+    } else if (type === 'tfjs') {
+      const v = validateTfjsBackend(isObj(raw.backend) ? raw.backend : { type }, parameters, configDir);
+      ctx.issues.push(...v.issues);
+      if (v.config) backend = v.config;
+    } else if (isObj(raw.backend)) {
+      for (const k of Object.keys(raw.backend)) if (k !== 'type') ctx.issues.push({ path: `backend.${k}`, message: 'unknown key; allowed for backend command: type' });
+    }
+  }
+
   // program and command
   let program: string | undefined;
   if (raw.program !== undefined) {
@@ -289,7 +306,7 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
       });
     }
   }
-  if (opts.forRun !== false && commandNeedsProgram(command)) {
+  if (opts.forRun !== false && backend.type === 'command' && commandNeedsProgram(command)) {
     if (raw.program === undefined) {
       ctx.issues.push({ path: 'program', message: 'missing; allowed: a path to the training program (command uses ${program})' });
     } else if (program && configDir && !existsSync(program)) {
@@ -306,21 +323,6 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
     const t = parseDuration(raw.timeout);
     if (t === null) issue(ctx, 'timeout', raw.timeout, 'seconds (a positive number) or a duration such as 30s, 10m, 1h30m');
     else timeoutMs = t;
-  }
-
-  let backend: StudyConfig['backend'] = { type: 'command' };
-  if (raw.backend !== undefined) {
-    const type = typeof raw.backend === 'string' ? raw.backend : isObj(raw.backend) ? raw.backend.type : undefined;
-    const p = typeof raw.backend === 'string' ? 'backend' : 'backend.type';
-    if (typeof type !== 'string' || !(BACKENDS as readonly string[]).includes(type)) {
-      const planned = typeof type === 'string' && PLANNED_BACKENDS.includes(type);
-      issue(ctx, p, type ?? raw.backend, `${BACKENDS.join(', ')}${planned ? ` (${type} is not available in this version yet)` : ''}`);
-    } else {
-      backend = { type: type as 'command' };
-      if (isObj(raw.backend)) {
-        for (const k of Object.keys(raw.backend)) if (k !== 'type') ctx.issues.push({ path: `backend.${k}`, message: 'unknown key; allowed for backend command: type' });
-      }
-    }
   }
 
   const env: Record<string, string> = {};

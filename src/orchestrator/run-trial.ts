@@ -37,6 +37,7 @@ export function trialDirFor(study: StudyRecord, number: number): string {
 export function failureReason(o: RunOutcome, timeoutMs: number | undefined): string | null {
   const tail = o.stderrTail ? `: ${o.stderrTail.split('\n').slice(-5).join('\n')}` : '';
   if (o.spawnError) return o.spawnError;
+  if (o.failure) return o.failure;
   if (o.timedOut) return `timed out after ${formatDuration(timeoutMs ?? 0)} (the trainer's process group was killed)`;
   if (o.signal) return `the trainer was killed by ${o.signal}${tail}`;
   if (o.exitCode !== 0) return `the trainer exited with code ${o.exitCode}${tail}`;

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import os from 'node:os';
 import path from 'node:path';
-import { CommandBackend } from '../../backends/command.js';
+import { backendFor } from '../../backends/index.js';
 import { commandNeedsProgram, loadStudyConfig, type StudyConfig } from '../../core/config.js';
 import { EXIT, UsageError } from '../../core/errors.js';
 import { randomSeed } from '../../core/rng.js';
@@ -59,7 +59,7 @@ export async function pickReporter(io: CliIO, g: GlobalOptions, flags: { json?: 
 
 /** Run (or continue) a study to its end and print the outcome; returns the exit code. */
 export async function executeStudy(storage: Storage, study: StudyRecord, g: GlobalOptions, io: CliIO, flags: RunFlags): Promise<number> {
-  if (commandNeedsProgram(study.config.command) && !study.config.program) {
+  if (study.config.backend.type === 'command' && commandNeedsProgram(study.config.command) && !study.config.program) {
     throw new UsageError(`study ${study.name} names no program, so it cannot launch runs; drive it with: scaletune ask ${study.name} / scaletune tell`);
   }
   const reporter = await pickReporter(io, g, flags);
@@ -68,7 +68,7 @@ export async function executeStudy(storage: Storage, study: StudyRecord, g: Glob
     end = await runStudy({
       storage,
       study,
-      backend: new CommandBackend(),
+      backend: backendFor(study.config),
       reporter,
       ...(flags.parallel !== undefined ? { parallel: flags.parallel } : {}),
       ...(flags.runCap !== undefined ? { runCap: flags.runCap } : {}),

@@ -1,0 +1,68 @@
+/**
+ * `backend: {type: tfjs}`: each run trains in its own worker thread, so `parallel: 2` uses both cores
+ * and stopping a run is terminating its thread.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Backend, RunEvents, RunHandle, RunOutcome, RunRequest } from '../types.js';
+import type { WorkerMessage, WorkerRequest } from './run.js';
+import type { TfjsBackendConfig } from './settings.js';
+
+/** The compiled worker script (tests run the TypeScript sources, whose worker is the built one). */
+export function workerScript(): string {
+  const here = fileURLToPath(import.meta.url);
+  const candidates = here.endsWith('.ts') ? [here.replace(/([\\/])src([\\/])backends([\\/])tfjs([\\/])backend\.ts$/, '$1dist$2src$3backends$4tfjs$4worker.js')] : [here.replace(/backend\.js$/, 'worker.js')];
+  const found = candidates.find((c) => existsSync(c));
+  if (!found) throw new Error(`the tfjs worker script is missing (looked for ${candidates.join(', ')}); run npm run build`);
+  return found;
+}
+
+export class TfjsBackend implements Backend {
+  start(req: RunRequest, events: RunEvents): RunHandle {
+    const cfg = req.study.config.backend as TfjsBackendConfig;
+    const data: WorkerRequest = { backend: cfg, params: req.params, checkpointDir: req.checkpointDir, resumeFrom: req.resumeFrom };
+    let stopped: string | null = null;
+    let timedOut = false;
+    let failure: string | null = null;
+    let finished = false;
+    let worker: Worker;
+    try {
+      worker = new Worker(workerScript(), { workerData: data });
+    } catch (e) {
+      const outcome: RunOutcome = { exitCode: null, signal: null, timedOut: false, stopped: null, spawnError: (e as Error).message, stderrTail: '' };
+      return { done: Promise.resolve(outcome), stop: () => undefined };
+    }
+    const timer = req.timeoutMs !== undefined ? setTimeout(() => ((timedOut = true), void worker.terminate()), req.timeoutMs) : null;
+    worker.on('message', (m: WorkerMessage) => {
+      if (m.type === 'report') {
+        const r = m.report;
+        events.onReport({ step: r.step, tokens: r.tokens, metrics: r.metrics, checkpoint: r.checkpoint ?? null, totalSteps: r.totalSteps });
+      } else if (m.type === 'log') events.onLog('stdout', m.line);
+      else if (m.type === 'error') {
+        failure = m.message;
+        events.onLog('stderr', m.message);
+      } else if (m.type === 'done') finished = true;
+      // tfjs may hold handles that keep the thread alive after the run
+      if (m.type === 'done' || m.type === 'error') void worker.terminate();
+    });
+    worker.on('error', (e) => {
+      failure ??= `the training thread crashed: ${e.message}`;
+      events.onLog('stderr', failure);
+    });
+    const done = new Promise<RunOutcome>((resolve) => {
+      worker.on('exit', (code) => {
+        if (timer) clearTimeout(timer);
+        if (!finished && !failure && !stopped && !timedOut) failure = `the training thread exited (code ${code}) before the run finished`;
+        resolve({ exitCode: failure || timedOut ? 1 : 0, signal: null, timedOut, stopped, spawnError: null, stderrTail: '', failure });
+      });
+    });
+    return {
+      done,
+      stop: (reason) => {
+        stopped ??= reason;
+        void worker.terminate();
+      },
+    };
+  }
+}
