@@ -22,7 +22,7 @@ export function formatArgValue(v: ParamValue): string {
 export function interpreterFor(program: string | undefined): string | null {
   if (!program) return null;
   const ext = path.extname(program).toLowerCase();
-  if (ext === '.py') return 'python3';
+  if (ext === '.py') return process.env.SCALETUNE_PYTHON || 'python3';
   if (ext === '.js' || ext === '.mjs' || ext === '.cjs') return process.execPath;
   return null;
 }

@@ -10,6 +10,7 @@ import { makeFitCommand, makeFitsCommand, makePredictCommand, makeScheduleComman
 import { makeResumeCommand } from './commands/resume.js';
 import { makeCreateCommand, makeRunCommand } from './commands/run.js';
 import { makeDataCommand, makeDoctorCommand } from './commands/tfjs.js';
+import { makeDemoCommand } from './commands/demo.js';
 
 function version(): string {
   try {
@@ -35,7 +36,7 @@ export function buildProgram(io: CliIO): Command {
       return EXIT.OK;
     }),
   );
-  for (const make of [makeRunCommand, makeResumeCommand, makeCreateCommand, makeStudiesCommand, makeTrialsCommand, makeBestCommand, makeExportCommand, makeAskCommand, makeTellCommand, makeFitCommand, makeFitsCommand, makePredictCommand, makeScheduleCommand, makeDoctorCommand, makeDataCommand]) {
+  for (const make of [makeRunCommand, makeResumeCommand, makeCreateCommand, makeStudiesCommand, makeTrialsCommand, makeBestCommand, makeExportCommand, makeAskCommand, makeTellCommand, makeFitCommand, makeFitsCommand, makePredictCommand, makeScheduleCommand, makeDoctorCommand, makeDataCommand, makeDemoCommand]) {
     program.addCommand(make(io));
   }
   program.addCommand(schema);

@@ -306,6 +306,11 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
       });
     }
   }
+  if (backend.type === 'tfjs') {
+    for (const k of ['program', 'command'] as const) {
+      if (raw[k] !== undefined) ctx.issues.push({ path: k, message: `not used by backend tfjs, which trains in-process; allowed: remove it, or use backend: command to launch a program` });
+    }
+  }
   if (opts.forRun !== false && backend.type === 'command' && commandNeedsProgram(command)) {
     if (raw.program === undefined) {
       ctx.issues.push({ path: 'program', message: 'missing; allowed: a path to the training program (command uses ${program})' });

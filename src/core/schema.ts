@@ -1,6 +1,7 @@
 /** The JSON Schema of a study config, for editors (`scaletune schema`). Built from the same tables the validator uses. */
 import { DISTRIBUTION_TYPES } from './distributions.js';
-import { BACKENDS, METHODS } from './config.js';
+import { METHODS } from './config.js';
+import { tfjsBackendSchema } from '../backends/tfjs/settings.js';
 
 const num = { type: 'number' };
 const paramValue = { description: 'a value passed to the trainer as is: number, string, boolean, null, list or mapping' };
@@ -57,8 +58,9 @@ export function studyConfigSchema(): Record<string, unknown> {
       },
       backend: {
         oneOf: [
-          { enum: [...BACKENDS] },
-          { type: 'object', additionalProperties: false, required: ['type'], properties: { type: { enum: [...BACKENDS] } } },
+          { enum: ['command', 'tfjs'] },
+          { type: 'object', additionalProperties: false, required: ['type'], properties: { type: { const: 'command' } } },
+          tfjsBackendSchema(),
         ],
       },
       bayes: {

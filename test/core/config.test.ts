@@ -64,7 +64,8 @@ const MALFORMED: [string, string, string[]][] = [
   ['timeout unreadable', `${P('  a: {value: 1}\n')}timeout: soon\n`, ['timeout: found "soon"', '30s, 10m, 1h30m']],
   ['timeout zero', `${P('  a: {value: 1}\n')}timeout: 0\n`, ['timeout: found 0']],
   ['backend unknown', `${P('  a: {value: 1}\n')}backend: {type: docker}\n`, ['backend.type: found "docker"', 'command']],
-  ['backend not built yet', `${P('  a: {value: 1}\n')}backend: tfjs\n`, ['backend: found "tfjs"', 'not available in this version yet']],
+  ['backend not built yet', `${P('  a: {value: 1}\n')}backend: sim\n`, ['backend: found "sim"', 'not available in this version yet']],
+  ['tfjs parameter that is no setting', `${P('  a: {value: 1}\n')}backend: tfjs\n`, ['parameters.a: not a setting of the tfjs backend']],
   ['backend extra key', `${P('  a: {value: 1}\n')}backend: {type: command, gpus: 2}\n`, ['backend.gpus: unknown key']],
   ['command not a list', `${P('  a: {value: 1}\n')}command: python train.py\n`, ['command: found "python train.py"', 'a non-empty list']],
   ['command unknown macro', `${P('  a: {value: 1}\n')}command: [python3, "\${program}", "\${arguments}"]\n`, ['command[2]: unknown macro ${arguments}']],
@@ -186,14 +187,14 @@ describe('the published JSON Schema', () => {
   const validate = ajv.compile(studyConfigSchema());
 
   it('accepts the fixture configs', () => {
-    for (const f of ['fixtures/studies/quickstart.yaml']) {
+    for (const f of ['fixtures/studies/quickstart.yaml', 'fixtures/studies/demo.yaml']) {
       const { raw } = parseConfigText(readFileSync(path.join(ROOT, f), 'utf8'), f);
       expect(validate(raw), JSON.stringify(validate.errors)).toBe(true);
     }
   });
 
   it('rejects what the validator rejects for structure', () => {
-    for (const bad of [{ method: 'random' }, { method: 'nope', parameters: { a: { value: 1 } } }, { method: 'random', parameters: { a: { step: 1 } } }, { method: 'random', parameters: { a: { value: 1 } }, run_cap: 0 }, { method: 'random', parameters: { a: { value: 1 } }, extra: 1 }]) {
+    for (const bad of [{ method: 'random' }, { method: 'nope', parameters: { a: { value: 1 } } }, { method: 'random', parameters: { a: { step: 1 } } }, { method: 'random', parameters: { a: { value: 1 } }, run_cap: 0 }, { method: 'random', parameters: { a: { value: 1 } }, extra: 1 }, { method: 'grid', parameters: { lr: { value: 1 } }, backend: { type: 'tfjs', model: { widht: 3 } } }, { method: 'grid', parameters: { lr: { value: 1 } }, backend: { type: 'tfjs', train: { schedule: 'linear' } } }]) {
       expect(validate(bad)).toBe(false);
     }
   });

@@ -1,8 +1,8 @@
 /**
  * The models in TensorFlow.js ops: a pre-LayerNorm decoder-only transformer and a windowed MLP, both
- * built from `modelSpec`. Tokens are embedded by a one-hot matrix product rather than `gather`, whose
- * gradient (UnsortedSegmentSum) the WASM backend lacks; cross-entropy likewise multiplies by one-hot
- * targets.
+ * built from `modelSpec`. Tokens are embedded by a gather whose gradient is a one-hot matrix product
+ * (the WASM backend lacks gather's own gradient, UnsortedSegmentSum); cross-entropy multiplies by
+ * one-hot targets.
  */
 import { Rng } from '../../core/rng.js';
 import type { ModelSpec, WeightSpec } from './model-spec.js';
@@ -83,6 +83,38 @@ export function matMulFor(tf: TF): (a: Tensor, b: Tensor) => Tensor {
   return f;
 }
 
+/**
+ * Rows `ids` of the embedding table E [V, d]. The native runtime gathers with its own kernels. On WASM and
+ * the pure-JS CPU backend the rows are copied and their gradient scatter-added in plain JavaScript:
+ * WASM has no kernel for gather's gradient (UnsortedSegmentSum), its GatherV2 is slow (8 ms for 4096
+ * rows of 64, measured), and a one-hot matrix product costs as much as a hidden layer.
+ */
+export function embed(tf: TF, E: Tensor, ids: Int32Array): Tensor {
+  if (tf.getBackend() === 'tensorflow') return tf.gather(E, tf.tensor1d(ids, 'int32'));
+  const [V, d] = E.shape as [number, number];
+  const n = ids.length;
+  const f = tf.customGrad(((table: Tensor, save: (t: Tensor[]) => void) => {
+    save([]);
+    const src = table.dataSync() as Float32Array;
+    const out = new Float32Array(n * d);
+    for (let j = 0; j < n; j++) out.set(src.subarray(ids[j]! * d, ids[j]! * d + d), j * d);
+    return {
+      value: tf.tensor2d(out, [n, d]),
+      gradFunc: (dy: Tensor) => {
+        const g = dy.dataSync() as Float32Array;
+        const acc = new Float32Array(V * d);
+        for (let j = 0; j < n; j++) {
+          const row = ids[j]! * d;
+          const at = j * d;
+          for (let c = 0; c < d; c++) acc[row + c]! += g[at + c]!;
+        }
+        return [tf.tensor2d(acc, [V, d])];
+      },
+    };
+  }) as unknown as Parameters<TF['customGrad']>[0]);
+  return f(E) as Tensor;
+}
+
 const masks = new WeakMap<object, Map<number, Tensor>>();
 
 /** Additive causal mask [T, T]: 0 on and below the diagonal, −1e9 above. Cached per runtime. */
@@ -102,15 +134,15 @@ function causalMask(tf: TF, T: number): Tensor {
 /**
  * Logits [rows·T, V] for `tokens` (rows sequences of T+1 tokens; the first T of each are the inputs).
  */
-export function forward(tf: TF, s: RunSettings, spec: ModelSpec, w: Weights, inputs: Int32Array, rows: number, T: number, vocab: number): Tensor {
+export function forward(tf: TF, s: RunSettings, spec: ModelSpec, w: Weights, inputs: Int32Array, rows: number, T: number, vocab: number, probe?: (name: string, t: Tensor) => void): Tensor {
   const W = (name: string): Tensor => w.get(name)!;
   const d = s.width;
   const mm = matMulFor(tf);
   if (s.arch === 'transformer') {
     const ids = new Int32Array(rows * T);
     for (let r = 0; r < rows; r++) ids.set(inputs.subarray(r * (T + 1), r * (T + 1) + T), r * T);
-    const onehot = tf.oneHot(tf.tensor1d(ids, 'int32'), vocab);
-    let h = tf.add(tf.reshape(mm(onehot, W('tok_emb')), [rows, T, d]), W('pos_emb'));
+    let h = tf.add(tf.reshape(embed(tf, W('tok_emb'), ids), [rows, T, d]), W('pos_emb'));
+    probe?.('embed', h);
     const H = s.heads;
     const dh = d / H;
     const mask = causalMask(tf, T);
@@ -129,9 +161,12 @@ export function forward(tf: TF, s: RunSettings, spec: ModelSpec, w: Weights, inp
       const b = tf.reshape(layerNorm(tf, h, W(`h${l}.ln2`)), [rows * T, d]);
       const ff = mm(gelu(tf, mm(b, W(`h${l}.fc`))), W(`h${l}.out`));
       h = tf.add(h, tf.reshape(ff, [rows, T, d]));
+      probe?.(`h${l}`, h);
     }
     const out = mm(tf.reshape(layerNorm(tf, h, W('ln_f')), [rows * T, d]), W('readout'));
-    return spec.outputMult === 1 ? out : tf.mul(out, spec.outputMult);
+    const logits = spec.outputMult === 1 ? out : tf.mul(out, spec.outputMult);
+    probe?.('logits', logits);
+    return logits;
   }
   // MLP: each prediction sees the `window` tokens before it (padding before the start of the sequence)
   const k = s.window;
@@ -147,11 +182,30 @@ export function forward(tf: TF, s: RunSettings, spec: ModelSpec, w: Weights, inp
       }
     }
   }
-  const onehot = tf.oneHot(tf.tensor1d(ids, 'int32'), vocab + 1);
-  let h = tf.reshape(mm(onehot, W('tok_emb')), [rows * T, k * d]);
-  for (let l = 0; l < s.depth; l++) h = gelu(tf, tf.add(mm(h, W(`h${l}.fc`)), W(`h${l}.b`)));
+  let h = tf.reshape(embed(tf, W('tok_emb'), ids), [rows * T, k * d]);
+  probe?.('embed', h);
+  for (let l = 0; l < s.depth; l++) {
+    h = gelu(tf, tf.add(mm(h, W(`h${l}.fc`)), W(`h${l}.b`)));
+    probe?.(`h${l}`, h);
+  }
   const out = mm(layerNorm(tf, h, W('ln_f')), W('readout'));
-  return spec.outputMult === 1 ? out : tf.mul(out, spec.outputMult);
+  const logits = spec.outputMult === 1 ? out : tf.mul(out, spec.outputMult);
+  probe?.('logits', logits);
+  return logits;
+}
+
+/**
+ * Root-mean-square size of the activations (embedding output, each block's output, logits) on one
+ * batch: muP's coordinate check — under muP they stay about the same as width grows.
+ */
+export function activationRms(tf: TF, s: RunSettings, spec: ModelSpec, w: Weights, inputs: Int32Array, rows: number, T: number, vocab: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  tf.tidy(() => {
+    forward(tf, s, spec, w, inputs, rows, T, vocab, (name, t) => {
+      out[name] = Math.sqrt(tf.mean(tf.square(t)).dataSync()[0]!);
+    });
+  });
+  return out;
 }
 
 /** Mean next-token cross-entropy (nats) of the logits against the targets of `tokens`. */

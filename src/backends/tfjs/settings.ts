@@ -176,6 +176,57 @@ export function settingAccepts(name: string, v: unknown): boolean {
   }
 }
 
+/** The JSON Schema of `backend: {type: tfjs, …}` (for `scaletune schema`), from the same table. */
+export function tfjsBackendSchema(): Record<string, unknown> {
+  const group = (g: 'model' | 'train'): Record<string, unknown> => ({
+    type: 'object',
+    additionalProperties: false,
+    properties: Object.fromEntries(
+      Object.entries(SETTINGS)
+        .filter(([, spec]) => spec.group === g)
+        .map(([name, spec]) => {
+          const k = spec.kind;
+          const base: Record<string, unknown> =
+            k.kind === 'int'
+              ? { type: 'integer', minimum: k.min, ...(k.max !== undefined ? { maximum: k.max } : {}) }
+              : k.kind === 'number'
+                ? { type: 'number', ...(k.min !== undefined ? (k.exclusiveMin ? { exclusiveMinimum: k.min } : { minimum: k.min }) : {}), ...(k.max !== undefined ? { maximum: k.max } : {}), ...(k.below !== undefined ? { exclusiveMaximum: k.below } : {}) }
+                : k.kind === 'bool'
+                  ? { type: 'boolean' }
+                  : { enum: [...k.values] };
+          return [name, { ...base, description: spec.help, ...(spec.default !== undefined ? { default: spec.default } : {}) }];
+        }),
+    ),
+  });
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['type'],
+    description: 'in-process training with TensorFlow.js; searched parameters must name model or train settings',
+    properties: {
+      type: { const: 'tfjs' },
+      task: { enum: [...TASKS], default: 'synthetic-lm' },
+      runtime: { enum: [...RUNTIMES], default: 'auto' },
+      data: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'synthetic-lm: vocab, order, branching, mix, seed; text-lm: corpus, val_fraction, seed',
+        properties: {
+          vocab: { type: 'integer', minimum: 2, maximum: 65535 },
+          order: { type: 'integer', minimum: 1, maximum: 8 },
+          branching: { type: 'integer', minimum: 1 },
+          mix: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
+          seed: { type: 'integer', minimum: 0 },
+          corpus: { type: 'string', description: 'UTF-8 text file, relative to the config' },
+          val_fraction: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 0.5 },
+        },
+      },
+      model: group('model'),
+      train: group('train'),
+    },
+  };
+}
+
 export function settingAllowed(name: string): string {
   const spec = SETTINGS[name];
   return spec ? allowedText(spec.kind) : 'one of the settings';

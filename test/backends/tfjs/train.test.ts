@@ -86,3 +86,31 @@ describe('tfjs training loop (CPU backend)', () => {
     expect(String(err)).toMatch(/diverged: train_loss (NaN|Infinity|[\d.]+ at step \d+ is above)/);
   });
 });
+
+describe('muP coordinate check (WASM)', () => {
+  it('activations stay flat across widths under muP and grow under the standard parametrization', async () => {
+    const wasm = (await loadRuntime('wasm')).tf;
+    const rms = async (width: number, mup: boolean): Promise<Record<string, number>> => {
+      let last: TrainReport | undefined;
+      const settings = resolveRunSettings(
+        { type: 'tfjs', task: 'synthetic-lm', runtime: 'wasm', data, settings: { width, depth: 2, heads: 4, seq_len: 16, batch_size: 8, steps: 20, lr: 0.01, mup, base_width: 32, warmup: 0, schedule: 'constant', clip: 0 } },
+        {},
+        task.vocab,
+      );
+      await train({ tf: wasm, settings, task, checkpointDir: null, resumeFrom: null, report: (r) => (last = r), coordinateCheck: true });
+      return last!.metrics;
+    };
+    const sp = [await rms(32, false), await rms(256, false)];
+    const mu = [await rms(32, true), await rms(256, true)];
+    // identical at the base width
+    expect(mu[0]!['rms/h0']).toBe(sp[0]!['rms/h0']);
+    expect(sp[1]!['rms/h0']! / sp[0]!['rms/h0']!).toBeGreaterThan(4);
+    const ratio = mu[1]!['rms/h0']! / mu[0]!['rms/h0']!;
+    expect(ratio).toBeGreaterThan(1 / 1.5);
+    expect(ratio).toBeLessThan(1.5);
+    expect(mu[1]!['rms/logits']! / mu[0]!['rms/logits']!).toBeLessThan(1.5);
+    // the learning rate tuned at width 32 still works 8x wider under muP, not under SP
+    expect(mu[1]!.val_loss!).toBeLessThan(mu[0]!.val_loss! + 0.02);
+    expect(sp[1]!.val_loss!).toBeGreaterThan(mu[1]!.val_loss!);
+  }, 60_000);
+});

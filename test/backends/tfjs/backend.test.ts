@@ -1,0 +1,179 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openStorage } from '../../../src/storage/index.js';
+import { runCli } from '../../helpers/cli.js';
+import { tmpDir, writeFile } from '../../helpers/fixtures.js';
+
+const study = `
+name: tiny
+method: grid
+metric: {name: val_loss, goal: minimize}
+parallel: 2
+parameters:
+  lr: {values: [0.003, 0.03, 80.0]}
+backend:
+  type: tfjs
+  task: synthetic-lm
+  data: {vocab: 16, order: 2, branching: 3, seed: 2}
+  model: {arch: mlp, width: 16, depth: 1, window: 3, seq_len: 16}
+  train: {steps: 40, batch_size: 8, clip: 0, warmup: 0, schedule: constant, eval_every: 20}
+`;
+
+describe('backend tfjs through the CLI (worker threads)', () => {
+  it('runs a study: losses and accounting recorded, checkpoints announced, a diverging run FAILs with its reason', async () => {
+    const dir = tmpDir();
+    const cfg = writeFile(dir, 'study.yaml', study);
+    const db = path.join(dir, 'st.db');
+    const r = await runCli(['run', cfg, '--db', db], { cwd: dir });
+    expect(r.stderr + r.stdout).toMatch(/3 trials|complete/i);
+    const storage = openStorage(db, { create: false });
+    try {
+      const s = (await storage.getStudy('tiny'))!;
+      const trials = await storage.getTrials(s.id);
+      expect(trials).toHaveLength(3);
+      const byLr = new Map(trials.map((t) => [t.params.lr, t]));
+      for (const lr of [0.003, 0.03]) {
+        const t = byLr.get(lr)!;
+        expect(t.state).toBe('COMPLETE');
+        expect(t.value).toBeGreaterThan(0);
+        expect(t.checkpoint).toMatch(/checkpoints[\\/]step-0000040$/);
+        const names = new Set((await storage.getMetrics(s.id, t.id)).map((m) => m.name));
+        for (const n of ['train_loss', 'val_loss', 'lr', 'grad_norm', 'params', 'flops', 'tokens_per_s', 'gflops_per_s', 'loss_floor']) expect(names).toContain(n);
+      }
+      expect(byLr.get(0.03)!.value!).toBeLessThan(byLr.get(0.003)!.value!);
+      const bad = byLr.get(80)!;
+      expect(bad.state).toBe('FAIL');
+      expect(bad.error).toMatch(/^diverged: train_loss/);
+      const logs = await storage.getLogs(bad.id);
+      expect(logs.map((l) => l.line).join('\n')).toMatch(/tfjs runtime: (wasm|tensorflow|cpu)/);
+    } finally {
+      await storage.close();
+    }
+    expect(r.code).toBe(0);
+  });
+
+  it('fails a trial whose sampled value the model cannot take, with the reason', async () => {
+    const dir = tmpDir();
+    const cfg = writeFile(
+      dir,
+      'study.yaml',
+      `name: odd\nmethod: grid\nmetric: {name: val_loss, goal: minimize}\nparameters:\n  width: {values: [15]}\nbackend: {type: tfjs, runtime: cpu, model: {heads: 2, depth: 1, seq_len: 8}, train: {steps: 2, batch_size: 2}}\n`,
+    );
+    const db = path.join(dir, 'st.db');
+    await runCli(['run', cfg, '--db', db], { cwd: dir });
+    const storage = openStorage(db, { create: false });
+    try {
+      const [t] = await storage.getTrials((await storage.getStudy('odd'))!.id);
+      expect(t!.state).toBe('FAIL');
+      expect(t!.error).toMatch(/width 15 is not a multiple of heads 2/);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('doctor names the active runtime and why the others are not used', async () => {
+    const r = await runCli(['doctor', '--json']);
+    expect(r.code).toBe(0);
+    const info = JSON.parse(r.stdout);
+    expect(['wasm', 'tensorflow', 'tensorflow-gpu', 'cpu']).toContain(info.active);
+    const names = info.runtimes.map((p: { name: string }) => p.name);
+    expect(names).toEqual(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+    for (const p of info.runtimes) expect(p.detail.length).toBeGreaterThan(3);
+    const plain = await runCli(['doctor']);
+    expect(plain.stdout).toMatch(/tfjs backend runtime: \w+/);
+  });
+});
+
+async function until(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const t0 = Date.now();
+  while (!(await check())) {
+    if (Date.now() - t0 > timeoutMs) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('backend tfjs: interrupt, resume, demo, text', () => {
+  it('an interrupted run is re-queued and its copy resumes from the last checkpoint', async () => {
+    const dir = tmpDir();
+    const cfg = writeFile(
+      dir,
+      'study.yaml',
+      `name: resumable\nmethod: grid\nmetric: {name: val_loss, goal: minimize}\nparameters:\n  lr: {values: [0.01, 0.02]}\nbackend:\n  type: tfjs\n  model: {arch: mlp, width: 64, depth: 2, seq_len: 32}\n  train: {steps: 240, batch_size: 32, checkpoint_every: 10, eval_every: 120}\n`,
+    );
+    const db = path.join(dir, 'st.db');
+    const ac = new AbortController();
+    const first = runCli(['run', cfg, '--db', db], { cwd: dir, signal: ac.signal });
+    await until(async () => {
+      try {
+        const s = openStorage(db, { create: false });
+        try {
+          const st = await s.getStudy('resumable');
+          return st !== null && (await s.getTrials(st.id)).some((t) => t.state === 'RUNNING' && t.checkpoint !== null);
+        } finally {
+          await s.close();
+        }
+      } catch {
+        return false;
+      }
+    });
+    ac.abort();
+    expect((await first).code).toBe(130);
+    const again = await runCli(['resume', 'resumable', '--db', db], { cwd: dir });
+    expect(again.code).toBe(0);
+    const storage = openStorage(db, { create: false });
+    try {
+      const st = (await storage.getStudy('resumable'))!;
+      const trials = await storage.getTrials(st.id);
+      const done = trials.filter((t) => t.state === 'COMPLETE');
+      expect(done.map((t) => t.params.lr).sort()).toEqual([0.01, 0.02]);
+      const copy = done.find((t) => t.retryOf !== null)!;
+      expect(copy.resumeFrom).toMatch(/step-\d{7}$/);
+      const lines = (await storage.getLogs(copy.id)).map((l) => l.line).join('\n');
+      expect(lines).toMatch(/resumed from .*step-\d{7} at step \d+/);
+      const steps = (await storage.getMetrics(st.id, copy.id)).filter((m) => m.name === 'train_loss').map((m) => m.step);
+      expect(Math.min(...steps)).toBeGreaterThan(1);
+      expect(Math.max(...steps)).toBe(240);
+    } finally {
+      await storage.close();
+    }
+  }, 120_000);
+
+  it('scaletune demo --quick sweeps three sizes and predicts the learning rate and loss for a model 4x larger', async () => {
+    const dir = tmpDir();
+    const r = await runCli(['demo', '--quick', '--json', '--db', path.join(dir, 'demo.db')], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.sizes).toHaveLength(3);
+    expect(out.target_N).toBe(out.sizes[2].N * 4);
+    expect(out.lr.value).toBeGreaterThan(0);
+    expect(out.lr.interval[0]).toBeLessThanOrEqual(out.lr.value);
+    expect(out.loss.value).toBeGreaterThan(0);
+    expect(out.loss_floor).toBeGreaterThan(1);
+    const plain = await runCli(['demo', '--quick', '--db', path.join(dir, 'demo.db')], { cwd: dir });
+    expect(plain.stdout).toMatch(/best learning rate per model size/);
+    expect(plain.stdout).toMatch(/predicted for N = \d+ \(4x the largest\): lr\* = /);
+    expect(plain.stderr).toMatch(/demo: study demo-2/);
+  }, 120_000);
+
+  it('text-lm trains a character model on a corpus named in the config', async () => {
+    const dir = tmpDir();
+    writeFile(dir, 'corpus.txt', 'It was the best of times, it was the worst of times, it was the age of wisdom. '.repeat(60));
+    const cfg = writeFile(
+      dir,
+      'study.yaml',
+      `name: chars\nmethod: grid\nmetric: {name: val_loss, goal: minimize}\nparameters:\n  lr: {values: [0.02]}\nbackend:\n  type: tfjs\n  task: text-lm\n  data: {corpus: corpus.txt}\n  model: {arch: mlp, width: 32, depth: 1, window: 4, seq_len: 16}\n  train: {steps: 60, batch_size: 16}\n`,
+    );
+    const db = path.join(dir, 'st.db');
+    expect((await runCli(['run', cfg, '--db', db], { cwd: dir })).code).toBe(0);
+    const storage = openStorage(db, { create: false });
+    try {
+      const [t] = await storage.getTrials((await storage.getStudy('chars'))!.id);
+      expect(t!.state).toBe('COMPLETE');
+      const logs = (await storage.getLogs(t!.id)).map((l) => l.line).join('\n');
+      const unigram = Number(/"unigram_entropy":([\d.]+)/.exec(logs)![1]);
+      expect(t!.value!).toBeLessThan(unigram);
+    } finally {
+      await storage.close();
+    }
+  }, 60_000);
+});
