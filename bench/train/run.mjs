@@ -51,6 +51,24 @@ function torch(m, threads) {
   return { gflops: last.gflops_per_s, tps: last.tokens_per_s };
 }
 
+// the ceiling: one plain matrix product of a hidden layer's shape (forward), tfjs against torch, 1 thread
+async function tfjsMatmul(M, K, N) {
+  const { loadRuntime } = await import('../../dist/src/backends/tfjs/runtime.js');
+  const { tf } = await loadRuntime('auto');
+  const a = tf.randomNormal([M, K]);
+  const b = tf.randomNormal([K, N]);
+  // (tidy must not return the data: it would walk every element looking for tensors)
+  for (let i = 0; i < 5; i++) tf.tidy(() => void tf.matMul(a, b).dataSync());
+  const n = 50;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) tf.tidy(() => void tf.matMul(a, b).dataSync());
+  return (2 * M * K * N * n) / ((performance.now() - t0) / 1000) / 1e9;
+}
+function torchMatmul(M, K, N) {
+  const code = `import torch,time\ntorch.set_num_threads(1)\na=torch.randn(${M},${K});b=torch.randn(${K},${N})\nfor _ in range(5): a@b\nt=time.perf_counter()\nfor _ in range(50): a@b\nprint(2*${M}*${K}*${N}*50/(time.perf_counter()-t)/1e9)`;
+  return Number(spawnSync(python, ['-c', code], { encoding: 'utf8' }).stdout.trim());
+}
+
 const ver = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).stdout.trim();
 const rows = [];
 for (const m of models) {
@@ -60,6 +78,9 @@ for (const m of models) {
   rows.push({ m, t, p1, p2 });
   console.log(`${m.name}: tfjs-${t.runtime} ${t.gflops.toFixed(2)} GFLOP/s, torch 1 thread ${p1.gflops.toFixed(2)}, torch ${os.cpus().length} threads ${p2.gflops.toFixed(2)}`);
 }
+const shapes = [[1024, 256, 64], [1024, 512, 128], [1024, 256, 256]];
+const mm = [];
+for (const [M, K, N] of shapes) mm.push({ shape: `${M}×${K} · ${K}×${N}`, t: await tfjsMatmul(M, K, N), p: torchMatmul(M, K, N) });
 const f = (x) => x.toFixed(2);
 const k = (x) => `${(x / 1000).toFixed(1)}k`;
 const lines = [
@@ -68,6 +89,12 @@ const lines = [
   `| model | tfjs-${rows[0].t.runtime} GFLOP/s | PyTorch 1 thread | PyTorch ${os.cpus().length} threads | tfjs ÷ PyTorch (1 thread) |`,
   '| --- | ---: | ---: | ---: | ---: |',
   ...rows.map(({ m, t, p1, p2 }) => `| ${m.name} | ${f(t.gflops)} (${k(t.tps)}) | ${f(p1.gflops)} (${k(p1.tps)}) | ${f(p2.gflops)} (${k(p2.tps)}) | ${(t.gflops / p1.gflops).toFixed(2)}× |`),
+  '',
+  'What limits it: one plain matrix product (the forward of a hidden layer), 1 thread each, GFLOP/s.',
+  '',
+  `| product | tfjs-${rows[0].t.runtime} | PyTorch | ratio |`,
+  '| --- | ---: | ---: | ---: |',
+  ...mm.map((x) => `| ${x.shape} | ${f(x.t)} | ${f(x.p)} | ${(x.t / x.p).toFixed(2)}× |`),
 ];
 console.log(lines.join('\n'));
 writeResultsSection('train', lines.join('\n'));
