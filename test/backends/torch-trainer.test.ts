@@ -3,6 +3,7 @@
  * CI installs Debian's python3-torch; elsewhere the suite says why it skips.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStorage } from '../../src/storage/index.js';
@@ -103,4 +104,36 @@ parameters:
     expect(wrong.status).not.toBe(0);
     expect(wrong.stderr).toMatch(/saved by a model with width 16; this run has width 32/);
   }, 120_000);
+});
+
+describe.skipIf(!python)('torch_lm.py and the tfjs backend train the same model family', () => {
+  it('reach about the same held-out loss with the same settings on the same language', async () => {
+    const { runInProcess } = await import('../../src/backends/tfjs/run.js');
+    const dir = tmpDir();
+    const data = { vocab: 16, order: 2, branching: 3, mix: 0.05, seed: 4 };
+    await runCli(['data', '--out', path.join(dir, 's.bin'), '--tokens', '400000', '--vocab', '16', '--order', '2', '--branching', '3', '--mix', '0.05', '--seed', '4']);
+    const settings = { arch: 'mlp', width: 32, depth: 2, window: 4, seq_len: 16, batch_size: 32, steps: 150, lr: 0.02, eval_batches: 16 };
+    let tfjsLoss = NaN;
+    await runInProcess({ backend: { type: 'tfjs', task: 'synthetic-lm', runtime: 'wasm', data, settings }, params: {}, checkpointDir: path.join(dir, 'ck'), resumeFrom: null }, (m) => {
+      if (m.type === 'report' && m.report.metrics.val_loss !== undefined) tfjsLoss = m.report.metrics.val_loss;
+    });
+    const args = [TORCH_LM, `--tokens_file=${path.join(dir, 's.bin')}`, '--threads=1', ...Object.entries(settings).map(([k, v]) => `--${k}=${v}`)];
+    const r = spawnSync(python!, args, { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const torchLoss = jsonLines(r.stdout).at(-1)!.val_loss as number;
+    const unigram = JSON.parse(readFileSync(path.join(dir, 's.bin.json'), 'utf8')).unigram_entropy as number;
+    // both learn well below the unigram entropy, and agree to within a few hundredths of a nat
+    expect(tfjsLoss).toBeLessThan(unigram - 0.3);
+    expect(Math.abs(tfjsLoss - torchLoss), `tfjs ${tfjsLoss}, torch ${torchLoss}`).toBeLessThan(0.08);
+  }, 120_000);
+
+  it('trains the transformer on a text corpus (PyTorch 1.13 attention path on CPU)', () => {
+    const dir = tmpDir();
+    const corpus = writeFile(dir, 'c.txt', 'Call me Ishmael. Some years ago, never mind how long precisely, having little money. '.repeat(50));
+    const r = spawnSync(python!, [TORCH_LM, `--corpus=${corpus}`, '--arch=transformer', '--width=32', '--depth=1', '--heads=2', '--seq_len=16', '--batch_size=8', '--steps=30', '--threads=1', '--lr=0.01'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const last = jsonLines(r.stdout).at(-1)!;
+    expect(last.step).toBe(30);
+    expect(last.val_loss).toBeLessThan(Math.log(new Set('Call me Ishmael. Some years ago, never mind how long precisely, having little money. ').size));
+  }, 60_000);
 });

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { formatDuration } from '../../core/duration.js';
 import type { Backend, RunEvents, RunHandle, RunOutcome, RunRequest } from '../types.js';
 import type { WorkerMessage, WorkerRequest } from './run.js';
 import type { TfjsBackendConfig } from './settings.js';
@@ -33,7 +34,14 @@ export class TfjsBackend implements Backend {
       const outcome: RunOutcome = { exitCode: null, signal: null, timedOut: false, stopped: null, spawnError: (e as Error).message, stderrTail: '' };
       return { done: Promise.resolve(outcome), stop: () => undefined };
     }
-    const timer = req.timeoutMs !== undefined ? setTimeout(() => ((timedOut = true), void worker.terminate()), req.timeoutMs) : null;
+    const timer =
+      req.timeoutMs !== undefined
+        ? setTimeout(() => {
+            timedOut = true;
+            failure ??= `timed out after ${formatDuration(req.timeoutMs!)} (the training thread was stopped)`;
+            void worker.terminate();
+          }, req.timeoutMs)
+        : null;
     worker.on('message', (m: WorkerMessage) => {
       if (m.type === 'report') {
         const r = m.report;

@@ -177,3 +177,27 @@ describe('backend tfjs: interrupt, resume, demo, text', () => {
     }
   }, 60_000);
 });
+
+describe('backend tfjs: limits', () => {
+  it('a run past the study timeout is stopped and FAILs saying so', async () => {
+    const dir = tmpDir();
+    const cfg = writeFile(
+      dir,
+      'study.yaml',
+      `name: slow\nmethod: grid\nmetric: {name: val_loss, goal: minimize}\ntimeout: 2s\nparameters:\n  lr: {values: [0.01]}\nbackend:\n  type: tfjs\n  model: {arch: mlp, width: 128, depth: 2, seq_len: 32}\n  train: {steps: 100000, batch_size: 32}\n`,
+    );
+    const db = path.join(dir, 'st.db');
+    const t0 = Date.now();
+    const r = await runCli(['run', cfg, '--db', db], { cwd: dir });
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect(r.code).toBe(4);
+    const storage = openStorage(db, { create: false });
+    try {
+      const [t] = await storage.getTrials((await storage.getStudy('slow'))!.id);
+      expect(t!.state).toBe('FAIL');
+      expect(t!.error).toBe('timed out after 2.0s (the training thread was stopped)');
+    } finally {
+      await storage.close();
+    }
+  }, 30_000);
+});
