@@ -11,6 +11,7 @@ import { contains, DISTRIBUTION_TYPES, gridValues, type Distribution, type Distr
 import { parseDuration } from './duration.js';
 import type { BayesOptions } from '../../searchers/bayes.js';
 import { validateTfjsBackend, type TfjsBackendConfig } from '../backends/tfjs/settings.js';
+import { ashaRungs, hyperbandBands, type StoppingRule } from '../../searchers/stopping.js';
 
 export const METHODS = ['random', 'grid', 'sobol', 'bayes'] as const;
 export type Method = (typeof METHODS)[number];
@@ -47,7 +48,10 @@ export interface StudyConfig {
   backend: { type: 'command' } | TfjsBackendConfig;
   /** extra environment variables for the trainer */
   env: Record<string, string>;
+  /** the early_terminate block as written */
   earlyTerminate?: Record<string, unknown>;
+  /** the stopping rule it describes */
+  stopping?: StoppingRule;
   /** options of method bayes */
   bayes?: BayesOptions;
   /** configurations to run first, in order (as Optuna's enqueue_trial), fixed parameters filled in */
@@ -388,9 +392,14 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
   }
 
   let earlyTerminate: Record<string, unknown> | undefined;
+  let stopping: StoppingRule | undefined;
   if (raw.early_terminate !== undefined) {
     if (!isObj(raw.early_terminate)) issue(ctx, 'early_terminate', raw.early_terminate, 'a mapping such as {type: hyperband, min_iter: 3}');
-    else earlyTerminate = raw.early_terminate;
+    else {
+      earlyTerminate = raw.early_terminate;
+      stopping = parseEarlyTerminate(ctx, raw.early_terminate);
+      if (stopping && !metric) ctx.issues.push({ path: 'early_terminate', message: 'stopping rules compare a metric, and the study names none; allowed: add metric: {name, goal}' });
+    }
   }
 
   if (ctx.issues.length > 0) throw new ConfigError(file, ctx.issues);
@@ -409,10 +418,67 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
     backend,
     env,
     ...(earlyTerminate ? { earlyTerminate } : {}),
+    ...(stopping ? { stopping } : {}),
     ...(bayes ? { bayes } : {}),
     ...(initialPoints?.length ? { initialPoints } : {}),
     configDir,
   };
+}
+
+const STOPPING_KEYS: Record<string, string[]> = {
+  hyperband: ['type', 'min_iter', 'max_iter', 's', 'eta', 'strict'],
+  asha: ['type', 'grace', 'eta', 'max_t'],
+  median: ['type', 'warmup_steps', 'startup_trials'],
+};
+
+/** early_terminate → a stopping rule (W&B's hyperband keys, and asha and median). */
+function parseEarlyTerminate(ctx: Ctx, et: Record<string, unknown>): StoppingRule | undefined {
+  const type = et.type;
+  if (typeof type !== 'string' || !(type in STOPPING_KEYS)) {
+    issue(ctx, 'early_terminate.type', type, Object.keys(STOPPING_KEYS).join(', '));
+    return undefined;
+  }
+  const before = ctx.issues.length;
+  for (const k of Object.keys(et)) if (!STOPPING_KEYS[type]!.includes(k)) ctx.issues.push({ path: `early_terminate.${k}`, message: `unknown key; allowed for ${type}: ${STOPPING_KEYS[type]!.join(', ')}` });
+  const int = (k: string, min: number, dflt?: number): number | undefined => {
+    const v = et[k];
+    if (v === undefined) return dflt;
+    if (typeof v === 'number' && Number.isInteger(v) && v >= min) return v;
+    issue(ctx, `early_terminate.${k}`, v, `a whole number, at least ${min}`);
+    return dflt;
+  };
+  const eta = (): number => {
+    const v = et.eta;
+    if (v === undefined) return 3;
+    if (isNum(v) && v > 1) return v;
+    issue(ctx, 'early_terminate.eta', v, 'a number above 1 (the reduction factor; default 3)');
+    return 3;
+  };
+  let rule: StoppingRule | undefined;
+  if (type === 'hyperband') {
+    const e = eta();
+    const minIter = int('min_iter', 1);
+    const maxIter = int('max_iter', 1);
+    const sv = int('s', 1);
+    if (minIter === undefined && maxIter === undefined) ctx.issues.push({ path: 'early_terminate', message: 'hyperband needs min_iter, or max_iter and s (in reports of the metric, as in W&B)' });
+    else if (minIter !== undefined && maxIter !== undefined) ctx.issues.push({ path: 'early_terminate', message: 'found both min_iter and max_iter; allowed: one of them' });
+    else if (maxIter !== undefined && sv === undefined) ctx.issues.push({ path: 'early_terminate.s', message: 'missing; allowed: the number of brackets, with max_iter' });
+    else {
+      const bands = hyperbandBands({ ...(minIter !== undefined ? { minIter } : {}), ...(maxIter !== undefined ? { maxIter } : {}), ...(sv !== undefined ? { s: sv } : {}), eta: e });
+      if (bands.length === 0) ctx.issues.push({ path: 'early_terminate', message: `max_iter ${maxIter} / eta ${e} is below 1: no band; allowed: a larger max_iter or a smaller eta` });
+      else rule = { type: 'hyperband', bands, eta: e };
+    }
+  } else if (type === 'asha') {
+    const e = eta();
+    const grace = int('grace', 1, 1)!;
+    const maxT = int('max_t', 1);
+    if (maxT === undefined) ctx.issues.push({ path: 'early_terminate.max_t', message: 'missing; allowed: the most steps a trial trains (rungs lie below it)' });
+    else if (maxT <= grace) ctx.issues.push({ path: 'early_terminate.max_t', message: `found ${maxT}; allowed: more than grace (${grace})` });
+    else rule = { type: 'asha', rungs: ashaRungs(grace, e, maxT), eta: e };
+  } else {
+    rule = { type: 'median', warmupSteps: int('warmup_steps', 0, 0)!, startupTrials: int('startup_trials', 1, 5)! };
+  }
+  return ctx.issues.length > before ? undefined : rule;
 }
 
 function describeDomain(d: Distribution): string {

@@ -46,7 +46,29 @@ export function studyConfigSchema(): Record<string, unknown> {
         additionalProperties: { $ref: '#/$defs/parameter' },
       },
       run_cap: { type: 'integer', minimum: 1, description: 'the most runs this study makes' },
-      early_terminate: { type: 'object', description: 'accepted for W&B compatibility; early stopping is not applied yet' },
+      early_terminate: {
+        description: 'stop running trials early: hyperband (W&B: bands in reports of the metric), asha (rungs in steps), median',
+        oneOf: [
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['type'],
+            properties: { type: { const: 'hyperband' }, min_iter: { type: 'integer', minimum: 1 }, max_iter: { type: 'integer', minimum: 1 }, s: { type: 'integer', minimum: 1 }, eta: { type: 'number', exclusiveMinimum: 1, default: 3 }, strict: { type: 'boolean' } },
+          },
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['type', 'max_t'],
+            properties: { type: { const: 'asha' }, grace: { type: 'integer', minimum: 1, default: 1 }, eta: { type: 'number', exclusiveMinimum: 1, default: 3 }, max_t: { type: 'integer', minimum: 2 } },
+          },
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['type'],
+            properties: { type: { const: 'median' }, warmup_steps: { type: 'integer', minimum: 0, default: 0 }, startup_trials: { type: 'integer', minimum: 1, default: 5 } },
+          },
+        ],
+      },
       parallel: { type: 'integer', minimum: 1, maximum: 256, default: 1 },
       seed: { type: 'integer', minimum: 0 },
       timeout: {

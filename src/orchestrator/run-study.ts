@@ -11,6 +11,7 @@ import { claimNext, searcherFor } from './claim.js';
 import { newWorkerId, recoverStaleTrials } from './recovery.js';
 import type { Reporter, StudyEnd } from './reporter.js';
 import { startTrial, type RunningTrial, type TrialLimits, type TrialResult } from './run-trial.js';
+import { stopperFor } from './stopping.js';
 
 export interface RunStudyOptions {
   storage: Storage;
@@ -44,7 +45,8 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyEnd> {
   const initial = await storage.getTrials(study.id);
   reporter.studyStarted({ study, runCap: runCap ?? null, parallel, finishedBefore: initial.filter((t) => t.state === 'COMPLETE' || t.state === 'FAIL' || t.state === 'PRUNED') });
   if (runCap === undefined && cfg.method !== 'grid') reporter.warn(`no run_cap: method ${cfg.method} proposes runs until stopped (Ctrl-C); set run_cap in the config or pass --run-cap`);
-  if (cfg.earlyTerminate) reporter.warn('early_terminate is accepted but not applied yet: every run goes to the end');
+  if (cfg.earlyTerminate && !cfg.stopping) reporter.warn('this study was created before early stopping existed: its early_terminate is not applied');
+  const stopper = stopperFor(storage, study);
   await storage.logEvent(study.id, null, worker, 'run_started', { parallel, runCap: runCap ?? null, pid: process.pid });
 
   const active = new Map<number, RunningTrial>();
@@ -80,7 +82,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyEnd> {
 
   const settled: TrialResult[] = [];
   const launch = (trial: Trial): void => {
-    const run = startTrial({ storage, study, trial, backend, onReport: (t, r) => reporter.trialReport(t, r), ...(o.limits ? { limits: o.limits } : {}) });
+    const run = startTrial({ storage, study, trial, backend, stopper, onReport: (t, r) => reporter.trialReport(t, r), ...(o.limits ? { limits: o.limits } : {}) });
     active.set(trial.id, run);
     reporter.trialStarted(trial);
     run.result.then(

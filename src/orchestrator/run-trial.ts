@@ -10,6 +10,7 @@ import { formatDuration } from '../core/duration.js';
 import type { Trial } from '../core/trial.js';
 import type { MetricInput, Storage, StudyRecord } from '../storage/types.js';
 import type { LiveReport } from './reporter.js';
+import type { Stopper } from './stopping.js';
 
 export interface TrialLimits {
   /** log lines stored per trial before the middle is dropped (default 10,000) */
@@ -51,6 +52,8 @@ export function startTrial(opts: {
   backend: Backend;
   onReport?: (t: Trial, r: LiveReport) => void;
   limits?: TrialLimits;
+  /** the study's early-stopping rule */
+  stopper?: Stopper | null;
 }): RunningTrial {
   const { storage, study, trial, backend } = opts;
   const metric: MetricConfig | undefined = study.config.metric;
@@ -97,6 +100,11 @@ export function startTrial(opts: {
   };
 
   let handle: ReturnType<Backend['start']>;
+  // early stopping: the metric's curve, and the decisions about it, one after another
+  const curve: { step: number; value: number }[] = [];
+  let pruned: string | null = null;
+  let decisions: Promise<void> = Promise.resolve();
+  const stopper = opts.stopper ?? null;
   const onReport = (r: Report): void => {
     const step = r.step ?? lastStep + 1;
     lastStep = Math.max(lastStep, step);
@@ -109,6 +117,22 @@ export function startTrial(opts: {
         if (!Number.isFinite(value) && !divergence) {
           divergence = `metric '${name}' was ${value} at step ${step} (the run diverged)`;
           handle.stop(divergence);
+        } else if (stopper) {
+          curve.push({ step, value });
+          const snapshot = curve.slice();
+          decisions = decisions
+            .then(async () => {
+              if (pruned || divergence) return;
+              const d = await stopper.decide(trial, snapshot);
+              if (d && !pruned) {
+                pruned = d.reason;
+                // the step it was stopped at: later reports (sent before the stop landed) do not count
+                // at later rungs
+                await storage.logEvent(study.id, trial.id, trial.worker ?? 'scaletune', 'trial_pruned', { step: snapshot.at(-1)!.step, rung: d.decision.rung, value: d.decision.value, cutoff: d.decision.cutoff, compared: d.decision.compared, reason: d.reason });
+                handle.stop(d.reason);
+              }
+            })
+            .catch((e: Error) => void (writeError ??= e));
         }
       }
     }
@@ -159,8 +183,13 @@ export function startTrial(opts: {
       pendingLogs.push(...lastLines);
       flush();
     }
+    await decisions;
     await writes;
     if (writeError) throw writeError;
+    if (pruned) {
+      const finished = await storage.finishTrial(trial.id, { state: 'PRUNED', value: objective, error: pruned });
+      return { kind: 'finished', trial: finished };
+    }
     if (outcome.stopped && !divergence) return { kind: 'interrupted', trial, reason: outcome.stopped };
 
     let state: 'COMPLETE' | 'FAIL' = 'COMPLETE';

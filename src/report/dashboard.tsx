@@ -116,7 +116,7 @@ export class InkReporter implements Reporter {
     const text = ok
       ? `✔ trial ${t.number}  ${this.s.metric ?? 'value'} ${fmtNum(t.value)}  ${fmtParams(t.params)}`
       : `✘ trial ${t.number}  ${t.state}: ${(t.error ?? '').split('\n')[0]}`;
-    this.s.finished.push({ key: `t${t.id}`, text, color: ok ? 'green' : 'red' });
+    this.s.finished.push({ key: `t${t.id}`, text, color: ok ? 'green' : t.state === 'PRUNED' ? 'yellow' : 'red' });
     this.update();
   }
 
@@ -133,7 +133,7 @@ export class InkReporter implements Reporter {
 
   studyFinished(e: StudyEnd): void {
     const n = (st: string): number => e.trials.filter((t) => t.state === st).length;
-    this.s.footer = `${e.interrupted ? 'stopped' : 'finished'}: ${n('COMPLETE')} complete, ${n('FAIL')} failed`;
+    this.s.footer = `${e.interrupted ? 'stopped' : 'finished'}: ${n('COMPLETE')} complete, ${n('PRUNED') ? `${n('PRUNED')} stopped early, ` : ''}${n('FAIL')} failed`;
     this.update();
   }
 

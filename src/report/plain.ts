@@ -56,7 +56,7 @@ export class PlainReporter implements Reporter {
   studyFinished(e: StudyEnd): void {
     const n = (st: string): number => e.trials.filter((t) => t.state === st).length;
     const how = { run_cap: 'run cap reached', exhausted: 'search space exhausted', target: 'target reached', interrupted: 'interrupted', no_more_work: 'no more work' }[e.reason];
-    this.line(`study ${e.study.name} ${e.interrupted ? 'stopped' : 'finished'} (${how}): ${n('COMPLETE')} complete, ${n('FAIL')} failed, ${n('STALE')} stale`);
+    this.line(`study ${e.study.name} ${e.interrupted ? 'stopped' : 'finished'} (${how}): ${n('COMPLETE')} complete, ${n('PRUNED') ? `${n('PRUNED')} stopped early, ` : ''}${n('FAIL')} failed, ${n('STALE')} stale`);
   }
 
   async close(): Promise<void> {}

@@ -13,9 +13,8 @@ const study = (dir: string, extra = '', params = '  lr: {values: [0.001, 0.003]}
 describe('commands', () => {
   it('a grid with no metric runs and records, with nothing to optimise', async () => {
     const dir = tmpDir();
-    const r = await runCli(['run', study(dir, 'early_terminate: {type: hyperband, min_iter: 3}\n')], { cwd: dir });
+    const r = await runCli(['run', study(dir)], { cwd: dir });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('warning: early_terminate is accepted but not applied yet');
     expect(r.stdout).toContain('finished (search space exhausted): 2 complete');
     const t = JSON.parse((await runCli(['trials', 's', '--json'], { cwd: dir })).stdout);
     expect(t.map((x: { state: string; value: null }) => [x.state, x.value])).toEqual([

@@ -76,6 +76,14 @@ const MALFORMED: [string, string, string[]][] = [
   ['env with a bad name', `${P('  a: {value: 1}\n')}env: {"MY-VAR": 1}\n`, ['env.MY-VAR', 'an environment variable name']],
   ['env value a list', `${P('  a: {value: 1}\n')}env: {CUDA_VISIBLE_DEVICES: [0, 1]}\n`, ['env.CUDA_VISIBLE_DEVICES: found a list of 2']],
   ['early_terminate a string', `${P('  a: {value: 1}\n')}early_terminate: hyperband\n`, ['early_terminate: found "hyperband"']],
+  ['early_terminate unknown type', `${P('  a: {value: 1}\n')}early_terminate: {type: bohb}\n`, ['early_terminate.type: found "bohb"', 'hyperband, asha, median']],
+  ['early_terminate without metric', `program: train.mjs\nmethod: random\nparameters: {a: {value: 1}}\nearly_terminate: {type: median}\n`, ['early_terminate: stopping rules compare a metric']],
+  ['hyperband without iterations', `${P('  a: {value: 1}\n')}early_terminate: {type: hyperband, eta: 3}\n`, ['hyperband needs min_iter, or max_iter and s']],
+  ['hyperband max_iter without s', `${P('  a: {value: 1}\n')}early_terminate: {type: hyperband, max_iter: 27}\n`, ['early_terminate.s: missing']],
+  ['hyperband eta 1', `${P('  a: {value: 1}\n')}early_terminate: {type: hyperband, min_iter: 3, eta: 1}\n`, ['early_terminate.eta: found 1', 'a number above 1']],
+  ['asha without max_t', `${P('  a: {value: 1}\n')}early_terminate: {type: asha, grace: 2}\n`, ['early_terminate.max_t: missing']],
+  ['asha max_t below grace', `${P('  a: {value: 1}\n')}early_terminate: {type: asha, grace: 10, max_t: 5}\n`, ['early_terminate.max_t: found 5; allowed: more than grace (10)']],
+  ['median unknown key', `${P('  a: {value: 1}\n')}early_terminate: {type: median, n_startup_trials: 5}\n`, ['early_terminate.n_startup_trials: unknown key; allowed for median: type, warmup_steps, startup_trials']],
   ['initial point outside the domain', `${P('  lr: {min: 0.001, max: 0.1}\n  opt: {values: [adam, sgd]}\n')}initial_points:\n  - {lr: 0.5, opt: adam}\n`, ['initial_points[0].lr: found 0.5', 'uniform from 0.001 to 0.1']],
   ['initial point missing a parameter', `${P('  lr: {min: 0.001, max: 0.1}\n  opt: {values: [adam, sgd]}\n')}initial_points:\n  - {lr: 0.01}\n`, ['initial_points[0].opt: missing']],
   ['initial point with an unknown parameter', `${P('  lr: {min: 0.001, max: 0.1}\n')}initial_points:\n  - {lr: 0.01, momentum: 0.9}\n`, ['initial_points[0].momentum: not a parameter of this study']],
@@ -133,14 +141,14 @@ describe('configs found in the wild run unchanged', () => {
     });
   });
 
-  it('reads JSON, YAML tags, booleans and numbers in values, dotted names, early_terminate, no metric', () => {
+  it('reads JSON, YAML tags, booleans and numbers in values, dotted names, no metric', () => {
     const dir = tmpDir();
     writeFile(dir, 'train.py', '');
     const c = loadStudyConfig(
       writeFile(
         dir,
         'sweep.json',
-        JSON.stringify({ program: 'train.py', method: 'grid', parameters: { 'model.lr': { values: [0.1, 0.01] }, 'trainer.amp': { values: [true, false] } }, early_terminate: { type: 'hyperband', min_iter: 3 } }),
+        JSON.stringify({ program: 'train.py', method: 'grid', parameters: { 'model.lr': { values: [0.1, 0.01] }, 'trainer.amp': { values: [true, false] } } }),
       ),
     );
     expect(c.method).toBe('grid');
@@ -174,6 +182,14 @@ describe('configs found in the wild run unchanged', () => {
 `);
     expect(Object.values(c.parameters).map((d) => d.type)).toEqual(['constant', 'categorical', 'int_uniform', 'uniform', 'q_uniform', 'log_uniform_values', 'q_log_uniform_values', 'log_uniform', 'normal', 'log_normal']);
     expect(c.parameters.e).toEqual({ type: 'q_uniform', min: 0, max: 10, q: 2 });
+  });
+
+  it('reads early_terminate into a stopping rule', () => {
+    const hb = load(`program: train.py\nmethod: random\nmetric: {name: loss}\nparameters: {a: {value: 1}}\nearly_terminate: {type: hyperband, min_iter: 3}\n`).stopping;
+    expect(hb).toMatchObject({ type: 'hyperband', eta: 3 });
+    expect(hb?.type === 'hyperband' && hb.bands.slice(0, 4)).toEqual([3, 9, 27, 81]);
+    expect(load(`program: train.py\nmethod: random\nmetric: {name: loss}\nparameters: {a: {value: 1}}\nearly_terminate: {type: asha, grace: 2, eta: 2, max_t: 20}\n`).stopping).toEqual({ type: 'asha', eta: 2, rungs: [2, 4, 8, 16] });
+    expect(load(`program: train.py\nmethod: random\nmetric: {name: loss}\nparameters: {a: {value: 1}}\nearly_terminate: {type: median}\n`).stopping).toEqual({ type: 'median', warmupSteps: 0, startupTrials: 5 });
   });
 
   it('parses timeouts', () => {
