@@ -37,6 +37,31 @@ export interface Trial {
   checkpoint: string | null;
   /** checkpoint this trial must start from (SCALETUNE_RESUME_FROM) */
   resumeFrom: string | null;
+  /** population-based training: the member this trial is a segment of */
+  member: number | null;
+  /** the step this trial trains to (a PBT segment's end; SCALETUNE_STOP_AT_STEP) */
+  stopAt: number | null;
+}
+
+/** One exploit (or replacement, or retry) of population-based training, with what was known then. */
+export interface LineageEntry {
+  id: number;
+  studyId: number;
+  member: number;
+  /** the member's step when it happened */
+  step: number;
+  kind: 'exploit' | 'replace' | 'retry';
+  /** the member whose checkpoint it continues from (null for a retry from its own) */
+  donor: number | null;
+  donorStep: number | null;
+  paramsBefore: Params;
+  paramsAfter: Params;
+  /** every member's latest score at that moment (member number → score) */
+  scores: Record<string, number | null>;
+  /** the segment that ended, and the one queued after it */
+  trialId: number | null;
+  nextTrialId: number | null;
+  at: number;
 }
 
 export interface Metric {

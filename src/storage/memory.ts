@@ -2,8 +2,8 @@
 import type { StudyConfig } from '../core/config.js';
 import { canonicalJson } from '../core/distributions.js';
 import { FrozenTrialError, UsageError } from '../core/errors.js';
-import { isFinished, TRIAL_STATES, type LogLine, type Metric, type StudyEvent, type Trial, type TrialState } from '../core/trial.js';
-import type { FinalState, MetricInput, NewFit, NewTrial, Storage, StoredFit, StudyRecord, StudySummary } from './types.js';
+import { isFinished, TRIAL_STATES, type LineageEntry, type LogLine, type Metric, type StudyEvent, type Trial, type TrialState } from '../core/trial.js';
+import type { FinalState, MetricInput, NewFit, NewLineage, NewTrial, Storage, StoredFit, StudyRecord, StudySummary } from './types.js';
 
 const copy = <T>(x: T): T => structuredClone(x);
 
@@ -17,6 +17,7 @@ export class MemoryStorage implements Storage {
   private trialAttrs = new Map<number, Map<string, unknown>>();
   private events: StudyEvent[] = [];
   private fits: StoredFit[] = [];
+  private lineage: LineageEntry[] = [];
 
   async createStudy(input: { name: string; config: StudyConfig; seed: number; cwd: string; artifactsDir: string }): Promise<StudyRecord> {
     if (this.studies.some((s) => s.name === input.name)) throw new UsageError(`a study named '${input.name}' already exists in ${this.location}`);
@@ -65,6 +66,8 @@ export class MemoryStorage implements Storage {
       retryOf: null,
       checkpoint: null,
       resumeFrom: null,
+      member: null,
+      stopAt: null,
       ...copy(fields),
     };
     this.trials.push(t);
@@ -72,7 +75,9 @@ export class MemoryStorage implements Storage {
   }
 
   async claimWaiting(studyId: number, worker: string): Promise<Trial | null> {
-    const t = this.trials.find((x) => x.studyId === studyId && x.state === 'WAITING');
+    const t = this.trials
+      .filter((x) => x.studyId === studyId && x.state === 'WAITING')
+      .sort((a, b) => (a.stopAt ?? 0) - (b.stopAt ?? 0) || a.number - b.number)[0];
     if (!t) return null;
     const now = Date.now();
     Object.assign(t, { state: 'RUNNING', worker, startedAt: now, heartbeatAt: now });
@@ -85,18 +90,18 @@ export class MemoryStorage implements Storage {
     const key = canonicalJson(nt.params);
     if (nt.unique && live.some((t) => canonicalJson(t.params) === key)) return null;
     const now = Date.now();
-    return copy(this.insert(studyId, { params: nt.params, scale: nt.scale ?? null, state: 'RUNNING', worker: nt.worker, startedAt: now, heartbeatAt: now }));
+    return copy(this.insert(studyId, { params: nt.params, scale: nt.scale ?? null, state: 'RUNNING', worker: nt.worker, startedAt: now, heartbeatAt: now, member: nt.member ?? null, stopAt: nt.stopAt ?? null }));
   }
 
   async enqueue(studyId: number, nt: NewTrial & { retryOf?: number; resumeFrom?: string | null }): Promise<Trial> {
-    return copy(this.insert(studyId, { params: nt.params, scale: nt.scale ?? null, state: 'WAITING', retryOf: nt.retryOf ?? null, resumeFrom: nt.resumeFrom ?? null }));
+    return copy(this.insert(studyId, { params: nt.params, scale: nt.scale ?? null, state: 'WAITING', retryOf: nt.retryOf ?? null, resumeFrom: nt.resumeFrom ?? null, member: nt.member ?? null, stopAt: nt.stopAt ?? null }));
   }
 
   async requeue(trialId: number, reason: string): Promise<Trial> {
     const t = this.find(trialId);
     if (t.state !== 'RUNNING') throw new FrozenTrialError(`trial ${t.number} is ${t.state.toLowerCase()}, not running; only a running trial can be re-queued`);
     Object.assign(t, { state: 'STALE', finishedAt: Date.now(), error: reason, pid: null });
-    return this.enqueue(t.studyId, { params: t.params, scale: t.scale, retryOf: t.id, resumeFrom: t.checkpoint ?? t.resumeFrom });
+    return this.enqueue(t.studyId, { params: t.params, scale: t.scale, retryOf: t.id, resumeFrom: t.checkpoint ?? t.resumeFrom, member: t.member, stopAt: t.stopAt });
   }
 
   async heartbeat(trialIds: readonly number[], worker: string): Promise<void> {
@@ -187,6 +192,16 @@ export class MemoryStorage implements Storage {
 
   async getEvents(studyId: number): Promise<StudyEvent[]> {
     return copy(this.events.filter((e) => e.studyId === studyId));
+  }
+
+  async addLineage(e: NewLineage): Promise<LineageEntry> {
+    const entry: LineageEntry = { ...copy(e), id: this.lineage.length + 1, at: Date.now() };
+    this.lineage.push(entry);
+    return copy(entry);
+  }
+
+  async getLineage(studyId: number): Promise<LineageEntry[]> {
+    return copy(this.lineage.filter((x) => x.studyId === studyId));
   }
 
   async saveFit(fit: NewFit): Promise<StoredFit> {

@@ -8,8 +8,8 @@ import path from 'node:path';
 import type { StudyConfig } from '../core/config.js';
 import { canonicalJson } from '../core/distributions.js';
 import { FrozenTrialError, ScaletuneError, UsageError } from '../core/errors.js';
-import { isFinished, TRIAL_STATES, type LogLine, type Metric, type StudyEvent, type Trial, type TrialState } from '../core/trial.js';
-import type { FinalState, MetricInput, NewFit, NewTrial, Storage, StoredFit, StudyRecord, StudySummary } from './types.js';
+import { isFinished, TRIAL_STATES, type LineageEntry, type LogLine, type Metric, type StudyEvent, type Trial, type TrialState } from '../core/trial.js';
+import type { FinalState, MetricInput, NewFit, NewLineage, NewTrial, Storage, StoredFit, StudyRecord, StudySummary } from './types.js';
 
 const MIGRATIONS: string[] = [
   // 1: the first schema
@@ -99,6 +99,27 @@ const MIGRATIONS: string[] = [
   );
   CREATE INDEX fits_by_law ON fits(law, id);
   `,
+  // 3: population-based training: segments of members, and the lineage of their exploits
+  `
+  ALTER TABLE trials ADD COLUMN member INTEGER;
+  ALTER TABLE trials ADD COLUMN stop_at INTEGER;
+  CREATE TABLE lineage (
+    id INTEGER PRIMARY KEY,
+    study_id INTEGER NOT NULL REFERENCES studies(id),
+    member INTEGER NOT NULL,
+    step INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    donor INTEGER,
+    donor_step INTEGER,
+    params_before TEXT NOT NULL,
+    params_after TEXT NOT NULL,
+    scores TEXT NOT NULL,
+    trial_id INTEGER REFERENCES trials(id),
+    next_trial_id INTEGER REFERENCES trials(id),
+    at INTEGER NOT NULL
+  );
+  CREATE INDEX lineage_by_study ON lineage(study_id, id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -121,6 +142,8 @@ interface TrialRow {
   retry_of: number | null;
   checkpoint: string | null;
   resume_from: string | null;
+  member: number | null;
+  stop_at: number | null;
 }
 
 function toTrial(r: TrialRow): Trial {
@@ -142,6 +165,8 @@ function toTrial(r: TrialRow): Trial {
     retryOf: r.retry_of,
     checkpoint: r.checkpoint,
     resumeFrom: r.resume_from,
+    member: r.member,
+    stopAt: r.stop_at,
   };
 }
 
@@ -281,7 +306,7 @@ export class SqliteStorage implements Storage {
 
   async claimWaiting(studyId: number, worker: string): Promise<Trial | null> {
     return this.immediate(() => {
-      const r = this.db.prepare("SELECT id FROM trials WHERE study_id = ? AND state = 'WAITING' ORDER BY number LIMIT 1").get(studyId) as { id: number } | undefined;
+      const r = this.db.prepare("SELECT id FROM trials WHERE study_id = ? AND state = 'WAITING' ORDER BY COALESCE(stop_at, 0), number LIMIT 1").get(studyId) as { id: number } | undefined;
       if (!r) return null;
       const now = Date.now();
       this.db.prepare("UPDATE trials SET state = 'RUNNING', worker = ?, started_at = ?, heartbeat_at = ? WHERE id = ?").run(worker, now, now, r.id);
@@ -300,10 +325,10 @@ export class SqliteStorage implements Storage {
       const now = Date.now();
       const info = this.db
         .prepare(
-          `INSERT INTO trials (study_id, number, state, params, params_key, scale, worker, heartbeat_at, created_at, started_at)
-           VALUES (?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO trials (study_id, number, state, params, params_key, scale, worker, heartbeat_at, created_at, started_at, member, stop_at)
+           VALUES (?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(studyId, this.nextNumber(studyId), JSON.stringify(t.params), key, t.scale ? JSON.stringify(t.scale) : null, t.worker, now, now, now);
+        .run(studyId, this.nextNumber(studyId), JSON.stringify(t.params), key, t.scale ? JSON.stringify(t.scale) : null, t.worker, now, now, now, t.member ?? null, t.stopAt ?? null);
       return toTrial(this.row(Number(info.lastInsertRowid))!);
     });
   }
@@ -311,10 +336,10 @@ export class SqliteStorage implements Storage {
   private insertWaiting(studyId: number, t: NewTrial & { retryOf?: number; resumeFrom?: string | null }): Trial {
     const info = this.db
       .prepare(
-        `INSERT INTO trials (study_id, number, state, params, params_key, scale, created_at, retry_of, resume_from)
-         VALUES (?, ?, 'WAITING', ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO trials (study_id, number, state, params, params_key, scale, created_at, retry_of, resume_from, member, stop_at)
+         VALUES (?, ?, 'WAITING', ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(studyId, this.nextNumber(studyId), JSON.stringify(t.params), canonicalJson(t.params), t.scale ? JSON.stringify(t.scale) : null, Date.now(), t.retryOf ?? null, t.resumeFrom ?? null);
+      .run(studyId, this.nextNumber(studyId), JSON.stringify(t.params), canonicalJson(t.params), t.scale ? JSON.stringify(t.scale) : null, Date.now(), t.retryOf ?? null, t.resumeFrom ?? null, t.member ?? null, t.stopAt ?? null);
     return toTrial(this.row(Number(info.lastInsertRowid))!);
   }
 
@@ -333,6 +358,8 @@ export class SqliteStorage implements Storage {
         scale: r.scale === null ? null : JSON.parse(r.scale),
         retryOf: trialId,
         resumeFrom: r.checkpoint ?? r.resume_from,
+        member: r.member,
+        stopAt: r.stop_at,
       });
     });
   }
@@ -454,6 +481,36 @@ export class SqliteStorage implements Storage {
       detail: string | null;
     }[];
     return rows.map((r) => ({ id: r.id, studyId: r.study_id, trialId: r.trial_id, at: r.at, who: r.who, kind: r.kind, detail: r.detail ? JSON.parse(r.detail) : null }));
+  }
+
+  async addLineage(e: NewLineage): Promise<LineageEntry> {
+    const at = Date.now();
+    const info = this.db
+      .prepare(
+        `INSERT INTO lineage (study_id, member, step, kind, donor, donor_step, params_before, params_after, scores, trial_id, next_trial_id, at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(e.studyId, e.member, e.step, e.kind, e.donor, e.donorStep, JSON.stringify(e.paramsBefore), JSON.stringify(e.paramsAfter), JSON.stringify(e.scores), e.trialId, e.nextTrialId, at);
+    return { ...structuredClone(e), id: Number(info.lastInsertRowid), at };
+  }
+
+  async getLineage(studyId: number): Promise<LineageEntry[]> {
+    const rows = this.db.prepare('SELECT * FROM lineage WHERE study_id = ? ORDER BY id').all(studyId) as Record<string, unknown>[];
+    return rows.map((r) => ({
+      id: r.id as number,
+      studyId: r.study_id as number,
+      member: r.member as number,
+      step: r.step as number,
+      kind: r.kind as LineageEntry['kind'],
+      donor: r.donor as number | null,
+      donorStep: r.donor_step as number | null,
+      paramsBefore: JSON.parse(r.params_before as string),
+      paramsAfter: JSON.parse(r.params_after as string),
+      scores: JSON.parse(r.scores as string),
+      trialId: r.trial_id as number | null,
+      nextTrialId: r.next_trial_id as number | null,
+      at: r.at as number,
+    }));
   }
 
   async saveFit(fit: NewFit): Promise<StoredFit> {

@@ -5,7 +5,7 @@
  */
 import type { StudyConfig } from '../core/config.js';
 import type { Params } from '../core/distributions.js';
-import type { LogLine, Metric, StudyEvent, Trial, TrialState } from '../core/trial.js';
+import type { LineageEntry, LogLine, Metric, StudyEvent, Trial, TrialState } from '../core/trial.js';
 import type { FitResult } from '../../fitters/types.js';
 
 export interface StudyRecord {
@@ -31,7 +31,12 @@ export interface StudySummary extends StudyRecord {
 export interface NewTrial {
   params: Params;
   scale?: Record<string, unknown> | null;
+  /** a PBT member's segment: which member, and the step it trains to */
+  member?: number | null;
+  stopAt?: number | null;
 }
+
+export type NewLineage = Omit<LineageEntry, 'id' | 'at'>;
 
 export interface MetricInput {
   step: number;
@@ -70,7 +75,10 @@ export interface Storage {
   /** Every study with its trial counts, oldest first. */
   listStudies(): Promise<StudySummary[]>;
 
-  /** Claim the oldest WAITING trial for `worker` (it becomes RUNNING); null when none waits. One transaction. */
+  /**
+   * Claim a WAITING trial for `worker` (it becomes RUNNING): the one that trains to the earliest step
+   * (`stopAt`; the least-trained PBT member), then the oldest. Null when none waits. One transaction.
+   */
   claimWaiting(studyId: number, worker: string): Promise<Trial | null>;
   /**
    * Create a trial already RUNNING for `worker`, in one transaction; null instead when `runCap` trials
@@ -115,6 +123,10 @@ export interface Storage {
   /** Who did what when. */
   logEvent(studyId: number, trialId: number | null, who: string, kind: string, detail?: Record<string, unknown> | null): Promise<void>;
   getEvents(studyId: number): Promise<StudyEvent[]>;
+
+  /** Population-based training's decisions, in order. */
+  addLineage(entry: NewLineage): Promise<LineageEntry>;
+  getLineage(studyId: number): Promise<LineageEntry[]>;
 
   /** Keep a fit; returns it with its id. */
   saveFit(fit: NewFit): Promise<StoredFit>;

@@ -178,5 +178,35 @@ export function storageContract(name: string, open: () => Storage): void {
       expect((await s.listFits()).map((f) => f.law)).toEqual(['power', 'power', 'chinchilla']);
       await s.close();
     });
+
+    it('keeps PBT segments (member, stop_at): the least-trained waits first, a re-queued copy keeps them', async () => {
+      const { s, study } = await setup();
+      await s.enqueue(study.id, { params: { lr: 0.1 }, member: 0, stopAt: 20 });
+      const b = await s.enqueue(study.id, { params: { lr: 0.2 }, member: 1, stopAt: 10, resumeFrom: '/ck/1' });
+      expect(b).toMatchObject({ member: 1, stopAt: 10, resumeFrom: '/ck/1' });
+      const first = (await s.claimWaiting(study.id, 'w'))!;
+      expect(first.member).toBe(1);
+      await s.setCheckpoint(first.id, '/ck/1b');
+      const copy = await s.requeue(first.id, 'worker died');
+      expect(copy).toMatchObject({ member: 1, stopAt: 10, resumeFrom: '/ck/1b', retryOf: first.id });
+      const made = (await s.createRunning(study.id, { params: { lr: 0.3 }, worker: 'w', member: 2, stopAt: 10 }))!;
+      expect(made).toMatchObject({ member: 2, stopAt: 10 });
+      const plain = await s.enqueue(study.id, { params: { lr: 0.4 } });
+      expect(plain).toMatchObject({ member: null, stopAt: null });
+      await s.close();
+    });
+
+    it('keeps the lineage of exploits in order', async () => {
+      const { s, study } = await setup();
+      const t = await s.enqueue(study.id, { params: { lr: 0.1 }, member: 0, stopAt: 10 });
+      const e = await s.addLineage({ studyId: study.id, member: 0, step: 10, kind: 'exploit', donor: 3, donorStep: 10, paramsBefore: { lr: 0.1 }, paramsAfter: { lr: 0.024 }, scores: { '0': 2.5, '3': 1.5, '1': null }, trialId: t.id, nextTrialId: null });
+      await s.addLineage({ studyId: study.id, member: 1, step: 20, kind: 'retry', donor: null, donorStep: null, paramsBefore: { lr: 0.2 }, paramsAfter: { lr: 0.2 }, scores: {}, trialId: null, nextTrialId: null });
+      expect(e.id).toBeGreaterThan(0);
+      const all = await s.getLineage(study.id);
+      expect(all.map((x) => x.kind)).toEqual(['exploit', 'retry']);
+      expect(all[0]).toMatchObject({ member: 0, step: 10, donor: 3, donorStep: 10, paramsAfter: { lr: 0.024 }, scores: { '0': 2.5, '3': 1.5, '1': null }, trialId: t.id });
+      expect(await s.getLineage(study.id + 1000)).toEqual([]);
+      await s.close();
+    });
   });
 }
