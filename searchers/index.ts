@@ -11,6 +11,8 @@ export const SEARCHERS: Record<Method, (ctx: SearcherContext) => Searcher> = {
   grid: (ctx) => new GridSearcher(ctx),
   sobol: (ctx) => new SobolSearcher(ctx),
   bayes: (ctx) => new BayesSearcher(ctx, ctx.bayes ?? {}),
+  // PBT's first population is drawn at random; every later segment comes from its exploit/explore
+  pbt: (ctx) => new RandomSearcher(ctx),
 };
 
 export function createSearcher(method: Method, ctx: SearcherContext): Searcher {

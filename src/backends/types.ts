@@ -27,6 +27,8 @@ export interface RunRequest {
   checkpointDir: string;
   /** checkpoint to continue from (SCALETUNE_RESUME_FROM) */
   resumeFrom: string | null;
+  /** train to this step, save a checkpoint there and end (a PBT segment; SCALETUNE_STOP_AT_STEP) */
+  stopAt?: number | null;
   timeoutMs?: number;
 }
 

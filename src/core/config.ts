@@ -12,11 +12,12 @@ import { parseDuration } from './duration.js';
 import type { BayesOptions } from '../../searchers/bayes.js';
 import { validateTfjsBackend, type TfjsBackendConfig } from '../backends/tfjs/settings.js';
 import { ashaRungs, hyperbandBands, type StoppingRule } from '../../searchers/stopping.js';
+import type { PbtOptions } from '../../searchers/pbt.js';
 
-export const METHODS = ['random', 'grid', 'sobol', 'bayes'] as const;
+export const METHODS = ['random', 'grid', 'sobol', 'bayes', 'pbt'] as const;
 export type Method = (typeof METHODS)[number];
 /** Methods of the W&B vocabulary or our roadmap that are recognised but not built yet. */
-const PLANNED_METHODS = ['pbt', 'llm', 'hyperband'];
+const PLANNED_METHODS = ['pb2', 'llm', 'hyperband'];
 export const BACKENDS = ['command', 'tfjs'] as const;
 const PLANNED_BACKENDS = ['sim'];
 
@@ -54,6 +55,8 @@ export interface StudyConfig {
   stopping?: StoppingRule;
   /** options of method bayes */
   bayes?: BayesOptions;
+  /** options of method pbt */
+  pbt?: PbtOptions;
   /** configurations to run first, in order (as Optuna's enqueue_trial), fixed parameters filled in */
   initialPoints?: Params[];
   /** folder the config was read from ('' for configs given as objects) */
@@ -76,6 +79,7 @@ export const TOP_LEVEL_KEYS = [
   'backend',
   'env',
   'bayes',
+  'pbt',
   'initial_points',
   // W&B's own, accepted and ignored
   'project',
@@ -366,6 +370,13 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
     }
   }
 
+  let pbt: PbtOptions | undefined;
+  if (method === 'pbt' || raw.pbt !== undefined) {
+    if (method !== 'pbt') ctx.issues.push({ path: 'pbt', message: `options for method pbt, but method is ${method}` });
+    else pbt = parsePbt(ctx, raw.pbt, parameters);
+    if (method === 'pbt' && !metric) ctx.issues.push({ path: 'metric', message: 'missing; method pbt ranks members by a metric: add metric: {name, goal}' });
+  }
+
   let initialPoints: Params[] | undefined;
   if (raw.initial_points !== undefined) {
     if (!Array.isArray(raw.initial_points)) issue(ctx, 'initial_points', raw.initial_points, 'a list of mappings from parameter name to value');
@@ -420,9 +431,77 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
     ...(earlyTerminate ? { earlyTerminate } : {}),
     ...(stopping ? { stopping } : {}),
     ...(bayes ? { bayes } : {}),
+    ...(pbt ? { pbt } : {}),
     ...(initialPoints?.length ? { initialPoints } : {}),
     configDir,
   };
+}
+
+const PBT_KEYS = ['population', 'perturbation_interval', 'quantile', 'resample_probability', 'perturbation_factors', 'hyperparam_mutations', 'burn_in', 'synch', 'max_steps', 'keep_checkpoints', 'max_retries'];
+
+/** The `pbt:` block (Ray Tune's names); the searched parameters give the initial distributions. */
+function parsePbt(ctx: Ctx, raw: unknown, parameters: SearchSpace): PbtOptions | undefined {
+  if (raw === undefined) {
+    ctx.issues.push({ path: 'pbt', message: 'missing; method pbt needs at least {population, perturbation_interval, max_steps}' });
+    return undefined;
+  }
+  if (!isObj(raw)) {
+    issue(ctx, 'pbt', raw, 'a mapping {population, perturbation_interval, max_steps, quantile, resample_probability, perturbation_factors, hyperparam_mutations, burn_in, synch}');
+    return undefined;
+  }
+  const before = ctx.issues.length;
+  for (const k of Object.keys(raw)) if (!PBT_KEYS.includes(k)) ctx.issues.push({ path: `pbt.${k}`, message: `unknown key; allowed: ${PBT_KEYS.join(', ')}` });
+  const int = (k: string, min: number, dflt?: number): number | undefined => {
+    const v = raw[k];
+    if (v === undefined) {
+      if (dflt === undefined) ctx.issues.push({ path: `pbt.${k}`, message: `missing; allowed: a whole number, at least ${min}` });
+      return dflt;
+    }
+    if (typeof v === 'number' && Number.isInteger(v) && v >= min) return v;
+    if (k === 'perturbation_interval' && isObj(v)) issue(ctx, `pbt.${k}`, v, 'a whole number of steps (intervals in tokens are not supported yet)');
+    else issue(ctx, `pbt.${k}`, v, `a whole number, at least ${min}`);
+    return dflt;
+  };
+  const frac = (k: string, dflt: number, lo: number, hi: number, text: string): number => {
+    const v = raw[k];
+    if (v === undefined) return dflt;
+    if (isNum(v) && v >= lo && v <= hi && (k !== 'quantile' || v > 0)) return v;
+    issue(ctx, `pbt.${k}`, v, text);
+    return dflt;
+  };
+  const population = int('population', 2);
+  const interval = int('perturbation_interval', 1);
+  const maxSteps = int('max_steps', 1);
+  const quantile = frac('quantile', 0.25, 0, 0.5, 'a fraction above 0, at most 0.5');
+  const resampleProbability = frac('resample_probability', 0.25, 0, 1, 'a probability from 0 to 1');
+  let factors = [0.8, 1.2];
+  if (raw.perturbation_factors !== undefined) {
+    const f = raw.perturbation_factors;
+    if (Array.isArray(f) && f.length > 0 && f.every((x) => isNum(x) && x > 0)) factors = f as number[];
+    else issue(ctx, 'pbt.perturbation_factors', f, 'a non-empty list of positive numbers, e.g. [0.8, 1.2]');
+  }
+  const mutations: Record<string, Distribution> = {};
+  const m = raw.hyperparam_mutations;
+  if (m === undefined) {
+    for (const [k, d] of Object.entries(parameters)) if (d.type !== 'constant' && !(d.type === 'categorical' && d.values.length === 1)) mutations[k] = d;
+  } else if (Array.isArray(m)) {
+    m.forEach((k: unknown, i: number) => {
+      if (typeof k !== 'string' || !(k in parameters)) issue(ctx, `pbt.hyperparam_mutations[${i}]`, k, `a parameter of this study (${Object.keys(parameters).join(', ')})`);
+      else mutations[k] = parameters[k]!;
+    });
+  } else issue(ctx, 'pbt.hyperparam_mutations', m, 'a list of parameter names that may change (default: every searched parameter)');
+  if (Object.keys(mutations).length === 0 && ctx.issues.length === before) ctx.issues.push({ path: 'pbt.hyperparam_mutations', message: 'no parameter may change; allowed: at least one searched (not constant) parameter' });
+  let synch = false;
+  if (raw.synch !== undefined) {
+    if (typeof raw.synch === 'boolean') synch = raw.synch;
+    else issue(ctx, 'pbt.synch', raw.synch, 'true or false');
+  }
+  const burnIn = int('burn_in', 0, 0)!;
+  const keepCheckpoints = int('keep_checkpoints', 1, 2)!;
+  const maxRetries = int('max_retries', 0, 2)!;
+  if (interval !== undefined && maxSteps !== undefined && interval > maxSteps) ctx.issues.push({ path: 'pbt.perturbation_interval', message: `found ${interval}; allowed: at most max_steps (${maxSteps})` });
+  if (ctx.issues.length > before) return undefined;
+  return { population: population!, interval: interval!, maxSteps: maxSteps!, quantile, resampleProbability, factors, mutations, synch, burnIn, keepCheckpoints, maxRetries };
 }
 
 const STOPPING_KEYS: Record<string, string[]> = {

@@ -12,6 +12,8 @@ import { newWorkerId, recoverStaleTrials } from './recovery.js';
 import type { Reporter, StudyEnd } from './reporter.js';
 import { startTrial, type RunningTrial, type TrialLimits, type TrialResult } from './run-trial.js';
 import { stopperFor } from './stopping.js';
+import { PbtController } from './pbt.js';
+import { ScaletuneError } from '../core/errors.js';
 
 export interface RunStudyOptions {
   storage: Storage;
@@ -44,7 +46,9 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyEnd> {
   }
   const initial = await storage.getTrials(study.id);
   reporter.studyStarted({ study, runCap: runCap ?? null, parallel, finishedBefore: initial.filter((t) => t.state === 'COMPLETE' || t.state === 'FAIL' || t.state === 'PRUNED') });
-  if (runCap === undefined && cfg.method !== 'grid') reporter.warn(`no run_cap: method ${cfg.method} proposes runs until stopped (Ctrl-C); set run_cap in the config or pass --run-cap`);
+  const pbt = cfg.method === 'pbt' && cfg.pbt ? new PbtController(storage, study) : null;
+  if (pbt && runCap !== undefined) reporter.warn(`run_cap ${runCap} is not used by method pbt: its budget is population × max_steps`);
+  if (runCap === undefined && cfg.method !== 'grid' && !pbt) reporter.warn(`no run_cap: method ${cfg.method} proposes runs until stopped (Ctrl-C); set run_cap in the config or pass --run-cap`);
   if (cfg.earlyTerminate && !cfg.stopping) reporter.warn('this study was created before early stopping existed: its early_terminate is not applied');
   const stopper = stopperFor(storage, study);
   await storage.logEvent(study.id, null, worker, 'run_started', { parallel, runCap: runCap ?? null, pid: process.pid });
@@ -99,8 +103,13 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyEnd> {
     );
   };
 
-  /** The next trial to run, or null when there is no more work (the reason is kept). */
-  const claim = async (): Promise<Trial | null> => {
+  /** The next trial to run, or null when there is no more work (the reason is kept), or 'wait'. */
+  const claim = async (): Promise<Trial | null | 'wait'> => {
+    if (pbt) {
+      const p = await pbt.claim(worker);
+      if (p === null) reason ??= 'exhausted';
+      return p;
+    }
     const c = await claimNext(storage, study, searcher, worker, runCap);
     if (c.trial === null && c.reason !== 'contended') reason ??= c.reason;
     return c.trial;
@@ -120,6 +129,16 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyEnd> {
           }
           await storage.logEvent(study.id, res.trial.id, worker, 'trial_finished', { state: res.trial.state, value: res.trial.value, error: res.trial.error });
           reporter.trialFinished(res.trial, best);
+          if (pbt) {
+            await pbt.afterSegment(res.trial);
+            for (const n of pbt.notes.splice(0)) reporter.warn(n);
+            noMoreWork = false;
+            if (pbt.fatal && !interrupted) {
+              // nothing can continue: end the running segments (re-queued, resumable) and say why
+              interrupted = true;
+              for (const r of active.values()) r.stop('method pbt cannot go on');
+            }
+          }
         } else {
           const copy = await storage.requeue(res.trial.id, `interrupted (${res.reason}); re-queued`);
           await storage.logEvent(study.id, res.trial.id, worker, 'trial_interrupted', { reason: res.reason, copy: copy.number });
@@ -129,6 +148,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyEnd> {
       if (!interrupted && reason !== 'target' && !noMoreWork) {
         while (active.size < parallel && !interrupted) {
           const t = await claim();
+          if (t === 'wait') break;
           if (!t) {
             noMoreWork = true;
             break;
@@ -153,6 +173,10 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyEnd> {
     o.signal?.removeEventListener('abort', onAbort);
   }
 
+  if (pbt?.fatal) {
+    await storage.logEvent(study.id, null, worker, 'run_failed', { reason: pbt.fatal });
+    throw new ScaletuneError(pbt.fatal, 1);
+  }
   const trials = await storage.getTrials(study.id);
   const end: StudyEnd = {
     study,

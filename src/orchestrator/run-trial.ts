@@ -103,6 +103,7 @@ export function startTrial(opts: {
   // early stopping: the metric's curve, and the decisions about it, one after another
   const curve: { step: number; value: number }[] = [];
   let pruned: string | null = null;
+  let segmentEnded = false;
   let decisions: Promise<void> = Promise.resolve();
   const stopper = opts.stopper ?? null;
   const onReport = (r: Report): void => {
@@ -136,6 +137,11 @@ export function startTrial(opts: {
         }
       }
     }
+    if (r.checkpoint && trial.stopAt !== null && step >= trial.stopAt && !segmentEnded) {
+      // a trainer that does not honour SCALETUNE_STOP_AT_STEP is stopped at its first checkpoint there
+      segmentEnded = true;
+      setImmediate(() => handle.stop(`segment end at step ${step}`));
+    }
     if (r.checkpoint) {
       const cp = path.resolve(trialDir, r.checkpoint);
       writes = writes.then(() => storage.setCheckpoint(trial.id, cp)).catch((e: Error) => void (writeError ??= e));
@@ -163,6 +169,7 @@ export function startTrial(opts: {
       trialDir,
       checkpointDir: path.join(trialDir, 'checkpoints'),
       resumeFrom: trial.resumeFrom,
+      stopAt: trial.stopAt,
       ...(study.config.timeoutMs !== undefined ? { timeoutMs: study.config.timeoutMs } : {}),
     },
     {
@@ -190,10 +197,10 @@ export function startTrial(opts: {
       const finished = await storage.finishTrial(trial.id, { state: 'PRUNED', value: objective, error: pruned });
       return { kind: 'finished', trial: finished };
     }
-    if (outcome.stopped && !divergence) return { kind: 'interrupted', trial, reason: outcome.stopped };
+    if (outcome.stopped && !divergence && !(segmentEnded && outcome.stopped.startsWith('segment end'))) return { kind: 'interrupted', trial, reason: outcome.stopped };
 
     let state: 'COMPLETE' | 'FAIL' = 'COMPLETE';
-    let error = divergence ?? failureReason(outcome, study.config.timeoutMs);
+    let error = divergence ?? (segmentEnded && outcome.stopped ? null : failureReason(outcome, study.config.timeoutMs));
     if (!error && metric && !objectiveSeen && trial.resumeFrom) {
       // Resumed from a checkpoint with nothing left to train (it was killed after its last step): the
       // value is the one reported before the restart.

@@ -29,7 +29,8 @@ export class PlainReporter implements Reporter {
 
   trialStarted(t: Trial): void {
     const retry = t.retryOf !== null ? ' (re-run' + (t.resumeFrom ? ' from checkpoint' : '') + ')' : '';
-    this.line(`trial ${t.number} started${retry}  ${fmtParams(t.params)}`);
+    const segment = t.member !== null ? ` [member ${t.member} to step ${t.stopAt}${t.resumeFrom && t.retryOf === null ? ', from a checkpoint' : ''}]` : '';
+    this.line(`trial ${t.number} started${retry}${segment}  ${fmtParams(t.params)}`);
   }
 
   trialReport(_t: Trial, _r: LiveReport): void {}

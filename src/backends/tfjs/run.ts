@@ -14,6 +14,8 @@ export interface WorkerRequest {
   params: Params;
   checkpointDir: string;
   resumeFrom: string | null;
+  /** end after this step, with a checkpoint and a held-out evaluation there (PBT segments) */
+  stopAt?: number | null;
 }
 
 export type WorkerMessage =
@@ -60,5 +62,6 @@ export async function runInProcess(req: WorkerRequest, post: (m: WorkerMessage) 
     resumeFrom: req.resumeFrom,
     report: (report) => post({ type: 'report', report }),
     log: (line) => post({ type: 'log', line }),
+    ...(req.stopAt ? { stopAfter: req.stopAt } : {}),
   });
 }

@@ -150,9 +150,11 @@ async function trainWith(o: TrainOptions, spec: ModelSpec, weights: Weights, sta
     windowSteps++;
 
     const last = done === s.steps;
-    const atEval = done % s.evalEvery === 0 || last;
+    // the end of a segment (PBT) is judged on a fresh evaluation and continued from a checkpoint there
+    const segmentEnd = o.stopAfter !== undefined && done === o.stopAfter;
+    const atEval = done % s.evalEvery === 0 || last || segmentEnd;
     const atLog = done % s.logEvery === 0 || last || atEval;
-    const atCheckpoint = o.checkpointDir !== null && ((s.checkpointEvery > 0 && done % s.checkpointEvery === 0) || last);
+    const atCheckpoint = o.checkpointDir !== null && ((s.checkpointEvery > 0 && done % s.checkpointEvery === 0) || last || segmentEnd);
     if (!atLog) continue;
 
     lastTrain = windowLoss / windowSteps;
