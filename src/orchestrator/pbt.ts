@@ -16,6 +16,14 @@ import type { Storage, StudyRecord } from '../storage/types.js';
 
 export type PbtClaim = Trial | 'wait' | null;
 
+/**
+ * The checkpoint a finished segment leaves: the one it announced, or — for a re-queued copy that had
+ * nothing left to train (its predecessor was killed after saving at the boundary) — the one it started from.
+ */
+export function segmentCheckpoint(t: Trial): string | null {
+  return t.checkpoint ?? (t.retryOf !== null ? t.resumeFrom : null);
+}
+
 export class PbtController {
   private readonly o: PbtOptions;
   private readonly goal: 'minimize' | 'maximize';
@@ -85,7 +93,7 @@ export class PbtController {
     for (const t of trials) {
       if (t.member === null || t.state !== 'COMPLETE' || t.stopAt === null) continue;
       const prev = out.get(t.member);
-      if (!prev || t.stopAt >= prev.step) out.set(t.member, { member: t.member, step: t.stopAt, score: t.value, params: t.params, checkpoint: t.checkpoint });
+      if (!prev || t.stopAt >= prev.step) out.set(t.member, { member: t.member, step: t.stopAt, score: t.value, params: t.params, checkpoint: segmentCheckpoint(t) });
     }
     return out;
   }
@@ -97,7 +105,7 @@ export class PbtController {
     const states = this.memberStates(trials);
     if (trial.state === 'COMPLETE') {
       if (trial.stopAt >= this.o.maxSteps) return;
-      if (!trial.checkpoint) {
+      if (!segmentCheckpoint(trial)) {
         this.fatal = `method pbt: trial ${trial.number} (member ${trial.member}) reached step ${trial.stopAt} without reporting a checkpoint, so no member can continue or be exploited. A trainer for PBT must save its state to $SCALETUNE_CHECKPOINT_DIR, print {"checkpoint": "<path>"}, honour $SCALETUNE_STOP_AT_STEP and resume from $SCALETUNE_RESUME_FROM`;
         await this.storage.logEvent(this.study.id, trial.id, 'pbt', 'pbt_no_checkpoint', { member: trial.member, step: trial.stopAt });
         return;
@@ -202,7 +210,7 @@ export class PbtController {
     for (const t of trials) if ((t.state === 'WAITING' || t.state === 'RUNNING') && t.resumeFrom) keep.add(t.resumeFrom);
     for (const s of this.memberStates(trials).values()) if (s.checkpoint) keep.add(s.checkpoint);
     const byMember = new Map<number, Trial[]>();
-    for (const t of trials) if (t.member !== null && t.state === 'COMPLETE' && t.checkpoint) byMember.set(t.member, [...(byMember.get(t.member) ?? []), t]);
+    for (const t of trials) if (t.member !== null && t.state === 'COMPLETE' && t.checkpoint && t.retryOf === null) byMember.set(t.member, [...(byMember.get(t.member) ?? []), t]);
     for (const segs of byMember.values()) {
       segs.sort((a, b) => (a.stopAt ?? 0) - (b.stopAt ?? 0));
       for (const t of segs.slice(0, Math.max(0, segs.length - this.o.keepCheckpoints))) {
