@@ -31,6 +31,8 @@ export interface PbtOptions {
   keepCheckpoints: number;
   /** retries of a crashed segment from the member's last good checkpoint before it is replaced */
   maxRetries: number;
+  /** `scaletune replay`: one member follows this schedule from scratch, without exploits */
+  replay?: { from: number; to: number; params: Params }[];
 }
 
 export interface MemberState {

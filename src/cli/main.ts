@@ -11,6 +11,7 @@ import { makeResumeCommand } from './commands/resume.js';
 import { makeCreateCommand, makeRunCommand } from './commands/run.js';
 import { makeDataCommand, makeDoctorCommand } from './commands/tfjs.js';
 import { makeDemoCommand } from './commands/demo.js';
+import { makeLineageCommand, makeReplayCommand } from './commands/pbt.js';
 
 function version(): string {
   try {
@@ -36,7 +37,7 @@ export function buildProgram(io: CliIO): Command {
       return EXIT.OK;
     }),
   );
-  for (const make of [makeRunCommand, makeResumeCommand, makeCreateCommand, makeStudiesCommand, makeTrialsCommand, makeBestCommand, makeExportCommand, makeAskCommand, makeTellCommand, makeFitCommand, makeFitsCommand, makePredictCommand, makeScheduleCommand, makeDoctorCommand, makeDataCommand, makeDemoCommand]) {
+  for (const make of [makeRunCommand, makeResumeCommand, makeCreateCommand, makeStudiesCommand, makeTrialsCommand, makeBestCommand, makeExportCommand, makeAskCommand, makeTellCommand, makeFitCommand, makeFitsCommand, makePredictCommand, makeScheduleCommand, makeDoctorCommand, makeDataCommand, makeDemoCommand, makeLineageCommand, makeReplayCommand]) {
     program.addCommand(make(io));
   }
   program.addCommand(schema);

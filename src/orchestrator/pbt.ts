@@ -55,6 +55,8 @@ export class PbtController {
       const rng = new Rng(this.study.seed, 0x504254, member);
       const params: Params = {};
       for (const [name, d] of Object.entries(this.study.config.parameters)) params[name] = sample(d, rng);
+      const piece = this.o.replay?.[0];
+      if (piece) return this.storage.createRunning(this.study.id, { params: piece.params, worker, member, stopAt: piece.to });
       return this.storage.createRunning(this.study.id, { params, worker, member, stopAt: this.nextStop(0) });
     }
     const waiting = await this.storage.claimWaiting(this.study.id, worker);
@@ -131,6 +133,12 @@ export class PbtController {
   }
 
   private async decide(me: MemberState, states: Map<number, MemberState>, trials: readonly Trial[]): Promise<void> {
+    if (this.o.replay) {
+      // a replay: the next piece of the schedule, from this member's own checkpoint
+      const piece = this.o.replay.find((p) => p.from === me.step);
+      if (piece) await this.storage.enqueue(this.study.id, { params: piece.params, member: me.member, stopAt: piece.to, resumeFrom: me.checkpoint });
+      return;
+    }
     const rng = new Rng(this.study.seed, 0x45585054, me.member, me.step);
     const chosen = chooseDonor(rng, me, [...states.values()], this.o, this.goal);
     // a donor that has finished leaves nothing to train: keep going as is

@@ -111,3 +111,36 @@ describe('PBT runs', () => {
     for (let k = 0; k < 2; k++) expect(Math.max(...trials.filter((t) => t.member === k && t.state === 'COMPLETE').map((t) => t.stopAt!))).toBe(20);
   }, 60_000);
 });
+
+describe('lineage and replay', () => {
+  it("print the family tree and the winner's schedule; a replay of that schedule from scratch reaches the winner's score", async () => {
+    const { runCli } = await import('../helpers/cli.js');
+    const { tmpDir, writeFile } = await import('../helpers/fixtures.js');
+    const dir = tmpDir();
+    const cfg = writeFile(
+      dir,
+      'pbt.yaml',
+      `name: toy\nprogram: ${TOY}\nmethod: pbt\nmetric: {name: q, goal: maximize}\nparallel: 2\nseed: 3\nparameters:\n  h0: {min: 0.0, max: 1.0}\n  h1: {min: 0.0, max: 1.0}\n  steps: {value: 40}\npbt: {population: 4, perturbation_interval: 5, max_steps: 40, quantile: 0.5}\n`,
+    );
+    const db = path.join(dir, 'st.db');
+    expect((await runCli(['run', cfg, '--db', db, '--quiet'], { cwd: dir })).code).toBe(0);
+    const j = JSON.parse((await runCli(['lineage', 'toy', '--db', db, '--json'], { cwd: dir })).stdout);
+    expect(j.lineage.length).toBeGreaterThan(0);
+    expect(j.members).toHaveLength(4);
+    const best = Math.max(...j.members.map((m: { score: number }) => m.score));
+    expect(j.winner.score).toBe(best);
+    // the schedule covers steps 0 to 40 without gaps, and starts in another member when the winner exploited
+    expect(j.schedule[0].from).toBe(0);
+    expect(j.schedule.at(-1).to).toBe(40);
+    for (let i = 1; i < j.schedule.length; i++) expect(j.schedule[i].from).toBe(j.schedule[i - 1].to);
+    const plain = await runCli(['lineage', 'toy', '--db', db], { cwd: dir });
+    expect(plain.stdout).toMatch(/winner: member \d \(q [\d.]+\); its schedule from step 0/);
+    expect(plain.stdout).toMatch(/member \d ← member \d \(step \d+\)/);
+    const replay = await runCli(['replay', 'toy', '--db', db, '--json'], { cwd: dir });
+    expect(replay.code, replay.stderr).toBe(0);
+    const out = JSON.parse(replay.stdout);
+    expect(out.study).toBe(`toy-replay-${j.winner.member}`);
+    expect(out.best.value).toBeCloseTo(j.winner.score, 10);
+    expect((await runCli(['lineage', 'nope', '--db', db], { cwd: dir })).code).toBe(2);
+  }, 60_000);
+});
