@@ -13,6 +13,7 @@ export const SEARCHERS: Record<Method, (ctx: SearcherContext) => Searcher> = {
   bayes: (ctx) => new BayesSearcher(ctx, ctx.bayes ?? {}),
   // PBT's first population is drawn at random; every later segment comes from its exploit/explore
   pbt: (ctx) => new RandomSearcher(ctx),
+  pb2: (ctx) => new RandomSearcher(ctx),
 };
 
 export function createSearcher(method: Method, ctx: SearcherContext): Searcher {

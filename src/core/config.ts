@@ -14,10 +14,10 @@ import { validateTfjsBackend, type TfjsBackendConfig } from '../backends/tfjs/se
 import { ashaRungs, hyperbandBands, type StoppingRule } from '../../searchers/stopping.js';
 import type { PbtOptions } from '../../searchers/pbt.js';
 
-export const METHODS = ['random', 'grid', 'sobol', 'bayes', 'pbt'] as const;
+export const METHODS = ['random', 'grid', 'sobol', 'bayes', 'pbt', 'pb2'] as const;
 export type Method = (typeof METHODS)[number];
 /** Methods of the W&B vocabulary or our roadmap that are recognised but not built yet. */
-const PLANNED_METHODS = ['pb2', 'llm', 'hyperband'];
+const PLANNED_METHODS = ['llm', 'hyperband'];
 export const BACKENDS = ['command', 'tfjs'] as const;
 const PLANNED_BACKENDS = ['sim'];
 
@@ -371,10 +371,11 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
   }
 
   let pbt: PbtOptions | undefined;
-  if (method === 'pbt' || raw.pbt !== undefined) {
-    if (method !== 'pbt') ctx.issues.push({ path: 'pbt', message: `options for method pbt, but method is ${method}` });
+  const populationBased = method === 'pbt' || method === 'pb2';
+  if (populationBased || raw.pbt !== undefined) {
+    if (!populationBased) ctx.issues.push({ path: 'pbt', message: `options for methods pbt and pb2, but method is ${method}` });
     else pbt = parsePbt(ctx, raw.pbt, parameters);
-    if (method === 'pbt' && !metric) ctx.issues.push({ path: 'metric', message: 'missing; method pbt ranks members by a metric: add metric: {name, goal}' });
+    if (populationBased && !metric) ctx.issues.push({ path: 'metric', message: `missing; method ${method} ranks members by a metric: add metric: {name, goal}` });
   }
 
   let initialPoints: Params[] | undefined;
@@ -442,7 +443,7 @@ const PBT_KEYS = ['population', 'perturbation_interval', 'quantile', 'resample_p
 /** The `pbt:` block (Ray Tune's names); the searched parameters give the initial distributions. */
 function parsePbt(ctx: Ctx, raw: unknown, parameters: SearchSpace): PbtOptions | undefined {
   if (raw === undefined) {
-    ctx.issues.push({ path: 'pbt', message: 'missing; method pbt needs at least {population, perturbation_interval, max_steps}' });
+    ctx.issues.push({ path: 'pbt', message: 'missing; methods pbt and pb2 need at least {population, perturbation_interval, max_steps}' });
     return undefined;
   }
   if (!isObj(raw)) {

@@ -9,6 +9,7 @@
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { chooseDonor, explore, rank, type MemberState, type PbtOptions } from '../../searchers/pbt.js';
+import { pb2Explore, type Pb2Observation } from '../../searchers/pb2.js';
 import { sample, type Params } from '../core/distributions.js';
 import { Rng } from '../core/rng.js';
 import type { Trial } from '../core/trial.js';
@@ -148,7 +149,7 @@ export class PbtController {
     if (!donor) {
       await this.storage.enqueue(this.study.id, { params: me.params, member: me.member, stopAt, resumeFrom: me.checkpoint });
     } else {
-      const params = explore(rng, donor.params, this.o);
+      const params = (await this.pb2Params(rng, donor, trials)) ?? explore(rng, donor.params, this.o);
       const copy = this.copyCheckpoint(donor.checkpoint!, me.member, me.step, donor.member);
       const next = await this.storage.enqueue(this.study.id, { params, member: me.member, stopAt, resumeFrom: copy });
       await this.storage.addLineage({
@@ -166,6 +167,24 @@ export class PbtController {
       });
     }
     this.collectGarbage(await this.storage.getTrials(this.study.id));
+  }
+
+  /** PB2's choice (a GP-UCB bandit on each segment's improvement), or null for PBT or too little data. */
+  private async pb2Params(rng: Rng, donor: MemberState, trials: readonly Trial[]): Promise<Params | null> {
+    if (this.study.config.method !== 'pb2') return null;
+    const lineage = await this.storage.getLineage(this.study.id);
+    const sign = this.goal === 'maximize' ? 1 : -1;
+    const byCheckpoint = new Map<string, Trial>();
+    for (const t of trials) if (t.state === 'COMPLETE' && segmentCheckpoint(t)) byCheckpoint.set(segmentCheckpoint(t)!, t);
+    const obs: Pb2Observation[] = [];
+    for (const t of trials) {
+      if (t.member === null || t.state !== 'COMPLETE' || t.value === null || !t.resumeFrom) continue;
+      const copied = lineage.find((e) => e.nextTrialId === t.id && e.donor !== null);
+      const start = copied ? trials.find((x) => x.member === copied.donor && x.state === 'COMPLETE' && x.stopAt === copied.donorStep) : byCheckpoint.get(t.resumeFrom);
+      if (!start || start.value === null || start.stopAt === null) continue;
+      obs.push({ t: start.stopAt, params: t.params, gain: sign * (t.value - start.value) });
+    }
+    return pb2Explore(rng, donor.params, donor.step, obs, { mutations: this.o.mutations, maxSteps: this.o.maxSteps });
   }
 
   /** A crashed segment: again from the member's last good checkpoint, then replaced by a top member. */

@@ -46,8 +46,8 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyEnd> {
   }
   const initial = await storage.getTrials(study.id);
   reporter.studyStarted({ study, runCap: runCap ?? null, parallel, finishedBefore: initial.filter((t) => t.state === 'COMPLETE' || t.state === 'FAIL' || t.state === 'PRUNED') });
-  const pbt = cfg.method === 'pbt' && cfg.pbt ? new PbtController(storage, study) : null;
-  if (pbt && runCap !== undefined) reporter.warn(`run_cap ${runCap} is not used by method pbt: its budget is population × max_steps`);
+  const pbt = (cfg.method === 'pbt' || cfg.method === 'pb2') && cfg.pbt ? new PbtController(storage, study) : null;
+  if (pbt && runCap !== undefined) reporter.warn(`run_cap ${runCap} is not used by method ${cfg.method}: its budget is population × max_steps`);
   if (runCap === undefined && cfg.method !== 'grid' && !pbt) reporter.warn(`no run_cap: method ${cfg.method} proposes runs until stopped (Ctrl-C); set run_cap in the config or pass --run-cap`);
   if (cfg.earlyTerminate && !cfg.stopping) reporter.warn('this study was created before early stopping existed: its early_terminate is not applied');
   const stopper = stopperFor(storage, study);

@@ -15,7 +15,7 @@ import { makeStudy, ROOT } from '../helpers/fixtures.js';
 const TOY = path.join(ROOT, 'fixtures/trainers/pbt_toy.mjs');
 const STEPS = 40;
 
-function toyConfig(method: 'pbt' | 'random' | 'grid', seed: number, extra: Record<string, unknown> = {}) {
+function toyConfig(method: 'pbt' | 'pb2' | 'random' | 'grid', seed: number, extra: Record<string, unknown> = {}) {
   const h = method === 'grid' ? { values: [0.25, 0.75] } : { distribution: 'uniform', min: 0, max: 1 };
   return validateStudyConfig(
     {
@@ -25,7 +25,7 @@ function toyConfig(method: 'pbt' | 'random' | 'grid', seed: number, extra: Recor
       parallel: 4,
       seed,
       parameters: { h0: h, h1: h, steps: { value: STEPS } },
-      ...(method === 'pbt' ? { pbt: { population: 4, perturbation_interval: 4, max_steps: STEPS, ...extra } } : {}),
+      ...(method === 'pbt' || method === 'pb2' ? { pbt: { population: 4, perturbation_interval: 4, max_steps: STEPS, ...extra } } : {}),
       ...(method === 'random' ? { run_cap: 4 } : {}),
     },
     { configDir: ROOT },
@@ -33,7 +33,7 @@ function toyConfig(method: 'pbt' | 'random' | 'grid', seed: number, extra: Recor
 }
 
 /** The best Q reached at the last step by any member or trial, and the trainer steps spent. */
-async function bestQ(method: 'pbt' | 'random' | 'grid', seed: number, extra: Record<string, unknown> = {}): Promise<{ q: number; steps: number }> {
+async function bestQ(method: 'pbt' | 'pb2' | 'random' | 'grid', seed: number, extra: Record<string, unknown> = {}): Promise<{ q: number; steps: number }> {
   const storage = new MemoryStorage();
   const study = await makeStudy(storage, toyConfig(method, seed, extra));
   await runStudy({ storage, study, backend: new CommandBackend(), reporter: silentReporter });
@@ -63,6 +63,20 @@ describe('PBT on the toy problem of the PBT paper', () => {
     expect(beatsRandom, rows.join('\n')).toBeGreaterThanOrEqual(8);
     expect(beatsGrid, rows.join('\n')).toBeGreaterThanOrEqual(8);
   }, 180_000);
+});
+
+describe('PB2 on the toy problem', () => {
+  it('beats random search with the same steps on average, with every segment accounted for', async () => {
+    let pb2 = 0;
+    let random = 0;
+    for (const seed of [1, 2, 3]) {
+      const p = await bestQ('pb2', seed, { synch: true, quantile: 0.5 });
+      expect(p.steps).toBe(4 * STEPS);
+      pb2 += p.q / 3;
+      random += (await bestQ('random', seed)).q / 3;
+    }
+    expect(pb2).toBeGreaterThan(random);
+  }, 120_000);
 });
 
 describe('PBT runs', () => {

@@ -9,7 +9,7 @@ import { executeStudy } from './run.js';
 
 async function pbtStudy(storage: Storage, name: string): Promise<StudyRecord> {
   const study = await requireStudy(storage, name);
-  if (study.config.method !== 'pbt' || !study.config.pbt) throw new UsageError(`study ${name} uses method ${study.config.method}; lineage and replay are for method pbt`);
+  if ((study.config.method !== 'pbt' && study.config.method !== 'pb2') || !study.config.pbt) throw new UsageError(`study ${name} uses method ${study.config.method}; lineage and replay are for methods pbt and pb2`);
   return study;
 }
 
@@ -45,7 +45,7 @@ export function makeLineageCommand(io: CliIO): Command {
           }
           const o = study.config.pbt!;
           const w = (s: string): unknown => io.stdout.write(`${s}\n`);
-          w(`study ${study.name}: pbt, population ${o.population}, interval ${o.interval} steps, max_steps ${o.maxSteps}${o.synch ? ', synch' : ''}`);
+          w(`study ${study.name}: ${study.config.method}, population ${o.population}, interval ${o.interval} steps, max_steps ${o.maxSteps}${o.synch ? ', synch' : ''}`);
           w(`decisions (${m.lineage.length}):`);
           for (const e of m.lineage) {
             const changed = Object.keys(e.paramsAfter).filter((k) => JSON.stringify(e.paramsAfter[k]) !== JSON.stringify(e.paramsBefore[k]));
