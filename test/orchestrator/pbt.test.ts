@@ -126,6 +126,46 @@ describe('PBT runs', () => {
   }, 60_000);
 });
 
+describe('PBT faults in synch mode', () => {
+  it('a member that keeps crashing is retried, replaced, then left out, and never blocks the round', async () => {
+    const storage = new MemoryStorage();
+    // h0 above 0.7 crashes at step 7, every time: such members fail, are retried, replaced by a copy of a
+    // top member (whose explored h0 may crash again) and, failing once more, are left out
+    const cfg = toyConfig('pbt', 6, { population: 4, perturbation_interval: 5, max_steps: 20, synch: true, max_retries: 1 });
+    cfg.parameters.crash_at = { type: 'constant', value: 7 };
+    cfg.parameters.crash_h0_above = { type: 'constant', value: 0.7 };
+    const study = await makeStudy(storage, cfg);
+    const warnings: string[] = [];
+    const end = await runStudy({ storage, study, backend: new CommandBackend(), reporter: { ...silentReporter, warn: (m: string) => warnings.push(m) } });
+    expect(end.reason).toBe('exhausted');
+    const trials = await storage.getTrials(study.id);
+    const crashed = new Set(trials.filter((t) => t.state === 'FAIL').map((t) => t.member));
+    expect(crashed.size).toBeGreaterThanOrEqual(1);
+    const lineage = await storage.getLineage(study.id);
+    expect(lineage.some((e) => e.kind === 'retry')).toBe(true);
+    // every member either finished or was left out with a warning; the healthy ones reached max_steps
+    const finished = new Set(trials.filter((t) => t.state === 'COMPLETE' && t.stopAt === 20).map((t) => t.member));
+    expect(finished.size).toBeGreaterThanOrEqual(1);
+    for (const k of [0, 1, 2, 3]) if (!finished.has(k)) expect(warnings.join('\n')).toMatch(new RegExp(`member ${k} failed`));
+    expect(trials.some((t) => t.state === 'WAITING' || t.state === 'RUNNING')).toBe(false);
+  }, 60_000);
+});
+
+describe('PBT when every member crashes', () => {
+  it('ends instead of waiting for members that cannot go on, and says why', async () => {
+    const storage = new MemoryStorage();
+    const cfg = toyConfig('pbt', 6, { population: 3, perturbation_interval: 5, max_steps: 20, synch: true, max_retries: 1 });
+    cfg.parameters.crash_at = { type: 'constant', value: 7 };
+    cfg.parameters.crash_h0_above = { type: 'constant', value: -1 };
+    const study = await makeStudy(storage, cfg);
+    const warnings: string[] = [];
+    await runStudy({ storage, study, backend: new CommandBackend(), reporter: { ...silentReporter, warn: (m: string) => warnings.push(m) } });
+    const trials = await storage.getTrials(study.id);
+    expect(trials.some((t) => t.state === 'WAITING' || t.state === 'RUNNING')).toBe(false);
+    for (const k of [0, 1, 2]) expect(warnings.join('\n')).toMatch(new RegExp(`member ${k} failed .*(left out|replaced)`));
+  }, 60_000);
+});
+
 describe('lineage and replay', () => {
   it("print the family tree and the winner's schedule; a replay of that schedule from scratch reaches the winner's score", async () => {
     const { runCli } = await import('../helpers/cli.js');
