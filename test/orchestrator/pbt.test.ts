@@ -99,6 +99,16 @@ describe('PBT runs', () => {
       expect(next.resumeFrom).toMatch(new RegExp(`pbt[\\\\/]member-00${e.member}[\\\\/]step-${e.step}-from-${e.donor}`));
       expect(next.params).toEqual(e.paramsAfter);
     }
+    // old checkpoints were collected: per member at most keep_checkpoints (2) of its own remain, plus
+    // those a member's latest state points at
+    const { existsSync } = await import('node:fs');
+    for (let k = 0; k < 4; k++) {
+      const own = trials.filter((t) => t.member === k && t.checkpoint && existsSync(t.checkpoint));
+      expect(own.length).toBeLessThanOrEqual(3);
+      const latest = trials.filter((t) => t.member === k && t.state === 'COMPLETE').sort((a, b) => a.stopAt! - b.stopAt!).at(-1)!;
+      expect(existsSync(latest.checkpoint!)).toBe(true);
+    }
+    expect(trials.filter((t) => t.checkpoint && !existsSync(t.checkpoint)).length).toBeGreaterThan(0);
   }, 60_000);
 
   it('a trainer that reports no checkpoint stops the study at the first boundary, saying what PBT needs', async () => {

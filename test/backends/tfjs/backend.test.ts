@@ -201,3 +201,42 @@ describe('backend tfjs: limits', () => {
     }
   }, 30_000);
 });
+
+describe('backend tfjs under PBT', () => {
+  it('trains members in segments that stop at the boundary with a checkpoint, and exploits copy checkpoint folders', async () => {
+    const dir = tmpDir();
+    const cfg = writeFile(
+      dir,
+      'pbt.yaml',
+      `name: lm\nmethod: pbt\nmetric: {name: val_loss, goal: minimize}\nparallel: 2\nseed: 1\nparameters:\n  lr: {distribution: log_uniform_values, min: 0.0001, max: 0.1}\nbackend:\n  type: tfjs\n  model: {arch: mlp, width: 16, depth: 1, window: 3, seq_len: 16}\n  train: {steps: 40, batch_size: 8, schedule: constant, warmup: 0, eval_batches: 2}\npbt: {population: 2, perturbation_interval: 20, max_steps: 40, resample_probability: 0, synch: true}\n`,
+    );
+    const db = path.join(dir, 'st.db');
+    const r = await runCli(['run', cfg, '--db', db], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const storage = openStorage(db, { create: false });
+    try {
+      const st = (await storage.getStudy('lm'))!;
+      const trials = await storage.getTrials(st.id);
+      expect(trials.map((t) => [t.member, t.stopAt, t.state])).toEqual(
+        expect.arrayContaining([
+          [0, 20, 'COMPLETE'],
+          [1, 20, 'COMPLETE'],
+          [0, 40, 'COMPLETE'],
+          [1, 40, 'COMPLETE'],
+        ]),
+      );
+      for (const t of trials.filter((x) => x.stopAt === 20)) expect(t.checkpoint).toMatch(/step-0000020$/);
+      // the worse member copied the better one's checkpoint folder and went on from step 20
+      const [e] = await storage.getLineage(st.id);
+      expect(e).toMatchObject({ step: 20, kind: 'exploit' });
+      const next = trials.find((t) => t.id === e!.nextTrialId)!;
+      expect(next.resumeFrom).toMatch(/pbt[\\/]member-00\d[\\/]step-20-from-\d[\\/]step-0000020$/);
+      const logs = (await storage.getLogs(next.id)).map((l) => l.line).join('\n');
+      expect(logs).toMatch(/resumed from .*step-20-from-.* at step 20/);
+      const steps = (await storage.getMetrics(st.id, next.id)).filter((m) => m.name === 'train_loss').map((m) => m.step);
+      expect(Math.min(...steps)).toBeGreaterThan(20);
+    } finally {
+      await storage.close();
+    }
+  }, 60_000);
+});
