@@ -14,6 +14,9 @@ export interface TrialJson {
   finished_at: string | null;
   duration_s: number | null;
   checkpoint: string | null;
+  /** PBT: the member this trial is a segment of, and the step it trains to (absent otherwise) */
+  member?: number;
+  stop_at?: number;
 }
 
 const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
@@ -31,6 +34,8 @@ export function trialToJson(t: Trial, all: readonly Trial[] = []): TrialJson {
     finished_at: iso(t.finishedAt),
     duration_s: t.startedAt !== null && t.finishedAt !== null ? (t.finishedAt - t.startedAt) / 1000 : null,
     checkpoint: t.checkpoint,
+    ...(t.member !== null ? { member: t.member } : {}),
+    ...(t.stopAt !== null ? { stop_at: t.stopAt } : {}),
   };
 }
 
@@ -80,10 +85,11 @@ export function toCsv(header: string[], rows: unknown[][]): string {
 /** Trials as CSV: one column per parameter (`params_lr`), as Optuna's trials_dataframe names them. */
 export function trialsCsv(trials: readonly Trial[]): string {
   const names = [...new Set(trials.flatMap((t) => Object.keys(t.params)))];
-  const header = ['number', 'state', 'value', ...names.map((n) => `params_${n}`), 'duration_s', 'started_at', 'finished_at', 'retry_of', 'error'];
+  const segments = trials.some((t) => t.member !== null);
+  const header = ['number', 'state', 'value', ...names.map((n) => `params_${n}`), 'duration_s', 'started_at', 'finished_at', 'retry_of', ...(segments ? ['member', 'stop_at'] : []), 'error'];
   const rows = trials.map((t) => {
     const j = trialToJson(t, trials);
-    return [j.number, j.state, j.value, ...names.map((n) => t.params[n]), j.duration_s, j.started_at, j.finished_at, j.retry_of, j.error];
+    return [j.number, j.state, j.value, ...names.map((n) => t.params[n]), j.duration_s, j.started_at, j.finished_at, j.retry_of, ...(segments ? [t.member, t.stopAt] : []), j.error];
   });
   return toCsv(header, rows);
 }
