@@ -15,7 +15,9 @@ import type { Rng } from '../src/core/rng.js';
 
 export interface PbtOptions {
   population: number;
-  /** steps between decisions */
+  /** what intervals and the budget count: the trainer's steps, or the tokens it has seen */
+  unit: 'steps' | 'tokens';
+  /** steps (or tokens) between decisions */
   interval: number;
   quantile: number;
   resampleProbability: number;
@@ -26,6 +28,7 @@ export interface PbtOptions {
   burnIn: number;
   /** decide for everyone at once when every live member reached the boundary */
   synch: boolean;
+  /** the budget per member, in `unit` (max_steps, or max_tokens) */
   maxSteps: number;
   /** checkpoint folders kept per member */
   keepCheckpoints: number;

@@ -64,7 +64,7 @@ export function trialEnv(req: RunRequest): Record<string, string> {
     SCALETUNE_CHECKPOINT_DIR: req.checkpointDir,
     ...(req.trial.scale ? { SCALETUNE_SCALE: JSON.stringify(req.trial.scale) } : {}),
     ...(req.resumeFrom ? { SCALETUNE_RESUME_FROM: req.resumeFrom } : {}),
-    ...(req.stopAt ? { SCALETUNE_STOP_AT_STEP: String(req.stopAt) } : {}),
+    ...(req.stopAt ? { [req.stopUnit === 'tokens' ? 'SCALETUNE_STOP_AT_TOKENS' : 'SCALETUNE_STOP_AT_STEP']: String(req.stopAt) } : {}),
   };
 }
 

@@ -29,6 +29,8 @@ export interface RunRequest {
   resumeFrom: string | null;
   /** train to this step, save a checkpoint there and end (a PBT segment; SCALETUNE_STOP_AT_STEP) */
   stopAt?: number | null;
+  /** what stopAt counts: steps (default), or tokens seen (SCALETUNE_STOP_AT_TOKENS) */
+  stopUnit?: 'steps' | 'tokens';
   timeoutMs?: number;
 }
 

@@ -319,7 +319,9 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
       if (raw[k] !== undefined) ctx.issues.push({ path: k, message: `not used by backend tfjs, which trains in-process; allowed: remove it, or use backend: command to launch a program` });
     }
   }
-  if (opts.forRun !== false && backend.type === 'command' && commandNeedsProgram(command)) {
+  const rawBackendType = typeof raw.backend === 'string' ? raw.backend : isObj(raw.backend) ? raw.backend.type : 'command';
+  // a tfjs block with mistakes is still a tfjs study: it needs no program
+  if (opts.forRun !== false && backend.type === 'command' && rawBackendType !== 'tfjs' && commandNeedsProgram(command)) {
     if (raw.program === undefined) {
       ctx.issues.push({ path: 'program', message: 'missing; allowed: a path to the training program (command uses ${program})' });
     } else if (program && configDir && !existsSync(program)) {
@@ -438,7 +440,7 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
   };
 }
 
-const PBT_KEYS = ['population', 'perturbation_interval', 'quantile', 'resample_probability', 'perturbation_factors', 'hyperparam_mutations', 'burn_in', 'synch', 'max_steps', 'keep_checkpoints', 'max_retries'];
+const PBT_KEYS = ['population', 'perturbation_interval', 'quantile', 'resample_probability', 'perturbation_factors', 'hyperparam_mutations', 'burn_in', 'synch', 'max_steps', 'max_tokens', 'keep_checkpoints', 'max_retries'];
 
 /** The `pbt:` block (Ray Tune's names); the searched parameters give the initial distributions. */
 function parsePbt(ctx: Ctx, raw: unknown, parameters: SearchSpace): PbtOptions | undefined {
@@ -459,8 +461,7 @@ function parsePbt(ctx: Ctx, raw: unknown, parameters: SearchSpace): PbtOptions |
       return dflt;
     }
     if (typeof v === 'number' && Number.isInteger(v) && v >= min) return v;
-    if (k === 'perturbation_interval' && isObj(v)) issue(ctx, `pbt.${k}`, v, 'a whole number of steps (intervals in tokens are not supported yet)');
-    else issue(ctx, `pbt.${k}`, v, `a whole number, at least ${min}`);
+    issue(ctx, `pbt.${k}`, v, k === 'perturbation_interval' ? 'a whole number of steps, or {tokens: N}' : `a whole number, at least ${min}`);
     return dflt;
   };
   const frac = (k: string, dflt: number, lo: number, hi: number, text: string): number => {
@@ -471,8 +472,24 @@ function parsePbt(ctx: Ctx, raw: unknown, parameters: SearchSpace): PbtOptions |
     return dflt;
   };
   const population = int('population', 2);
-  const interval = int('perturbation_interval', 1);
-  const maxSteps = int('max_steps', 1);
+  // intervals in tokens (with max_tokens) keep members comparable when the batch size is searched
+  const byTokens = isObj(raw.perturbation_interval);
+  let interval: number | undefined;
+  let maxSteps: number | undefined;
+  if (byTokens) {
+    const it = raw.perturbation_interval as Record<string, unknown>;
+    if (Object.keys(it).join() !== 'tokens' || !isNum(it.tokens) || !Number.isInteger(it.tokens) || it.tokens < 1) issue(ctx, 'pbt.perturbation_interval', it, 'a whole number of steps, or {tokens: N} with N a whole number of tokens');
+    else interval = it.tokens;
+    if (raw.max_steps !== undefined) ctx.issues.push({ path: 'pbt.max_steps', message: 'the interval is in tokens, so the budget is too; allowed: max_tokens instead' });
+    const mt = raw.max_tokens;
+    if (mt === undefined) ctx.issues.push({ path: 'pbt.max_tokens', message: 'missing; allowed: the tokens each member trains on (the interval is in tokens)' });
+    else if (!isNum(mt) || !Number.isInteger(mt) || mt < 1) issue(ctx, 'pbt.max_tokens', mt, 'a whole number of tokens');
+    else maxSteps = mt;
+  } else {
+    interval = int('perturbation_interval', 1);
+    maxSteps = int('max_steps', 1);
+    if (raw.max_tokens !== undefined) ctx.issues.push({ path: 'pbt.max_tokens', message: 'the interval is in steps, so the budget is too; allowed: max_steps instead (or perturbation_interval: {tokens: N})' });
+  }
   const quantile = frac('quantile', 0.25, 0, 0.5, 'a fraction above 0, at most 0.5');
   const resampleProbability = frac('resample_probability', 0.25, 0, 1, 'a probability from 0 to 1');
   let factors = [0.8, 1.2];
@@ -500,9 +517,9 @@ function parsePbt(ctx: Ctx, raw: unknown, parameters: SearchSpace): PbtOptions |
   const burnIn = int('burn_in', 0, 0)!;
   const keepCheckpoints = int('keep_checkpoints', 1, 2)!;
   const maxRetries = int('max_retries', 0, 2)!;
-  if (interval !== undefined && maxSteps !== undefined && interval > maxSteps) ctx.issues.push({ path: 'pbt.perturbation_interval', message: `found ${interval}; allowed: at most max_steps (${maxSteps})` });
+  if (interval !== undefined && maxSteps !== undefined && interval > maxSteps) ctx.issues.push({ path: 'pbt.perturbation_interval', message: `found ${interval}; allowed: at most ${byTokens ? 'max_tokens' : 'max_steps'} (${maxSteps})` });
   if (ctx.issues.length > before) return undefined;
-  return { population: population!, interval: interval!, maxSteps: maxSteps!, quantile, resampleProbability, factors, mutations, synch, burnIn, keepCheckpoints, maxRetries };
+  return { population: population!, unit: byTokens ? 'tokens' : 'steps', interval: interval!, maxSteps: maxSteps!, quantile, resampleProbability, factors, mutations, synch, burnIn, keepCheckpoints, maxRetries };
 }
 
 const STOPPING_KEYS: Record<string, string[]> = {

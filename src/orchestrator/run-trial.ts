@@ -137,7 +137,8 @@ export function startTrial(opts: {
         }
       }
     }
-    if (r.checkpoint && trial.stopAt !== null && step >= trial.stopAt && !segmentEnded) {
+    const reached = trial.stopAt !== null && (study.config.pbt?.unit === 'tokens' ? (r.tokens ?? -1) >= trial.stopAt : step >= trial.stopAt);
+    if (r.checkpoint && reached && !segmentEnded) {
       // a trainer that does not honour SCALETUNE_STOP_AT_STEP is stopped at its first checkpoint there
       segmentEnded = true;
       setImmediate(() => handle.stop(`segment end at step ${step}`));
@@ -170,6 +171,7 @@ export function startTrial(opts: {
       checkpointDir: path.join(trialDir, 'checkpoints'),
       resumeFrom: trial.resumeFrom,
       stopAt: trial.stopAt,
+      stopUnit: study.config.pbt?.unit ?? 'steps',
       ...(study.config.timeoutMs !== undefined ? { timeoutMs: study.config.timeoutMs } : {}),
     },
     {

@@ -22,7 +22,7 @@ export function workerScript(): string {
 export class TfjsBackend implements Backend {
   start(req: RunRequest, events: RunEvents): RunHandle {
     const cfg = req.study.config.backend as TfjsBackendConfig;
-    const data: WorkerRequest = { backend: cfg, params: req.params, checkpointDir: req.checkpointDir, resumeFrom: req.resumeFrom, stopAt: req.stopAt ?? null };
+    const data: WorkerRequest = { backend: cfg, params: req.params, checkpointDir: req.checkpointDir, resumeFrom: req.resumeFrom, stopAt: req.stopAt ?? null, stopUnit: req.stopUnit ?? 'steps' };
     let stopped: string | null = null;
     let timedOut = false;
     let failure: string | null = null;

@@ -16,6 +16,7 @@ export interface WorkerRequest {
   resumeFrom: string | null;
   /** end after this step, with a checkpoint and a held-out evaluation there (PBT segments) */
   stopAt?: number | null;
+  stopUnit?: 'steps' | 'tokens';
 }
 
 export type WorkerMessage =
@@ -62,6 +63,6 @@ export async function runInProcess(req: WorkerRequest, post: (m: WorkerMessage) 
     resumeFrom: req.resumeFrom,
     report: (report) => post({ type: 'report', report }),
     log: (line) => post({ type: 'log', line }),
-    ...(req.stopAt ? { stopAfter: req.stopAt } : {}),
+    ...(req.stopAt ? (req.stopUnit === 'tokens' ? { stopAtTokens: req.stopAt } : { stopAfter: req.stopAt }) : {}),
   });
 }

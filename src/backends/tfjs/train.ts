@@ -32,8 +32,10 @@ export interface TrainOptions {
   resumeFrom: string | null;
   report(r: TrainReport): void;
   log?(line: string): void;
-  /** stop after this step (tests of resume); the run ends as if interrupted */
+  /** stop after this step, with an evaluation and a checkpoint there (a PBT segment) */
   stopAfter?: number;
+  /** likewise, once this many tokens have been seen (PBT intervals in tokens) */
+  stopAtTokens?: number;
   /** add the activations' sizes (`rms/<layer>`, muP's coordinate check) to the final report */
   coordinateCheck?: boolean;
 }
@@ -100,10 +102,15 @@ async function trainWith(o: TrainOptions, spec: ModelSpec, weights: Weights, sta
   const T = s.seqLen;
   const tokensPerStep = rows * T;
   let startStep = 0;
+  // tokens are counted, not derived from the step: PBT may change the batch size between segments
+  let tokens = 0;
   if (o.resumeFrom) {
-    startStep = loadCheckpoint(tf, o.resumeFrom, spec, weights, state, architectureOf(s, V));
+    const at = loadCheckpoint(tf, o.resumeFrom, spec, weights, state, architectureOf(s, V));
+    startStep = at.step;
+    tokens = at.tokens ?? startStep * tokensPerStep;
     o.log?.(`resumed from ${o.resumeFrom} at step ${startStep}`);
   }
+  const startTokens = tokens;
 
   const varList = spec.weights.map((ws) => weights.get(ws.name)!);
   const lossFn = (batch: Int32Array): Tensor => crossEntropy(tf, forward(tf, s, spec, weights, batch, rows, T, V), batch, rows, T, V);
@@ -141,7 +148,7 @@ async function trainWith(o: TrainOptions, spec: ModelSpec, weights: Weights, sta
     trainMs += performance.now() - t0;
 
     const done = step + 1;
-    const tokens = done * tokensPerStep;
+    tokens += tokensPerStep;
     if (!Number.isFinite(lossValue)) throw new DivergedError(`diverged: train_loss was ${lossValue} at step ${done} (lr ${lr.toPrecision(3)})`);
     if (s.divergeLoss !== null && lossValue > s.divergeLoss) {
       throw new DivergedError(`diverged: train_loss ${lossValue.toFixed(3)} at step ${done} is above diverge_loss ${s.divergeLoss.toFixed(3)} (lr ${lr.toPrecision(3)})`);
@@ -151,7 +158,7 @@ async function trainWith(o: TrainOptions, spec: ModelSpec, weights: Weights, sta
 
     const last = done === s.steps;
     // the end of a segment (PBT) is judged on a fresh evaluation and continued from a checkpoint there
-    const segmentEnd = o.stopAfter !== undefined && done === o.stopAfter;
+    const segmentEnd = (o.stopAfter !== undefined && done === o.stopAfter) || (o.stopAtTokens !== undefined && tokens >= o.stopAtTokens && tokens - tokensPerStep < o.stopAtTokens);
     const atEval = done % s.evalEvery === 0 || last || segmentEnd;
     const atLog = done % s.logEvery === 0 || last || atEval;
     const atCheckpoint = o.checkpointDir !== null && ((s.checkpointEvery > 0 && done % s.checkpointEvery === 0) || last || segmentEnd);
@@ -164,7 +171,7 @@ async function trainWith(o: TrainOptions, spec: ModelSpec, weights: Weights, sta
     if (atEval) metrics.val_loss = lastVal = evaluate();
     if (last) {
       const seconds = trainMs / 1000;
-      const trainedTokens = (done - startStep) * tokensPerStep;
+      const trainedTokens = tokens - startTokens;
       metrics.params = spec.nonEmbedding;
       metrics.params_total = spec.total;
       metrics.flops = spec.flopsPerToken * tokens;
@@ -182,10 +189,10 @@ async function trainWith(o: TrainOptions, spec: ModelSpec, weights: Weights, sta
       while (saved.length > s.keepCheckpoints) rmSync(saved.shift()!, { recursive: true, force: true });
     }
     o.report(r);
-    if (o.stopAfter !== undefined && done >= o.stopAfter) break;
+    if ((o.stopAfter !== undefined && done >= o.stopAfter) || segmentEnd) break;
   }
 
-  return { steps: s.steps, tokens: s.steps * tokensPerStep, finalTrainLoss: lastTrain, finalValLoss: lastVal, spec };
+  return { steps: s.steps, tokens, finalTrainLoss: lastTrain, finalValLoss: lastVal, spec };
 }
 
 /**
@@ -255,14 +262,14 @@ export function saveCheckpoint(tf: TF, dir: string, step: number, tokens: number
   return final;
 }
 
-/** Restore a checkpoint into the weights and optimizer state; returns its step. */
-export function loadCheckpoint(tf: TF, dir: string, spec: ModelSpec, weights: Weights, state: OptimizerState, architecture: Record<string, unknown>): number {
+/** Restore a checkpoint into the weights and optimizer state; returns its step and tokens seen. */
+export function loadCheckpoint(tf: TF, dir: string, spec: ModelSpec, weights: Weights, state: OptimizerState, architecture: Record<string, unknown>): { step: number; tokens: number | null } {
   const meta = path.join(dir, 'state.json');
   if (!existsSync(meta)) {
     const inside = existsSync(dir) ? readdirSync(dir).slice(0, 5).join(', ') : 'nothing (it does not exist)';
     throw new Error(`checkpoint ${dir} has no state.json (found: ${inside || 'an empty folder'}); it was not written by the tfjs backend`);
   }
-  const info = JSON.parse(readFileSync(meta, 'utf8')) as { format: string; step: number; architecture: Record<string, unknown>; tensors: { name: string; shape: number[]; offset: number }[] };
+  const info = JSON.parse(readFileSync(meta, 'utf8')) as { format: string; step: number; tokens?: number; architecture: Record<string, unknown>; tensors: { name: string; shape: number[]; offset: number }[] };
   if (info.format !== CHECKPOINT_FORMAT) throw new Error(`checkpoint ${dir} has format ${info.format}; this version reads ${CHECKPOINT_FORMAT}`);
   for (const [k, v] of Object.entries(architecture)) {
     if (info.architecture[k] !== v) throw new Error(`checkpoint ${dir} was saved by a model with ${k} ${JSON.stringify(info.architecture[k])}; this run has ${k} ${JSON.stringify(v)}`);
@@ -279,5 +286,5 @@ export function loadCheckpoint(tf: TF, dir: string, spec: ModelSpec, weights: We
     }
     tf.tidy(() => weights.get(ws.name)!.assign(tf.tensor(state.p.get(ws.name)!, ws.shape, 'float32')));
   }
-  return info.step;
+  return { step: info.step, tokens: typeof info.tokens === 'number' ? info.tokens : null };
 }

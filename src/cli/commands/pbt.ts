@@ -45,7 +45,7 @@ export function makeLineageCommand(io: CliIO): Command {
           }
           const o = study.config.pbt!;
           const w = (s: string): unknown => io.stdout.write(`${s}\n`);
-          w(`study ${study.name}: ${study.config.method}, population ${o.population}, interval ${o.interval} steps, max_steps ${o.maxSteps}${o.synch ? ', synch' : ''}`);
+          w(`study ${study.name}: ${study.config.method}, population ${o.population}, interval ${o.interval} ${o.unit ?? 'steps'}, budget ${o.maxSteps} ${o.unit ?? 'steps'}${o.synch ? ', synch' : ''}`);
           w(`decisions (${m.lineage.length}):`);
           for (const e of m.lineage) {
             const changed = Object.keys(e.paramsAfter).filter((k) => JSON.stringify(e.paramsAfter[k]) !== JSON.stringify(e.paramsBefore[k]));

@@ -240,3 +240,34 @@ describe('backend tfjs under PBT', () => {
     }
   }, 60_000);
 });
+
+describe('backend tfjs under PBT with intervals in tokens', () => {
+  it('ends segments at token boundaries whatever each member’s batch size, and counts tokens across a change of batch size', async () => {
+    const dir = tmpDir();
+    const cfg = writeFile(
+      dir,
+      'pbt.yaml',
+      `name: tok\nmethod: pbt\nmetric: {name: val_loss, goal: minimize}\nparallel: 2\nseed: 2\nparameters:\n  lr: {distribution: log_uniform_values, min: 0.0001, max: 0.1}\n  batch_size: {values: [8, 16, 32]}\nbackend:\n  type: tfjs\n  model: {arch: mlp, width: 16, depth: 1, window: 3, seq_len: 16}\n  train: {steps: 1000, schedule: constant, warmup: 0, eval_batches: 2}\npbt: {population: 2, perturbation_interval: {tokens: 2048}, max_tokens: 6144, synch: true, resample_probability: 1}\n`,
+    );
+    const db = path.join(dir, 'st.db');
+    const r = await runCli(['run', cfg, '--db', db], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const storage = openStorage(db, { create: false });
+    try {
+      const st = (await storage.getStudy('tok'))!;
+      expect(st.config.pbt).toMatchObject({ unit: 'tokens', interval: 2048, maxSteps: 6144 });
+      const trials = (await storage.getTrials(st.id)).filter((t) => t.state === 'COMPLETE');
+      expect(new Set(trials.map((t) => t.stopAt))).toEqual(new Set([2048, 4096, 6144]));
+      for (const t of trials) {
+        const m = (await storage.getMetrics(st.id, t.id)).filter((x) => x.name === 'train_loss');
+        const last = m.at(-1)!;
+        const perStep = (t.params.batch_size as number) * 16;
+        // the segment ended on the first step at or past its boundary
+        expect(last.tokens!).toBeGreaterThanOrEqual(t.stopAt!);
+        expect(last.tokens! - perStep).toBeLessThan(t.stopAt!);
+      }
+    } finally {
+      await storage.close();
+    }
+  }, 60_000);
+});
