@@ -223,6 +223,13 @@ describe('the published JSON Schema', () => {
     }
   });
 
+  it('accepts a PBT config and rejects a misspelt PBT key', () => {
+    const pbt = { method: 'pbt', metric: { name: 'q', goal: 'maximize' }, parameters: { h: { min: 0.0, max: 1.0 } }, pbt: { population: 4, perturbation_interval: 5, max_steps: 40 } };
+    expect(validate(pbt), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ ...pbt, pbt: { population: 4, perturbation_interval: { tokens: 4096 }, max_tokens: 40960 } }), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ ...pbt, pbt: { ...pbt.pbt, quantil: 0.2 } })).toBe(false);
+  });
+
   it('is printed by `scaletune schema`', async () => {
     const r = await runCli(['schema']);
     expect(r.code).toBe(0);
