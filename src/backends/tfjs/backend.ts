@@ -19,6 +19,36 @@ export function workerScript(): string {
   return found;
 }
 
+/** Idle training threads, kept for the next run (unref'd: they never keep the process alive). */
+const idle: Worker[] = [];
+const MAX_IDLE = 4;
+
+function acquire(): Worker {
+  const w = idle.pop();
+  if (w) {
+    w.ref();
+    return w;
+  }
+  return new Worker(workerScript());
+}
+
+function release(w: Worker): void {
+  w.removeAllListeners('message');
+  w.removeAllListeners('error');
+  w.removeAllListeners('exit');
+  if (idle.length >= MAX_IDLE) {
+    void w.terminate();
+    return;
+  }
+  w.unref();
+  // a thread that dies while idle leaves the pool
+  w.once('exit', () => {
+    const i = idle.indexOf(w);
+    if (i >= 0) idle.splice(i, 1);
+  });
+  idle.push(w);
+}
+
 export class TfjsBackend implements Backend {
   start(req: RunRequest, events: RunEvents): RunHandle {
     const cfg = req.study.config.backend as TfjsBackendConfig;
@@ -26,23 +56,37 @@ export class TfjsBackend implements Backend {
     let stopped: string | null = null;
     let timedOut = false;
     let failure: string | null = null;
-    let finished = false;
     let worker: Worker;
     try {
-      worker = new Worker(workerScript(), { workerData: data });
+      worker = acquire();
     } catch (e) {
       const outcome: RunOutcome = { exitCode: null, signal: null, timedOut: false, stopped: null, spawnError: (e as Error).message, stderrTail: '' };
       return { done: Promise.resolve(outcome), stop: () => undefined };
     }
+    let settle!: (o: RunOutcome) => void;
+    const done = new Promise<RunOutcome>((resolve) => (settle = resolve));
+    let over = false;
+    const end = (keepThread: boolean): void => {
+      if (over) return;
+      over = true;
+      if (timer) clearTimeout(timer);
+      if (keepThread) release(worker);
+      else {
+        worker.removeAllListeners('message');
+        void worker.terminate();
+      }
+      settle({ exitCode: failure || timedOut ? 1 : 0, signal: null, timedOut, stopped, spawnError: null, stderrTail: '', failure });
+    };
     const timer =
       req.timeoutMs !== undefined
         ? setTimeout(() => {
             timedOut = true;
             failure ??= `timed out after ${formatDuration(req.timeoutMs!)} (the training thread was stopped)`;
-            void worker.terminate();
+            end(false);
           }, req.timeoutMs)
         : null;
     worker.on('message', (m: WorkerMessage) => {
+      if (over) return;
       if (m.type === 'report') {
         const r = m.report;
         events.onReport({ step: r.step, tokens: r.tokens, metrics: r.metrics, checkpoint: r.checkpoint ?? null, totalSteps: r.totalSteps });
@@ -50,26 +94,24 @@ export class TfjsBackend implements Backend {
       else if (m.type === 'error') {
         failure = m.message;
         events.onLog('stderr', m.message);
-      } else if (m.type === 'done') finished = true;
-      // tfjs may hold handles that keep the thread alive after the run
-      if (m.type === 'done' || m.type === 'error') void worker.terminate();
+        end(true);
+      } else if (m.type === 'done') end(true);
     });
     worker.on('error', (e) => {
       failure ??= `the training thread crashed: ${e.message}`;
       events.onLog('stderr', failure);
     });
-    const done = new Promise<RunOutcome>((resolve) => {
-      worker.on('exit', (code) => {
-        if (timer) clearTimeout(timer);
-        if (!finished && !failure && !stopped && !timedOut) failure = `the training thread exited (code ${code}) before the run finished`;
-        resolve({ exitCode: failure || timedOut ? 1 : 0, signal: null, timedOut, stopped, spawnError: null, stderrTail: '', failure });
-      });
+    worker.on('exit', (code) => {
+      if (!stopped && !timedOut) failure ??= `the training thread exited (code ${code}) before the run finished`;
+      end(false);
     });
+    worker.postMessage(data);
     return {
       done,
       stop: (reason) => {
         stopped ??= reason;
-        void worker.terminate();
+        // the run cannot be interrupted inside a step: its thread is ended, not reused
+        end(false);
       },
     };
   }
