@@ -67,7 +67,7 @@ const lines = [
   ...rows.map(({ seed, p, r }) => `| ${seed} | ${p.loss.toFixed(4)} | ${r.loss.toFixed(4)} | ${p.seconds.toFixed(0)} s | ${r.seconds.toFixed(0)} s |`),
   `| **median** | **${mp.toFixed(4)}** | **${mr.toFixed(4)}** | ${median(rows.map((x) => x.p.seconds)).toFixed(0)} s | ${median(rows.map((x) => x.r.seconds)).toFixed(0)} s |`,
   '',
-  `Goal (PBT's median below random search's): ${mp < mr ? 'met' : 'missed'}. PBT's wall time is longer for the same steps: each of its ${POP * (STEPS / INTERVAL)} segments starts a training thread and restores a checkpoint.`,
+  `Goal (PBT's median below random search's): ${mp < mr ? 'met' : 'missed'}. PBT's wall time is longer for the same steps: each of its ${POP * (STEPS / INTERVAL)} segments restores a checkpoint, saves one, is judged and waits for its decision (training threads are reused).`,
 ];
 console.log(lines.join('\n'));
 if (process.argv.includes('--write')) writeResultsSection('pbt', lines.join('\n'));
