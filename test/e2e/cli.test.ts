@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { untilRow } from '../helpers/wait.js';
 import { Rng } from '../../src/core/rng.js';
 import { bin, startBin } from '../helpers/bin.js';
 import { BIN, ROOT, TRAINER, tmpDir, writeFile } from '../helpers/fixtures.js';
@@ -24,23 +25,7 @@ function processesRunning(...parts: string[]): number[] {
 }
 
 /** Wait until the database at `db` shows a RUNNING trial (so a signal lands mid-work, however loaded the machine). */
-async function untilRunning(db: string, timeoutMs = 30_000): Promise<void> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < timeoutMs) {
-    try {
-      const d = new Database(db, { readonly: true, fileMustExist: true });
-      try {
-        if (d.prepare("SELECT 1 FROM trials WHERE state = 'RUNNING'").get()) return;
-      } finally {
-        d.close();
-      }
-    } catch {
-      // not created yet
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`no trial started within ${timeoutMs} ms`);
-}
+const untilRunning = (db: string, timeoutMs = 30_000): Promise<void> => untilRow(db, "SELECT 1 FROM trials WHERE state = 'RUNNING'", timeoutMs);
 
 const QUICKSTART = path.join(ROOT, 'fixtures/studies/quickstart.yaml');
 

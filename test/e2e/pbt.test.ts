@@ -2,27 +2,10 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { untilRow } from '../helpers/wait.js';
 import { describe, expect, it } from 'vitest';
 import { bin } from '../helpers/bin.js';
 import { BIN, ROOT, tmpDir, writeFile } from '../helpers/fixtures.js';
-
-async function until(db: string, sql: string, timeoutMs = 30_000): Promise<void> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < timeoutMs) {
-    try {
-      const d = new Database(db, { readonly: true, fileMustExist: true });
-      try {
-        if (d.prepare(sql).get()) return;
-      } finally {
-        d.close();
-      }
-    } catch {
-      // not there yet
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for: ${sql}`);
-}
 
 describe('PBT crash safety', () => {
   it('after kill -9 of scaletune, resume continues every member from its last recorded checkpoint', async () => {
@@ -34,7 +17,7 @@ describe('PBT crash safety', () => {
     );
     const db = path.join(cwd, 'scaletune.db');
     const child = spawn(process.execPath, [BIN, 'run', cfg], { cwd, detached: true, stdio: 'ignore', env: { ...process.env, CI: 'true' } });
-    await until(db, "SELECT 1 FROM trials WHERE state = 'COMPLETE' AND stop_at >= 15 AND EXISTS (SELECT 1 FROM trials WHERE state = 'RUNNING')");
+    await untilRow(db, "SELECT 1 FROM trials WHERE state = 'COMPLETE' AND stop_at >= 15 AND EXISTS (SELECT 1 FROM trials WHERE state = 'RUNNING')");
     process.kill(-child.pid!, 'SIGKILL');
     await new Promise((r) => child.once('exit', r));
     const r = await bin(['resume', 'toy'], { cwd });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { openStorage } from '../../../src/storage/index.js';
 import { runCli } from '../../helpers/cli.js';
 import { tmpDir, writeFile } from '../../helpers/fixtures.js';
+import { untilRow } from '../../helpers/wait.js';
 
 const study = `
 name: tiny
@@ -84,14 +85,6 @@ describe('backend tfjs through the CLI (worker threads)', () => {
   });
 });
 
-async function until(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const t0 = Date.now();
-  while (!(await check())) {
-    if (Date.now() - t0 > timeoutMs) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('backend tfjs: interrupt, resume, demo, text', () => {
   it('an interrupted run is re-queued and its copy resumes from the last checkpoint', async () => {
     const dir = tmpDir();
@@ -103,19 +96,7 @@ describe('backend tfjs: interrupt, resume, demo, text', () => {
     const db = path.join(dir, 'st.db');
     const ac = new AbortController();
     const first = runCli(['run', cfg, '--db', db], { cwd: dir, signal: ac.signal });
-    await until(async () => {
-      try {
-        const s = openStorage(db, { create: false });
-        try {
-          const st = await s.getStudy('resumable');
-          return st !== null && (await s.getTrials(st.id)).some((t) => t.state === 'RUNNING' && t.checkpoint !== null);
-        } finally {
-          await s.close();
-        }
-      } catch {
-        return false;
-      }
-    });
+    await untilRow(db, "SELECT 1 FROM trials WHERE state = 'RUNNING' AND checkpoint IS NOT NULL");
     ac.abort();
     expect((await first).code).toBe(130);
     const again = await runCli(['resume', 'resumable', '--db', db], { cwd: dir });
