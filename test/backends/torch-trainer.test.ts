@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openStorage } from '../../src/storage/index.js';
+import { withDb } from '../helpers/db.js';
 import { runCli } from '../helpers/cli.js';
 import { ROOT, tmpDir, writeFile } from '../helpers/fixtures.js';
 
@@ -64,8 +64,7 @@ parameters:
     );
     const db = path.join(dir, 'st.db');
     const r = await runCli(['run', cfg, '--db', db], { cwd: dir });
-    const storage = openStorage(db, { create: false });
-    try {
+    await withDb(db, async (storage) => {
       const s = (await storage.getStudy('torch'))!;
       const trials = await storage.getTrials(s.id);
       const byLr = new Map(trials.map((t) => [t.params.lr, t]));
@@ -79,9 +78,7 @@ parameters:
       expect(byLr.get(0.03)!.value!).toBeLessThan(byLr.get(0.003)!.value!);
       expect(byLr.get(80)!.state).toBe('FAIL');
       expect(byLr.get(80)!.error).toMatch(/exited with code 3: .*diverged: train_loss/s);
-    } finally {
-      await storage.close();
-    }
+    });
     expect(r.code).toBe(0);
   }, 120_000);
 

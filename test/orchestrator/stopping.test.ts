@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openStorage } from '../../src/storage/index.js';
+import { withDb } from '../helpers/db.js';
 import { runCli } from '../helpers/cli.js';
 import { ROOT, tmpDir, writeFile } from '../helpers/fixtures.js';
 
@@ -19,17 +19,14 @@ async function run(levels: number[], earlyTerminate: string, steps = 9): Promise
   );
   const db = path.join(dir, 'st.db');
   const r = await runCli(['run', cfg, '--db', db], { cwd: dir });
-  const storage = openStorage(db, { create: false });
-  try {
+  return withDb(db, async (storage) => {
     const s = (await storage.getStudy('es'))!;
     const trials = (await storage.getTrials(s.id)).map((t) => ({ level: t.params.level as number, state: t.state, error: t.error, value: t.value }));
     const pruned: Record<number, number> = {};
     const byId = new Map((await storage.getTrials(s.id)).map((t) => [t.id, t.params.level as number]));
     for (const e of await storage.getEvents(s.id)) if (e.kind === 'trial_pruned') pruned[byId.get(e.trialId!)!] = e.detail!.rung as number;
     return { code: r.code, out: r.stdout, trials, pruned };
-  } finally {
-    await storage.close();
-  }
+  });
 }
 
 describe('early stopping on known curves', () => {

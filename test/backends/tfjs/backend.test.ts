@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openStorage } from '../../../src/storage/index.js';
+import { withDb } from '../../helpers/db.js';
 import { runCli } from '../../helpers/cli.js';
 import { tmpDir, writeFile } from '../../helpers/fixtures.js';
 import { untilRow } from '../../helpers/wait.js';
@@ -27,8 +27,7 @@ describe('backend tfjs through the CLI (worker threads)', () => {
     const db = path.join(dir, 'st.db');
     const r = await runCli(['run', cfg, '--db', db], { cwd: dir });
     expect(r.stderr + r.stdout).toMatch(/3 trials|complete/i);
-    const storage = openStorage(db, { create: false });
-    try {
+    await withDb(db, async (storage) => {
       const s = (await storage.getStudy('tiny'))!;
       const trials = await storage.getTrials(s.id);
       expect(trials).toHaveLength(3);
@@ -47,9 +46,7 @@ describe('backend tfjs through the CLI (worker threads)', () => {
       expect(bad.error).toMatch(/^diverged: train_loss/);
       const logs = await storage.getLogs(bad.id);
       expect(logs.map((l) => l.line).join('\n')).toMatch(/tfjs runtime: (wasm|tensorflow|cpu)/);
-    } finally {
-      await storage.close();
-    }
+    });
     expect(r.code).toBe(0);
   });
 
@@ -62,14 +59,11 @@ describe('backend tfjs through the CLI (worker threads)', () => {
     );
     const db = path.join(dir, 'st.db');
     await runCli(['run', cfg, '--db', db], { cwd: dir });
-    const storage = openStorage(db, { create: false });
-    try {
+    await withDb(db, async (storage) => {
       const [t] = await storage.getTrials((await storage.getStudy('odd'))!.id);
       expect(t!.state).toBe('FAIL');
       expect(t!.error).toMatch(/width 15 is not a multiple of heads 2/);
-    } finally {
-      await storage.close();
-    }
+    });
   });
 
   it('doctor names the active runtime and why the others are not used', async () => {
@@ -101,8 +95,7 @@ describe('backend tfjs: interrupt, resume, demo, text', () => {
     expect((await first).code).toBe(130);
     const again = await runCli(['resume', 'resumable', '--db', db], { cwd: dir });
     expect(again.code).toBe(0);
-    const storage = openStorage(db, { create: false });
-    try {
+    await withDb(db, async (storage) => {
       const st = (await storage.getStudy('resumable'))!;
       const trials = await storage.getTrials(st.id);
       const done = trials.filter((t) => t.state === 'COMPLETE');
@@ -114,9 +107,7 @@ describe('backend tfjs: interrupt, resume, demo, text', () => {
       const steps = (await storage.getMetrics(st.id, copy.id)).filter((m) => m.name === 'train_loss').map((m) => m.step);
       expect(Math.min(...steps)).toBeGreaterThan(1);
       expect(Math.max(...steps)).toBe(240);
-    } finally {
-      await storage.close();
-    }
+    });
   }, 120_000);
 
   it('scaletune demo --quick sweeps three sizes and predicts the learning rate and loss for a model 4x larger', async () => {
@@ -146,16 +137,13 @@ describe('backend tfjs: interrupt, resume, demo, text', () => {
     );
     const db = path.join(dir, 'st.db');
     expect((await runCli(['run', cfg, '--db', db], { cwd: dir })).code).toBe(0);
-    const storage = openStorage(db, { create: false });
-    try {
+    await withDb(db, async (storage) => {
       const [t] = await storage.getTrials((await storage.getStudy('chars'))!.id);
       expect(t!.state).toBe('COMPLETE');
       const logs = (await storage.getLogs(t!.id)).map((l) => l.line).join('\n');
       const unigram = Number(/"unigram_entropy":([\d.]+)/.exec(logs)![1]);
       expect(t!.value!).toBeLessThan(unigram);
-    } finally {
-      await storage.close();
-    }
+    });
   }, 60_000);
 });
 
@@ -172,14 +160,11 @@ describe('backend tfjs: limits', () => {
     const r = await runCli(['run', cfg, '--db', db], { cwd: dir });
     expect(Date.now() - t0).toBeLessThan(20_000);
     expect(r.code).toBe(4);
-    const storage = openStorage(db, { create: false });
-    try {
+    await withDb(db, async (storage) => {
       const [t] = await storage.getTrials((await storage.getStudy('slow'))!.id);
       expect(t!.state).toBe('FAIL');
       expect(t!.error).toBe('timed out after 2.0s (the training thread was stopped)');
-    } finally {
-      await storage.close();
-    }
+    });
   }, 30_000);
 });
 
@@ -194,8 +179,7 @@ describe('backend tfjs under PBT', () => {
     const db = path.join(dir, 'st.db');
     const r = await runCli(['run', cfg, '--db', db], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
-    const storage = openStorage(db, { create: false });
-    try {
+    await withDb(db, async (storage) => {
       const st = (await storage.getStudy('lm'))!;
       const trials = await storage.getTrials(st.id);
       expect(trials.map((t) => [t.member, t.stopAt, t.state])).toEqual(
@@ -216,9 +200,7 @@ describe('backend tfjs under PBT', () => {
       expect(logs).toMatch(/resumed from .*step-20-from-.* at step 20/);
       const steps = (await storage.getMetrics(st.id, next.id)).filter((m) => m.name === 'train_loss').map((m) => m.step);
       expect(Math.min(...steps)).toBeGreaterThan(20);
-    } finally {
-      await storage.close();
-    }
+    });
   }, 60_000);
 });
 
@@ -233,8 +215,7 @@ describe('backend tfjs under PBT with intervals in tokens', () => {
     const db = path.join(dir, 'st.db');
     const r = await runCli(['run', cfg, '--db', db], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
-    const storage = openStorage(db, { create: false });
-    try {
+    await withDb(db, async (storage) => {
       const st = (await storage.getStudy('tok'))!;
       expect(st.config.pbt).toMatchObject({ unit: 'tokens', interval: 2048, maxSteps: 6144 });
       const trials = (await storage.getTrials(st.id)).filter((t) => t.state === 'COMPLETE');
@@ -247,8 +228,6 @@ describe('backend tfjs under PBT with intervals in tokens', () => {
         expect(last.tokens!).toBeGreaterThanOrEqual(t.stopAt!);
         expect(last.tokens! - perStep).toBeLessThan(t.stopAt!);
       }
-    } finally {
-      await storage.close();
-    }
+    });
   }, 60_000);
 });
