@@ -53,11 +53,11 @@ export class PbtController {
     // a member not yet started is the least trained of all: the population fills first
     if (members.size < this.o.population) {
       const member = [...Array(this.o.population).keys()].find((k) => !members.has(k))!;
+      const piece = this.o.replay?.[0];
+      if (piece) return this.storage.createRunning(this.study.id, { params: piece.params, worker, member, stopAt: piece.to });
       const rng = new Rng(this.study.seed, 0x504254, member);
       const params: Params = {};
       for (const [name, d] of Object.entries(this.study.config.parameters)) params[name] = sample(d, rng);
-      const piece = this.o.replay?.[0];
-      if (piece) return this.storage.createRunning(this.study.id, { params: piece.params, worker, member, stopAt: piece.to });
       return this.storage.createRunning(this.study.id, { params, worker, member, stopAt: this.nextStop(0) });
     }
     const waiting = await this.storage.claimWaiting(this.study.id, worker);
