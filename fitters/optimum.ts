@@ -101,3 +101,70 @@ export function quadraticOptimum(points: readonly SweepPoint[], opts: { window?:
     used: used.length,
   };
 }
+
+/**
+ * The optimum of scattered runs (random or Bayesian search, not a grid): a least-squares cubic in
+ * u = log(lr) (and v = log batch) through the given runs — the cubic terms let the basin be skewed, as
+ * measured basins are (steeper towards divergence) — whose minimum is found by Newton's method from
+ * the best run. Refuses a surface without a minimum near the runs, or a minimum outside their range.
+ */
+export function cubicOptimum(points: readonly SweepPoint[]): QuadraticOptimum {
+  requirePositive('lr', points.map((p) => p.lr));
+  const twoD = points.every((p) => p.batch !== undefined);
+  if (twoD) requirePositive('batch', points.map((p) => p.batch!));
+  const k = twoD ? 8 : 4;
+  if (points.length < k + 2) throw new FitError(`${points.length} runs for a ${twoD ? '2-D' : '1-D'} cubic of ${k} coefficients; at least ${k + 2} are needed`);
+  const best = argmin(points);
+  const u0 = Math.log(best.lr);
+  const v0 = twoD ? Math.log(best.batch!) : 0;
+  const feats = (p: SweepPoint): number[] => {
+    const u = Math.log(p.lr) - u0;
+    if (!twoD) return [1, u, u * u, u * u * u];
+    const v = Math.log(p.batch!) - v0;
+    return [1, u, v, u * u, v * v, u * v, u * u * u, v * v * v];
+  };
+  const c = solve(new Matrix(points.map(feats)), Matrix.columnVector(points.map((p) => p.loss)), true).getColumn(0);
+  const at = (u: number, v: number): number => feats({ lr: Math.exp(u0 + u), ...(twoD ? { batch: Math.exp(v0 + v) } : {}), loss: 0 }).reduce((s, f, i) => s + f * c[i]!, 0);
+  let u = 0;
+  let v = 0;
+  let hu = 0;
+  let hv = 0;
+  let huv = 0;
+  for (let it = 0; it < 100; it++) {
+    let gu: number;
+    let gv = 0;
+    if (!twoD) {
+      gu = c[1]! + 2 * c[2]! * u + 3 * c[3]! * u * u;
+      hu = 2 * c[2]! + 6 * c[3]! * u;
+      if (!(hu > 0)) throw new FitError('the runs’ losses do not curve upwards around the best one; the search is too noisy or too coarse for an interpolated optimum');
+      const du = gu / hu;
+      u -= du;
+      if (Math.abs(du) < 1e-10) break;
+    } else {
+      gu = c[1]! + 2 * c[3]! * u + c[5]! * v + 3 * c[6]! * u * u;
+      gv = c[2]! + 2 * c[4]! * v + c[5]! * u + 3 * c[7]! * v * v;
+      hu = 2 * c[3]! + 6 * c[6]! * u;
+      hv = 2 * c[4]! + 6 * c[7]! * v;
+      huv = c[5]!;
+      const det = hu * hv - huv * huv;
+      if (!(hu > 0 && det > 0)) throw new FitError('the runs’ loss surface is not a bowl around the best one in (log lr, log batch); the search is too noisy or too coarse for an interpolated optimum');
+      const du = (hv * gu - huv * gv) / det;
+      const dv = (hu * gv - huv * gu) / det;
+      u -= du;
+      v -= dv;
+      if (Math.abs(du) + Math.abs(dv) < 1e-10) break;
+    }
+  }
+  const lr = Math.exp(u0 + u);
+  const inRange = (x: number, xs: number[]): boolean => x >= Math.min(...xs) && x <= Math.max(...xs);
+  if (!Number.isFinite(u) || !inRange(lr, points.map((p) => p.lr))) throw new FitError('the interpolated optimum lies outside the learning rates tried: not bracketed');
+  const batch = twoD ? Math.exp(v0 + v) : undefined;
+  if (twoD && (!Number.isFinite(v) || !inRange(batch!, points.map((p) => p.batch!)))) throw new FitError('the interpolated optimum lies outside the batch sizes tried: not bracketed');
+  return {
+    lr,
+    ...(twoD ? { batch: batch! } : {}),
+    loss: at(u, v),
+    curvature: twoD ? { lr: hu, batch: hv, cross: huv } : { lr: hu },
+    used: points.length,
+  };
+}

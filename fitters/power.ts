@@ -3,6 +3,8 @@
  *   power:        y = a · Π x_i^(b_i)      (least squares in log space; exponents named after the columns)
  *   power-offset: y = E + A · x^(−alpha)   (least squares on log y by L-BFGS from a grid of starts)
  */
+import { CholeskyDecomposition, inverse, Matrix } from 'ml-matrix';
+import { Rng } from '../src/core/rng.js';
 import { bootstrap, type BootstrapOptions } from './bootstrap.js';
 import { ols } from './linear.js';
 import { backtestAtLargest } from './uncertainty.js';
@@ -18,6 +20,13 @@ export interface GenericFitOptions {
   bootstrap?: BootstrapOptions;
   /** the backtest holds back the rows at the largest value of this column (default: the first x) */
   scaleColumn?: string;
+  /**
+   * how `power` gets its intervals: `bootstrap` (resample rows; default) or `ols` — Student-t intervals
+   * of least squares in log space, with samples drawn from that distribution for prediction intervals.
+   * With a handful of points (one optimum per scale of a ladder) resampling rows often leaves too few
+   * distinct x values, and `ols` is the honest interval.
+   */
+  intervals?: 'bootstrap' | 'ols';
 }
 
 export function predictPower(params: Record<string, number>, x: Record<string, number>, xNames: readonly string[]): number {
@@ -57,7 +66,10 @@ export function fitPower(rows: readonly Row[], xNames: readonly string[], opts: 
   checkRows(rows, xNames, xNames.length + 1, 'power');
   const params = powerCore(rows, xNames);
   const pred = rows.map((r) => predictPower(params, r.x, xNames));
-  const boot = bootstrap(rows.length, (idx) => powerCore(idx.map((i) => rows[i]!), xNames), { count: 1000, ...opts.bootstrap });
+  const boot =
+    opts.intervals === 'ols'
+      ? olsIntervals(rows.map((r) => xNames.map((k) => Math.log(r.x[k]!))), rows.map((r) => Math.log(r.y)), params, xNames, opts.bootstrap ?? {})
+      : bootstrap(rows.length, (idx) => powerCore(idx.map((i) => rows[i]!), xNames), { count: 1000, ...opts.bootstrap });
   const sse = rows.reduce((s, r, i) => s + (Math.log(pred[i]!) - Math.log(r.y)) ** 2, 0);
   return {
     law: 'power',
@@ -72,6 +84,103 @@ export function fitPower(rows: readonly Row[], xNames: readonly string[], opts: 
       return (x) => predictPower(p, x, xNames);
     }),
   };
+}
+
+/**
+ * Least-squares intervals of a log-space power law: coefficient k ± t(n−p)·se_k, and `count` draws of
+ * the coefficients from the multivariate Student-t of the estimate (for prediction intervals). With no
+ * residual degree of freedom (as many points as coefficients) there is no interval at all.
+ */
+function olsIntervals(X: number[][], y: number[], params: Record<string, number>, xNames: readonly string[], o: BootstrapOptions): { intervals: Record<string, [number, number]>; samples: Record<string, number>[] } {
+  const n = y.length;
+  const p = xNames.length + 1;
+  const dof = n - p;
+  if (dof < 1) return { intervals: {}, samples: [] };
+  const beta = [Math.log(params.a!), ...xNames.map((k) => params[k]!)];
+  const D = new Matrix(X.map((r) => [1, ...r]));
+  const res = y.map((yi, i) => yi - D.getRow(i).reduce((s, v, j) => s + v * beta[j]!, 0));
+  const s2 = res.reduce((s, r) => s + r * r, 0) / dof;
+  const inv = inverse(D.transpose().mmul(D));
+  // symmetric by construction; rounding is not
+  const cov = inv.add(inv.transpose()).mul(Math.max(s2, 1e-300) / 2);
+  const level = o.level ?? 0.95;
+  const t = studentTQuantile(1 - (1 - level) / 2, dof);
+  const names = ['a', ...xNames];
+  const intervals: Record<string, [number, number]> = {};
+  names.forEach((k, j) => {
+    const h = t * Math.sqrt(cov.get(j, j));
+    intervals[k] = k === 'a' ? [Math.exp(beta[j]! - h), Math.exp(beta[j]! + h)] : [beta[j]! - h, beta[j]! + h];
+  });
+  const chol = new CholeskyDecomposition(cov);
+  const L = chol.isPositiveDefinite() ? chol.lowerTriangularMatrix : null;
+  const samples: Record<string, number>[] = [];
+  if (L) {
+    const rng = new Rng(o.seed ?? 0, 0x4f4c53);
+    for (let b = 0; b < (o.count ?? 1000); b++) {
+      const z = names.map(() => rng.normal());
+      let chi = 0;
+      for (let i = 0; i < dof; i++) chi += rng.normal() ** 2;
+      const scale = Math.sqrt(dof / chi);
+      const draw = names.map((_, i) => beta[i]! + scale * z.reduce((s, zj, j) => s + L.get(i, j) * zj, 0));
+      samples.push(Object.fromEntries(names.map((k, i) => [k, k === 'a' ? Math.exp(draw[i]!) : draw[i]!])));
+    }
+  }
+  return { intervals, samples };
+}
+
+/** Quantile of Student's t with `dof` degrees of freedom (bisection on its CDF, via the incomplete beta). */
+export function studentTQuantile(p: number, dof: number): number {
+  const cdf = (x: number): number => {
+    const ib = incompleteBeta(dof / (dof + x * x), dof / 2, 0.5);
+    return x >= 0 ? 1 - ib / 2 : ib / 2;
+  };
+  let lo = -1e3;
+  let hi = 1e3;
+  for (let i = 0; i < 200; i++) {
+    const mid = (lo + hi) / 2;
+    if (cdf(mid) < p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/** Regularised incomplete beta I_x(a, b), by its continued fraction (Numerical Recipes' Lentz form). */
+function incompleteBeta(x: number, a: number, b: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const lbeta = lgamma(a + b) - lgamma(a) - lgamma(b);
+  const front = Math.exp(Math.log(x) * a + Math.log(1 - x) * b + lbeta);
+  if (x > (a + 1) / (a + b + 2)) return 1 - incompleteBeta(1 - x, b, a);
+  let f = 1;
+  let c = 1;
+  let d = 1 - ((a + b) * x) / (a + 1);
+  d = Math.abs(d) < 1e-300 ? 1e-300 : d;
+  d = 1 / d;
+  f = d;
+  for (let m = 1; m <= 300; m++) {
+    for (const even of [true, false]) {
+      const num = even ? (m * (b - m) * x) / ((a + 2 * m - 1) * (a + 2 * m)) : -((a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1));
+      d = 1 + num * d;
+      d = Math.abs(d) < 1e-300 ? 1e-300 : d;
+      c = 1 + num / c;
+      c = Math.abs(c) < 1e-300 ? 1e-300 : c;
+      d = 1 / d;
+      f *= d * c;
+    }
+    if (Math.abs(d * c - 1) < 1e-14) break;
+  }
+  return (front * f) / a;
+}
+
+function lgamma(z: number): number {
+  // Lanczos approximation (g = 7, n = 9)
+  const g = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  if (z < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * z))) - lgamma(1 - z);
+  const zz = z - 1;
+  let x = g[0]!;
+  for (let i = 1; i < 9; i++) x += g[i]! / (zz + i);
+  const t = zz + 7.5;
+  return 0.5 * Math.log(2 * Math.PI) + (zz + 0.5) * Math.log(t) - t + Math.log(x);
 }
 
 export function predictPowerOffset(p: Record<string, number>, x: number): number {

@@ -12,6 +12,7 @@ import { makeCreateCommand, makeRunCommand } from './commands/run.js';
 import { makeDataCommand, makeDoctorCommand } from './commands/tfjs.js';
 import { makeDemoCommand } from './commands/demo.js';
 import { makeLineageCommand, makeReplayCommand } from './commands/pbt.js';
+import { makeVerifyCommand } from './commands/ladder.js';
 
 function version(): string {
   try {
@@ -37,7 +38,7 @@ export function buildProgram(io: CliIO): Command {
       return EXIT.OK;
     }),
   );
-  for (const make of [makeRunCommand, makeResumeCommand, makeCreateCommand, makeStudiesCommand, makeTrialsCommand, makeBestCommand, makeExportCommand, makeAskCommand, makeTellCommand, makeFitCommand, makeFitsCommand, makePredictCommand, makeScheduleCommand, makeDoctorCommand, makeDataCommand, makeDemoCommand, makeLineageCommand, makeReplayCommand]) {
+  for (const make of [makeRunCommand, makeResumeCommand, makeCreateCommand, makeStudiesCommand, makeTrialsCommand, makeBestCommand, makeExportCommand, makeAskCommand, makeTellCommand, makeFitCommand, makeFitsCommand, makePredictCommand, makeScheduleCommand, makeDoctorCommand, makeDataCommand, makeDemoCommand, makeLineageCommand, makeReplayCommand, makeVerifyCommand]) {
     program.addCommand(make(io));
   }
   program.addCommand(schema);

@@ -13,13 +13,47 @@ import type { BayesOptions } from '../../searchers/bayes.js';
 import { validateTfjsBackend, type TfjsBackendConfig } from '../backends/tfjs/settings.js';
 import { ashaRungs, hyperbandBands, type StoppingRule } from '../../searchers/stopping.js';
 import type { PbtOptions } from '../../searchers/pbt.js';
+import { validateSimBackend, type SimBackendConfig } from '../backends/sim/settings.js';
+import { SETTINGS as TFJS_SETTINGS } from '../backends/tfjs/settings.js';
+
+/** One proxy scale of a ladder: its model, its token budget, its own search budget. */
+export interface ScaleConfig {
+  name: string;
+  /** non-embedding parameters N; when absent, the runs' reported `params` metric is used */
+  params?: number;
+  /** training tokens D */
+  tokens: number;
+  /** settings or arguments that make the model of this scale (tfjs settings, trainer arguments) */
+  model: Params;
+  /** the most runs at this scale (default: the study's run_cap) */
+  runCap?: number;
+  /** distributions that replace the study's at this scale */
+  parameters: SearchSpace;
+}
+
+export interface TargetConfig {
+  name: string;
+  params: number;
+  tokens: number;
+  model: Params;
+}
+
+/** Which laws a ladder fits: the inputs of each hyperparameter law, or auto; the loss law, or auto. */
+export interface LadderFitConfig {
+  lr: 'auto' | 'none' | ('N' | 'D')[];
+  batch: 'auto' | 'none' | ('N' | 'D')[];
+  loss: 'auto' | 'none' | 'chinchilla' | 'power-offset';
+  /** the parameter holding the learning rate, and the batch size (default lr, batch_size) */
+  lrParam: string;
+  batchParam: string;
+}
 
 export const METHODS = ['random', 'grid', 'sobol', 'bayes', 'pbt', 'pb2'] as const;
 export type Method = (typeof METHODS)[number];
 /** Methods of the W&B vocabulary or our roadmap that are recognised but not built yet. */
 const PLANNED_METHODS = ['llm', 'hyperband'];
-export const BACKENDS = ['command', 'tfjs'] as const;
-const PLANNED_BACKENDS = ['sim'];
+export const BACKENDS = ['command', 'tfjs', 'sim'] as const;
+const PLANNED_BACKENDS: string[] = [];
 
 export const MACROS = ['env', 'interpreter', 'program', 'args', 'args_no_hyphens', 'args_json', 'args_json_file'] as const;
 /** Macros that expand to several arguments and so must stand alone as one item of `command`. */
@@ -46,7 +80,14 @@ export interface StudyConfig {
   seed?: number;
   /** per-run wall-clock limit */
   timeoutMs?: number;
-  backend: { type: 'command' } | TfjsBackendConfig;
+  backend: { type: 'command' } | TfjsBackendConfig | SimBackendConfig;
+  /** a scale ladder: the proxy scales, searched one by one, smallest first */
+  scales?: ScaleConfig[];
+  /** the scale the ladder predicts for */
+  target?: TargetConfig;
+  fit?: LadderFitConfig;
+  /** after the ladder, one run with the predicted hyperparameters: at the largest proxy scale (fitted without it) or at the target */
+  verify?: 'largest' | 'target';
   /** extra environment variables for the trainer */
   env: Record<string, string>;
   /** the early_terminate block as written */
@@ -81,6 +122,10 @@ export const TOP_LEVEL_KEYS = [
   'bayes',
   'pbt',
   'initial_points',
+  'scales',
+  'target',
+  'fit',
+  'verify',
   // W&B's own, accepted and ignored
   'project',
   'entity',
@@ -279,6 +324,11 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
       const v = validateTfjsBackend(isObj(raw.backend) ? raw.backend : { type }, parameters, configDir);
       ctx.issues.push(...v.issues);
       if (v.config) backend = v.config;
+    } else if (type === 'sim') {
+      const v = validateSimBackend(isObj(raw.backend) ? raw.backend : { type }, parameters, describe);
+      ctx.issues.push(...v.issues);
+      if (v.config) backend = v.config;
+      if (method === 'pbt' || method === 'pb2') ctx.issues.push({ path: 'method', message: `found ${method}; backend sim keeps no checkpoints, which population-based training needs; allowed with sim: random, grid, sobol, bayes` });
     } else if (isObj(raw.backend)) {
       for (const k of Object.keys(raw.backend)) if (k !== 'type') ctx.issues.push({ path: `backend.${k}`, message: 'unknown key; allowed for backend command: type' });
     }
@@ -314,14 +364,14 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
       });
     }
   }
-  if (backend.type === 'tfjs') {
+  const rawBackendType = typeof raw.backend === 'string' ? raw.backend : isObj(raw.backend) ? raw.backend.type : 'command';
+  if (rawBackendType === 'tfjs' || rawBackendType === 'sim') {
     for (const k of ['program', 'command'] as const) {
-      if (raw[k] !== undefined) ctx.issues.push({ path: k, message: `not used by backend tfjs, which trains in-process; allowed: remove it, or use backend: command to launch a program` });
+      if (raw[k] !== undefined) ctx.issues.push({ path: k, message: `not used by backend ${rawBackendType}, which runs in-process; allowed: remove it, or use backend: command to launch a program` });
     }
   }
-  const rawBackendType = typeof raw.backend === 'string' ? raw.backend : isObj(raw.backend) ? raw.backend.type : 'command';
-  // a tfjs block with mistakes is still a tfjs study: it needs no program
-  if (opts.forRun !== false && backend.type === 'command' && rawBackendType !== 'tfjs' && commandNeedsProgram(command)) {
+  // a tfjs or sim block with mistakes is still such a study: it needs no program
+  if (opts.forRun !== false && backend.type === 'command' && rawBackendType !== 'tfjs' && rawBackendType !== 'sim' && commandNeedsProgram(command)) {
     if (raw.program === undefined) {
       ctx.issues.push({ path: 'program', message: 'missing; allowed: a path to the training program (command uses ${program})' });
     } else if (program && configDir && !existsSync(program)) {
@@ -416,6 +466,8 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
     }
   }
 
+  const ladder = parseLadder(ctx, raw, parameters, typeof rawBackendType === 'string' ? rawBackendType : 'command', method, metric);
+
   if (ctx.issues.length > 0) throw new ConfigError(file, ctx.issues);
   return {
     ...(name !== undefined ? { name } : {}),
@@ -436,8 +488,145 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
     ...(bayes ? { bayes } : {}),
     ...(pbt ? { pbt } : {}),
     ...(initialPoints?.length ? { initialPoints } : {}),
+    ...ladder,
     configDir,
   };
+}
+
+const SCALE_KEYS = ['name', 'params', 'tokens', 'model', 'run_cap', 'parameters'];
+const TARGET_KEYS = ['name', 'params', 'tokens', 'model'];
+const FIT_KEYS = ['lr', 'batch', 'loss', 'lr_param', 'batch_param'];
+
+/** `scales:`, `target:`, `fit:` and `verify:` — a scale ladder. */
+function parseLadder(
+  ctx: Ctx,
+  raw: Record<string, unknown>,
+  parameters: SearchSpace,
+  backendType: string,
+  method: Method,
+  metric: MetricConfig | undefined,
+): Pick<StudyConfig, 'scales' | 'target' | 'fit' | 'verify'> {
+  const out: Pick<StudyConfig, 'scales' | 'target' | 'fit' | 'verify'> = {};
+  if (raw.scales === undefined) {
+    for (const k of ['target', 'fit', 'verify']) if (raw[k] !== undefined) ctx.issues.push({ path: k, message: 'belongs to a scale ladder, and this study has no scales; allowed: add scales: [{params, tokens, model}, …] or remove it' });
+    return out;
+  }
+  const positive = (p: string, v: unknown, required: boolean, what: string): number | undefined => {
+    if (v === undefined) {
+      if (required) ctx.issues.push({ path: p, message: `missing; allowed: ${what}` });
+      return undefined;
+    }
+    if (!isNum(v) || v <= 0) return void issue(ctx, p, v, what);
+    return v;
+  };
+  const model = (p: string, v: unknown): Params => {
+    if (v === undefined) return {};
+    if (!isObj(v)) {
+      issue(ctx, p, v, 'a mapping of model settings, e.g. {width: 32, depth: 2}');
+      return {};
+    }
+    const m: Params = {};
+    for (const [k, x] of Object.entries(v)) {
+      if (backendType === 'tfjs' && !TFJS_SETTINGS[k]) ctx.issues.push({ path: `${p}.${k}`, message: `not a setting of the tfjs backend; allowed: ${Object.keys(TFJS_SETTINGS).join(', ')}` });
+      else if (backendType === 'sim') ctx.issues.push({ path: `${p}.${k}`, message: 'backend sim models a scale by its params and tokens only; allowed: remove model' });
+      else if (k in parameters && parameters[k]!.type !== 'constant') ctx.issues.push({ path: `${p}.${k}`, message: `${k} is also a searched parameter; allowed: one of the two` });
+      else if (k === 'tokens') ctx.issues.push({ path: `${p}.${k}`, message: "a scale's tokens are its own key: write tokens next to model, not inside it" });
+      else m[k] = x as ParamValue;
+    }
+    return m;
+  };
+  const paramsWhat = 'the number of non-embedding parameters N, a positive number such as 2e4';
+  const paramsRequired = backendType === 'sim';
+  if (method === 'pbt' || method === 'pb2') ctx.issues.push({ path: 'scales', message: `a ladder searches each scale with its own budget; method ${method} is not available for ladders in this version; allowed: random, grid, sobol, bayes` });
+  if (!metric) ctx.issues.push({ path: 'metric', message: 'missing; a ladder finds the best run at each scale by a metric: add metric: {name: loss, goal: minimize}' });
+  else if (metric.goal !== 'minimize') ctx.issues.push({ path: 'metric.goal', message: `found ${metric.goal}; a ladder fits loss laws, so allowed: minimize` });
+  if (!Array.isArray(raw.scales) || raw.scales.length === 0) {
+    issue(ctx, 'scales', raw.scales, 'a non-empty list of scales, each {name?, params, tokens, model?, run_cap?, parameters?}');
+    return out;
+  }
+  const names = new Set<string>();
+  const scales: ScaleConfig[] = [];
+  raw.scales.forEach((s: unknown, i: number) => {
+    const at = `scales[${i}]`;
+    if (!isObj(s)) return issue(ctx, at, s, 'a mapping {name?, params, tokens, model?, run_cap?, parameters?}');
+    for (const k of Object.keys(s)) if (!SCALE_KEYS.includes(k)) ctx.issues.push({ path: `${at}.${k}`, message: `unknown key; allowed: ${SCALE_KEYS.join(', ')}` });
+    let name = `s${i + 1}`;
+    if (s.name !== undefined) {
+      if (typeof s.name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(s.name)) issue(ctx, `${at}.name`, s.name, 'letters, digits, `_`, `.` and `-`, at most 64 characters');
+      else name = s.name;
+    }
+    if (names.has(name)) ctx.issues.push({ path: `${at}.name`, message: `found "${name}" twice; allowed: a name of its own for each scale` });
+    names.add(name);
+    const params = positive(`${at}.params`, s.params, paramsRequired, paramsRequired ? `${paramsWhat} (backend sim needs it)` : paramsWhat);
+    const tokens = positive(`${at}.tokens`, s.tokens, true, 'the number of training tokens D, a positive number such as 4e5');
+    let runCap: number | undefined;
+    if (s.run_cap !== undefined) {
+      if (!Number.isInteger(s.run_cap) || (s.run_cap as number) < 1) issue(ctx, `${at}.run_cap`, s.run_cap, 'a whole number of runs, at least 1');
+      else runCap = s.run_cap as number;
+    }
+    const space: SearchSpace = {};
+    if (s.parameters !== undefined) {
+      if (!isObj(s.parameters)) issue(ctx, `${at}.parameters`, s.parameters, 'a mapping from a parameter of the study to its values or distribution at this scale');
+      else
+        for (const [k, spec] of Object.entries(s.parameters)) {
+          if (!(k in parameters)) ctx.issues.push({ path: `${at}.parameters.${k}`, message: `not a parameter of this study; allowed: ${Object.keys(parameters).join(', ')}` });
+          else {
+            const d = parseParameter(ctx, `${at}.parameters.${k}`, spec);
+            if (d && method === 'grid' && gridValues(d) === null) ctx.issues.push({ path: `${at}.parameters.${k}`, message: `distribution ${d.type} is continuous and cannot be walked by method grid` });
+            if (d) space[k] = d;
+          }
+        }
+    }
+    const m = model(`${at}.model`, s.model);
+    if (tokens !== undefined) scales.push({ name, ...(params !== undefined ? { params } : {}), tokens, model: m, ...(runCap !== undefined ? { runCap } : {}), parameters: space });
+  });
+  if (method !== 'grid' && raw.run_cap === undefined && scales.some((s) => s.runCap === undefined)) {
+    ctx.issues.push({ path: 'run_cap', message: `missing; method ${method} needs a budget at each scale: set run_cap (runs per scale) or run_cap on every scale` });
+  }
+  out.scales = scales;
+
+  if (raw.target !== undefined) {
+    const t = raw.target;
+    if (!isObj(t)) issue(ctx, 'target', t, 'a mapping {params, tokens, name?, model?}: the scale to predict for');
+    else {
+      for (const k of Object.keys(t)) if (!TARGET_KEYS.includes(k)) ctx.issues.push({ path: `target.${k}`, message: `unknown key; allowed: ${TARGET_KEYS.join(', ')}` });
+      const params = positive('target.params', t.params, true, paramsWhat);
+      const tokens = positive('target.tokens', t.tokens, true, 'the number of training tokens D, a positive number such as 2e12');
+      const name = typeof t.name === 'string' && t.name !== '' ? t.name : 'target';
+      if (params !== undefined && tokens !== undefined) out.target = { name, params, tokens, model: model('target.model', t.model) };
+    }
+  }
+
+  const fit: LadderFitConfig = { lr: 'auto', batch: 'auto', loss: 'auto', lrParam: 'lr', batchParam: 'batch_size' };
+  if (raw.fit !== undefined) {
+    if (!isObj(raw.fit)) issue(ctx, 'fit', raw.fit, 'a mapping {lr, batch, loss, lr_param, batch_param}');
+    else
+      for (const [k, v] of Object.entries(raw.fit)) {
+        const p = `fit.${k}`;
+        if (k === 'lr' || k === 'batch') {
+          const cols = typeof v === 'string' && v !== 'auto' && v !== 'none' ? [v] : v;
+          if (v === 'auto' || v === 'none') fit[k] = v;
+          else if (Array.isArray(cols) && cols.length > 0 && cols.every((c) => c === 'N' || c === 'D') && new Set(cols).size === cols.length) fit[k] = cols as ('N' | 'D')[];
+          else issue(ctx, p, v, `auto, none, or the inputs of the power law ${k}* = a·N^α·D^β: [N, D], [N] or [D]`);
+        } else if (k === 'loss') {
+          if (v === 'auto' || v === 'none' || v === 'chinchilla' || v === 'power-offset') fit.loss = v;
+          else issue(ctx, p, v, 'auto, none, chinchilla (E + A/N^α + B/D^β), power-offset (E + A·N^−α)');
+        } else if (k === 'lr_param' || k === 'batch_param') {
+          if (typeof v === 'string' && v in parameters) fit[k === 'lr_param' ? 'lrParam' : 'batchParam'] = v;
+          else issue(ctx, p, v, `a parameter of this study (${Object.keys(parameters).join(', ')})`);
+        } else ctx.issues.push({ path: p, message: `unknown key; allowed: ${FIT_KEYS.join(', ')}` });
+      }
+  }
+  if (!(fit.lrParam in parameters)) ctx.issues.push({ path: 'parameters', message: `a ladder searches the learning rate, and there is no parameter ${fit.lrParam}; allowed: add it, or name yours with fit.lr_param` });
+  out.fit = fit;
+
+  if (raw.verify !== undefined && raw.verify !== false && raw.verify !== 'none') {
+    if (raw.verify === 'largest' || raw.verify === 'target') out.verify = raw.verify;
+    else issue(ctx, 'verify', raw.verify, 'largest (one run at the largest proxy scale with what the smaller ones predict), target (one run at the target: affordable with backend sim), none');
+    if (raw.verify === 'target' && !out.target) ctx.issues.push({ path: 'verify', message: 'found target, but the study has no target: add target: {params, tokens}' });
+    if (raw.verify === 'largest' && scales.length < 3) ctx.issues.push({ path: 'verify', message: `found largest with ${scales.length} scale${scales.length === 1 ? '' : 's'}; fitting without the largest needs at least 2 others, so allowed with 3 or more scales` });
+  }
+  return out;
 }
 
 const PBT_KEYS = ['population', 'perturbation_interval', 'quantile', 'resample_probability', 'perturbation_factors', 'hyperparam_mutations', 'burn_in', 'synch', 'max_steps', 'max_tokens', 'keep_checkpoints', 'max_retries'];

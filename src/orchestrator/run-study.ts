@@ -13,6 +13,7 @@ import type { Reporter, StudyEnd } from './reporter.js';
 import { startTrial, type RunningTrial, type TrialLimits, type TrialResult } from './run-trial.js';
 import { stopperFor } from './stopping.js';
 import { PbtController } from './pbt.js';
+import { LadderClaimer } from './ladder.js';
 import { ScaletuneError } from '../core/errors.js';
 
 export interface RunStudyOptions {
@@ -47,8 +48,9 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyEnd> {
   const initial = await storage.getTrials(study.id);
   reporter.studyStarted({ study, runCap: runCap ?? null, parallel, finishedBefore: initial.filter((t) => t.state === 'COMPLETE' || t.state === 'FAIL' || t.state === 'PRUNED') });
   const pbt = (cfg.method === 'pbt' || cfg.method === 'pb2') && cfg.pbt ? new PbtController(storage, study) : null;
+  const ladder = cfg.scales?.length ? new LadderClaimer(storage, study, runCap) : null;
   if (pbt && runCap !== undefined) reporter.warn(`run_cap ${runCap} is not used by method ${cfg.method}: its budget is population × max_steps`);
-  if (runCap === undefined && cfg.method !== 'grid' && !pbt) reporter.warn(`no run_cap: method ${cfg.method} proposes runs until stopped (Ctrl-C); set run_cap in the config or pass --run-cap`);
+  if (runCap === undefined && cfg.method !== 'grid' && !pbt && !ladder) reporter.warn(`no run_cap: method ${cfg.method} proposes runs until stopped (Ctrl-C); set run_cap in the config or pass --run-cap`);
   if (cfg.earlyTerminate && !cfg.stopping) reporter.warn('this study was created before early stopping existed: its early_terminate is not applied');
   const stopper = stopperFor(storage, study);
   await storage.logEvent(study.id, null, worker, 'run_started', { parallel, runCap: runCap ?? null, pid: process.pid });
@@ -109,6 +111,11 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyEnd> {
       const p = await pbt.claim(worker);
       if (p === null) reason ??= 'exhausted';
       return p;
+    }
+    if (ladder) {
+      const t = await ladder.claim(worker);
+      if (t === null) reason ??= 'exhausted';
+      return t;
     }
     const c = await claimNext(storage, study, searcher, worker, runCap);
     if (c.trial === null && c.reason !== 'contended') reason ??= c.reason;

@@ -4,6 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { runParams } from '../backends/index.js';
 import type { Backend, Report, RunOutcome } from '../backends/types.js';
 import type { MetricConfig } from '../core/config.js';
 import { formatDuration } from '../core/duration.js';
@@ -166,7 +167,7 @@ export function startTrial(opts: {
     {
       study,
       trial,
-      params: trial.params,
+      params: runParams(study.config, trial),
       trialDir,
       checkpointDir: path.join(trialDir, 'checkpoints'),
       resumeFrom: trial.resumeFrom,

@@ -21,7 +21,7 @@ export function stopperFor(storage: Storage, study: StudyRecord): Stopper | null
     async decide(trial, points) {
       const me: Curve = { trialId: trial.id, number: trial.number, complete: false, points: points.map((p) => ({ step: p.step, value: sign * p.value })) };
       if (!isDecisionPoint(rule, me)) return null;
-      const others = await otherCurves(storage, study.id, trial.id, metric.name, sign);
+      const others = await otherCurves(storage, study.id, trial, metric.name, sign);
       const d = decideStop(rule, me, others);
       if (!d?.stop) return null;
       return { reason: describeStop(rule, d, metric.name, (v) => sign * v), decision: d };
@@ -30,8 +30,9 @@ export function stopperFor(storage: Storage, study: StudyRecord): Stopper | null
 }
 
 /** Curves of every other trial that counts (re-queued STALE ones are represented by their copies). */
-async function otherCurves(storage: Storage, studyId: number, me: number, name: string, sign: number): Promise<Curve[]> {
-  const trials = (await storage.getTrials(studyId)).filter((t) => t.id !== me && t.state !== 'STALE' && t.state !== 'WAITING');
+async function otherCurves(storage: Storage, studyId: number, me: Trial, name: string, sign: number): Promise<Curve[]> {
+  // in a ladder, curves are compared within one scale only
+  const trials = (await storage.getTrials(studyId)).filter((t) => t.id !== me.id && t.state !== 'STALE' && t.state !== 'WAITING' && (t.scale?.name ?? null) === (me.scale?.name ?? null));
   const byId = new Map<number, Curve>(trials.map((t) => [t.id, { trialId: t.id, number: t.number, complete: t.state === 'COMPLETE', points: [] }]));
   // a stopped trial counts up to the step it was stopped at, not at rungs it reached while the stop landed
   const prunedAt = new Map<number, number>();

@@ -84,8 +84,9 @@ export class MemoryStorage implements Storage {
     return copy(t);
   }
 
-  async createRunning(studyId: number, nt: NewTrial & { worker: string; runCap?: number; unique?: boolean }): Promise<Trial | null> {
-    const live = this.trials.filter((t) => t.studyId === studyId && t.state !== 'STALE');
+  async createRunning(studyId: number, nt: NewTrial & { worker: string; runCap?: number; unique?: boolean; perScale?: boolean }): Promise<Trial | null> {
+    const scaleName = nt.perScale ? nt.scale?.name : undefined;
+    const live = this.trials.filter((t) => t.studyId === studyId && t.state !== 'STALE' && (scaleName === undefined || t.scale?.name === scaleName));
     if (nt.runCap !== undefined && live.length >= nt.runCap) return null;
     const key = canonicalJson(nt.params);
     if (nt.unique && live.some((t) => canonicalJson(t.params) === key)) return null;

@@ -314,14 +314,17 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  async createRunning(studyId: number, t: NewTrial & { worker: string; runCap?: number; unique?: boolean }): Promise<Trial | null> {
+  async createRunning(studyId: number, t: NewTrial & { worker: string; runCap?: number; unique?: boolean; perScale?: boolean }): Promise<Trial | null> {
     const key = canonicalJson(t.params);
+    const scaleName = t.perScale && typeof t.scale?.name === 'string' ? t.scale.name : null;
+    const sameScale = scaleName === null ? '' : " AND json_extract(scale, '$.name') = ?";
+    const extra = scaleName === null ? [] : [scaleName];
     return this.immediate(() => {
       if (t.runCap !== undefined) {
-        const n = (this.db.prepare("SELECT COUNT(*) AS n FROM trials WHERE study_id = ? AND state != 'STALE'").get(studyId) as { n: number }).n;
+        const n = (this.db.prepare(`SELECT COUNT(*) AS n FROM trials WHERE study_id = ? AND state != 'STALE'${sameScale}`).get(studyId, ...extra) as { n: number }).n;
         if (n >= t.runCap) return null;
       }
-      if (t.unique && this.db.prepare("SELECT 1 FROM trials WHERE study_id = ? AND state != 'STALE' AND params_key = ?").get(studyId, key)) return null;
+      if (t.unique && this.db.prepare(`SELECT 1 FROM trials WHERE study_id = ? AND state != 'STALE' AND params_key = ?${sameScale}`).get(studyId, key, ...extra)) return null;
       const now = Date.now();
       const info = this.db
         .prepare(

@@ -48,6 +48,21 @@ export function storageContract(name: string, open: () => Storage): void {
       await s.close();
     });
 
+    it('counts the cap and duplicates per scale when asked (a ladder)', async () => {
+      const { s, study } = await setup();
+      const at = (name: string) => ({ name, params: 1e6, tokens: 2e7 });
+      const make = (lr: number, scale: string, runCap = 2) => s.createRunning(study.id, { params: { lr }, worker: 'w', scale: at(scale), runCap, unique: true, perScale: true });
+      expect(await make(1, 's1')).not.toBeNull();
+      expect(await make(1, 's1')).toBeNull(); // same point, same scale
+      expect(await make(1, 's2')).not.toBeNull(); // same point, another scale
+      expect(await make(2, 's1')).not.toBeNull();
+      expect(await make(3, 's1')).toBeNull(); // s1 is at its cap of 2
+      expect(await make(3, 's2')).not.toBeNull(); // s2 has its own
+      // without perScale the cap counts the whole study
+      expect(await s.createRunning(study.id, { params: { lr: 9 }, worker: 'w', scale: at('s3'), runCap: 4 })).toBeNull();
+      await s.close();
+    });
+
     it('claims waiting trials oldest first, once each', async () => {
       const { s, study } = await setup();
       await s.enqueue(study.id, { params: { lr: 1 } });

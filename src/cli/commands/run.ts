@@ -11,6 +11,8 @@ import type { Reporter, StudyEnd } from '../../orchestrator/reporter.js';
 import { PlainReporter } from '../../report/plain.js';
 import { fmtNum, fmtParams, trialToJson } from '../../report/format.js';
 import type { Storage, StudyRecord } from '../../storage/types.js';
+import type { afterLadder } from './ladder.js';
+import { ladderJson } from '../../report/ladder-json.js';
 import { action, dbPath, globals, parsePositiveInt, parseWholeNumber, printJson, withStorage, type CliIO, type GlobalOptions } from '../context.js';
 
 export interface RunFlags {
@@ -79,6 +81,12 @@ export async function executeStudy(storage: Storage, study: StudyRecord, g: Glob
   }
   const done = end.trials.filter((t) => t.state === 'COMPLETE').length;
   const failed = end.trials.filter((t) => t.state === 'FAIL').length;
+  let ladder: Awaited<ReturnType<typeof afterLadder>> | null = null;
+  if (study.config.scales?.length && !end.interrupted) {
+    const { afterLadder } = await import('./ladder.js');
+    ladder = await afterLadder(storage, study, io, Boolean(flags.json), () => pickReporter(io, g, flags));
+    if (ladder.interrupted) end.interrupted = true;
+  }
   if (flags.json) {
     printJson(io, {
       study: study.name,
@@ -87,8 +95,9 @@ export async function executeStudy(storage: Storage, study: StudyRecord, g: Glob
       complete: done,
       failed,
       best: end.best ? trialToJson(end.best, end.trials) : null,
+      ...(ladder ? { ladder: ladderJson(ladder.summary), verify: ladder.verify } : {}),
     });
-  } else if (!g.quiet || end.best) {
+  } else if (!ladder && (!g.quiet || end.best)) {
     const metric = study.config.metric;
     if (end.best && metric) io.stdout.write(`best: trial ${end.best.number}  ${metric.name}=${fmtNum(end.best.value)}  ${fmtParams(end.best.params)}\n`);
     else if (metric) io.stdout.write(`no trial completed${failed ? ` (${failed} failed; see: scaletune trials ${study.name})` : ''}\n`);

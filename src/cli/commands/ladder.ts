@@ -1,0 +1,98 @@
+/** Scale ladders on the command line: the summary after a run, and `scaletune verify`. */
+import { Command, Option } from 'commander';
+import { backendFor } from '../../backends/index.js';
+import { EXIT, UsageError } from '../../core/errors.js';
+import type { Reporter } from '../../orchestrator/reporter.js';
+import { runStudy } from '../../orchestrator/run-study.js';
+import { summarizeLadder, type LadderSummary } from '../../report/ladder.js';
+import { formatLadder, formatVerify } from '../../report/ladder-text.js';
+import { planVerify, verifyResults, type VerifyAt, type VerifyResult } from '../../report/verify.js';
+import type { Storage, StudyRecord } from '../../storage/types.js';
+import { action, globals, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
+import { pickReporter } from './run.js';
+
+export async function loadLadder(storage: Storage, study: StudyRecord): Promise<{ summary: LadderSummary; verify: VerifyResult[] }> {
+  const trials = await storage.getTrials(study.id);
+  const metrics = (await storage.getMetrics(study.id)).filter((m) => m.name === 'params');
+  return { summary: summarizeLadder({ config: study.config, trials, metrics, seed: study.seed }), verify: verifyResults(study.config, trials) };
+}
+
+
+/**
+ * One run with the predicted hyperparameters (kept: a second call reads the first run back). Returns
+ * null when the run was interrupted.
+ */
+export async function runVerify(storage: Storage, study: StudyRecord, at: VerifyAt, reporter: Reporter, signal?: AbortSignal): Promise<VerifyResult | null> {
+  const existing = verifyResults(study.config, await storage.getTrials(study.id)).find((v) => v.at === at && v.state !== 'WAITING' && v.state !== 'RUNNING');
+  if (existing) return existing;
+  const pending = (await storage.getTrials(study.id)).some((t) => t.scale?.role === 'verify' && t.state === 'WAITING');
+  if (!pending) {
+    let plan;
+    try {
+      plan = planVerify(study.config, await storage.getTrials(study.id), (await storage.getMetrics(study.id)).filter((m) => m.name === 'params'), at, study.seed);
+    } catch (e) {
+      if (e instanceof RangeError) throw new UsageError(e.message);
+      throw e;
+    }
+    const t = await storage.enqueue(study.id, { params: plan.params, scale: plan.scale as unknown as Record<string, unknown> });
+    await storage.logEvent(study.id, t.id, 'scaletune', 'verify_planned', { at, params: plan.params, predicted: plan.scale.predicted });
+  }
+  const end = await runStudy({ storage, study, backend: backendFor(study.config), reporter, ...(signal ? { signal } : {}) });
+  if (end.interrupted) return null;
+  return verifyResults(study.config, await storage.getTrials(study.id)).find((v) => v.at === at) ?? null;
+}
+
+export function makeVerifyCommand(io: CliIO): Command {
+  return new Command('verify')
+    .description('train one run with the hyperparameters a ladder predicts, and compare its loss with the prediction')
+    .argument('<study>', 'a study with scales')
+    .addOption(new Option('--at <where>', 'largest: the largest proxy scale, predicted by the others; target: the target itself').choices(['largest', 'target']).default('largest'))
+    .option('--json', 'print the result as JSON')
+    .option('--no-live', 'plain progress lines even on a terminal')
+    .action(
+      action(io, async (name: string, f: { at: VerifyAt; json?: boolean; live?: boolean }, cmd: Command) => {
+        const g = globals(cmd, io);
+        return withStorage(g, io, async (storage) => {
+          const study = await requireStudy(storage, name);
+          if (!study.config.scales?.length) throw new UsageError(`study ${name} has no scales; verify checks the prediction of a scale ladder`);
+          const reporter = await pickReporter(io, g, { ...(f.json ? { json: true } : {}), live: f.live !== false });
+          let v: VerifyResult | null;
+          try {
+            v = await runVerify(storage, study, f.at, reporter, io.signal);
+          } finally {
+            await reporter.close();
+          }
+          if (!v) {
+            io.stderr.write(`stopped; continue with: scaletune verify ${name} --at ${f.at}\n`);
+            return EXIT.INTERRUPTED;
+          }
+          const { summary } = await loadLadder(storage, study);
+          if (f.json) printJson(io, v);
+          else io.stdout.write(`${formatVerify(v, summary.metric, summary.lrParam, summary.batchParam)}\n`);
+          return v.measured === null ? EXIT.FAILURE : EXIT.OK;
+        });
+      }),
+    );
+}
+
+/** After `run` or `resume` of a ladder: verify when the config asks, then print the summary. */
+export async function afterLadder(storage: Storage, study: StudyRecord, io: CliIO, json: boolean, reporterFor: () => Promise<Reporter>): Promise<{ summary: LadderSummary; verify: VerifyResult[]; interrupted: boolean }> {
+  let interrupted = false;
+  if (study.config.verify) {
+    const reporter = await reporterFor();
+    try {
+      interrupted = (await runVerify(storage, study, study.config.verify, reporter, io.signal)) === null;
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      io.stderr.write(`verify: ${e.message}\n`);
+    } finally {
+      await reporter.close();
+    }
+  }
+  const { summary, verify } = await loadLadder(storage, study);
+  if (!json) {
+    const v = verify.find((x) => x.at === study.config.verify) ?? null;
+    io.stdout.write(formatLadder(summary, v));
+  }
+  return { summary, verify, interrupted };
+}

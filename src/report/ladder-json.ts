@@ -1,0 +1,11 @@
+/** A ladder summary as JSON: everything but the parameter draws behind the intervals. */
+import type { LadderSummary, LawSummary } from './ladder.js';
+
+export function ladderJson(s: LadderSummary): Omit<LadderSummary, 'laws'> & { laws: Record<'lr' | 'batch' | 'loss', Omit<LawSummary, 'samples'> | null> } {
+  const strip = (l: LawSummary | null): Omit<LawSummary, 'samples'> | null => {
+    if (!l) return null;
+    const { samples: _samples, ...rest } = l;
+    return rest;
+  };
+  return { ...s, laws: { lr: strip(s.laws.lr), batch: strip(s.laws.batch), loss: strip(s.laws.loss) } };
+}

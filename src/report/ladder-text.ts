@@ -1,0 +1,78 @@
+/** A ladder summary as plain text, for the terminal and CI logs. */
+import { fmtNum } from './format.js';
+import type { LadderSummary, LawSummary, Predicted } from './ladder.js';
+import type { VerifyResult } from './verify.js';
+
+export const fmtSci = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '-' : Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : fmtNum(v, 4));
+
+export function fmtPredicted(p: Predicted | null): string {
+  if (!p) return '-';
+  return `${fmtSci(p.value)}${p.interval ? ` [${fmtSci(p.interval[0])}, ${fmtSci(p.interval[1])}]` : ''}`;
+}
+
+function pad(cells: string[], widths: number[]): string {
+  return cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+}
+
+function lawLine(l: LawSummary): string {
+  const params = Object.entries(l.params)
+    .map(([k, v]) => {
+      const iv = l.intervals[k];
+      return `${k}=${fmtSci(v)}${iv ? ` [${fmtSci(iv[0])}, ${fmtSci(iv[1])}]` : ''}`;
+    })
+    .join(', ');
+  return `  ${l.formula}\n    ${params}\n    ${l.chosen === 'auto' ? 'chosen automatically' : 'declared'}: ${l.why}; residual rmse ${fmtNum(l.residuals.rmse, 3)}`;
+}
+
+export function formatLadder(s: LadderSummary, verify: VerifyResult | null = null): string {
+  const out: string[] = [''];
+  const b = s.batchParam;
+  const header = ['scale', 'N', 'D', 'runs', `best ${s.metric}`, `${s.lrParam}*`, ...(b ? [`${b}*`] : []), 'optimum'];
+  const rows = s.scales.map((z) => [
+    z.name,
+    fmtSci(z.N),
+    fmtSci(z.D),
+    `${z.runs.length}${z.failed ? ` (+${z.failed} failed)` : ''}`,
+    fmtNum(z.best?.loss ?? null),
+    fmtSci(z.optimum?.lr ?? null),
+    ...(b ? [fmtSci(z.optimum?.batch ?? null)] : []),
+    z.optimum ? (z.optimum.method === 'interpolated' ? 'interpolated' : 'best run!') : '-',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  out.push(pad(header, widths), ...rows.map((r) => pad(r, widths)));
+  if (s.scales.some((z) => z.optimum?.method === 'best-run')) out.push('  ! the best run itself: its scale’s search did not bracket an interpolated optimum (see the notes)');
+  out.push('', 'laws across scales:');
+  for (const l of [s.laws.lr, s.laws.batch, s.laws.loss]) if (l) out.push(lawLine(l));
+  if (!s.laws.lr && !s.laws.loss) out.push('  none fitted (see the notes)');
+  if (s.target && s.prediction) {
+    out.push('', `prediction for ${s.target.name} (N = ${fmtSci(s.target.N)}, D = ${fmtSci(s.target.D)}), 95% intervals:`);
+    out.push(`  ${s.lrParam}* = ${fmtPredicted(s.prediction.lr)}`);
+    if (b && s.laws.batch) out.push(`  ${b}* = ${fmtPredicted(s.prediction.batch)}`);
+    out.push(`  ${s.metric} = ${fmtPredicted(s.prediction.loss)}`);
+  }
+  const bt = s.backtest;
+  if (bt) {
+    out.push('', `backtest: the laws fitted without ${bt.scale} (N = ${fmtSci(bt.N)}, D = ${fmtSci(bt.D)}), against what its search found:`);
+    if (bt.lr) out.push(`  ${s.lrParam}*: predicted ${fmtPredicted(bt.lr.predicted)}, found ${fmtSci(bt.lr.measured)} (x${fmtNum(bt.lr.predicted.value / bt.lr.measured, 3)})`);
+    if (bt.batch && b) out.push(`  ${b}*: predicted ${fmtPredicted(bt.batch.predicted)}, found ${fmtSci(bt.batch.measured)} (x${fmtNum(bt.batch.predicted.value / bt.batch.measured, 3)})`);
+    if (bt.loss) out.push(`  ${s.metric}: predicted ${fmtPredicted(bt.loss.predicted)}, found ${fmtNum(bt.loss.measured)} (${pct(bt.loss.predicted.value / bt.loss.measured - 1)})`);
+    if (bt.lossGap) out.push(`  the run nearest the predicted hyperparameters (trial ${bt.lossGap.run}) is ${pct(bt.lossGap.gap)} from the scale's best ${s.metric}`);
+  }
+  if (verify) out.push('', formatVerify(verify, s.metric, s.lrParam, b));
+  for (const n of s.notes) out.push(`note: ${n}`);
+  return `${out.join('\n')}\n`;
+}
+
+export function pct(x: number): string {
+  return `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}%`;
+}
+
+export function formatVerify(v: VerifyResult, metric: string, lrParam: string, batchParam: string | null): string {
+  const lines = [`verify at ${v.scale} (N = ${fmtSci(v.N)}, D = ${fmtSci(v.D)}): trial ${v.trial}, ${lrParam} = ${fmtSci(v.params[lrParam] as number)}${batchParam && v.params[batchParam] !== undefined ? `, ${batchParam} = ${String(v.params[batchParam])}` : ''}${v.heldBack ? ' (predicted by the laws fitted without this scale)' : ''}`];
+  if (v.measured === null) lines.push(`  the run did not complete: ${v.error ?? v.state}`);
+  else {
+    lines.push(`  ${metric}: predicted ${fmtPredicted(v.predicted)}, measured ${fmtNum(v.measured)}${v.predicted ? ` (${pct(v.measured / v.predicted.value - 1)}; ${v.predicted.interval && v.measured >= v.predicted.interval[0] && v.measured <= v.predicted.interval[1] ? 'inside' : 'outside'} the interval)` : ''}`);
+    if (v.bestAtScale !== null) lines.push(`  gap to the best run of the scale's search: ${pct(v.measured / v.bestAtScale - 1)} (best ${fmtNum(v.bestAtScale)})`);
+  }
+  return lines.join('\n');
+}
