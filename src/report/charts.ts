@@ -1,0 +1,195 @@
+/**
+ * The report's charts as Vega-Lite specs (pure data), and their rendering to SVG through `vega` in Node,
+ * without a browser. Each chart says what it shows in its title; the renderers place them.
+ */
+import type { ReportModel } from './model.js';
+
+export interface Chart {
+  id: string;
+  title: string;
+  /** a sentence under the chart: what to read from it */
+  caption: string;
+  spec: Record<string, unknown>;
+}
+
+const LOG = { type: 'log' };
+const WIDTH = 520;
+const HEIGHT = 300;
+const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+function base(title: string): Record<string, unknown> {
+  return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, background: 'white', config: { font: 'sans-serif', axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { labelFontSize: 11 } } };
+}
+
+/** Loss against learning rate, one panel per scale: the runs, the scale's optimum, and the lr law's band there. */
+function sweepChart(m: ReportModel): Chart | null {
+  const L = m.ladder;
+  const lrParam = L?.lrParam ?? 'lr';
+  const rows: Record<string, unknown>[] = [];
+  if (L) {
+    const lawBand = new Map<string, [number, number]>();
+    for (const s of L.scales) {
+      for (const r of s.runs) rows.push({ kind: 'run', scale: s.name, lr: r.lr, loss: r.loss });
+      if (s.optimum) rows.push({ kind: 'optimum', scale: s.name, lr: s.optimum.lr });
+    }
+    for (const a of L.atScales) if (a.lr?.interval) lawBand.set(a.scale, a.lr.interval);
+    for (const [scale, [lo, hi]] of lawBand) rows.push({ kind: 'band', scale, lo, hi });
+  } else {
+    for (const h of m.history) if (h.state === 'complete' && num(h.value) && num(h.params[lrParam])) rows.push({ kind: 'run', scale: m.study.name, lr: h.params[lrParam], loss: h.value });
+  }
+  if (!rows.some((r) => r.kind === 'run')) return null;
+  const metric = m.study.metric ?? 'loss';
+  const x = { field: 'lr', type: 'quantitative', scale: LOG, title: lrParam };
+  return {
+    id: 'sweep',
+    title: `${metric} against ${lrParam}${L ? ' at each scale' : ''}`,
+    caption: L
+      ? `Each run of each scale's search within 10% of the scale's best ${metric}; the red rule is the scale's optimum, the shaded band the 95% interval of the ${lrParam} law at that scale.`
+      : 'Each completed run.',
+    spec: {
+      ...base(`${metric} against ${lrParam}${L ? ', per scale' : ''}`),
+      data: { values: rows },
+      facet: { field: 'scale', type: 'nominal', title: null, sort: L ? L.scales.map((s) => s.name) : undefined },
+      columns: 3,
+      resolve: { scale: { y: 'independent', x: 'independent' } },
+      spec: {
+        width: 200,
+        height: 150,
+        layer: [
+          { transform: [{ filter: "datum.kind === 'band'" }], mark: { type: 'rect', opacity: 0.15, color: '#4c78a8' }, encoding: { x: { ...x, field: 'lo' }, x2: { field: 'hi' } } },
+          {
+            // the basin, not the cliffs: runs more than 10% above their scale's best are left out
+            transform: [{ filter: "datum.kind === 'run'" }, ...(L ? [{ joinaggregate: [{ op: 'min', field: 'loss', as: 'bestLoss' }], groupby: ['scale'] }, { filter: 'datum.loss <= 1.1 * datum.bestLoss' }] : [])],
+            mark: { type: 'point', filled: true, size: 30 },
+            encoding: { x, y: { field: 'loss', type: 'quantitative', scale: { zero: false }, title: metric } },
+          },
+          { transform: [{ filter: "datum.kind === 'optimum'" }], mark: { type: 'rule', color: '#e45756', strokeWidth: 2 }, encoding: { x } },
+        ],
+      },
+    },
+  };
+}
+
+/** A law along the path to the target: band, line, each scale's optimum, the target's prediction. */
+function lawChart(m: ReportModel, which: 'lr' | 'batch' | 'loss'): Chart | null {
+  const L = m.ladder;
+  if (!L) return null;
+  const law = L.laws[which];
+  const curve = L.curves[which];
+  if (!law || curve.length === 0) return null;
+  const xField = which === 'loss' ? 'C' : which === 'batch' && !law.x.includes('N') ? 'D' : 'N';
+  const xTitle = xField === 'C' ? 'compute C = 6·N·D (FLOPs)' : xField === 'D' ? 'training tokens D' : 'non-embedding parameters N';
+  const yName = which === 'lr' ? `${L.lrParam}*` : which === 'batch' ? `${L.batchParam}*` : (m.study.metric ?? 'loss');
+  const rows: Record<string, unknown>[] = [];
+  for (const p of curve) rows.push({ kind: 'law', x: p[xField], y: p.value, lo: p.lo, hi: p.hi });
+  for (const s of L.scales) {
+    if (!s.optimum || s.N === null) continue;
+    const y = which === 'lr' ? s.optimum.lr : which === 'batch' ? s.optimum.batch : s.optimum.loss;
+    if (num(y)) rows.push({ kind: 'scale', x: xField === 'C' ? 6 * s.N * s.D : xField === 'D' ? s.D : s.N, y, label: s.name });
+  }
+  const pred = L.prediction?.[which];
+  if (L.target && pred) rows.push({ kind: 'target', x: xField === 'C' ? 6 * L.target.N * L.target.D : xField === 'D' ? L.target.D : L.target.N, y: pred.value, lo: pred.interval?.[0] ?? pred.value, hi: pred.interval?.[1] ?? pred.value, label: L.target.name });
+  const bt = L.backtest?.[which];
+  if (L.backtest && bt) {
+    const x = xField === 'C' ? 6 * L.backtest.N * L.backtest.D : xField === 'D' ? L.backtest.D : L.backtest.N;
+    rows.push({ kind: 'backtest', x, y: bt.predicted.value, lo: bt.predicted.interval?.[0] ?? bt.predicted.value, hi: bt.predicted.interval?.[1] ?? bt.predicted.value, label: `backtest ${L.backtest.scale}` });
+  }
+  const X = { field: 'x', type: 'quantitative', scale: LOG, title: xTitle, axis: { format: '.0e' } };
+  const Y = { field: 'y', type: 'quantitative', scale: which === 'loss' ? { zero: false } : LOG, title: yName };
+  const kinds = { field: 'kind', type: 'nominal', title: null, scale: { domain: ['scale', 'target', 'backtest'], range: ['#4c78a8', '#e45756', '#f58518'] } };
+  const title = which === 'loss' ? `${yName} against compute` : `${yName} against ${xField === 'D' ? 'D' : 'N'}`;
+  return {
+    id: `law-${which}`,
+    title,
+    caption: `${law.formula}. The fitted law (line) and its 95% band from the smallest scale to ${L.target ? `the target ${L.target.name}` : 'twice the largest scale'}; dots are each scale's optimum${L.target ? ', red the prediction for the target' : ''}${bt ? ', orange the backtest: the prediction for the largest scale by the law fitted without it' : ''}.${law.x.length > 1 && xField !== 'C' ? ' The law depends on N and D; the path moves both from the smallest scale to the target.' : ''}`,
+    spec: {
+      ...base(title),
+      width: WIDTH,
+      height: HEIGHT,
+      data: { values: rows },
+      layer: [
+        { transform: [{ filter: "datum.kind === 'law' && isValid(datum.lo)" }], mark: { type: 'area', opacity: 0.2, color: '#4c78a8' }, encoding: { x: X, y: { ...Y, field: 'lo' }, y2: { field: 'hi' } } },
+        { transform: [{ filter: "datum.kind === 'law'" }], mark: { type: 'line', color: '#4c78a8' }, encoding: { x: X, y: Y } },
+        { transform: [{ filter: "datum.kind === 'target' || datum.kind === 'backtest'" }], mark: { type: 'rule', strokeWidth: 2 }, encoding: { x: X, y: { ...Y, field: 'lo' }, y2: { field: 'hi' }, color: kinds } },
+        { transform: [{ filter: "datum.kind !== 'law'" }], mark: { type: 'point', filled: true, size: 60 }, encoding: { x: X, y: Y, color: kinds, tooltip: [{ field: 'label' }, { field: 'y', title: yName }] } },
+      ],
+    },
+  };
+}
+
+function historyChart(m: ReportModel): Chart | null {
+  const rows = m.history.filter((h) => num(h.value)).map((h) => ({ number: h.number, value: h.value, best: h.best, scale: h.scale ?? m.study.name }));
+  if (rows.length === 0) return null;
+  const metric = m.study.metric ?? 'value';
+  return {
+    id: 'history',
+    title: 'optimization history',
+    caption: m.ladder ? `Every completed run in order, by scale; the line is each scale's best so far.` : 'Every completed run in order; the line is the best so far.',
+    spec: {
+      ...base('optimization history'),
+      width: WIDTH,
+      height: HEIGHT,
+      data: { values: rows },
+      layer: [
+        { mark: { type: 'point', filled: true, size: 25, opacity: 0.7 }, encoding: { x: { field: 'number', type: 'quantitative', title: 'trial' }, y: { field: 'value', type: 'quantitative', scale: { zero: false }, title: metric }, color: { field: 'scale', type: 'nominal', title: m.ladder ? 'scale' : null } } },
+        { mark: { type: 'line', interpolate: 'step-after' }, encoding: { x: { field: 'number', type: 'quantitative' }, y: { field: 'best', type: 'quantitative' }, color: { field: 'scale', type: 'nominal' } } },
+      ],
+    },
+  };
+}
+
+function pbtCharts(m: ReportModel): Chart[] {
+  const p = m.pbt;
+  if (!p) return [];
+  const out: Chart[] = [];
+  const metric = m.study.metric ?? 'value';
+  if (p.curves.length) {
+    out.push({
+      id: 'pbt-members',
+      title: `${metric} of each member (PBT)`,
+      caption: `Each member's ${metric} against its step; a jump is an exploit, where a member continued from a better member's checkpoint.`,
+      spec: {
+        ...base(`${metric} of each member`),
+        width: WIDTH,
+        height: HEIGHT,
+        data: { values: p.curves.map((c) => ({ ...c, member: `member ${c.member}` })) },
+        mark: { type: 'line', point: true },
+        encoding: { x: { field: 'step', type: 'quantitative' }, y: { field: 'value', type: 'quantitative', scale: { zero: false }, title: metric }, color: { field: 'member', type: 'nominal', title: null } },
+      },
+    });
+  }
+  const rows: Record<string, unknown>[] = [];
+  for (const piece of p.schedule) for (const [k, v] of Object.entries(piece.params)) if (num(v)) rows.push({ param: k, step: piece.from, value: v }, { param: k, step: piece.to, value: v });
+  if (rows.length) {
+    out.push({
+      id: 'pbt-schedule',
+      title: 'the winning schedule (PBT)',
+      caption: `The hyperparameters the winner trained with, followed back through every exploit${p.winner ? ` (member ${p.winner.member})` : ''}.`,
+      spec: {
+        ...base('the winning schedule'),
+        data: { values: rows },
+        facet: { row: { field: 'param', type: 'nominal', title: null } },
+        resolve: { scale: { y: 'independent' } },
+        spec: { width: WIDTH, height: 120, mark: { type: 'line', interpolate: 'step-after', point: true }, encoding: { x: { field: 'step', type: 'quantitative' }, y: { field: 'value', type: 'quantitative', scale: { zero: false } } } },
+      },
+    });
+  }
+  return out;
+}
+
+export function reportCharts(m: ReportModel): Chart[] {
+  return [sweepChart(m), lawChart(m, 'lr'), lawChart(m, 'batch'), lawChart(m, 'loss'), historyChart(m), ...pbtCharts(m)].filter((c): c is Chart => c !== null);
+}
+
+/** One chart to SVG, rendered headless by vega (text measured by estimate; no canvas, no browser). */
+export async function renderSvg(spec: Record<string, unknown>): Promise<string> {
+  const vl = await import('vega-lite');
+  const vega = await import('vega');
+  const compiled = vl.compile(spec as never).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * The report of a study as pure data (as Optuna's `_get_*_info`): what every renderer — Markdown, HTML,
+ * JSON — shows, computed once from the study's records. Chart data (laws along a path to the target,
+ * with their bands) is computed here too, so the renderers only draw.
+ */
+import type { Params } from '../core/distributions.js';
+import type { LineageEntry, Metric, Trial } from '../core/trial.js';
+import type { StudyRecord } from '../storage/types.js';
+import { lineageModel, type SchedulePiece } from './lineage.js';
+import { predictLadder, summarizeLadder, type LadderSummary, type Predicted } from './ladder.js';
+import { ladderJson } from './ladder-json.js';
+import { verifyResults, type VerifyResult } from './verify.js';
+
+export const REPORT_SCHEMA_ID = 'scaletune.report/1';
+
+export interface HistoryPoint {
+  number: number;
+  state: string;
+  value: number | null;
+  /** the scale it ran at (ladders), else null */
+  scale: string | null;
+  /** the best value so far, of its scale in a ladder */
+  best: number | null;
+  params: Params;
+}
+
+/** One law drawn from the smallest scale to the target: value and band at points along the way. */
+export interface LawCurvePoint {
+  N: number;
+  D: number;
+  C: number;
+  value: number;
+  lo: number | null;
+  hi: number | null;
+}
+
+export interface ReportModel {
+  schema: typeof REPORT_SCHEMA_ID;
+  generated: string;
+  study: {
+    name: string;
+    method: string;
+    backend: string;
+    metric: string | null;
+    goal: 'minimize' | 'maximize' | null;
+    seed: number;
+    created: string;
+    counts: Record<string, number>;
+  };
+  best: { number: number; value: number; params: Params; scale: string | null } | null;
+  history: HistoryPoint[];
+  ladder:
+    | (ReturnType<typeof ladderJson> & {
+        curves: { lr: LawCurvePoint[]; batch: LawCurvePoint[]; loss: LawCurvePoint[] };
+        /** what the laws say at each scale's own (N, D) */
+        atScales: { scale: string; lr: Predicted | null; batch: Predicted | null; loss: Predicted | null }[];
+      })
+    | null;
+  verify: VerifyResult[];
+  pbt: {
+    winner: { member: number; step: number; score: number | null } | null;
+    schedule: SchedulePiece[];
+    exploits: { member: number; step: number; kind: string; donor: number | null; before: Params; after: Params }[];
+    /** each member's metric against its step */
+    curves: { member: number; step: number; value: number }[];
+  } | null;
+}
+
+export interface ReportInput {
+  study: StudyRecord;
+  trials: readonly Trial[];
+  metrics: readonly Metric[];
+  lineage: readonly LineageEntry[];
+  /** the time to stamp (tests pass a fixed one) */
+  now?: Date;
+}
+
+/** Points from the smallest scale to the target (or twice the largest scale), log-evenly in N and D. */
+function path(summary: LadderSummary, steps = 40): { N: number; D: number }[] {
+  const known = summary.scales.filter((s) => s.N !== null);
+  if (known.length === 0) return [];
+  const first = known.reduce((a, b) => (a.N! * a.D <= b.N! * b.D ? a : b));
+  const last = known.reduce((a, b) => (a.N! * a.D >= b.N! * b.D ? a : b));
+  const end = summary.target ?? { N: last.N! * 2, D: last.D * 2 };
+  const out: { N: number; D: number }[] = [];
+  for (let i = 0; i <= steps; i++) {
+    const f = i / steps;
+    out.push({ N: Math.exp(Math.log(first.N!) + f * (Math.log(end.N) - Math.log(first.N!))), D: Math.exp(Math.log(first.D) + f * (Math.log(end.D) - Math.log(first.D))) });
+  }
+  return out;
+}
+
+function curves(summary: LadderSummary): { lr: LawCurvePoint[]; batch: LawCurvePoint[]; loss: LawCurvePoint[] } {
+  const out = { lr: [] as LawCurvePoint[], batch: [] as LawCurvePoint[], loss: [] as LawCurvePoint[] };
+  for (const { N, D } of path(summary)) {
+    const p = predictLadder(summary, N, D);
+    for (const k of ['lr', 'batch', 'loss'] as const) {
+      const v = p[k];
+      if (v && Number.isFinite(v.value)) out[k].push({ N, D, C: 6 * N * D, value: v.value, lo: v.interval?.[0] ?? null, hi: v.interval?.[1] ?? null });
+    }
+  }
+  return out;
+}
+
+export function buildReport(input: ReportInput): ReportModel {
+  const { study, trials, metrics } = input;
+  const cfg = study.config;
+  const sign = cfg.metric?.goal === 'maximize' ? -1 : 1;
+  const counts: Record<string, number> = {};
+  for (const t of trials) counts[t.state.toLowerCase()] = (counts[t.state.toLowerCase()] ?? 0) + 1;
+
+  const bestOf = new Map<string, number>();
+  const history: HistoryPoint[] = [...trials]
+    .sort((a, b) => a.number - b.number)
+    .map((t) => {
+      const scale = typeof t.scale?.name === 'string' ? (t.scale.role === 'verify' ? `verify ${t.scale.name}` : t.scale.name) : null;
+      const key = scale ?? '';
+      if (t.state === 'COMPLETE' && t.value !== null) {
+        const b = bestOf.get(key);
+        if (b === undefined || sign * t.value < sign * b) bestOf.set(key, t.value);
+      }
+      return { number: t.number, state: t.state.toLowerCase(), value: t.value, scale, best: bestOf.get(key) ?? null, params: t.params };
+    });
+
+  const complete = trials.filter((t) => t.state === 'COMPLETE' && t.value !== null && t.scale?.role !== 'verify');
+  const bestTrial = cfg.metric && complete.length ? complete.reduce((a, b) => (sign * b.value! < sign * a.value! ? b : a)) : null;
+
+  let ladder: ReportModel['ladder'] = null;
+  if (cfg.scales?.length) {
+    const summary = summarizeLadder({ config: cfg, trials, metrics, seed: study.seed });
+    const atScales = summary.scales.filter((z) => z.N !== null).map((z) => ({ scale: z.name, ...predictLadder(summary, z.N!, z.D) }));
+    ladder = { ...ladderJson(summary), curves: curves(summary), atScales };
+  }
+
+  let pbt: ReportModel['pbt'] = null;
+  if ((cfg.method === 'pbt' || cfg.method === 'pb2') && cfg.pbt && cfg.metric) {
+    const lm = lineageModel([...trials], [...input.lineage], cfg.metric.goal, cfg.pbt.maxSteps);
+    const memberOf = new Map(trials.map((t) => [t.id, t.member]));
+    const pts: { member: number; step: number; value: number }[] = [];
+    for (const m of metrics) {
+      const member = memberOf.get(m.trialId);
+      if (m.name === cfg.metric.name && m.value !== null && member !== null && member !== undefined) pts.push({ member, step: m.step, value: m.value });
+    }
+    pbt = {
+      winner: lm.winner ? { member: lm.winner.member, step: lm.winner.step, score: lm.winner.score } : null,
+      schedule: lm.schedule,
+      exploits: lm.lineage.map((e) => ({ member: e.member, step: e.step, kind: e.kind, donor: e.donor, before: e.paramsBefore, after: e.paramsAfter })),
+      curves: pts.sort((a, b) => a.member - b.member || a.step - b.step),
+    };
+  }
+
+  return {
+    schema: REPORT_SCHEMA_ID,
+    generated: (input.now ?? new Date()).toISOString(),
+    study: {
+      name: study.name,
+      method: cfg.method,
+      backend: cfg.backend.type,
+      metric: cfg.metric?.name ?? null,
+      goal: cfg.metric?.goal ?? null,
+      seed: study.seed,
+      created: new Date(study.createdAt).toISOString(),
+      counts,
+    },
+    best: bestTrial ? { number: bestTrial.number, value: bestTrial.value!, params: bestTrial.params, scale: typeof bestTrial.scale?.name === 'string' ? bestTrial.scale.name : null } : null,
+    history,
+    ladder,
+    verify: verifyResults(cfg, trials),
+    pbt,
+  };
+}

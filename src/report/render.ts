@@ -1,0 +1,158 @@
+/**
+ * Markdown and HTML from one report model. Both are drawn from the same list of blocks (headings,
+ * paragraphs, tables, charts), so the two formats never say different things.
+ */
+import { fmtNum, fmtValue } from './format.js';
+import { fmtPredicted, fmtSci, pct } from './ladder-text.js';
+import type { Chart } from './charts.js';
+import type { ReportModel } from './model.js';
+
+export type Block =
+  | { kind: 'h'; level: 1 | 2 | 3; text: string }
+  | { kind: 'p'; text: string }
+  | { kind: 'table'; header: string[]; rows: string[][] }
+  | { kind: 'list'; items: string[] }
+  | { kind: 'chart'; chart: Chart };
+
+function paramsText(p: Record<string, unknown>): string {
+  return Object.entries(p)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? fmtSci(v) : fmtValue(v as never)}`)
+    .join(' ');
+}
+
+export function reportBlocks(m: ReportModel, charts: readonly Chart[]): Block[] {
+  const b: Block[] = [];
+  const metric = m.study.metric ?? 'value';
+  b.push({ kind: 'h', level: 1, text: `scaletune report: ${m.study.name}` });
+  const counts = Object.entries(m.study.counts).map(([k, v]) => `${v} ${k}`).join(', ');
+  b.push({ kind: 'p', text: `Method ${m.study.method}, backend ${m.study.backend}, metric ${m.study.metric ?? '(none)'}${m.study.goal ? ` (${m.study.goal})` : ''}, seed ${m.study.seed}. Trials: ${counts || 'none'}. Created ${m.study.created}; report generated ${m.generated}.` });
+
+  const L = m.ladder;
+  if (L) {
+    if (L.target && L.prediction) {
+      b.push({ kind: 'h', level: 2, text: `Prediction for ${L.target.name}` });
+      b.push({ kind: 'p', text: `At N = ${fmtSci(L.target.N)} non-embedding parameters and D = ${fmtSci(L.target.D)} tokens, with 95% intervals:` });
+      const rows = [[`${L.lrParam}*`, fmtPredicted(L.prediction.lr)]];
+      if (L.batchParam && L.laws.batch) rows.push([`${L.batchParam}*`, fmtPredicted(L.prediction.batch)]);
+      rows.push([metric, fmtPredicted(L.prediction.loss)]);
+      b.push({ kind: 'table', header: ['quantity', 'predicted [95% interval]'], rows });
+    }
+    if (L.backtest) {
+      const bt = L.backtest;
+      b.push({ kind: 'h', level: 2, text: `Backtest on ${bt.scale}` });
+      b.push({ kind: 'p', text: `Every law fitted again without the largest scale (N = ${fmtSci(bt.N)}, D = ${fmtSci(bt.D)}), and its prediction compared with what that scale's own search found.` });
+      const rows: string[][] = [];
+      if (bt.lr) rows.push([`${L.lrParam}*`, fmtPredicted(bt.lr.predicted), fmtSci(bt.lr.measured), `x${fmtNum(bt.lr.predicted.value / bt.lr.measured, 3)}`]);
+      if (bt.batch && L.batchParam) rows.push([`${L.batchParam}*`, fmtPredicted(bt.batch.predicted), fmtSci(bt.batch.measured), `x${fmtNum(bt.batch.predicted.value / bt.batch.measured, 3)}`]);
+      if (bt.loss) rows.push([metric, fmtPredicted(bt.loss.predicted), fmtNum(bt.loss.measured), pct(bt.loss.predicted.value / bt.loss.measured - 1)]);
+      b.push({ kind: 'table', header: ['quantity', 'predicted', 'found', 'error'], rows });
+      if (bt.lossGap) b.push({ kind: 'p', text: `The run nearest the predicted hyperparameters (trial ${bt.lossGap.run}) is ${pct(bt.lossGap.gap)} from the scale's best ${metric}.` });
+    }
+    for (const v of m.verify) {
+      b.push({ kind: 'h', level: 2, text: `Verify at ${v.scale}` });
+      const lines = [`Trial ${v.trial} trained ${v.heldBack ? 'at the largest proxy scale, with the hyperparameters the other scales predict' : 'at the target'}: ${paramsText(v.params)}.`];
+      if (v.measured === null) lines.push(`It did not complete: ${v.error ?? v.state}.`);
+      else {
+        if (v.predicted) lines.push(`${metric}: predicted ${fmtPredicted(v.predicted)}, measured ${fmtNum(v.measured)} (${pct(v.measured / v.predicted.value - 1)}).`);
+        if (v.bestAtScale !== null) lines.push(`Gap to the best run of the scale's search: ${pct(v.measured / v.bestAtScale - 1)}.`);
+      }
+      b.push({ kind: 'p', text: lines.join(' ') });
+    }
+    b.push({ kind: 'h', level: 2, text: 'Scales' });
+    b.push({
+      kind: 'table',
+      header: ['scale', 'N', 'D', 'runs', 'failed', `best ${metric}`, `${L.lrParam}*`, ...(L.batchParam ? [`${L.batchParam}*`] : []), 'optimum'],
+      rows: L.scales.map((s) => [s.name, fmtSci(s.N), fmtSci(s.D), String(s.runs.length), String(s.failed), fmtNum(s.best?.loss ?? null), fmtSci(s.optimum?.lr ?? null), ...(L.batchParam ? [fmtSci(s.optimum?.batch ?? null)] : []), s.optimum?.method ?? '-']),
+    });
+    b.push({ kind: 'h', level: 2, text: 'Laws' });
+    const laws = [L.laws.lr, L.laws.batch, L.laws.loss].filter((l): l is NonNullable<typeof l> => l !== null);
+    if (laws.length === 0) b.push({ kind: 'p', text: 'No law could be fitted (see the notes).' });
+    for (const l of laws) {
+      b.push({ kind: 'p', text: `${l.formula} — ${l.chosen === 'auto' ? 'chosen automatically' : 'declared'}: ${l.why}. Residual rmse ${fmtNum(l.residuals.rmse, 3)}.` });
+      b.push({ kind: 'table', header: ['parameter', 'value', '95% interval'], rows: Object.entries(l.params).map(([k, v]) => [k, fmtSci(v), l.intervals[k] ? `[${fmtSci(l.intervals[k]![0])}, ${fmtSci(l.intervals[k]![1])}]` : '-']) });
+    }
+  } else if (m.best) {
+    b.push({ kind: 'h', level: 2, text: 'Best trial' });
+    b.push({ kind: 'p', text: `Trial ${m.best.number}: ${metric} = ${fmtNum(m.best.value)} with ${paramsText(m.best.params)}.` });
+  }
+
+  if (m.pbt) {
+    b.push({ kind: 'h', level: 2, text: 'Population-based training' });
+    if (m.pbt.winner) b.push({ kind: 'p', text: `Winner: member ${m.pbt.winner.member} at step ${m.pbt.winner.step}, ${metric} = ${fmtNum(m.pbt.winner.score)}; ${m.pbt.exploits.length} exploit${m.pbt.exploits.length === 1 ? '' : 's'} in all.` });
+    if (m.pbt.schedule.length) b.push({ kind: 'table', header: ['steps', 'trained by member', 'hyperparameters'], rows: m.pbt.schedule.map((s) => [`${s.from}–${s.to}`, String(s.member), paramsText(s.params)]) });
+  }
+
+  if (charts.length) {
+    b.push({ kind: 'h', level: 2, text: 'Charts' });
+    for (const c of charts) {
+      b.push({ kind: 'h', level: 3, text: c.title });
+      b.push({ kind: 'chart', chart: c });
+      b.push({ kind: 'p', text: c.caption });
+    }
+  }
+
+  const ranked = m.history.filter((h) => h.state === 'complete' && h.value !== null).sort((a, z) => (m.study.goal === 'maximize' ? z.value! - a.value! : a.value! - z.value!));
+  if (ranked.length) {
+    b.push({ kind: 'h', level: 2, text: `Best ${Math.min(10, ranked.length)} runs` });
+    b.push({ kind: 'table', header: ['trial', ...(L ? ['scale'] : []), metric, 'parameters'], rows: ranked.slice(0, 10).map((h) => [String(h.number), ...(L ? [h.scale ?? '-'] : []), fmtNum(h.value), paramsText(h.params)]) });
+  }
+  if (L?.notes.length) {
+    b.push({ kind: 'h', level: 2, text: 'Notes' });
+    b.push({ kind: 'list', items: L.notes });
+  }
+  return b;
+}
+
+const mdCell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** Markdown; `chartRef` gives each chart's image reference (a file next to the report), or null to leave charts out. */
+export function renderMarkdown(blocks: readonly Block[], chartRef: (c: Chart) => string | null): string {
+  const out: string[] = [];
+  for (const b of blocks) {
+    if (b.kind === 'h') out.push(`${'#'.repeat(b.level)} ${b.text}`, '');
+    else if (b.kind === 'p') out.push(b.text, '');
+    else if (b.kind === 'list') out.push(...b.items.map((i) => `- ${i}`), '');
+    else if (b.kind === 'table') {
+      out.push(`| ${b.header.map(mdCell).join(' | ')} |`, `| ${b.header.map(() => '---').join(' | ')} |`, ...b.rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`), '');
+    } else {
+      const ref = chartRef(b.chart);
+      out.push(ref ? `![${b.chart.title}](${ref})` : `(chart left out: write the report to a file with --out to get its SVG)`, '');
+    }
+  }
+  return `${out.join('\n').trimEnd()}\n`;
+}
+
+const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+const CSS = `body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+h1{font-size:1.6em;border-bottom:2px solid #4c78a8;padding-bottom:.2em}h2{margin-top:1.8em;font-size:1.25em}h3{font-size:1.05em;margin-bottom:.3em}
+table{border-collapse:collapse;margin:.6em 0;font-size:.92em}th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left}th{background:#f2f5f9}
+td{font-variant-numeric:tabular-nums}figure{margin:.4em 0 1.2em}figure svg{max-width:100%;height:auto}figcaption,.caption{color:#555;font-size:.9em}`;
+
+/** One self-contained HTML file: inline CSS, charts inlined as SVG, no script and nothing fetched. */
+export function renderHtml(blocks: readonly Block[], svgOf: (c: Chart) => string): string {
+  const body: string[] = [];
+  let title = 'scaletune report';
+  for (let i = 0; i < blocks.length; i++) {
+    const b = blocks[i]!;
+    if (b.kind === 'h') {
+      if (b.level === 1) title = b.text;
+      body.push(`<h${b.level}>${esc(b.text)}</h${b.level}>`);
+    } else if (b.kind === 'p') body.push(`<p>${esc(b.text)}</p>`);
+    else if (b.kind === 'list') body.push(`<ul>${b.items.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>`);
+    else if (b.kind === 'table') body.push(`<table><thead><tr>${b.header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${b.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`);
+    else {
+      const next = blocks[i + 1];
+      const caption = next?.kind === 'p' ? next.text : '';
+      if (caption) i++;
+      body.push(`<figure class="chart" id="chart-${esc(b.chart.id)}" data-chart="${esc(b.chart.id)}">${svgOf(b.chart)}${caption ? `<figcaption>${esc(caption)}</figcaption>` : ''}</figure>`);
+    }
+  }
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="scaletune"><title>${esc(title)}</title><style>${CSS}</style></head>
+<body>
+${body.join('\n')}
+</body></html>
+`;
+}
