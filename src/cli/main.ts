@@ -13,7 +13,7 @@ import { makeDataCommand, makeDoctorCommand } from './commands/tfjs.js';
 import { makeDemoCommand } from './commands/demo.js';
 import { makeLineageCommand, makeReplayCommand } from './commands/pbt.js';
 import { makeVerifyCommand } from './commands/ladder.js';
-import { makeReportCommand } from './commands/report.js';
+import { makeCheckCommand, makeReportCommand } from './commands/report.js';
 
 function version(): string {
   try {
@@ -39,7 +39,7 @@ export function buildProgram(io: CliIO): Command {
       return EXIT.OK;
     }),
   );
-  for (const make of [makeRunCommand, makeResumeCommand, makeCreateCommand, makeStudiesCommand, makeTrialsCommand, makeBestCommand, makeExportCommand, makeAskCommand, makeTellCommand, makeFitCommand, makeFitsCommand, makePredictCommand, makeScheduleCommand, makeDoctorCommand, makeDataCommand, makeDemoCommand, makeLineageCommand, makeReplayCommand, makeVerifyCommand, makeReportCommand]) {
+  for (const make of [makeRunCommand, makeResumeCommand, makeCreateCommand, makeStudiesCommand, makeTrialsCommand, makeBestCommand, makeExportCommand, makeAskCommand, makeTellCommand, makeFitCommand, makeFitsCommand, makePredictCommand, makeScheduleCommand, makeDoctorCommand, makeDataCommand, makeDemoCommand, makeLineageCommand, makeReplayCommand, makeVerifyCommand, makeReportCommand, makeCheckCommand]) {
     program.addCommand(make(io));
   }
   program.addCommand(schema);

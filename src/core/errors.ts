@@ -12,6 +12,8 @@ export const EXIT = {
   DONE: 3,
   /** the study ended but every trial failed */
   ALL_FAILED: 4,
+  /** `check` found the recipe worse than its baseline */
+  REGRESSED: 5,
   /** stopped by SIGINT/SIGTERM; `scaletune resume` continues */
   INTERRUPTED: 130,
 } as const;

@@ -1,13 +1,14 @@
 /** `scaletune report <study> --format md|html|json [--out path]`: the study's report, from its records. */
 import { Command, Option } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT, UsageError } from '../../core/errors.js';
 import { reportCharts, renderSvg, type Chart } from '../../report/charts.js';
-import { buildReport, type ReportModel } from '../../report/model.js';
+import { buildReport, REPORT_SCHEMA_ID, type ReportModel } from '../../report/model.js';
+import { checkAgainst, formatCheck } from '../../report/check.js';
 import { renderHtml, renderMarkdown, reportBlocks } from '../../report/render.js';
 import type { Storage, StudyRecord } from '../../storage/types.js';
-import { action, globals, requireStudy, withStorage, type CliIO } from '../context.js';
+import { action, globals, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
 
 export type ReportFormat = 'md' | 'html' | 'json';
 
@@ -77,6 +78,58 @@ export function makeReportCommand(io: CliIO): Command {
           }
           if (!g.quiet) io.stderr.write(`wrote ${out}${files.length ? ` and ${files.length} chart${files.length === 1 ? '' : 's'} in ${path.dirname(files[0]!)}` : ''}\n`);
           return EXIT.OK;
+        });
+      }),
+    );
+}
+
+/** `1%`, `0.5 %` or `0.01`. */
+function parseTolerance(v: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(v);
+  const t = m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;
+  if (!(t >= 0 && t < 1)) throw new UsageError(`--tolerance: found '${v}'; allowed: a fraction from 0 to 1 (0.01) or a percentage (1%)`);
+  return t;
+}
+
+/** A baseline given as a report JSON file: checked before use, so a wrong file gets a clear message. */
+function readBaselineFile(file: string): ReportModel {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`--against ${file}: not valid JSON (${(e as Error).message}); allowed: a report written by scaletune report <study> --format json`);
+  }
+  const r = raw as Partial<ReportModel> | null;
+  if (!r || typeof r !== 'object') throw new UsageError(`--against ${file}: found ${typeof raw}; allowed: a report written by scaletune report <study> --format json`);
+  if (r.schema !== REPORT_SCHEMA_ID) throw new UsageError(`--against ${file}: field schema is ${JSON.stringify(r.schema)}; allowed: "${REPORT_SCHEMA_ID}" (a report written by scaletune report <study> --format json)`);
+  for (const k of ['study', 'history'] as const) if (!r[k] || typeof r[k] !== 'object') throw new UsageError(`--against ${file}: field ${k} is missing or not an object; allowed: a report written by scaletune report --format json`);
+  return r as ReportModel;
+}
+
+export function makeCheckCommand(io: CliIO): Command {
+  return new Command('check')
+    .description('CI gate: exit 5 when a study’s recipe regressed against a baseline (another study, or a report saved with --format json)')
+    .argument('<study>', 'the study to judge')
+    .requiredOption('--against <baseline>', 'a study in the same database, or a report JSON file')
+    .option('--tolerance <t>', 'how much worse a scale’s best loss may be: 1% or 0.01', '1%')
+    .option('--json', 'print the checks as JSON')
+    .action(
+      action(io, async (name: string, f: { against: string; tolerance: string; json?: boolean }, cmd: Command) => {
+        const g = globals(cmd, io);
+        const tolerance = parseTolerance(f.tolerance);
+        return withStorage(g, io, async (storage) => {
+          const study = await requireStudy(storage, name);
+          const current = await studyReport(storage, study);
+          const file = path.resolve(io.cwd, f.against);
+          let baseline: ReportModel;
+          if (/\.json$/i.test(f.against) || existsSync(file)) {
+            if (!existsSync(file)) throw new UsageError(`--against ${f.against}: file not found`);
+            baseline = readBaselineFile(file);
+          } else baseline = await studyReport(storage, await requireStudy(storage, f.against));
+          const result = checkAgainst(current, baseline, tolerance, f.against);
+          if (f.json) printJson(io, result);
+          else io.stdout.write(formatCheck(result));
+          return result.regressed ? EXIT.REGRESSED : EXIT.OK;
         });
       }),
     );
