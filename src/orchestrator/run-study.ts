@@ -46,9 +46,12 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyEnd> {
     reporter.trialRequeued(r.stale, r.copy);
   }
   const initial = await storage.getTrials(study.id);
-  reporter.studyStarted({ study, runCap: runCap ?? null, parallel, finishedBefore: initial.filter((t) => t.state === 'COMPLETE' || t.state === 'FAIL' || t.state === 'PRUNED') });
   const pbt = (cfg.method === 'pbt' || cfg.method === 'pb2') && cfg.pbt ? new PbtController(storage, study) : null;
   const ladder = cfg.scales?.length ? new LadderClaimer(storage, study, runCap) : null;
+  // a ladder's budget is the sum of its scales' (unknown while a grid scale has none)
+  const budgets = (cfg.scales ?? []).map((s) => s.runCap ?? runCap);
+  const shownCap = ladder ? (budgets.every((b) => b !== undefined) ? budgets.reduce((a, b) => a! + b!, 0)! : null) : (runCap ?? null);
+  reporter.studyStarted({ study, runCap: shownCap, parallel, finishedBefore: initial.filter((t) => t.state === 'COMPLETE' || t.state === 'FAIL' || t.state === 'PRUNED') });
   if (pbt && runCap !== undefined) reporter.warn(`run_cap ${runCap} is not used by method ${cfg.method}: its budget is population × max_steps`);
   if (runCap === undefined && cfg.method !== 'grid' && !pbt && !ladder) reporter.warn(`no run_cap: method ${cfg.method} proposes runs until stopped (Ctrl-C); set run_cap in the config or pass --run-cap`);
   if (cfg.earlyTerminate && !cfg.stopping) reporter.warn('this study was created before early stopping existed: its early_terminate is not applied');

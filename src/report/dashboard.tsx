@@ -7,7 +7,10 @@ import { Box, render, Static, Text, type Instance } from 'ink';
 import { formatDuration } from '../core/duration.js';
 import type { Trial } from '../core/trial.js';
 import type { LiveReport, Reporter, StudyEnd, StudyStart } from '../orchestrator/reporter.js';
+import type { StudyConfig } from '../core/config.js';
 import { fmtNum, fmtParams } from './format.js';
+import { fmtSci } from './ladder-text.js';
+import { ladderFitLines, ladderProgress, type ScaleProgress } from './ladder-view.js';
 
 interface Running {
   trial: Trial;
@@ -27,6 +30,24 @@ interface State {
   durations: number[];
   warnings: string[];
   footer: string | null;
+  /** a ladder: one bar per scale, and the running fit once two scales are done */
+  scales: ScaleProgress[] | null;
+  fit: string[] | null;
+}
+
+function LadderView({ scales, fit, metric }: { scales: ScaleProgress[]; fit: string[] | null; metric: string | undefined }): React.ReactElement {
+  const w = Math.max(...scales.map((p) => p.name.length));
+  return (
+    <Box flexDirection="column">
+      {scales.map((p) => (
+        <Text key={p.name}>
+          <Text color={p.done ? 'green' : p.running ? 'cyan' : undefined}>{p.name.padEnd(w)}</Text> {p.budget !== null ? bar(p.finished / p.budget, 16) : ''} {String(p.finished).padStart(3)}
+          {p.budget !== null ? `/${p.budget}` : ''} {p.best !== null ? `· best ${metric ?? 'value'} ${fmtNum(p.best)} · lr* ≈ ${fmtSci(p.bestLr)}` : ''}
+        </Text>
+      ))}
+      {fit ? fit.map((l, i) => <Text key={`f${i}`} color="magenta">{l}</Text>) : null}
+    </Box>
+  );
 }
 
 function bar(fraction: number, width = 20): string {
@@ -49,6 +70,7 @@ function Dashboard({ s }: { s: State }): React.ReactElement {
         </Text>
       ))}
       <Text bold>{s.title}</Text>
+      {s.scales ? <LadderView scales={s.scales} fit={s.fit} metric={s.metric} /> : null}
       {s.running.map((r) => {
         const step = r.report?.step ?? 0;
         const total = r.report?.totalSteps ?? null;
@@ -72,7 +94,23 @@ function Dashboard({ s }: { s: State }): React.ReactElement {
 }
 
 export class InkReporter implements Reporter {
-  private s: State = { title: '', metric: undefined, runCap: null, parallel: 1, finished: [], running: [], best: null, done: 0, durations: [], warnings: [], footer: null };
+  private s: State = { title: '', metric: undefined, runCap: null, parallel: 1, finished: [], running: [], best: null, done: 0, durations: [], warnings: [], footer: null, scales: null, fit: null };
+  private config: StudyConfig | null = null;
+  private seed = 0;
+  private trials = new Map<number, Trial>();
+  private doneScales = 0;
+
+  /** A ladder's bars from the trials known here; the law fit again whenever another scale is done. */
+  private refreshLadder(): void {
+    if (!this.config?.scales?.length) return;
+    const trials = [...this.trials.values()];
+    this.s.scales = ladderProgress(this.config, trials);
+    const done = this.s.scales.filter((p) => p.done).length;
+    if (done !== this.doneScales) {
+      this.doneScales = done;
+      this.s.fit = ladderFitLines(this.config, trials, this.seed);
+    }
+  }
   private app: Instance | null = null;
   private timer: NodeJS.Timeout | null = null;
 
@@ -86,12 +124,16 @@ export class InkReporter implements Reporter {
 
   studyStarted(st: StudyStart): void {
     const cfg = st.study.config;
-    this.s.title = `study ${st.study.name} · ${cfg.method} · ${st.runCap === null ? 'no run cap' : `${st.runCap} runs`} · ${st.parallel} at a time`;
+    this.s.title = `study ${st.study.name} · ${cfg.method}${cfg.scales?.length ? ` · ${cfg.scales.length} scales` : ''} · ${st.runCap === null ? 'no run cap' : `${st.runCap} runs`} · ${st.parallel} at a time`;
     this.s.metric = cfg.metric?.name;
     this.s.runCap = st.runCap;
     this.s.parallel = st.parallel;
     this.s.done = st.finishedBefore.length;
     for (const t of st.finishedBefore) if (t.state === 'COMPLETE' && cfg.metric) this.s.best = pickBest(this.s.best, t, cfg.metric.goal);
+    this.config = cfg;
+    this.seed = st.study.seed;
+    for (const t of st.finishedBefore) this.trials.set(t.id, t);
+    this.refreshLadder();
     this.update();
     // keep the elapsed times moving
     this.timer = setInterval(() => this.update(), 500);
@@ -99,6 +141,8 @@ export class InkReporter implements Reporter {
 
   trialStarted(t: Trial): void {
     this.s.running.push({ trial: t, report: null, startedAt: Date.now() });
+    this.trials.set(t.id, t);
+    this.refreshLadder();
     this.update();
   }
 
@@ -114,14 +158,18 @@ export class InkReporter implements Reporter {
     this.s.best = best;
     const ok = t.state === 'COMPLETE';
     const text = ok
-      ? `✔ trial ${t.number}  ${this.s.metric ?? 'value'} ${fmtNum(t.value)}  ${fmtParams(t.params)}`
+      ? `✔ trial ${t.number}${t.scale?.name ? ` [${String(t.scale.name)}]` : ''}  ${this.s.metric ?? 'value'} ${fmtNum(t.value)}  ${fmtParams(t.params)}`
       : `✘ trial ${t.number}  ${t.state}: ${(t.error ?? '').split('\n')[0]}`;
     this.s.finished.push({ key: `t${t.id}`, text, color: ok ? 'green' : t.state === 'PRUNED' ? 'yellow' : 'red' });
+    this.trials.set(t.id, t);
+    this.refreshLadder();
     this.update();
   }
 
   trialRequeued(stale: Trial, copy: Trial): void {
     this.s.running = this.s.running.filter((x) => x.trial.id !== stale.id);
+    this.trials.set(stale.id, stale);
+    this.refreshLadder();
     this.s.finished.push({ key: `s${stale.id}`, text: `↻ trial ${stale.number} re-queued as trial ${copy.number}`, color: 'yellow' });
     this.update();
   }

@@ -178,16 +178,16 @@ function fitHpLaw(rows: readonly Row[], y: 'lr' | 'batch', choice: { x: ('N' | '
   };
 }
 
-function fitLossLaw(rows: readonly Row[], choice: { law: 'chinchilla' | 'power-offset'; chosen: 'declared' | 'auto'; why: string }, seed: number): FittedLaw {
+function fitLossLaw(rows: readonly Row[], choice: { law: 'chinchilla' | 'power-offset'; chosen: 'declared' | 'auto'; why: string }, seed: number, quick = false): FittedLaw {
   if (choice.law === 'chinchilla') {
-    const fit = fitChinchilla(rows.map((r) => ({ N: r.N, D: r.D, loss: r.loss })), { bootstrap: { seed, count: 100 }, holdOut: null });
+    const fit = fitChinchilla(rows.map((r) => ({ N: r.N, D: r.D, loss: r.loss })), { bootstrap: { seed, count: quick ? 10 : 100 }, holdOut: null });
     return {
       fit,
       predict: (N, D) => predictChinchilla(fit.params as ChinchillaParams, N, D),
       summary: { y: 'loss', law: 'chinchilla', x: ['N', 'D'], formula: 'loss = E + A/N^alpha + B/D^beta', chosen: choice.chosen, why: choice.why, params: fit.params, intervals: fit.intervals, residuals: fit.residuals, ...(fit.samples ? { samples: fit.samples } : {}) },
     };
   }
-  const fit = fitPowerOffset(rows.map((r) => ({ x: { N: r.N }, y: r.loss })), 'N', { bootstrap: { seed, count: 200 } });
+  const fit = fitPowerOffset(rows.map((r) => ({ x: { N: r.N }, y: r.loss })), 'N', { bootstrap: { seed, count: quick ? 20 : 200 } });
   return {
     fit,
     predict: (N) => predictPowerOffset(fit.params, N),
@@ -212,7 +212,7 @@ interface LawSet {
   loss: FittedLaw | null;
 }
 
-function fitLaws(rows: readonly Row[], fitCfg: LadderFitConfig, twoD: boolean, seed: number, notes: string[] | null): LawSet {
+function fitLaws(rows: readonly Row[], fitCfg: LadderFitConfig, twoD: boolean, seed: number, notes: string[] | null, quick = false): LawSet {
   const out: LawSet = { lr: null, batch: null, loss: null };
   const attempt = <T>(what: string, f: () => T): T | null => {
     try {
@@ -232,7 +232,7 @@ function fitLaws(rows: readonly Row[], fitCfg: LadderFitConfig, twoD: boolean, s
     else if (fitCfg.batch !== 'none') notes?.push('B*: not fitted: the scales do not vary D');
   }
   const lossChoice = chooseLossLaw(rows, fitCfg.loss);
-  if (lossChoice) out.loss = attempt('loss', () => fitLossLaw(rows, lossChoice, seed + 2));
+  if (lossChoice) out.loss = attempt('loss', () => fitLossLaw(rows, lossChoice, seed + 2, quick));
   else if (fitCfg.loss !== 'none') notes?.push('loss: not fitted: a loss law needs three or more model sizes');
   return out;
 }
@@ -243,6 +243,8 @@ export interface LadderInput {
   /** the runs' metrics (only `params` is read, for scales that do not declare N) */
   metrics?: readonly Metric[];
   seed?: number;
+  /** for live views: no backtest, fewer resamples behind the intervals */
+  quick?: boolean;
 }
 
 export function summarizeLadder(input: LadderInput): LadderSummary {
@@ -294,7 +296,7 @@ export function summarizeLadder(input: LadderInput): LadderSummary {
   const rowOf = (s: ScaleSummary): Row | null => (s.optimum && s.N !== null ? { N: s.N, D: s.D, lr: s.optimum.lr, batch: s.optimum.batch, loss: s.optimum.loss } : null);
   const usable = scales.filter((s) => rowOf(s) !== null);
   const rows = usable.map((s) => rowOf(s)!);
-  const laws = rows.length >= 2 ? fitLaws(rows, fitCfg, twoD, seed, notes) : { lr: null, batch: null, loss: null };
+  const laws = rows.length >= 2 ? fitLaws(rows, fitCfg, twoD, seed, notes, input.quick) : { lr: null, batch: null, loss: null };
   if (rows.length < 2) notes.push(`${rows.length} scale${rows.length === 1 ? '' : 's'} with an optimum; laws need two or more`);
 
   const target = cfg.target ? { name: cfg.target.name, N: cfg.target.params, D: cfg.target.tokens } : null;
@@ -315,7 +317,7 @@ export function summarizeLadder(input: LadderInput): LadderSummary {
 
   // backtest: every law again without the largest scale, then compared with what that scale found
   let backtest: LadderBacktest | null = null;
-  if (usable.length >= 3) {
+  if (usable.length >= 3 && !input.quick) {
     const largest = usable.reduce((a, b) => (a.N! * a.D >= b.N! * b.D ? a : b));
     const rest = usable.filter((s) => s !== largest).map((s) => rowOf(s)!);
     const bl = fitLaws(rest, fitCfg, twoD, seed, null);

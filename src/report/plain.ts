@@ -8,9 +8,17 @@ export interface Line {
   write(s: string): unknown;
 }
 
+/** ` [scale]` for a ladder's trials (` [verify scale]` for a verify run), else nothing. */
+function scaleTag(t: Trial): string {
+  if (typeof t.scale?.name !== 'string') return '';
+  return ` [${t.scale.role === 'verify' ? 'verify ' : ''}${t.scale.name}]`;
+}
+
 export class PlainReporter implements Reporter {
   private readonly t0 = Date.now();
   private metricName: string | undefined;
+  private goal: 'minimize' | 'maximize' = 'minimize';
+  private readonly scaleBest = new Map<string, Trial>();
 
   constructor(private readonly out: Line, private readonly opts: { quiet?: boolean } = {}) {}
 
@@ -22,6 +30,7 @@ export class PlainReporter implements Reporter {
 
   studyStarted(s: StudyStart): void {
     this.metricName = s.study.config.metric?.name;
+    this.goal = s.study.config.metric?.goal ?? 'minimize';
     const cap = s.runCap === null ? 'no run cap' : `${s.runCap} runs`;
     const resumed = s.finishedBefore.length ? `, resuming after ${s.finishedBefore.length} finished` : '';
     this.line(`study ${s.study.name}: ${s.study.config.method}, ${cap}, ${s.parallel} at a time, seed ${s.study.seed}${resumed}`);
@@ -30,7 +39,7 @@ export class PlainReporter implements Reporter {
   trialStarted(t: Trial): void {
     const retry = t.retryOf !== null ? ' (re-run' + (t.resumeFrom ? ' from checkpoint' : '') + ')' : '';
     const segment = t.member !== null ? ` [member ${t.member} to step ${t.stopAt}${t.resumeFrom && t.retryOf === null ? ', from a checkpoint' : ''}]` : '';
-    this.line(`trial ${t.number} started${retry}${segment}  ${fmtParams(t.params)}`);
+    this.line(`trial ${t.number} started${retry}${segment}${scaleTag(t)}  ${fmtParams(t.params)}`);
   }
 
   trialReport(_t: Trial, _r: LiveReport): void {}
@@ -39,10 +48,18 @@ export class PlainReporter implements Reporter {
     const dur = t.startedAt !== null && t.finishedAt !== null ? `  ${formatDuration(t.finishedAt - t.startedAt)}` : '';
     if (t.state === 'COMPLETE') {
       const v = this.metricName ? `${this.metricName}=${fmtNum(t.value)}` : 'done';
-      const b = best ? `  (best ${fmtNum(best.value)}, trial ${best.number})` : '';
-      this.line(`trial ${t.number} complete  ${v}${b}${dur}`);
+      let shown = best;
+      if (typeof t.scale?.name === 'string' && t.value !== null) {
+        // in a ladder, the best of the trial's own scale
+        const key = `${t.scale.role === 'verify' ? 'verify ' : ''}${t.scale.name}`;
+        const prev = this.scaleBest.get(key);
+        if (!prev || (prev.value !== null && (this.goal === 'maximize' ? t.value > prev.value : t.value < prev.value))) this.scaleBest.set(key, t);
+        shown = this.scaleBest.get(key)!;
+      }
+      const b = shown ? `  (best ${fmtNum(shown.value)}, trial ${shown.number})` : '';
+      this.line(`trial ${t.number} complete${scaleTag(t)}  ${v}${b}${dur}`);
     } else {
-      this.line(`trial ${t.number} ${t.state}  ${(t.error ?? '').split('\n').join(' | ')}${dur}`);
+      this.line(`trial ${t.number} ${t.state}${scaleTag(t)}  ${(t.error ?? '').split('\n').join(' | ')}${dur}`);
     }
   }
 
