@@ -309,9 +309,14 @@ export function summarizeLadder(input: LadderInput): LadderSummary {
     };
     const ratios = rows.map((r) => r.D / r.N);
     const tr = target.D / target.N;
-    const oneRatio = (law: LawSummary | null): boolean => law !== null && !law.x.includes('D') && rows.length > 0;
-    if ((oneRatio(laws.lr?.summary ?? null) || oneRatio(laws.loss?.summary ?? null)) && (tr > 2 * Math.max(...ratios) || tr < Math.min(...ratios) / 2)) {
-      notes.push(`the target trains ${fmt(tr)} tokens per parameter, the scales ${fmt(Math.min(...ratios))} to ${fmt(Math.max(...ratios))}; a law in N alone does not see that difference: add scales at the target's tokens per parameter, or that vary N and D apart`);
+    const Ds = new Set(rows.map((r) => r.D));
+    const nOnly = (law: LawSummary | null): boolean => law !== null && !law.x.includes('D');
+    if (rows.length > 0 && (nOnly(laws.lr?.summary ?? null) || nOnly(laws.loss?.summary ?? null))) {
+      if (Ds.size === 1 && !Ds.has(target.D)) {
+        notes.push(`every scale trains on D = ${fmt([...Ds][0]!)} tokens and the target on ${fmt(target.D)}; a law in N alone does not see that difference: add scales at other D`);
+      } else if (Ds.size > 1 && (tr > 2 * Math.max(...ratios) || tr < Math.min(...ratios) / 2)) {
+        notes.push(`the target trains ${fmt(tr)} tokens per parameter, the scales ${fmt(Math.min(...ratios))} to ${fmt(Math.max(...ratios))}; a law in N alone does not see that difference: add scales at the target's tokens per parameter, or that vary N and D apart`);
+      }
     }
   }
 
