@@ -2,6 +2,7 @@
 import { DISTRIBUTION_TYPES } from './distributions.js';
 import { METHODS } from './config.js';
 import { tfjsBackendSchema } from '../backends/tfjs/settings.js';
+import { simBackendSchema } from '../backends/sim/settings.js';
 
 const num = { type: 'number' };
 const paramValue = { description: 'a value passed to the trainer as is: number, string, boolean, null, list or mapping' };
@@ -80,11 +81,50 @@ export function studyConfigSchema(): Record<string, unknown> {
       },
       backend: {
         oneOf: [
-          { enum: ['command', 'tfjs'] },
+          { enum: ['command', 'tfjs', 'sim'] },
           { type: 'object', additionalProperties: false, required: ['type'], properties: { type: { const: 'command' } } },
           tfjsBackendSchema(),
+          simBackendSchema(),
         ],
       },
+      scales: {
+        type: 'array',
+        minItems: 1,
+        description: 'a scale ladder: proxy scales searched one by one, smallest compute first',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['tokens'],
+          properties: {
+            name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' },
+            params: { type: 'number', exclusiveMinimum: 0, description: 'non-embedding parameters N (else the runs report a params metric)' },
+            tokens: { type: 'number', exclusiveMinimum: 0, description: 'training tokens D' },
+            model: { type: 'object', description: 'settings or trainer arguments that make this scale’s model' },
+            run_cap: { type: 'integer', minimum: 1, description: 'runs at this scale (default: run_cap)' },
+            parameters: { type: 'object', additionalProperties: { $ref: '#/$defs/parameter' }, description: 'distributions that replace the study’s at this scale' },
+          },
+        },
+      },
+      target: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['params', 'tokens'],
+        description: 'the scale the ladder predicts for',
+        properties: { name: { type: 'string' }, params: { type: 'number', exclusiveMinimum: 0 }, tokens: { type: 'number', exclusiveMinimum: 0 }, model: { type: 'object' } },
+      },
+      fit: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'the laws a ladder fits (default: chosen from what the scales support)',
+        properties: {
+          lr: { oneOf: [{ enum: ['auto', 'none', 'N', 'D'] }, { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['N', 'D'] } }] },
+          batch: { oneOf: [{ enum: ['auto', 'none', 'N', 'D'] }, { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['N', 'D'] } }] },
+          loss: { enum: ['auto', 'none', 'chinchilla', 'power-offset'] },
+          lr_param: { type: 'string' },
+          batch_param: { type: 'string' },
+        },
+      },
+      verify: { enum: ['largest', 'target', 'none', false], description: 'after the ladder, one run with the predicted hyperparameters' },
       bayes: {
         type: 'object',
         additionalProperties: false,

@@ -151,3 +151,56 @@ describe.skipIf(!HAVE_SCALING_DATA)('published data', () => {
     expect(() => fitPower(pts.map((r) => ({ x: { flops: Number(r.flops) }, y: r.n_opt === '' ? Number.NaN : Number(r.n_opt) })), ['flops'])).toThrow(FitError);
   });
 });
+
+describe('interpolated optima of scattered runs, and least-squares intervals', () => {
+  it('a cubic finds the optimum of a skewed basin that a quadratic misplaces', async () => {
+    const { cubicOptimum } = await import('../../fitters/optimum.js');
+    const rng = new Rng(5);
+    // steeper above the optimum (as measured basins are): loss = 2 (1 + 0.05 u^2 (1 + 0.6 u)), u = ln(lr / 0.01)
+    const pts = Array.from({ length: 30 }, () => {
+      const u = rng.uniform(-1.6, 1.2);
+      return { lr: 0.01 * Math.exp(u), loss: 2 * (1 + 0.05 * u * u * (1 + 0.6 * u)) };
+    });
+    const c = cubicOptimum(pts);
+    expect(c.lr).toBeCloseTo(0.01, 6);
+    expect(c.loss).toBeCloseTo(2, 8);
+    const q = quadraticOptimum(pts, { window: pts.length });
+    expect(Math.abs(Math.log(q.lr / 0.01))).toBeGreaterThan(0.05);
+    // two dimensions: lr and batch
+    const pts2 = Array.from({ length: 40 }, () => {
+      const u = rng.uniform(-1.5, 1.5);
+      const v = rng.uniform(-1.5, 1.5);
+      return { lr: 0.003 * Math.exp(u), batch: 256 * Math.exp(v), loss: 3 + 0.02 * u * u * (1 + 0.5 * u) + 0.01 * v * v + 0.004 * u * v };
+    });
+    const c2 = cubicOptimum(pts2);
+    expect(c2.lr).toBeCloseTo(0.003, 5);
+    expect(c2.batch!).toBeCloseTo(256, 2);
+    expect(() => cubicOptimum(pts.filter((p) => p.lr < 0.005))).toThrow(FitError); // the optimum is not among the runs
+    expect(() => cubicOptimum(pts.slice(0, 5))).toThrow(/at least 6/);
+  });
+
+  it('Student-t quantiles', async () => {
+    const { studentTQuantile } = await import('../../fitters/power.js');
+    expect(studentTQuantile(0.975, 1)).toBeCloseTo(12.706, 3);
+    expect(studentTQuantile(0.975, 3)).toBeCloseTo(3.182, 3);
+    expect(studentTQuantile(0.975, 30)).toBeCloseTo(2.042, 3);
+    expect(studentTQuantile(0.5, 7)).toBeCloseTo(0, 6);
+  });
+
+  it('power laws with `ols` intervals cover the true exponent at about their level', () => {
+    const rng = new Rng(11);
+    let covered = 0;
+    const trials = 200;
+    for (let k = 0; k < trials; k++) {
+      const rows = [1e6, 4e6, 1.6e7, 6.4e7, 2.56e8].map((N) => ({ x: { N }, y: 3 * N ** -0.4 * Math.exp(0.1 * rng.normal()) }));
+      const f = fitPower(rows, ['N'], { intervals: 'ols', bootstrap: { count: 200, seed: k } });
+      const [lo, hi] = f.intervals.N!;
+      if (lo <= -0.4 && -0.4 <= hi) covered++;
+      expect(f.samples!.length).toBe(200);
+    }
+    expect(covered / trials).toBeGreaterThan(0.9);
+    expect(covered / trials).toBeLessThan(0.99);
+    // as many points as coefficients: no interval at all, rather than a fake one
+    expect(fitPower([{ x: { N: 1 }, y: 1 }, { x: { N: 2 }, y: 3 }], ['N'], { intervals: 'ols' }).intervals).toEqual({});
+  });
+});

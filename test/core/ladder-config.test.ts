@@ -1,0 +1,101 @@
+/** `scales:`, `target:`, `fit:`, `verify:` and `backend: sim` in study configs. */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
+import { describe, expect, it } from 'vitest';
+import { loadStudyConfig, parseConfigText } from '../../src/core/config.js';
+import { studyConfigSchema } from '../../src/core/schema.js';
+import { SIM_DEFAULTS } from '../../src/backends/sim/model.js';
+import { runCli } from '../helpers/cli.js';
+import { ROOT, tmpDir, writeFile } from '../helpers/fixtures.js';
+
+const SIM = `method: bayes\nmetric: {name: loss}\nrun_cap: 6\nparameters:\n  lr: {distribution: log_uniform_values, min: 0.0001, max: 0.01}\nbackend: {type: sim}\n`;
+const SCALES = `scales:\n  - {params: 1.0e8, tokens: 2.0e9}\n  - {params: 4.0e8, tokens: 8.0e9}\n  - {params: 1.6e9, tokens: 3.2e10}\n`;
+
+/** [what is wrong, config text, substrings the message must contain] */
+const MALFORMED: [string, string, string[]][] = [
+  ['scales not a list', `${SIM}scales: {params: 1}\n`, ['scales: found a mapping', 'a non-empty list of scales']],
+  ['scales empty', `${SIM}scales: []\n`, ['scales: found a list of 0']],
+  ['a scale without tokens', `${SIM}scales:\n  - {params: 1.0e8}\n`, ['scales[0].tokens: missing', 'training tokens D']],
+  ['sim scale without params', `${SIM}scales:\n  - {tokens: 2.0e9}\n`, ['scales[0].params: missing', 'backend sim needs it']],
+  ['negative tokens', `${SIM}scales:\n  - {params: 1.0e8, tokens: -5}\n`, ['scales[0].tokens: found -5']],
+  ['two scales with one name', `${SIM}scales:\n  - {name: a, params: 1.0e8, tokens: 2.0e9}\n  - {name: a, params: 4.0e8, tokens: 8.0e9}\n`, ['scales[1].name: found "a" twice']],
+  ['unknown scale key', `${SIM}scales:\n  - {params: 1.0e8, tokens: 2.0e9, steps: 100}\n`, ['scales[0].steps: unknown key', 'name, params, tokens, model, run_cap, parameters']],
+  ['scale parameter not in the study', `${SIM}scales:\n  - {params: 1.0e8, tokens: 2.0e9, parameters: {momentum: {value: 0.9}}}\n`, ['scales[0].parameters.momentum: not a parameter of this study']],
+  ['scale run_cap zero', `${SIM}scales:\n  - {params: 1.0e8, tokens: 2.0e9, run_cap: 0}\n`, ['scales[0].run_cap: found 0']],
+  ['a model on a sim scale', `${SIM}scales:\n  - {params: 1.0e8, tokens: 2.0e9, model: {width: 64}}\n`, ['scales[0].model.width: backend sim models a scale by its params and tokens only']],
+  ['tokens inside model', `method: grid\nmetric: {name: loss}\nprogram: train.mjs\nparameters: {lr: {values: [0.1]}}\nscales:\n  - {tokens: 100, model: {tokens: 100}}\n`, ["scales[0].model.tokens: a scale's tokens are its own key"]],
+  ['a tfjs scale model key that is no setting', `method: grid\nmetric: {name: val_loss}\nparameters: {lr: {values: [0.1]}}\nbackend: {type: tfjs}\nscales:\n  - {tokens: 1000, model: {widht: 16}}\n`, ['scales[0].model.widht: not a setting of the tfjs backend']],
+  ['bayes ladder without a budget', `method: bayes\nmetric: {name: loss}\nparameters: {lr: {distribution: log_uniform_values, min: 0.0001, max: 0.01}}\nbackend: {type: sim}\n${SCALES}`, ['run_cap: missing; method bayes needs a budget at each scale']],
+  ['a ladder without a metric', `method: grid\nparameters: {lr: {values: [0.1]}}\nbackend: {type: sim}\n${SCALES}`, ['metric: missing; a ladder finds the best run at each scale by a metric']],
+  ['a ladder maximising', `method: grid\nmetric: {name: acc, goal: maximize}\nparameters: {lr: {values: [0.1]}}\nbackend: {type: sim}\n${SCALES}`, ['metric.goal: found maximize', 'allowed: minimize']],
+  ['a ladder without lr', `method: grid\nmetric: {name: loss}\nparameters: {lr: {values: [0.1]}}\nbackend: {type: sim}\n${SCALES}fit: {lr_param: eta}\n`, ['fit.lr_param: found "eta"']],
+  ['pbt over scales', `method: pbt\nmetric: {name: loss}\nparameters: {lr: {min: 0.0, max: 1.0}}\nprogram: train.mjs\npbt: {population: 2, perturbation_interval: 2, max_steps: 4}\nscales:\n  - {tokens: 100}\n`, ['scales: a ladder searches each scale with its own budget; method pbt is not available for ladders']],
+  ['target without scales', `${SIM}target: {params: 7.0e10, tokens: 1.4e12}\n`, ['target: belongs to a scale ladder, and this study has no scales']],
+  ['target without params', `${SIM}${SCALES}target: {tokens: 1.4e12}\n`, ['target.params: missing']],
+  ['target a list', `${SIM}${SCALES}target: [7.0e10, 1.4e12]\n`, ['target: found a list of 2']],
+  ['fit.lr unknown input', `${SIM}${SCALES}fit: {lr: [N, C]}\n`, ['fit.lr: found a list of 2', '[N, D], [N] or [D]']],
+  ['fit.loss unknown law', `${SIM}${SCALES}fit: {loss: kaplan}\n`, ['fit.loss: found "kaplan"', 'chinchilla', 'power-offset']],
+  ['fit unknown key', `${SIM}${SCALES}fit: {law: chinchilla}\n`, ['fit.law: unknown key; allowed: lr, batch, loss, lr_param, batch_param']],
+  ['verify elsewhere', `${SIM}${SCALES}verify: smallest\n`, ['verify: found "smallest"', 'largest', 'target']],
+  ['verify target without a target', `${SIM}${SCALES}verify: target\n`, ['verify: found target, but the study has no target']],
+  ['verify largest with two scales', `${SIM}scales:\n  - {params: 1.0e8, tokens: 2.0e9}\n  - {params: 4.0e8, tokens: 8.0e9}\n`.concat('verify: largest\n'), ['verify: found largest with 2 scales', 'allowed with 3 or more scales']],
+  ['sim searching what it does not model', `method: grid\nmetric: {name: loss}\nparameters: {lr: {values: [0.1]}, weight_decay: {values: [0.1]}}\nbackend: {type: sim, params: 1.0e8, tokens: 2.0e9}\n`, ['parameters.weight_decay: not modelled by backend sim', 'lr, batch_size, params, tokens']],
+  ['sim without lr', `method: grid\nmetric: {name: loss}\nparameters: {batch_size: {values: [32]}}\nbackend: {type: sim, params: 1.0e8, tokens: 2.0e9}\n`, ['parameters: backend sim needs a parameter lr']],
+  ['sim unknown constant', `${SIM.replace('{type: sim}', '{type: sim, constants: {gamma: 1}}')}`, ['backend.constants.gamma: unknown constant', 'lr_coef']],
+  ['sim negative constant', `${SIM.replace('{type: sim}', '{type: sim, constants: {E: -1}}')}`, ['backend.constants.E: found -1', 'a positive number']],
+  ['sim divergence factor below 1', `${SIM.replace('{type: sim}', '{type: sim, constants: {lr_diverge: 0.5}}')}`, ['backend.constants.lr_diverge: found 0.5', 'a factor above 1']],
+  ['sim unknown key', `${SIM.replace('{type: sim}', '{type: sim, noise: 0.1}')}`, ['backend.noise: unknown key; allowed for backend sim']],
+  ['sim with a program', `program: train.mjs\n${SIM}`, ['program: not used by backend sim']],
+  ['sim with pbt', `method: pbt\nmetric: {name: loss}\nparameters: {lr: {min: 0.001, max: 0.01}}\nbackend: {type: sim, params: 1.0e8, tokens: 2.0e9}\npbt: {population: 2, perturbation_interval: 2, max_steps: 4}\n`, ['method: found pbt; backend sim keeps no checkpoints']],
+];
+
+describe('ladder configs: malformed ones exit 2 naming the field and what is allowed, before anything runs', () => {
+  it.each(MALFORMED)('%s', async (_what, text, expected) => {
+    const dir = tmpDir();
+    writeFile(dir, 'train.mjs', '');
+    const file = writeFile(dir, 'study.yaml', text);
+    const db = path.join(dir, 'scaletune.db');
+    const r = await runCli(['run', file, '--db', db], { cwd: dir });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(file);
+    for (const e of expected) expect(r.stderr).toContain(e);
+    expect(existsSync(db)).toBe(false);
+  });
+});
+
+describe('ladder configs: what a good one becomes', () => {
+  it('reads scales, target, fit, verify and the sim constants', () => {
+    const dir = tmpDir();
+    const file = writeFile(
+      dir,
+      'ladder.yaml',
+      `${SIM.replace('{type: sim}', '{type: sim, seq_len: 1024, constants: {E: 1.5, lr_diverge: 20, noise: 0}}')}${SCALES}  - {name: big, params: 6.4e9, tokens: 1.28e11, run_cap: 3, parameters: {lr: {distribution: log_uniform_values, min: 0.00001, max: 0.001}}}\ntarget: {name: 70B, params: 7.0e10, tokens: 1.4e12}\nfit: {lr: [N, D], loss: chinchilla}\nverify: target\n`,
+    );
+    const cfg = loadStudyConfig(file);
+    expect(cfg.scales?.map((s) => s.name)).toEqual(['s1', 's2', 's3', 'big']);
+    expect(cfg.scales?.[3]).toMatchObject({ params: 6.4e9, tokens: 1.28e11, runCap: 3 });
+    expect(cfg.scales?.[3]?.parameters.lr).toMatchObject({ type: 'log_uniform_values', min: 1e-5, max: 1e-3 });
+    expect(cfg.target).toEqual({ name: '70B', params: 7e10, tokens: 1.4e12, model: {} });
+    expect(cfg.fit).toMatchObject({ lr: ['N', 'D'], batch: 'auto', loss: 'chinchilla', lrParam: 'lr', batchParam: 'batch_size' });
+    expect(cfg.verify).toBe('target');
+    expect(cfg.backend).toMatchObject({ type: 'sim', seqLen: 1024, reports: 20 });
+    const c = (cfg.backend as { constants: typeof SIM_DEFAULTS }).constants;
+    expect(c.E).toBe(1.5);
+    expect(c.lrDiverge).toBeCloseTo(Math.log(20), 12);
+    expect(c.noise).toBe(0);
+    expect(c.A).toBe(SIM_DEFAULTS.A);
+  });
+
+  it('the fixture ladders pass the validator and the published JSON Schema', () => {
+    const ajv = new Ajv2020.default({ allErrors: true, strict: false });
+    const validate = ajv.compile(studyConfigSchema());
+    for (const f of ['fixtures/studies/ladder-sim.yaml', 'fixtures/studies/demo.yaml']) {
+      expect(loadStudyConfig(path.join(ROOT, f)).scales?.length).toBeGreaterThanOrEqual(4);
+      const { raw } = parseConfigText(readFileSync(path.join(ROOT, f), 'utf8'), f);
+      expect(validate(raw), JSON.stringify(validate.errors)).toBe(true);
+    }
+    expect(validate({ method: 'grid', metric: { name: 'loss' }, parameters: { lr: { values: [1] } }, backend: { type: 'sim', constants: { gamma: 1 } } })).toBe(false);
+    expect(validate({ method: 'grid', metric: { name: 'loss' }, parameters: { lr: { values: [1] } }, scales: [{ params: 1 }] })).toBe(false);
+  });
+});
