@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { EXIT, ScaletuneError } from '../core/errors.js';
 import { studyConfigSchema } from '../core/schema.js';
+import { reportSchema } from '../report/schema.js';
 import { action, exitHolder, type CliIO } from './context.js';
 import { makeAskCommand, makeTellCommand } from './commands/ask-tell.js';
 import { makeBestCommand, makeExportCommand, makeStudiesCommand, makeTrialsCommand } from './commands/read.js';
@@ -33,12 +34,15 @@ export function buildProgram(io: CliIO): Command {
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) })
     .exitOverride();
-  const schema = new Command('schema').description('print the JSON Schema of study configs (for editors)').action(
-    action(io, () => {
-      io.stdout.write(`${JSON.stringify(studyConfigSchema(), null, 2)}\n`);
-      return EXIT.OK;
-    }),
-  );
+  const schema = new Command('schema')
+    .description('print the JSON Schema of study configs (for editors), or with --report of report JSON (for scripts)')
+    .option('--report', 'the schema of `scaletune report --format json`')
+    .action(
+      action(io, (f: { report?: boolean }) => {
+        io.stdout.write(`${JSON.stringify(f.report ? reportSchema() : studyConfigSchema(), null, 2)}\n`);
+        return EXIT.OK;
+      }),
+    );
   for (const make of [makeRunCommand, makeResumeCommand, makeCreateCommand, makeStudiesCommand, makeTrialsCommand, makeBestCommand, makeExportCommand, makeAskCommand, makeTellCommand, makeFitCommand, makeFitsCommand, makePredictCommand, makeScheduleCommand, makeDoctorCommand, makeDataCommand, makeDemoCommand, makeLineageCommand, makeReplayCommand, makeVerifyCommand, makeReportCommand, makeCheckCommand]) {
     program.addCommand(make(io));
   }

@@ -108,6 +108,12 @@ export function scaleOptimum(runs: readonly LadderRun[], twoD: boolean): ScaleSu
     return { lr: q.lr, batch: twoD ? q.batch! : best.batch, loss: q.loss, method: 'interpolated' };
   } catch (e) {
     if (!(e instanceof FitError)) throw e;
+    if (twoD) {
+      // the batch size may be what failed (e.g. not bracketed): the lr optimum at the best run's batch
+      const same = runs.filter((r) => r.batch === best.batch);
+      const one = same.length >= 3 ? scaleOptimum(same, false) : null;
+      if (one?.method === 'interpolated') return { ...one, batch: best.batch, note: `${e.message}; lr interpolated at the best run's batch size` };
+    }
     return fallback(e.message);
   }
 }

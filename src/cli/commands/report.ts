@@ -92,17 +92,17 @@ function parseTolerance(v: string): number {
 }
 
 /** A baseline given as a report JSON file: checked before use, so a wrong file gets a clear message. */
-function readBaselineFile(file: string): ReportModel {
+function readBaselineFile(file: string, shown: string): ReportModel {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new UsageError(`--against ${file}: not valid JSON (${(e as Error).message}); allowed: a report written by scaletune report <study> --format json`);
+    throw new UsageError(`--against ${shown}: not valid JSON (${(e as Error).message}); allowed: a report written by scaletune report <study> --format json`);
   }
   const r = raw as Partial<ReportModel> | null;
-  if (!r || typeof r !== 'object') throw new UsageError(`--against ${file}: found ${typeof raw}; allowed: a report written by scaletune report <study> --format json`);
-  if (r.schema !== REPORT_SCHEMA_ID) throw new UsageError(`--against ${file}: field schema is ${JSON.stringify(r.schema)}; allowed: "${REPORT_SCHEMA_ID}" (a report written by scaletune report <study> --format json)`);
-  for (const k of ['study', 'history'] as const) if (!r[k] || typeof r[k] !== 'object') throw new UsageError(`--against ${file}: field ${k} is missing or not an object; allowed: a report written by scaletune report --format json`);
+  if (!r || typeof r !== 'object') throw new UsageError(`--against ${shown}: found ${typeof raw}; allowed: a report written by scaletune report <study> --format json`);
+  if (r.schema !== REPORT_SCHEMA_ID) throw new UsageError(`--against ${shown}: field schema is ${JSON.stringify(r.schema)}; allowed: "${REPORT_SCHEMA_ID}" (a report written by scaletune report <study> --format json)`);
+  for (const k of ['study', 'history'] as const) if (!r[k] || typeof r[k] !== 'object') throw new UsageError(`--against ${shown}: field ${k} is missing or not an object; allowed: a report written by scaletune report --format json`);
   return r as ReportModel;
 }
 
@@ -124,7 +124,7 @@ export function makeCheckCommand(io: CliIO): Command {
           let baseline: ReportModel;
           if (/\.json$/i.test(f.against) || existsSync(file)) {
             if (!existsSync(file)) throw new UsageError(`--against ${f.against}: file not found`);
-            baseline = readBaselineFile(file);
+            baseline = readBaselineFile(file, f.against);
           } else baseline = await studyReport(storage, await requireStudy(storage, f.against));
           const result = checkAgainst(current, baseline, tolerance, f.against);
           if (f.json) printJson(io, result);

@@ -1,0 +1,109 @@
+/**
+ * The JSON Schema of `scaletune report --format json` (`scaletune schema --report`): scripts and the CI
+ * gate read reports by it, so a change to it is a change to a public interface (a test keeps a copy).
+ */
+import { REPORT_SCHEMA_ID } from './model.js';
+
+const num = { type: 'number' };
+const numOrNull = { type: ['number', 'null'] };
+const interval = { type: ['array', 'null'], items: num, minItems: 2, maxItems: 2 };
+const predicted = { type: ['object', 'null'], additionalProperties: false, required: ['value', 'interval'], properties: { value: num, interval } };
+const params = { type: 'object', description: 'parameter name to value' };
+const obj = (required: string[], properties: Record<string, unknown>, nullable = false): Record<string, unknown> => ({ type: nullable ? ['object', 'null'] : 'object', additionalProperties: false, required, properties });
+
+const run = obj(['trial', 'lr', 'batch', 'loss'], { trial: { type: 'integer' }, lr: num, batch: numOrNull, loss: num });
+const law = obj(['y', 'law', 'x', 'formula', 'chosen', 'why', 'params', 'intervals', 'residuals'], {
+  y: { enum: ['lr', 'batch', 'loss'] },
+  law: { enum: ['power', 'power-offset', 'chinchilla'] },
+  x: { type: 'array', items: { enum: ['N', 'D'] } },
+  formula: { type: 'string' },
+  chosen: { enum: ['declared', 'auto'] },
+  why: { type: 'string' },
+  params: { type: 'object', additionalProperties: num },
+  intervals: { type: 'object', additionalProperties: { type: 'array', items: num, minItems: 2, maxItems: 2 } },
+  residuals: obj(['rmse', 'meanAbsRelError', 'maxAbsRelError'], { rmse: num, meanAbsRelError: num, maxAbsRelError: num }),
+}, true);
+const curvePoint = obj(['N', 'D', 'C', 'value', 'lo', 'hi'], { N: num, D: num, C: num, value: num, lo: numOrNull, hi: numOrNull });
+const measured = obj(['predicted', 'measured'], { predicted, measured: num }, true);
+
+export function reportSchema(): Record<string, unknown> {
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://scaletune.dev/schema/report.json',
+    title: 'scaletune report',
+    ...obj(['schema', 'generated', 'study', 'best', 'history', 'ladder', 'verify', 'pbt'], {
+      schema: { const: REPORT_SCHEMA_ID },
+      generated: { type: 'string', format: 'date-time' },
+      study: obj(['name', 'method', 'backend', 'metric', 'goal', 'seed', 'created', 'counts'], {
+        name: { type: 'string' },
+        method: { type: 'string' },
+        backend: { type: 'string' },
+        metric: { type: ['string', 'null'] },
+        goal: { enum: ['minimize', 'maximize', null] },
+        seed: { type: 'integer' },
+        created: { type: 'string' },
+        counts: { type: 'object', additionalProperties: { type: 'integer' } },
+      }),
+      best: obj(['number', 'value', 'params', 'scale'], { number: { type: 'integer' }, value: num, params, scale: { type: ['string', 'null'] } }, true),
+      history: { type: 'array', items: obj(['number', 'state', 'value', 'scale', 'best', 'params'], { number: { type: 'integer' }, state: { type: 'string' }, value: numOrNull, scale: { type: ['string', 'null'] }, best: numOrNull, params }) },
+      ladder: obj(
+        ['metric', 'lrParam', 'batchParam', 'scales', 'target', 'laws', 'prediction', 'backtest', 'notes', 'curves', 'atScales'],
+        {
+          metric: { type: 'string' },
+          lrParam: { type: 'string' },
+          batchParam: { type: ['string', 'null'] },
+          scales: {
+            type: 'array',
+            items: obj(['name', 'N', 'D', 'runs', 'trials', 'budget', 'done', 'failed', 'best', 'optimum'], {
+              name: { type: 'string' },
+              N: numOrNull,
+              D: num,
+              runs: { type: 'array', items: run },
+              trials: { type: 'integer' },
+              budget: { type: ['integer', 'null'] },
+              done: { type: 'boolean' },
+              failed: { type: 'integer' },
+              best: { ...run, type: ['object', 'null'] },
+              optimum: obj(['lr', 'batch', 'loss', 'method'], { lr: num, batch: numOrNull, loss: num, method: { enum: ['interpolated', 'best-run'] }, note: { type: 'string' } }, true),
+            }),
+          },
+          target: obj(['name', 'N', 'D'], { name: { type: 'string' }, N: num, D: num }, true),
+          laws: obj(['lr', 'batch', 'loss'], { lr: law, batch: law, loss: law }),
+          prediction: obj(['lr', 'batch', 'loss'], { lr: predicted, batch: predicted, loss: predicted }, true),
+          backtest: obj(['scale', 'N', 'D', 'lr', 'batch', 'loss', 'lossGap'], { scale: { type: 'string' }, N: num, D: num, lr: measured, batch: measured, loss: measured, lossGap: obj(['run', 'loss', 'gap'], { run: { type: 'integer' }, loss: num, gap: num }, true) }, true),
+          notes: { type: 'array', items: { type: 'string' } },
+          curves: obj(['lr', 'batch', 'loss'], { lr: { type: 'array', items: curvePoint }, batch: { type: 'array', items: curvePoint }, loss: { type: 'array', items: curvePoint } }),
+          atScales: { type: 'array', items: obj(['scale', 'lr', 'batch', 'loss'], { scale: { type: 'string' }, lr: predicted, batch: predicted, loss: predicted }) },
+        },
+        true,
+      ),
+      verify: {
+        type: 'array',
+        items: obj(['at', 'scale', 'N', 'D', 'trial', 'state', 'error', 'params', 'heldBack', 'predicted', 'measured', 'bestAtScale'], {
+          at: { enum: ['largest', 'target'] },
+          scale: { type: 'string' },
+          N: numOrNull,
+          D: num,
+          trial: { type: 'integer' },
+          state: { type: 'string' },
+          error: { type: ['string', 'null'] },
+          params,
+          heldBack: { type: 'boolean' },
+          predicted,
+          measured: numOrNull,
+          bestAtScale: numOrNull,
+        }),
+      },
+      pbt: obj(
+        ['winner', 'schedule', 'exploits', 'curves'],
+        {
+          winner: obj(['member', 'step', 'score'], { member: { type: 'integer' }, step: { type: 'integer' }, score: numOrNull }, true),
+          schedule: { type: 'array', items: obj(['from', 'to', 'params', 'member'], { from: { type: 'integer' }, to: { type: 'integer' }, params, member: { type: 'integer' } }) },
+          exploits: { type: 'array', items: obj(['member', 'step', 'kind', 'donor', 'before', 'after'], { member: { type: 'integer' }, step: { type: 'integer' }, kind: { type: 'string' }, donor: { type: ['integer', 'null'] }, before: params, after: params }) },
+          curves: { type: 'array', items: obj(['member', 'step', 'value'], { member: { type: 'integer' }, step: { type: 'integer' }, value: num }) },
+        },
+        true,
+      ),
+    }),
+  };
+}

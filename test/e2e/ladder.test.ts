@@ -1,0 +1,160 @@
+/**
+ * Scale ladders end to end through the CLI on the simulated backend: the fitters recover the planted
+ * laws from what the searchers found, reports are written and keep their JSON schema, verify runs, and
+ * `check` passes an identical rerun and fails a worse recipe.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { basinPenalty, optimalLr, SIM_DEFAULTS as c } from '../../src/backends/sim/model.js';
+import { reportSchema } from '../../src/report/schema.js';
+import { runCli } from '../helpers/cli.js';
+import { ROOT, tmpDir, writeFile } from '../helpers/fixtures.js';
+
+const FIXTURE = readFileSync(path.join(ROOT, 'fixtures/studies/ladder-sim.yaml'), 'utf8');
+const T = { N: 7e10, D: 1.4e12 };
+const SEQ = 2048;
+
+/** The fixture with another seed and name. */
+function config(dir: string, seed: number, edit: (s: string) => string = (s) => s): string {
+  return writeFile(dir, `ladder-${seed}.yaml`, edit(FIXTURE.replace(/^seed: \d+$/m, `seed: ${seed}`).replace(/^name: .*$/m, `name: ladder-${seed}`)));
+}
+
+interface Interval {
+  value: number;
+  interval: [number, number] | null;
+}
+const inside = (v: number, iv: [number, number] | null | undefined): boolean => Boolean(iv && v >= iv[0] && v <= iv[1]);
+
+describe('a simulated 70B ladder, end to end', () => {
+  const dir = tmpDir('scaletune-ladder-');
+  const db = path.join(dir, 'ladder.db');
+  const seeds = [1, 2, 3, 4, 5];
+  const out: Record<number, { ladder: any; verify: any[] }> = {};
+
+  beforeAll(async () => {
+    for (const seed of seeds) {
+      const r = await runCli(['run', config(dir, seed), '--db', db, '--json'], { cwd: dir });
+      expect(r.code, r.stderr).toBe(0);
+      out[seed] = JSON.parse(r.stdout);
+    }
+  }, 120_000);
+
+  it('recovers the planted laws within the intervals it reports, in most seeds', () => {
+    const truth = { lr: optimalLr(c, T.N, T.D), loss: c.E + c.A / T.N ** c.alpha + c.B / T.D ** c.beta };
+    const hits = { alphaN: 0, betaD: 0, gammaB: 0, lrTarget: 0, lossTarget: 0, E: 0 };
+    for (const seed of seeds) {
+      const L = out[seed]!.ladder;
+      expect(L.laws.lr).toMatchObject({ x: ['N', 'D'], chosen: 'auto' });
+      expect(L.laws.batch).toMatchObject({ x: ['D'] });
+      expect(L.laws.loss).toMatchObject({ law: 'chinchilla' });
+      if (inside(c.lrExpN, L.laws.lr.intervals.N)) hits.alphaN++;
+      if (inside(c.lrExpD, L.laws.lr.intervals.D)) hits.betaD++;
+      if (inside(c.batchExpD, L.laws.batch.intervals.D)) hits.gammaB++;
+      if (inside(truth.lr, L.prediction.lr.interval)) hits.lrTarget++;
+      if (inside(truth.loss, L.prediction.loss.interval)) hits.lossTarget++;
+      if (inside(c.E, L.laws.loss.intervals.E)) hits.E++;
+      // Step Law's own test of a prediction: the loss at the predicted (lr, B) is within 0.5% of the optimum's
+      const pred = L.prediction as { lr: Interval; batch: Interval };
+      const gap = basinPenalty(c, { N: T.N, D: T.D, lr: pred.lr.value, batch: pred.batch.value * SEQ });
+      expect(gap, `seed ${seed}`).toBeLessThan(0.005);
+      // and the backtest on the largest proxy scale is close
+      expect(Math.abs(L.backtest.loss.predicted.value / L.backtest.loss.measured - 1), `seed ${seed}`).toBeLessThan(0.01);
+    }
+    for (const [k, n] of Object.entries(hits)) expect(n, `${k} covered in ${n} of ${seeds.length} seeds`).toBeGreaterThanOrEqual(4);
+  });
+
+  it('trains the verify run at the target with the predicted hyperparameters and reports predicted against measured', () => {
+    for (const seed of seeds) {
+      const [v] = out[seed]!.verify;
+      expect(v).toMatchObject({ at: 'target', scale: '70B', state: 'COMPLETE', heldBack: false });
+      expect(v.params.lr).toBeCloseTo(out[seed]!.ladder.prediction.lr.value, 12);
+      expect(Math.abs(v.measured / v.predicted.value - 1)).toBeLessThan(0.02);
+    }
+  });
+
+  it('writes the report as JSON that keeps its schema, as Markdown with SVG charts, and as one HTML file', async () => {
+    const ajv = new Ajv2020.default({ allErrors: true, strict: false, validateFormats: false });
+    const validate = ajv.compile(reportSchema());
+    const json = await runCli(['report', 'ladder-1', '--db', db, '--format', 'json'], { cwd: dir });
+    expect(json.code, json.stderr).toBe(0);
+    const model = JSON.parse(json.stdout);
+    expect(validate(model), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    expect(model.ladder.scales).toHaveLength(9);
+    // the schema is a public interface: any change to it must be deliberate (update the snapshot with vitest -u)
+    await expect(`${JSON.stringify(reportSchema(), null, 2)}\n`).toMatchFileSnapshot('__snapshots__/report.schema.json');
+
+    const md = await runCli(['report', 'ladder-1', '--db', db, '--format', 'md', '--out', 'out/ladder.md'], { cwd: dir });
+    expect(md.code, md.stderr).toBe(0);
+    const text = readFileSync(path.join(dir, 'out/ladder.md'), 'utf8');
+    expect(text).toMatch(/^# scaletune report: ladder-1/);
+    expect(text).toMatch(/## Prediction for 70B/);
+    expect(text).toMatch(/## Backtest on 6.4B-20x/);
+    const charts = readdirSync(path.join(dir, 'out/ladder.files')).sort();
+    expect(charts).toEqual(['history.svg', 'law-batch.svg', 'law-loss.svg', 'law-lr.svg', 'sweep.svg']);
+    for (const f of charts) {
+      expect(text).toContain(`](ladder.files/${f})`);
+      expect(readFileSync(path.join(dir, 'out/ladder.files', f), 'utf8')).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"[\s\S]*<\/svg>$/);
+    }
+
+    const html = await runCli(['report', 'ladder-1', '--db', db, '--format', 'html', '--out', 'out/ladder.html'], { cwd: dir });
+    expect(html.code, html.stderr).toBe(0);
+    const page = readFileSync(path.join(dir, 'out/ladder.html'), 'utf8');
+    expect(page.match(/<figure class="chart"/g)).toHaveLength(5);
+    expect(page).not.toMatch(/<script|src="http|href="http/); // self-contained
+  });
+
+  it('check passes an identical rerun and fails a worse recipe, in CI-readable lines and as JSON', async () => {
+    const base = await runCli(['report', 'ladder-1', '--db', db, '--format', 'json', '--out', 'baseline.json'], { cwd: dir });
+    expect(base.code).toBe(0);
+    const again = await runCli(['run', config(dir, 1), '--db', db, '--name', 'again', '--quiet'], { cwd: dir });
+    expect(again.code, again.stderr).toBe(0);
+    const ok = await runCli(['check', 'again', '--against', 'baseline.json', '--db', db], { cwd: dir });
+    expect(ok.code, ok.stdout).toBe(0);
+    expect(ok.stdout).toMatch(/^PASS  best loss at 25M-20x: .* \+0\.00% \(tolerance 1\.00%\)$/m);
+    expect(ok.stdout).toMatch(/check: again holds against baseline.json \(11 checks passed\)/);
+
+    // the same ladder searching learning rates 10x to 100x too small
+    const worse = config(dir, 1, (s) => s.replace(/min: 0.0001, max: 0.03/, 'min: 0.000003, max: 0.00003'));
+    expect((await runCli(['run', worse, '--db', db, '--name', 'worse', '--quiet'], { cwd: dir })).code).toBe(0);
+    const bad = await runCli(['check', 'worse', '--against', 'ladder-1', '--db', db, '--tolerance', '0.5%'], { cwd: dir });
+    expect(bad.code).toBe(5);
+    expect(bad.stdout).toMatch(/^FAIL  best loss at 25M-20x: .* \(tolerance 0\.50%\)$/m);
+    expect(bad.stdout).toMatch(/^FAIL  predicted lr\* for the target: .* outside the baseline's interval/m);
+    expect(bad.stdout).toMatch(/check: worse regressed against ladder-1: \d+ of 11 checks failed/);
+    const asJson = await runCli(['check', 'worse', '--against', 'ladder-1', '--db', db, '--json'], { cwd: dir });
+    expect(asJson.code).toBe(5);
+    expect(JSON.parse(asJson.stdout)).toMatchObject({ study: 'worse', baseline: 'ladder-1', tolerance: 0.01, regressed: true });
+  });
+
+  it('check refuses a baseline that is not a report, naming the file and the field', async () => {
+    writeFile(dir, 'not-a-report.json', JSON.stringify({ schema: 'something else' }));
+    const r = await runCli(['check', 'ladder-1', '--against', 'not-a-report.json', '--db', db], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--against not-a-report.json: field schema is "something else"; allowed: "scaletune.report/1"');
+    const t = await runCli(['check', 'ladder-1', '--against', 'ladder-2', '--db', db, '--tolerance', 'lots'], { cwd: dir });
+    expect(t.code).toBe(2);
+    expect(t.stderr).toContain("--tolerance: found 'lots'");
+    const missing = await runCli(['check', 'ladder-1', '--against', 'gone.json', '--db', db], { cwd: dir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--against gone.json: file not found');
+  });
+
+  it('verify --at largest trains once with what the smaller scales predict, and reads that run back when asked again', async () => {
+    const first = await runCli(['verify', 'ladder-2', '--at', 'largest', '--db', db, '--json'], { cwd: dir });
+    expect(first.code, first.stderr).toBe(0);
+    const v = JSON.parse(first.stdout);
+    expect(v).toMatchObject({ at: 'largest', scale: '6.4B-20x', heldBack: true, state: 'COMPLETE' });
+    expect(Math.abs(v.measured / v.bestAtScale - 1)).toBeLessThan(0.01);
+    const L = out[2]!.ladder;
+    expect(v.params.lr).toBeCloseTo(L.backtest.lr.predicted.value, 10); // the backtest's prediction, now trained
+    const second = await runCli(['verify', 'ladder-2', '--at', 'largest', '--db', db, '--json'], { cwd: dir });
+    expect(JSON.parse(second.stdout).trial).toBe(v.trial);
+    const plain = await runCli(['verify', 'ladder-2', '--db', db], { cwd: dir });
+    expect(plain.stdout).toMatch(/verify at 6.4B-20x .* \(predicted by the laws fitted without this scale\)/);
+    expect(plain.stdout).toMatch(/gap to the best run of the scale's search: [+-]\d/);
+    const none = await runCli(['verify', 'nope', '--db', db], { cwd: dir });
+    expect(none.code).toBe(2);
+  });
+});
