@@ -4,6 +4,8 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { InkReporter } from '../../src/report/dashboard.js';
+import { validateStudyConfig } from '../../src/core/config.js';
+import type { Trial } from '../../src/core/trial.js';
 import { runCli } from '../helpers/cli.js';
 import { TRAINER, tmpDir, writeFile } from '../helpers/fixtures.js';
 
@@ -126,5 +128,50 @@ describe('commands', () => {
     expect(plain).toContain('✔ trial 1  loss 2.1  lr=0.003');
     expect(plain).toMatch(/trial 0 +██████████░░░░░░░░░░ 5\/10 loss 2\.5/);
     expect(plain).toContain('best loss 2.1 (trial 1)');
+  });
+
+  it('the live view of a ladder: one bar per scale with its best and lr*, then the running fit once two scales are done', async () => {
+    let screen = '';
+    const stdout = Object.assign(
+      new Writable({
+        write(chunk, _enc, cb) {
+          screen += chunk.toString();
+          cb();
+        },
+      }),
+      { isTTY: true, columns: 200, rows: 60 },
+    ) as unknown as NodeJS.WriteStream;
+    const config = validateStudyConfig({
+      method: 'random',
+      metric: { name: 'loss' },
+      run_cap: 6,
+      parameters: { lr: { distribution: 'log_uniform_values', min: 1e-5, max: 1 } },
+      backend: { type: 'sim' },
+      scales: [{ name: 'small', params: 1e8, tokens: 2e9 }, { name: 'mid', params: 4e8, tokens: 8e9 }, { name: 'big', params: 1.6e9, tokens: 3.2e10 }],
+      target: { name: '7B', params: 7e9, tokens: 1.4e11 },
+    });
+    const st = { id: 1, name: 'lad', config, seed: 1, cwd: '/', artifactsDir: '/', createdAt: 0 };
+    const r = new InkReporter(stdout);
+    r.studyStarted({ study: st, runCap: 18, parallel: 2, finishedBefore: [] });
+    let id = 0;
+    const lrStar = (N: number) => 0.5 * N ** -0.4;
+    for (const [i, s] of config.scales!.slice(0, 2).entries()) {
+      for (const f of [0.25, 0.5, 0.8, 1.25, 2, 4]) {
+        const lr = lrStar(s.params!) * f;
+        const t = { id: ++id, studyId: 1, number: id - 1, state: 'RUNNING', params: { lr }, scale: { name: s.name, index: i, params: s.params, tokens: s.tokens, model: {} }, value: null, worker: 'w', heartbeatAt: 0, pid: null, createdAt: 0, startedAt: 0, finishedAt: null, error: null, retryOf: null, checkpoint: null, resumeFrom: null, member: null, stopAt: null } as never as Trial;
+        r.trialStarted(t);
+        const done = { ...t, state: 'COMPLETE', value: (3 - i) * (1 + 0.01 * Math.log(f) ** 2), finishedAt: 10 } as Trial;
+        r.trialFinished(done, done);
+      }
+    }
+    await new Promise((res) => setTimeout(res, 50));
+    await r.close();
+    const plain = screen.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    expect(plain).toContain('study lad · random · 3 scales · 18 runs · 2 at a time');
+    expect(plain).toMatch(/small ████████████████   6\/6 · best loss 3\.0\d* · lr\* ≈ /);
+    expect(plain).toMatch(/big {3}░{16}   0\/6/);
+    expect(plain).toMatch(/✔ trial 0 \[small\]  loss /);
+    expect(plain).toMatch(/lr\* = a·N\^N: a=.* N=-0\.4\d* +\(from 2 scales\)/);
+    expect(plain).toMatch(/7B: lr\* .* · loss .*\(from 2 scales\)/);
   });
 });

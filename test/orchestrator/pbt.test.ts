@@ -109,6 +109,19 @@ describe('PBT runs', () => {
       expect(existsSync(latest.checkpoint!)).toBe(true);
     }
     expect(trials.filter((t) => t.checkpoint && !existsSync(t.checkpoint)).length).toBeGreaterThan(0);
+
+    // the report: the winner, the exploits, each member's curve, the winning schedule as charts
+    const { buildReport } = await import('../../src/report/model.js');
+    const { reportCharts, renderSvg } = await import('../../src/report/charts.js');
+    const model = buildReport({ study, trials, metrics: await storage.getMetrics(study.id), lineage });
+    expect(model.pbt!.exploits).toHaveLength(lineage.length);
+    expect(model.pbt!.winner!.step).toBe(STEPS);
+    expect(new Set(model.pbt!.curves.map((c) => c.member))).toEqual(new Set([0, 1, 2, 3]));
+    expect(model.pbt!.schedule.at(-1)!.to).toBe(STEPS);
+    const charts = reportCharts(model);
+    expect(charts.map((c) => c.id)).toEqual(expect.arrayContaining(['history', 'pbt-members', 'pbt-schedule']));
+    const svg = await renderSvg(charts.find((c) => c.id === 'pbt-schedule')!.spec);
+    expect(svg).toMatch(/^<svg[\s\S]*h0[\s\S]*<\/svg>$/);
   }, 60_000);
 
   it('a trainer that reports no checkpoint stops the study at the first boundary, saying what PBT needs', async () => {

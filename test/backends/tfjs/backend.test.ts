@@ -110,20 +110,35 @@ describe('backend tfjs: interrupt, resume, demo, text', () => {
     });
   }, 120_000);
 
-  it('scaletune demo --quick sweeps three sizes and predicts the learning rate and loss for a model 4x larger', async () => {
+  it('scaletune demo --quick runs the whole ladder: three widths, the laws, a prediction for 4x, a verify run at the largest', async () => {
     const dir = tmpDir();
     const r = await runCli(['demo', '--quick', '--json', '--db', path.join(dir, 'demo.db')], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out.sizes).toHaveLength(3);
-    expect(out.target_N).toBe(out.sizes[2].N * 4);
-    expect(out.lr.value).toBeGreaterThan(0);
-    expect(out.lr.interval[0]).toBeLessThanOrEqual(out.lr.value);
-    expect(out.loss.value).toBeGreaterThan(0);
-    expect(out.loss_floor).toBeGreaterThan(1);
+    const L = out.ladder;
+    expect(L.scales.map((s: { name: string }) => s.name)).toEqual(['w8', 'w16', 'w24']);
+    // N of each width as the trainer reported it: growing with the width
+    const Ns = L.scales.map((s: { N: number }) => s.N);
+    expect(Ns[0]).toBeGreaterThan(100);
+    expect(Ns[1]).toBeGreaterThan(Ns[0]);
+    expect(Ns[2]).toBeGreaterThan(Ns[1]);
+    expect(L.target).toMatchObject({ name: 'w24x4', N: 4 * 2952 });
+    expect(L.laws.lr).toMatchObject({ x: ['N'], chosen: 'auto' });
+    expect(L.prediction.lr.value).toBeGreaterThan(0);
+    expect(L.prediction.lr.interval[0]).toBeLessThanOrEqual(L.prediction.lr.value);
+    expect(L.laws.loss).toMatchObject({ law: 'power-offset' });
+    expect(L.prediction.loss.value).toBeGreaterThan(0);
+    expect(L.backtest.scale).toBe('w24');
+    expect(out.verify).toHaveLength(1);
+    expect(out.verify[0]).toMatchObject({ at: 'largest', scale: 'w24', state: 'COMPLETE', heldBack: true });
+    expect(out.verify[0].params.lr).toBeCloseTo(L.backtest.lr.predicted.value, 10);
+    expect(out.verify[0].measured).toBeGreaterThan(1);
     const plain = await runCli(['demo', '--quick', '--db', path.join(dir, 'demo.db')], { cwd: dir });
-    expect(plain.stdout).toMatch(/best learning rate per model size/);
-    expect(plain.stdout).toMatch(/predicted for N = \d+ \(4x the largest\): lr\* = /);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toMatch(/laws across scales:/);
+    expect(plain.stdout).toMatch(/prediction for w24x4 \(N = 11808, D = 12000\), 95% intervals:\n  lr\* = /);
+    expect(plain.stdout).toMatch(/verify at w24 .*\n  val_loss: predicted .* measured /);
+    expect(plain.stdout).toMatch(/the loss law's E = .* against the language's exact Bayes loss/);
     expect(plain.stderr).toMatch(/demo: study demo-2/);
   }, 120_000);
 
