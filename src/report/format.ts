@@ -17,6 +17,8 @@ export interface TrialJson {
   /** PBT: the member this trial is a segment of, and the step it trains to (absent otherwise) */
   member?: number;
   stop_at?: number;
+  /** scale ladders: the scale the trial ran at (`verify` runs say so in `role`) */
+  scale?: Record<string, unknown>;
 }
 
 const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
@@ -36,6 +38,7 @@ export function trialToJson(t: Trial, all: readonly Trial[] = []): TrialJson {
     checkpoint: t.checkpoint,
     ...(t.member !== null ? { member: t.member } : {}),
     ...(t.stopAt !== null ? { stop_at: t.stopAt } : {}),
+    ...(t.scale ? { scale: t.scale } : {}),
   };
 }
 
@@ -86,10 +89,12 @@ export function toCsv(header: string[], rows: unknown[][]): string {
 export function trialsCsv(trials: readonly Trial[]): string {
   const names = [...new Set(trials.flatMap((t) => Object.keys(t.params)))];
   const segments = trials.some((t) => t.member !== null);
-  const header = ['number', 'state', 'value', ...names.map((n) => `params_${n}`), 'duration_s', 'started_at', 'finished_at', 'retry_of', ...(segments ? ['member', 'stop_at'] : []), 'error'];
+  const scaled = trials.some((t) => t.scale !== null);
+  const header = ['number', 'state', 'value', ...names.map((n) => `params_${n}`), 'duration_s', 'started_at', 'finished_at', 'retry_of', ...(segments ? ['member', 'stop_at'] : []), ...(scaled ? ['scale', 'scale_params', 'scale_tokens', 'scale_role'] : []), 'error'];
   const rows = trials.map((t) => {
     const j = trialToJson(t, trials);
-    return [j.number, j.state, j.value, ...names.map((n) => t.params[n]), j.duration_s, j.started_at, j.finished_at, j.retry_of, ...(segments ? [t.member, t.stopAt] : []), j.error];
+    const sc = scaled ? [t.scale?.name ?? null, t.scale?.params ?? null, t.scale?.tokens ?? null, t.scale?.role ?? null] : [];
+    return [j.number, j.state, j.value, ...names.map((n) => t.params[n]), j.duration_s, j.started_at, j.finished_at, j.retry_of, ...(segments ? [t.member, t.stopAt] : []), ...sc, j.error];
   });
   return toCsv(header, rows);
 }

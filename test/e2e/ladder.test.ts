@@ -157,4 +157,28 @@ describe('a simulated 70B ladder, end to end', () => {
     const none = await runCli(['verify', 'nope', '--db', db], { cwd: dir });
     expect(none.code).toBe(2);
   });
+
+  it('trials carry their scale in JSON and CSV', async () => {
+    const j = await runCli(['trials', 'ladder-3', '--db', db, '--json'], { cwd: dir });
+    const trials = JSON.parse(j.stdout) as { scale?: { name: string; params: number; tokens: number; role?: string } }[];
+    expect(trials[0]!.scale).toMatchObject({ name: '25M-20x', params: 2.5e7, tokens: 5e8 });
+    expect(trials.filter((t) => t.scale?.role === 'verify')).toHaveLength(1);
+    const csv = await runCli(['trials', 'ladder-3', '--db', db, '--csv'], { cwd: dir });
+    expect(csv.stdout.split('\n')[0]).toContain(',scale,scale_params,scale_tokens,scale_role,');
+    expect(csv.stdout).toMatch(/,70B,70000000000,1400000000000,verify,/);
+  });
+
+  it('ask drives a ladder from outside: each trial comes with its scale, the scales in order', async () => {
+    const file = config(dir, 9, (s) => s.replace(/^run_cap: \d+$/m, 'run_cap: 2'));
+    expect((await runCli(['create', file, '--db', db], { cwd: dir })).code).toBe(0);
+    const scales: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const a = await runCli(['ask', 'ladder-9', '--db', db, '--json'], { cwd: dir });
+      expect(a.code, a.stderr).toBe(0);
+      const t = JSON.parse(a.stdout) as { number: number; scale: { name: string } };
+      scales.push(t.scale.name);
+      expect((await runCli(['tell', 'ladder-9', String(t.number), '--value', '3.5', '--db', db], { cwd: dir })).code).toBe(0);
+    }
+    expect(scales).toEqual(['25M-20x', '25M-20x', '25M-80x']);
+  });
 });

@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import path from 'node:path';
 import { EXIT, ScaletuneError, UsageError } from '../../core/errors.js';
 import { claimNext, searcherFor } from '../../orchestrator/claim.js';
+import { LadderClaimer } from '../../orchestrator/ladder.js';
 import { newWorkerId } from '../../orchestrator/recovery.js';
 import { trialDirFor } from '../../orchestrator/run-trial.js';
 import { fmtParams, trialToJson } from '../../report/format.js';
@@ -15,6 +16,8 @@ import { action, globals, printJson, requireStudy, withStorage, type CliIO } fro
 
 /** Claim the next trial of a study for an outside driver; null when the cap is reached or the space exhausted. */
 export async function askTrial(storage: Storage, study: StudyRecord): Promise<Trial | null> {
+  // a ladder's trial comes with its scale (in --json: scale), searched by that scale's own searcher
+  if (study.config.scales?.length) return new LadderClaimer(storage, study, study.config.runCap).claim(newWorkerId('ask'));
   return (await claimNext(storage, study, await searcherFor(storage, study), newWorkerId('ask'), study.config.runCap)).trial;
 }
 
