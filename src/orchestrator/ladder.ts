@@ -65,10 +65,13 @@ export class LadderClaimer {
     const waiting = await this.storage.claimWaiting(this.study.id, worker);
     if (waiting) return waiting;
     const cfg = this.study.config;
+    // one read of the study per claim (and per lost race), shared by every scale
+    let all = await this.storage.getTrials(this.study.id);
     for (const { scale, index } of ladderOrder(cfg)) {
       const cap = scale.runCap ?? this.runCap;
       for (let attempt = 0; attempt < 5; attempt++) {
-        const history = (await this.storage.getTrials(this.study.id)).filter((t) => inSearch(t, scale.name));
+        if (attempt > 0) all = await this.storage.getTrials(this.study.id);
+        const history = all.filter((t) => inSearch(t, scale.name));
         if (cap !== undefined && history.filter((t) => t.state !== 'STALE').length >= cap) break;
         const [p] = this.searchers.get(scale.name)!.suggest(history, 1);
         if (!p) break;
