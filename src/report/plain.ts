@@ -73,7 +73,7 @@ export class PlainReporter implements Reporter {
 
   studyFinished(e: StudyEnd): void {
     const n = (st: string): number => e.trials.filter((t) => t.state === st).length;
-    const how = { run_cap: 'run cap reached', exhausted: 'search space exhausted', target: 'target reached', interrupted: 'interrupted', no_more_work: 'no more work' }[e.reason];
+    const how = { run_cap: 'run cap reached', exhausted: e.study.config.scales?.length ? "every scale's search done" : 'search space exhausted', target: 'target reached', interrupted: 'interrupted', no_more_work: 'no more work' }[e.reason];
     this.line(`study ${e.study.name} ${e.interrupted ? 'stopped' : 'finished'} (${how}): ${n('COMPLETE')} complete, ${n('PRUNED') ? `${n('PRUNED')} stopped early, ` : ''}${n('FAIL')} failed, ${n('STALE')} stale`);
   }
 
