@@ -166,20 +166,8 @@ export class BayesSearcher implements Searcher {
       // the initial design (and studies with nothing to model) walk the Sobol sequence
       return this.fallback.suggest(history, n);
     }
-    const failed = history.filter((t) => t.state === 'FAIL');
     const pending = history.filter((t) => t.state === 'RUNNING' || t.state === 'WAITING');
-    const maxObs = this.opts.maxObservations ?? 150;
-    let kept = done;
-    if (done.length > maxObs) {
-      const sign = this.ctx.goal === 'maximize' ? -1 : 1;
-      const best = [...done].sort((a, b) => sign * (a.value! - b.value!)).slice(0, Math.floor(maxObs * (2 / 3)));
-      const recent = [...done].sort((a, b) => b.number - a.number).filter((t) => !best.includes(t)).slice(0, maxObs - best.length);
-      kept = [...best, ...recent];
-    }
-    const { y, best } = this.targets(kept, failed.slice(-50));
-    const X = [...kept, ...failed.slice(-50)].map((t) => this.encode(t.params));
-    const gp = new GaussianProcess(this.dims);
-    gp.fit(X, y);
+    const { gp, X, y, best } = this.surrogate(done, history);
 
     const taken = new Set(history.filter((t) => t.state !== 'STALE').map((t) => canonicalJson(t.params)));
     const rng = new Rng(this.ctx.seed, 0x42415945, history.length);
@@ -198,6 +186,36 @@ export class BayesSearcher implements Searcher {
       condition();
     }
     return out.length ? out : this.fallback.suggest(history, n);
+  }
+
+  /** The GP over the completed trials (the best and most recent, at most max_observations) and the failures. */
+  private surrogate(done: readonly HistoryTrial[], history: readonly HistoryTrial[]): { gp: GaussianProcess; X: number[][]; y: number[]; best: number } {
+    const failed = history.filter((t) => t.state === 'FAIL');
+    const maxObs = this.opts.maxObservations ?? 150;
+    let kept = done;
+    if (done.length > maxObs) {
+      const sign = this.ctx.goal === 'maximize' ? -1 : 1;
+      const best = [...done].sort((a, b) => sign * (a.value! - b.value!)).slice(0, Math.floor(maxObs * (2 / 3)));
+      const recent = [...done].sort((a, b) => b.number - a.number).filter((t) => !best.includes(t)).slice(0, maxObs - best.length);
+      kept = [...best, ...recent];
+    }
+    const { y, best } = this.targets(kept, failed.slice(-50));
+    const X = [...kept, ...failed.slice(-50)].map((t) => this.encode(t.params));
+    const gp = new GaussianProcess(this.dims);
+    gp.fit(X, y);
+    return { gp, X, y, best };
+  }
+
+  /**
+   * Score given candidates by the acquisition of the surrogate fitted to the history (higher is more
+   * promising), best first; null when there are too few completed trials to model (LLAMBO's ranking).
+   */
+  rank(history: readonly HistoryTrial[], candidates: readonly Params[]): { params: Params; score: number }[] | null {
+    const done = history.filter((t) => t.state === 'COMPLETE' && t.value !== null && Number.isFinite(t.value));
+    if (this.dims === 0 || done.length < 2 || !this.ctx.goal) return null;
+    const { gp, best } = this.surrogate(done, history);
+    const score = this.score(gp, best);
+    return candidates.map((params) => ({ params, score: score(this.encode(params)) })).sort((a, b) => b.score - a.score);
   }
 
   private score(gp: GaussianProcess, best: number): (x: readonly number[]) => number {

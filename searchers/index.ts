@@ -14,6 +14,9 @@ export const SEARCHERS: Record<Method, (ctx: SearcherContext) => Searcher> = {
   // PBT's first population is drawn at random; every later segment comes from its exploit/explore
   pbt: (ctx) => new RandomSearcher(ctx),
   pb2: (ctx) => new RandomSearcher(ctx),
+  // method llm proposes through src/llm/searcher.ts (it needs the network and the call log); what it
+  // falls back to, and what stands in where no LLM may be asked, is the Bayesian searcher
+  llm: (ctx) => new BayesSearcher(ctx, ctx.bayes ?? {}),
 };
 
 export function createSearcher(method: Method, ctx: SearcherContext): Searcher {

@@ -3,7 +3,10 @@
 // problems, budgets and seeds, in one run. Prints mean/median simple regret at 25, 50 and 100 trials and
 // the median time per suggestion; on the 17 Step Law cells, the trials needed to reach a configuration
 // within 0.25% of the cell's best loss.
-// Usage: npm run build && node bench/search/run.mjs [--trials 100] [--seeds 10] [--write]
+// Method llm (LLAMBO) joins when an endpoint is given: SCALETUNE_BENCH_LLM_URL (an OpenAI-compatible
+// …/v1), SCALETUNE_BENCH_LLM_MODEL, and SCALETUNE_BENCH_LLM_KEY_ENV naming the variable that holds the
+// key (for a hosted API); it runs the paper's protocol (25 trials, 5 of them zero-shot) on 3 seeds.
+// Usage: npm run build && node bench/search/run.mjs [--trials 100] [--seeds 10] [--write] [--llm-only]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -51,7 +54,51 @@ for (const l of lines) {
 }
 
 const results = { functions: {}, cells: {} };
-for (const [name, prob] of Object.entries(PROBLEMS)) {
+const LLM_ONLY = process.argv.includes('--llm-only');
+
+// method llm: asynchronous (it asks an endpoint), every call kept in an in-memory store
+async function optimiseLlm(space, seed, f, trials) {
+  const { MemoryStorage } = await import('../../dist/src/storage/memory.js');
+  const { validateStudyConfig } = await import('../../dist/src/core/config.js');
+  const { LlmSearcher } = await import('../../dist/src/llm/searcher.js');
+  const storage = new MemoryStorage();
+  const keyEnv = process.env.SCALETUNE_BENCH_LLM_KEY_ENV;
+  const config = validateStudyConfig({ method: 'llm', metric: { name: 'value', goal: 'minimize' }, parameters: Object.fromEntries(Object.entries(space).map(([k, d]) => [k, { distribution: 'uniform', min: d.min, max: d.max }])), llm: { base_url: process.env.SCALETUNE_BENCH_LLM_URL, model: process.env.SCALETUNE_BENCH_LLM_MODEL ?? 'default', ...(keyEnv ? { api_key_env: keyEnv } : {}), initial: 5, candidates: 10, prompts: 3 } }, { forRun: false });
+  const study = await storage.createStudy({ name: 'bench', config, seed, cwd: '/', artifactsDir: '/' });
+  const s = new LlmSearcher(storage, study, process.env);
+  const history = [];
+  for (let i = 0; i < trials; i++) {
+    const [p] = await s.suggest(history, 1);
+    history.push({ number: i, state: 'COMPLETE', params: p.params, value: f(p.params) });
+  }
+  const calls = await storage.getLlmCalls(study.id);
+  const fallbacks = (await storage.getEvents(study.id)).filter((e) => e.kind === 'llm_fallback').length;
+  return { history, calls: calls.length, fallbacks };
+}
+
+const llmRows = [];
+if (!process.env.SCALETUNE_BENCH_LLM_URL) {
+  console.error('method llm not run: set SCALETUNE_BENCH_LLM_URL (an OpenAI-compatible /v1 endpoint) and SCALETUNE_BENCH_LLM_MODEL (and SCALETUNE_BENCH_LLM_KEY_ENV, the name of the variable holding the key) to include it');
+} else {
+  const K = Math.min(25, TRIALS);
+  for (const [name, prob] of Object.entries(PROBLEMS)) {
+    const regrets = { llm: [], bayes: [] };
+    let calls = 0;
+    let fallbacks = 0;
+    for (let seed = 0; seed < Math.min(3, SEEDS); seed++) {
+      const r = await optimiseLlm(uniformSpace(prob.space), seed, prob.f, K);
+      regrets.llm.push(Math.min(...r.history.map((t) => t.value)) - prob.min);
+      calls += r.calls;
+      fallbacks += r.fallbacks;
+      const b = optimise('bayes', uniformSpace(prob.space), seed, prob.f, K);
+      regrets.bayes.push(Math.min(...b.history.map((t) => t.value)) - prob.min);
+    }
+    llmRows.push({ name, ...regrets, calls, fallbacks });
+    process.stderr.write(`${name} llm done\n`);
+  }
+}
+
+for (const [name, prob] of Object.entries(LLM_ONLY ? {} : PROBLEMS)) {
   for (const m of OURS) {
     const runs = [];
     for (let seed = 0; seed < SEEDS; seed++) {
@@ -63,7 +110,7 @@ for (const [name, prob] of Object.entries(PROBLEMS)) {
     process.stderr.write(`${name} ${m} done\n`);
   }
 }
-for (const [key, runs] of Object.entries(cells)) {
+for (const [key, runs] of Object.entries(LLM_ONLY ? {} : cells)) {
   const lrs = runs.map((r) => r[0]);
   const bss = runs.map((r) => r[1]);
   const best = Math.min(...runs.map((r) => r[2]));
@@ -75,10 +122,11 @@ for (const [key, runs] of Object.entries(cells)) {
     (results.cells[key] ??= {})[m] = counts;
   }
 }
-process.stderr.write('scaletune side done; running Optuna\n');
+if (!LLM_ONLY) process.stderr.write('scaletune side done; running Optuna\n');
 
 let optunaVersion = 'n/a';
 try {
+  if (LLM_ONLY) throw new Error('--llm-only');
   optunaVersion = execFileSync(PY, ['-c', 'import optuna; print(optuna.__version__)']).toString().trim();
   const tmp = path.join(mkdtempSync(path.join(os.tmpdir(), 'bench-search-')), 'cells.json');
   writeFileSync(tmp, JSON.stringify(cells));
@@ -86,7 +134,7 @@ try {
   for (const [p, bySampler] of Object.entries(theirs.functions)) Object.assign(results.functions[p], bySampler);
   for (const [c, bySampler] of Object.entries(theirs.cells)) Object.assign(results.cells[c], bySampler);
 } catch (e) {
-  console.error(`Optuna side not run (${String(e.message).split('\n')[0]}); install Debian's python3-optuna`);
+  if (!LLM_ONLY) console.error(`Optuna side not run (${String(e.message).split('\n')[0]}); install Debian's python3-optuna`);
 }
 
 const mean = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
@@ -113,6 +161,20 @@ for (const s of searchers) {
   lines2.push(`| ${s} | ${fmt(mean(all))} | ${all.filter((n) => n > TRIALS).length} of ${all.length} |`);
 }
 const date = new Date().toISOString().slice(0, 10);
+const llmText = llmRows.length
+  ? [
+      '',
+      `Method llm (LLAMBO through ${process.env.SCALETUNE_BENCH_LLM_MODEL ?? 'the endpoint'}), the paper's protocol: 25 trials (5 zero-shot), 10 candidates from 3 prompts per step, ranked by the GP; 3 seeds, mean simple regret at 25 beside the Bayesian searcher's on the same seeds:`,
+      '',
+      '| problem | llm regret @25 | bayes regret @25 | LLM calls | fallbacks |',
+      '| --- | --- | --- | --- | --- |',
+      ...llmRows.map((r) => `| ${r.name} | ${fmt(mean(r.llm))} | ${fmt(mean(r.bayes))} | ${r.calls} | ${r.fallbacks} |`),
+    ].join('\n')
+  : '';
+if (LLM_ONLY) {
+  console.log(llmText || 'nothing to report');
+  process.exit(0);
+}
 const text = [
   `Search benchmark, ${date}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, Optuna ${optunaVersion}; ${TRIALS} trials, ${SEEDS} seeds each.`,
   '',
@@ -121,6 +183,7 @@ const text = [
   'Step Law cells (lr and batch searched on a log scale, snapped to the nearest released run; a cell not reached counts as budget + 1):',
   '',
   lines2.join('\n'),
+  llmText,
 ].join('\n');
 console.log(text);
 if (process.argv.includes('--write')) {

@@ -14,6 +14,7 @@ import { makeDataCommand, makeDoctorCommand } from './commands/tfjs.js';
 import { makeDemoCommand } from './commands/demo.js';
 import { makeLineageCommand, makeReplayCommand } from './commands/pbt.js';
 import { makeVerifyCommand } from './commands/ladder.js';
+import { makeLlmLogCommand } from './commands/llm.js';
 import { makeCheckCommand, makeReportCommand } from './commands/report.js';
 
 function version(): string {
@@ -43,7 +44,7 @@ export function buildProgram(io: CliIO): Command {
         return EXIT.OK;
       }),
     );
-  for (const make of [makeRunCommand, makeResumeCommand, makeCreateCommand, makeStudiesCommand, makeTrialsCommand, makeBestCommand, makeExportCommand, makeAskCommand, makeTellCommand, makeFitCommand, makeFitsCommand, makePredictCommand, makeScheduleCommand, makeDoctorCommand, makeDataCommand, makeDemoCommand, makeLineageCommand, makeReplayCommand, makeVerifyCommand, makeReportCommand, makeCheckCommand]) {
+  for (const make of [makeRunCommand, makeResumeCommand, makeCreateCommand, makeStudiesCommand, makeTrialsCommand, makeBestCommand, makeExportCommand, makeAskCommand, makeTellCommand, makeFitCommand, makeFitsCommand, makePredictCommand, makeScheduleCommand, makeDoctorCommand, makeDataCommand, makeDemoCommand, makeLineageCommand, makeReplayCommand, makeVerifyCommand, makeReportCommand, makeCheckCommand, makeLlmLogCommand]) {
     program.addCommand(make(io));
   }
   program.addCommand(schema);

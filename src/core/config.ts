@@ -15,6 +15,7 @@ import { ashaRungs, hyperbandBands, type StoppingRule } from '../../searchers/st
 import type { PbtOptions } from '../../searchers/pbt.js';
 import { validateSimBackend, type SimBackendConfig } from '../backends/sim/settings.js';
 import { SETTINGS as TFJS_SETTINGS } from '../backends/tfjs/settings.js';
+import { parseLlmConfig, type LlmConfig } from '../llm/config.js';
 
 /** One proxy scale of a ladder: its model, its token budget, its own search budget. */
 export interface ScaleConfig {
@@ -48,10 +49,10 @@ export interface LadderFitConfig {
   batchParam: string;
 }
 
-export const METHODS = ['random', 'grid', 'sobol', 'bayes', 'pbt', 'pb2'] as const;
+export const METHODS = ['random', 'grid', 'sobol', 'bayes', 'pbt', 'pb2', 'llm'] as const;
 export type Method = (typeof METHODS)[number];
 /** Methods of the W&B vocabulary or our roadmap that are recognised but not built yet. */
-const PLANNED_METHODS = ['llm', 'hyperband'];
+const PLANNED_METHODS = ['hyperband'];
 export const BACKENDS = ['command', 'tfjs', 'sim'] as const;
 const PLANNED_BACKENDS: string[] = [];
 
@@ -98,6 +99,8 @@ export interface StudyConfig {
   bayes?: BayesOptions;
   /** options of method pbt */
   pbt?: PbtOptions;
+  /** options of method llm (LLAMBO) */
+  llm?: LlmConfig;
   /** configurations to run first, in order (as Optuna's enqueue_trial), fixed parameters filled in */
   initialPoints?: Params[];
   /** folder the config was read from ('' for configs given as objects) */
@@ -121,6 +124,7 @@ export const TOP_LEVEL_KEYS = [
   'env',
   'bayes',
   'pbt',
+  'llm',
   'initial_points',
   'scales',
   'target',
@@ -430,6 +434,18 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
     if (populationBased && !metric) ctx.issues.push({ path: 'metric', message: `missing; method ${method} ranks members by a metric: add metric: {name, goal}` });
   }
 
+  let llm: LlmConfig | undefined;
+  if (method === 'llm' || raw.llm !== undefined) {
+    if (method !== 'llm') ctx.issues.push({ path: 'llm', message: `options for method llm, but method is ${method}` });
+    else if (raw.llm === undefined) ctx.issues.push({ path: 'llm', message: 'missing; method llm needs at least {base_url, model} (and api_key_env for a hosted API)' });
+    else {
+      const v = parseLlmConfig(raw.llm, describe, configDir);
+      ctx.issues.push(...v.issues);
+      if (v.config) llm = v.config;
+    }
+    if (method === 'llm' && !metric) ctx.issues.push({ path: 'metric', message: 'missing; method llm aims proposals at a target score of a metric: add metric: {name, goal}' });
+  }
+
   let initialPoints: Params[] | undefined;
   if (raw.initial_points !== undefined) {
     if (!Array.isArray(raw.initial_points)) issue(ctx, 'initial_points', raw.initial_points, 'a list of mappings from parameter name to value');
@@ -487,6 +503,7 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
     ...(stopping ? { stopping } : {}),
     ...(bayes ? { bayes } : {}),
     ...(pbt ? { pbt } : {}),
+    ...(llm ? { llm } : {}),
     ...(initialPoints?.length ? { initialPoints } : {}),
     ...ladder,
     configDir,
@@ -537,7 +554,7 @@ function parseLadder(
   };
   const paramsWhat = 'the number of non-embedding parameters N, a positive number such as 2e4';
   const paramsRequired = backendType === 'sim';
-  if (method === 'pbt' || method === 'pb2') ctx.issues.push({ path: 'scales', message: `a ladder searches each scale with its own budget; method ${method} is not available for ladders in this version; allowed: random, grid, sobol, bayes` });
+  if (method === 'pbt' || method === 'pb2' || method === 'llm') ctx.issues.push({ path: 'scales', message: `a ladder searches each scale with its own budget; method ${method} is not available for ladders in this version; allowed: random, grid, sobol, bayes` });
   if (!metric) ctx.issues.push({ path: 'metric', message: 'missing; a ladder finds the best run at each scale by a metric: add metric: {name: loss, goal: minimize}' });
   else if (metric.goal !== 'minimize') ctx.issues.push({ path: 'metric.goal', message: `found ${metric.goal}; a ladder fits loss laws, so allowed: minimize` });
   if (!Array.isArray(raw.scales) || raw.scales.length === 0) {

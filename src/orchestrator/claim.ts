@@ -5,8 +5,17 @@ import { UsageError } from '../core/errors.js';
 import type { Storage, StudyRecord } from '../storage/types.js';
 
 /** The searcher a study's config names, seeded with the study's seed (and warm-started where asked). */
-export async function searcherFor(storage: Storage, study: StudyRecord): Promise<Searcher> {
+/** A searcher as the claim loop uses it: method llm proposes asynchronously (it asks an endpoint). */
+export interface ClaimSearcher {
+  suggest(history: Parameters<Searcher['suggest']>[0], n: number): ReturnType<Searcher['suggest']> | Promise<ReturnType<Searcher['suggest']>>;
+}
+
+export async function searcherFor(storage: Storage, study: StudyRecord, env: Record<string, string | undefined> = process.env): Promise<ClaimSearcher> {
   const cfg = study.config;
+  if (cfg.method === 'llm') {
+    const { LlmSearcher } = await import('../llm/searcher.js');
+    return new LlmSearcher(storage, study, env);
+  }
   let prior: Trial[] | undefined;
   if (cfg.bayes?.warmStart) {
     const other = await storage.getStudy(cfg.bayes.warmStart);
@@ -30,13 +39,13 @@ export type Claim = { trial: Trial } | { trial: null; reason: 'run_cap' | 'exhau
  * run_cap is reached or the searcher has nothing left. Each step is one storage transaction, so
  * several processes may claim from one study.
  */
-export async function claimNext(storage: Storage, study: StudyRecord, searcher: Searcher, worker: string, runCap: number | undefined): Promise<Claim> {
+export async function claimNext(storage: Storage, study: StudyRecord, searcher: ClaimSearcher, worker: string, runCap: number | undefined): Promise<Claim> {
   const waiting = await storage.claimWaiting(study.id, worker);
   if (waiting) return { trial: waiting };
   for (let attempt = 0; attempt < 5; attempt++) {
     const history = await storage.getTrials(study.id);
     if (runCap !== undefined && history.filter((t) => t.state !== 'STALE').length >= runCap) return { trial: null, reason: 'run_cap' };
-    const [p] = searcher.suggest(history, 1);
+    const [p] = await searcher.suggest(history, 1);
     if (!p) return { trial: null, reason: 'exhausted' };
     const t = await storage.createRunning(study.id, { params: p.params, worker, ...(runCap !== undefined ? { runCap } : {}), unique: study.config.method === 'grid' });
     if (t) return { trial: t };

@@ -32,6 +32,8 @@ export interface RunStudyOptions {
   recoverEveryMs?: number;
   worker?: string;
   limits?: TrialLimits;
+  /** the environment a searcher may read (method llm: its API key variable); default process.env */
+  env?: Record<string, string | undefined>;
 }
 
 export async function runStudy(o: RunStudyOptions): Promise<StudyEnd> {
@@ -40,7 +42,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyEnd> {
   const worker = o.worker ?? newWorkerId();
   const parallel = o.parallel ?? cfg.parallel;
   const runCap = o.runCap ?? cfg.runCap;
-  const searcher = await searcherFor(storage, study);
+  const searcher = await searcherFor(storage, study, o.env);
 
   for (const r of await recoverStaleTrials(storage, study, { me: worker, ...(o.staleAfterMs !== undefined ? { staleAfterMs: o.staleAfterMs } : {}) })) {
     reporter.trialRequeued(r.stale, r.copy);

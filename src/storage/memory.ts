@@ -3,7 +3,7 @@ import type { StudyConfig } from '../core/config.js';
 import { canonicalJson } from '../core/distributions.js';
 import { FrozenTrialError, UsageError } from '../core/errors.js';
 import { isFinished, TRIAL_STATES, type LineageEntry, type LogLine, type Metric, type StudyEvent, type Trial, type TrialState } from '../core/trial.js';
-import type { FinalState, MetricInput, NewFit, NewLineage, NewTrial, Storage, StoredFit, StudyRecord, StudySummary } from './types.js';
+import type { FinalState, MetricInput, LlmCall, NewFit, NewLineage, NewLlmCall, NewTrial, Storage, StoredFit, StudyRecord, StudySummary } from './types.js';
 
 const copy = <T>(x: T): T => structuredClone(x);
 
@@ -18,6 +18,7 @@ export class MemoryStorage implements Storage {
   private events: StudyEvent[] = [];
   private fits: StoredFit[] = [];
   private lineage: LineageEntry[] = [];
+  private llmCalls: LlmCall[] = [];
 
   async createStudy(input: { name: string; config: StudyConfig; seed: number; cwd: string; artifactsDir: string }): Promise<StudyRecord> {
     if (this.studies.some((s) => s.name === input.name)) throw new UsageError(`a study named '${input.name}' already exists in ${this.location}`);
@@ -203,6 +204,21 @@ export class MemoryStorage implements Storage {
 
   async getLineage(studyId: number): Promise<LineageEntry[]> {
     return copy(this.lineage.filter((x) => x.studyId === studyId));
+  }
+
+  async addLlmCall(c: NewLlmCall): Promise<LlmCall> {
+    const call: LlmCall = { ...copy(c), id: this.llmCalls.length + 1, at: Date.now() };
+    this.llmCalls.push(call);
+    return copy(call);
+  }
+
+  async getLlmCalls(studyId: number): Promise<LlmCall[]> {
+    return copy(this.llmCalls.filter((c) => c.studyId === studyId));
+  }
+
+  async findLlmRecording(key: string): Promise<LlmCall | null> {
+    const c = [...this.llmCalls].reverse().find((x) => x.key === key && x.recorded && x.status === 'ok');
+    return c ? copy(c) : null;
   }
 
   async saveFit(fit: NewFit): Promise<StoredFit> {

@@ -9,7 +9,7 @@ import type { StudyConfig } from '../core/config.js';
 import { canonicalJson } from '../core/distributions.js';
 import { FrozenTrialError, ScaletuneError, UsageError } from '../core/errors.js';
 import { isFinished, TRIAL_STATES, type LineageEntry, type LogLine, type Metric, type StudyEvent, type Trial, type TrialState } from '../core/trial.js';
-import type { FinalState, MetricInput, NewFit, NewLineage, NewTrial, Storage, StoredFit, StudyRecord, StudySummary } from './types.js';
+import type { FinalState, MetricInput, LlmCall, NewFit, NewLineage, NewLlmCall, NewTrial, Storage, StoredFit, StudyRecord, StudySummary } from './types.js';
 
 const MIGRATIONS: string[] = [
   // 1: the first schema
@@ -119,6 +119,30 @@ const MIGRATIONS: string[] = [
     at INTEGER NOT NULL
   );
   CREATE INDEX lineage_by_study ON lineage(study_id, id);
+  `,
+  // 4: the LLM searcher's calls: what was asked and answered (never the API key), tokens, cost; and
+  // the recordings that replay answers from, keyed by a hash of (model, messages, parameters)
+  `
+  CREATE TABLE llm_calls (
+    id INTEGER PRIMARY KEY,
+    study_id INTEGER NOT NULL REFERENCES studies(id),
+    at INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    model TEXT NOT NULL,
+    request TEXT NOT NULL,
+    response TEXT,
+    status TEXT NOT NULL,
+    recorded INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    prompt_tokens INTEGER,
+    completion_tokens INTEGER,
+    cost REAL,
+    latency_ms INTEGER,
+    attempts INTEGER
+  );
+  CREATE INDEX llm_calls_by_study ON llm_calls(study_id, id);
+  CREATE INDEX llm_calls_by_key ON llm_calls(key, recorded);
   `,
 ];
 
@@ -514,6 +538,47 @@ export class SqliteStorage implements Storage {
       nextTrialId: r.next_trial_id as number | null,
       at: r.at as number,
     }));
+  }
+
+  async addLlmCall(c: NewLlmCall): Promise<LlmCall> {
+    const at = Date.now();
+    const info = this.db
+      .prepare(
+        `INSERT INTO llm_calls (study_id, at, key, purpose, model, request, response, status, recorded, error, prompt_tokens, completion_tokens, cost, latency_ms, attempts)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(c.studyId, at, c.key, c.purpose, c.model, JSON.stringify(c.request), c.response, c.status, c.recorded ? 1 : 0, c.error, c.promptTokens, c.completionTokens, c.cost, c.latencyMs, c.attempts);
+    return { ...structuredClone(c), id: Number(info.lastInsertRowid), at };
+  }
+
+  private llmRow(r: Record<string, unknown>): LlmCall {
+    return {
+      id: r.id as number,
+      studyId: r.study_id as number,
+      at: r.at as number,
+      key: r.key as string,
+      purpose: r.purpose as string,
+      model: r.model as string,
+      request: JSON.parse(r.request as string),
+      response: r.response as string | null,
+      status: r.status as LlmCall['status'],
+      recorded: r.recorded === 1,
+      error: r.error as string | null,
+      promptTokens: r.prompt_tokens as number | null,
+      completionTokens: r.completion_tokens as number | null,
+      cost: r.cost as number | null,
+      latencyMs: r.latency_ms as number | null,
+      attempts: r.attempts as number | null,
+    };
+  }
+
+  async getLlmCalls(studyId: number): Promise<LlmCall[]> {
+    return (this.db.prepare('SELECT * FROM llm_calls WHERE study_id = ? ORDER BY id').all(studyId) as Record<string, unknown>[]).map((r) => this.llmRow(r));
+  }
+
+  async findLlmRecording(key: string): Promise<LlmCall | null> {
+    const r = this.db.prepare("SELECT * FROM llm_calls WHERE key = ? AND recorded = 1 AND status = 'ok' ORDER BY id DESC LIMIT 1").get(key) as Record<string, unknown> | undefined;
+    return r ? this.llmRow(r) : null;
   }
 
   async saveFit(fit: NewFit): Promise<StoredFit> {

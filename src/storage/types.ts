@@ -38,6 +38,33 @@ export interface NewTrial {
 
 export type NewLineage = Omit<LineageEntry, 'id' | 'at'>;
 
+/** One request to an LLM endpoint and its answer. */
+export interface LlmCall {
+  id: number;
+  studyId: number;
+  at: number;
+  /** hash of (model, messages, parameters): what replay looks answers up by */
+  key: string;
+  /** warm-start, candidates, surrogate */
+  purpose: string;
+  model: string;
+  /** the request body as sent (without headers, so without the key) */
+  request: Record<string, unknown>;
+  /** the answer's text, when there was one */
+  response: string | null;
+  status: 'ok' | 'error' | 'replayed';
+  /** kept for replay (llm.mode: record) */
+  recorded: boolean;
+  error: string | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  cost: number | null;
+  latencyMs: number | null;
+  attempts: number | null;
+}
+
+export type NewLlmCall = Omit<LlmCall, 'id' | 'at'>;
+
 export interface MetricInput {
   step: number;
   name: string;
@@ -128,6 +155,12 @@ export interface Storage {
   /** Population-based training's decisions, in order. */
   addLineage(entry: NewLineage): Promise<LineageEntry>;
   getLineage(studyId: number): Promise<LineageEntry[]>;
+
+  /** The LLM searcher's calls (what was asked and answered, tokens, cost); never an API key. */
+  addLlmCall(call: NewLlmCall): Promise<LlmCall>;
+  getLlmCalls(studyId: number): Promise<LlmCall[]>;
+  /** The newest recorded answer to a request with this key (any study), for llm.mode: replay. */
+  findLlmRecording(key: string): Promise<LlmCall | null>;
 
   /** Keep a fit; returns it with its id. */
   saveFit(fit: NewFit): Promise<StoredFit>;

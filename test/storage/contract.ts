@@ -48,6 +48,24 @@ export function storageContract(name: string, open: () => Storage): void {
       await s.close();
     });
 
+    it('keeps the LLM searcher’s calls, and finds recorded answers by key across studies', async () => {
+      const { s, study } = await setup();
+      const other = await s.createStudy({ name: 'other', config: study.config, seed: 2, cwd: '/', artifactsDir: '/' });
+      const call = (studyId: number, key: string, recorded: boolean, status: 'ok' | 'error', response: string | null) => ({
+        studyId, key, purpose: 'candidates', model: 'm', request: { model: 'm', messages: [{ role: 'user', content: 'hi' }] }, response, status, recorded, error: status === 'error' ? 'HTTP 500' : null, promptTokens: 10, completionTokens: 5, cost: 0.001, latencyMs: 12, attempts: 1,
+      });
+      const a = await s.addLlmCall(call(study.id, 'k1', true, 'ok', '{"lr": 0.1}'));
+      await s.addLlmCall(call(study.id, 'k2', false, 'ok', 'live only'));
+      await s.addLlmCall(call(other.id, 'k1', true, 'error', null));
+      expect(a).toMatchObject({ id: expect.any(Number), at: expect.any(Number), request: { model: 'm' } });
+      expect((await s.getLlmCalls(study.id)).map((c) => c.key)).toEqual(['k1', 'k2']);
+      expect((await s.getLlmCalls(other.id)).map((c) => c.status)).toEqual(['error']);
+      expect((await s.findLlmRecording('k1'))?.response).toBe('{"lr": 0.1}'); // the failed recording is not an answer
+      expect(await s.findLlmRecording('k2')).toBeNull(); // live calls are logged, not recorded
+      expect(await s.findLlmRecording('nope')).toBeNull();
+      await s.close();
+    });
+
     it('counts the cap and duplicates per scale when asked (a ladder)', async () => {
       const { s, study } = await setup();
       const at = (name: string) => ({ name, params: 1e6, tokens: 2e7 });

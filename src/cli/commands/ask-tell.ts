@@ -15,10 +15,10 @@ import type { Trial } from '../../core/trial.js';
 import { action, globals, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
 
 /** Claim the next trial of a study for an outside driver; null when the cap is reached or the space exhausted. */
-export async function askTrial(storage: Storage, study: StudyRecord): Promise<Trial | null> {
+export async function askTrial(storage: Storage, study: StudyRecord, env?: Record<string, string | undefined>): Promise<Trial | null> {
   // a ladder's trial comes with its scale (in --json: scale), searched by that scale's own searcher
   if (study.config.scales?.length) return new LadderClaimer(storage, study, study.config.runCap).claim(newWorkerId('ask'));
-  return (await claimNext(storage, study, await searcherFor(storage, study), newWorkerId('ask'), study.config.runCap)).trial;
+  return (await claimNext(storage, study, await searcherFor(storage, study, env), newWorkerId('ask'), study.config.runCap)).trial;
 }
 
 export function makeAskCommand(io: CliIO): Command {
@@ -29,7 +29,7 @@ export function makeAskCommand(io: CliIO): Command {
     .action(action(io, async (name: string, flags: { json?: boolean }, cmd: Command) =>
       withStorage(globals(cmd, io), io, async (storage) => {
         const study = await requireStudy(storage, name);
-        const t = await askTrial(storage, study);
+        const t = await askTrial(storage, study, io.env);
         if (!t) {
           const cap = study.config.runCap;
           throw new ScaletuneError(`study ${name} has nothing left to ask (${cap !== undefined ? `run_cap ${cap} reached` : 'search space exhausted'})`, EXIT.DONE);

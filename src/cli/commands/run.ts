@@ -75,6 +75,7 @@ export async function executeStudy(storage: Storage, study: StudyRecord, g: Glob
       ...(flags.parallel !== undefined ? { parallel: flags.parallel } : {}),
       ...(flags.runCap !== undefined ? { runCap: flags.runCap } : {}),
       ...(io.signal ? { signal: io.signal } : {}),
+      env: io.env,
     });
   } finally {
     await reporter.close();
