@@ -58,6 +58,18 @@ export function requestKey(req: ChatRequest): string {
   return createHash('sha256').update(canonicalJson(req)).digest('hex');
 }
 
+/** The proxy run's scale in words, where the backend says it (in-process backends), else null. */
+export function proxyScale(c: StudyRecord['config']): string | null {
+  const b = c.backend;
+  if (b.type === 'sim') return `simulated language-model runs of ${b.params !== undefined ? `${b.params.toExponential(2)} non-embedding parameters` : 'a given size'}${b.tokens !== undefined ? ` trained on ${b.tokens.toExponential(2)} tokens` : ''}`;
+  if (b.type === 'tfjs') {
+    const s = b.settings;
+    const parts = Object.entries(s).map(([k, v]) => `${k} ${String(v)}`);
+    return `small ${b.task} language models trained in-process${parts.length ? ` (${parts.join(', ')})` : ''}`;
+  }
+  return null;
+}
+
 /** Thrown (and fatal) when a replay finds no recording: a replay must not quietly do something else. */
 export class ReplayMissError extends ScaletuneError {}
 
@@ -85,7 +97,8 @@ export class LlmSearcher {
     this.cfg = c.llm;
     this.templates = loadTemplates(templatesDir(this.cfg));
     this.fallback = new BayesSearcher({ space: c.parameters, seed: study.seed, goal: c.metric.goal, ...(c.bayes ? { bayes: c.bayes } : {}) }, c.bayes ?? {});
-    this.text = { space: c.parameters, metric: c.metric.name, goal: c.metric.goal, task: this.cfg.task ?? c.description ?? DEFAULT_TASK };
+    const scale = proxyScale(c);
+    this.text = { space: c.parameters, metric: c.metric.name, goal: c.metric.goal, task: this.cfg.task ?? c.description ?? DEFAULT_TASK, ...(scale ? { scale } : {}) };
     this.apiKey = this.cfg.apiKeyEnv ? (env[this.cfg.apiKeyEnv] ?? null) : null;
     if (this.cfg.apiKeyEnv && !this.apiKey && this.cfg.mode !== 'replay') {
       // not fatal: every proposal will fall back, and say why

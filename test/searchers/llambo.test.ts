@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { validateStudyConfig } from '../../src/core/config.js';
 import { Rng } from '../../src/core/rng.js';
 import { candidatePrompt, describeParameter, expectedImprovement, parseCandidates, parseScore, targetScore, warmStartPrompt } from '../../searchers/llambo/index.js';
-import { loadTemplates, templatesDir } from '../../src/llm/searcher.js';
+import { loadTemplates, proxyScale, templatesDir } from '../../src/llm/searcher.js';
 
 const cfg = validateStudyConfig({
   method: 'random',
@@ -29,6 +29,9 @@ describe('LLAMBO prompts', () => {
     expect(sys!.content).toContain('- opt: one of "adam", "sgd"');
     expect(sys!.content).not.toContain('steps'); // constants are not asked for
     expect(user!.content).toMatch(/Propose 5 diverse configurations/);
+    const scaled = warmStartPrompt(T, { ...text, scale: 'simulated language-model runs of 1.00e+8 non-embedding parameters' }, 5)[0]!.content;
+    expect(scaled).toContain('The runs are small proxy runs: simulated language-model runs of 1.00e+8 non-embedding parameters.');
+    expect(proxyScale(validateStudyConfig({ method: 'random', metric: { name: 'loss' }, parameters: { lr: { value: 0.001 } }, backend: { type: 'sim', params: 1e8, tokens: 2e9 } }))).toBe('simulated language-model runs of 1.00e+8 non-embedding parameters trained on 2.00e+9 tokens');
     expect(describeParameter('q', { type: 'q_log_uniform_values', min: 16, max: 1024, q: 16 })).toBe('q: multiple of 16 from 16 to 1024, log scale');
   });
 
