@@ -8,7 +8,7 @@ import { action, exitHolder, type CliIO } from './context.js';
 import { makeAskCommand, makeTellCommand } from './commands/ask-tell.js';
 import { makeBestCommand, makeExportCommand, makeStudiesCommand, makeTrialsCommand } from './commands/read.js';
 import { makeFitCommand, makeFitsCommand, makePredictCommand, makeScheduleCommand } from './commands/fit.js';
-import { makeResumeCommand } from './commands/resume.js';
+import { makeResumeCommand, makeWorkerCommand } from './commands/resume.js';
 import { makeCreateCommand, makeRunCommand } from './commands/run.js';
 import { makeDataCommand, makeDoctorCommand } from './commands/tfjs.js';
 import { makeDemoCommand } from './commands/demo.js';
@@ -44,7 +44,7 @@ export function buildProgram(io: CliIO): Command {
         return EXIT.OK;
       }),
     );
-  for (const make of [makeRunCommand, makeResumeCommand, makeCreateCommand, makeStudiesCommand, makeTrialsCommand, makeBestCommand, makeExportCommand, makeAskCommand, makeTellCommand, makeFitCommand, makeFitsCommand, makePredictCommand, makeScheduleCommand, makeDoctorCommand, makeDataCommand, makeDemoCommand, makeLineageCommand, makeReplayCommand, makeVerifyCommand, makeReportCommand, makeCheckCommand, makeLlmLogCommand]) {
+  for (const make of [makeRunCommand, makeResumeCommand, makeCreateCommand, makeStudiesCommand, makeTrialsCommand, makeBestCommand, makeExportCommand, makeAskCommand, makeTellCommand, makeFitCommand, makeFitsCommand, makePredictCommand, makeScheduleCommand, makeDoctorCommand, makeDataCommand, makeDemoCommand, makeLineageCommand, makeReplayCommand, makeVerifyCommand, makeReportCommand, makeCheckCommand, makeLlmLogCommand, makeWorkerCommand]) {
     program.addCommand(make(io));
   }
   program.addCommand(schema);

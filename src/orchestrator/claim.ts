@@ -42,14 +42,16 @@ export type Claim = { trial: Trial } | { trial: null; reason: 'run_cap' | 'exhau
 export async function claimNext(storage: Storage, study: StudyRecord, searcher: ClaimSearcher, worker: string, runCap: number | undefined): Promise<Claim> {
   const waiting = await storage.claimWaiting(study.id, worker);
   if (waiting) return { trial: waiting };
-  for (let attempt = 0; attempt < 5; attempt++) {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 20 * Math.min(attempt, 5)));
     const history = await storage.getTrials(study.id);
     if (runCap !== undefined && history.filter((t) => t.state !== 'STALE').length >= runCap) return { trial: null, reason: 'run_cap' };
     const [p] = await searcher.suggest(history, 1);
     if (!p) return { trial: null, reason: 'exhausted' };
-    const t = await storage.createRunning(study.id, { params: p.params, worker, ...(runCap !== undefined ? { runCap } : {}), unique: study.config.method === 'grid' });
+    const t = await storage.createRunning(study.id, { params: p.params, worker, ...(runCap !== undefined ? { runCap } : {}), unique: study.config.method === 'grid', seen: history.length });
     if (t) return { trial: t };
-    // another process took the last slot or the same grid point meanwhile: look again
+    // another process took the last slot, the same grid point, or created a trial since this history
+    // was read (its searcher might have proposed the same): look again
   }
   return { trial: null, reason: 'contended' };
 }

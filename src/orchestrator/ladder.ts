@@ -82,6 +82,7 @@ export class LadderClaimer {
           perScale: true,
           ...(cap !== undefined ? { runCap: cap } : {}),
           unique: cfg.method === 'grid',
+          seen: all.length,
         });
         if (t) return t;
       }

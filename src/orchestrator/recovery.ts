@@ -70,7 +70,7 @@ export async function recoverStaleTrials(storage: Storage, study: StudyRecord, o
     try {
       const copy = await storage.requeue(t.id, `stale: ${reason}; re-queued`);
       await storage.logEvent(study.id, t.id, opts.me ?? 'scaletune', 'trial_stale', { reason, copy: copy.number, killedOrphan });
-      out.push({ stale: { ...t, state: 'STALE' }, copy, killedOrphan });
+      out.push({ stale: { ...t, state: 'STALE', error: reason }, copy, killedOrphan });
     } catch {
       // another process recovered or finished it first
     }

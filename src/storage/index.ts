@@ -1,16 +1,23 @@
 import { MemoryStorage } from './memory.js';
 import { SqliteStorage } from './sqlite.js';
+import { PostgresStorage, redactUrl } from './postgres.js';
 import type { Storage } from './types.js';
 import { UsageError } from '../core/errors.js';
 
 export type { Storage, StudyRecord, StudySummary, MetricInput, FinalState, NewTrial } from './types.js';
-export { MemoryStorage, SqliteStorage };
+export { MemoryStorage, PostgresStorage, SqliteStorage };
 
-/** Open the storage a `--db` value names: `:memory:` or a SQLite file path. */
+/** Open the storage a `--db` value names: `:memory:`, a SQLite file path, or a postgres:// URL. */
 export function openStorage(location: string, opts: { create?: boolean } = {}): Storage {
   if (location === ':memory:') return new MemoryStorage();
   if (/^postgres(ql)?:\/\//.test(location)) {
-    throw new UsageError(`--db ${location}: PostgreSQL storage is not available in this version; allowed: a SQLite file path or :memory:`);
+    try {
+      new URL(location);
+    } catch {
+      throw new UsageError(`--db ${redactUrl(location)}: not a valid URL; allowed: postgres://user:password@host:5432/database[?schema=name]`);
+    }
+    return new PostgresStorage(location);
   }
+  if (/^\w+:\/\//.test(location)) throw new UsageError(`--db ${location}: unknown kind of database; allowed: a SQLite file path, :memory:, or postgres://user:password@host:5432/database`);
   return new SqliteStorage(location, opts);
 }

@@ -85,7 +85,8 @@ export class MemoryStorage implements Storage {
     return copy(t);
   }
 
-  async createRunning(studyId: number, nt: NewTrial & { worker: string; runCap?: number; unique?: boolean; perScale?: boolean }): Promise<Trial | null> {
+  async createRunning(studyId: number, nt: NewTrial & { worker: string; runCap?: number; unique?: boolean; perScale?: boolean; seen?: number }): Promise<Trial | null> {
+    if (nt.seen !== undefined && this.trials.filter((t) => t.studyId === studyId).length !== nt.seen) return null;
     const scaleName = nt.perScale ? nt.scale?.name : undefined;
     const live = this.trials.filter((t) => t.studyId === studyId && t.state !== 'STALE' && (scaleName === undefined || t.scale?.name === scaleName));
     if (nt.runCap !== undefined && live.length >= nt.runCap) return null;

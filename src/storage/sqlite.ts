@@ -338,12 +338,13 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  async createRunning(studyId: number, t: NewTrial & { worker: string; runCap?: number; unique?: boolean; perScale?: boolean }): Promise<Trial | null> {
+  async createRunning(studyId: number, t: NewTrial & { worker: string; runCap?: number; unique?: boolean; perScale?: boolean; seen?: number }): Promise<Trial | null> {
     const key = canonicalJson(t.params);
     const scaleName = t.perScale && typeof t.scale?.name === 'string' ? t.scale.name : null;
     const sameScale = scaleName === null ? '' : " AND json_extract(scale, '$.name') = ?";
     const extra = scaleName === null ? [] : [scaleName];
     return this.immediate(() => {
+      if (t.seen !== undefined && (this.db.prepare('SELECT COUNT(*) AS n FROM trials WHERE study_id = ?').get(studyId) as { n: number }).n !== t.seen) return null;
       if (t.runCap !== undefined) {
         const n = (this.db.prepare(`SELECT COUNT(*) AS n FROM trials WHERE study_id = ? AND state != 'STALE'${sameScale}`).get(studyId, ...extra) as { n: number }).n;
         if (n >= t.runCap) return null;

@@ -111,9 +111,11 @@ export interface Storage {
    * Create a trial already RUNNING for `worker`, in one transaction; null instead when `runCap` trials
    * that count toward the cap (every state but STALE) exist, or when `unique` is set and a trial that
    * counts toward the cap already has the same parameters. With `perScale` (a ladder), both count only
-   * the trials of the same scale (by the scale's `name`).
+   * the trials of the same scale (by the scale's `name`). With `seen`, also null when the study no
+   * longer has exactly that many trials: another worker created one since the proposal's history was
+   * read, and proposing again from the fresh history avoids two workers running the same proposal.
    */
-  createRunning(studyId: number, trial: NewTrial & { worker: string; runCap?: number; unique?: boolean; perScale?: boolean }): Promise<Trial | null>;
+  createRunning(studyId: number, trial: NewTrial & { worker: string; runCap?: number; unique?: boolean; perScale?: boolean; seen?: number }): Promise<Trial | null>;
   /** Add a WAITING trial (initial points, re-queued work). Respects no cap: the caller decided. */
   enqueue(studyId: number, trial: NewTrial & { retryOf?: number; resumeFrom?: string | null }): Promise<Trial>;
   /**

@@ -66,6 +66,15 @@ export function storageContract(name: string, open: () => Storage): void {
       await s.close();
     });
 
+    it('refuses a proposal made from a history that is no longer current (seen)', async () => {
+      const { s, study } = await setup();
+      expect(await s.createRunning(study.id, { params: { lr: 1 }, worker: 'a', seen: 0 })).not.toBeNull();
+      // worker b read the history before a's trial existed: its proposal may be a's, so it must look again
+      expect(await s.createRunning(study.id, { params: { lr: 1 }, worker: 'b', seen: 0 })).toBeNull();
+      expect(await s.createRunning(study.id, { params: { lr: 2 }, worker: 'b', seen: 1 })).not.toBeNull();
+      await s.close();
+    });
+
     it('counts the cap and duplicates per scale when asked (a ladder)', async () => {
       const { s, study } = await setup();
       const at = (name: string) => ({ name, params: 1e6, tokens: 2e7 });

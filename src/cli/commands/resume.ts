@@ -1,5 +1,6 @@
 /** `scaletune resume <study>`: continue a stopped or crashed study where it stopped. */
 import { Command } from 'commander';
+import { UsageError } from '../../core/errors.js';
 import { action, globals, parsePositiveInt, requireStudy, withStorage, type CliIO } from '../context.js';
 import { executeStudy, type RunFlags } from './run.js';
 
@@ -16,6 +17,30 @@ export function makeResumeCommand(io: CliIO): Command {
       return withStorage(g, io, async (storage) => {
         const study = await requireStudy(storage, name);
         return executeStudy(storage, study, g, io, flags);
+      });
+    }));
+}
+
+/**
+ * `scaletune worker <study>`: claim and run trials of an existing study until nothing is left; any
+ * number of workers, on any number of machines, share one study through its database (PostgreSQL for
+ * many machines, SQLite on one). Proposals see every pending trial; a dead worker's trials are found by
+ * its silence (no heartbeat for --stale-after) and re-queued by the others.
+ */
+export function makeWorkerCommand(io: CliIO): Command {
+  return new Command('worker')
+    .description('run trials of an existing study until it is done; start as many as you like, on any machines sharing the --db')
+    .argument('<study>', 'study name (create it with: scaletune create <config> --db …)')
+    .option('--parallel <n>', 'runs at a time in this worker (default 1)', parsePositiveInt('--parallel'))
+    .option('--stale-after <s>', "seconds without a heartbeat after which another worker's trial is re-queued (default 60)", parsePositiveInt('--stale-after'))
+    .option('--json', 'print the outcome as JSON on stdout (progress goes to stderr)')
+    .option('--no-live', 'plain progress lines even on a terminal')
+    .action(action(io, async (name: string, flags: RunFlags & { staleAfter?: number }, cmd: Command) => {
+      const g = globals(cmd, io);
+      return withStorage(g, io, async (storage) => {
+        const study = await requireStudy(storage, name);
+        if (study.config.method === 'pbt' || study.config.method === 'pb2') throw new UsageError(`study ${name} uses method ${study.config.method}, whose exploit decisions need one controller; run it with: scaletune resume ${name}`);
+        return executeStudy(storage, study, g, io, { parallel: flags.parallel ?? 1, ...flags, ...(flags.staleAfter !== undefined ? { staleAfterMs: flags.staleAfter * 1000 } : {}) });
       });
     }));
 }

@@ -22,6 +22,8 @@ export interface RunFlags {
   seed?: number;
   json?: boolean;
   live?: boolean;
+  /** how long another process's running trial may stay silent before it is re-queued */
+  staleAfterMs?: number;
 }
 
 /** Create the study a config describes; the name is --name, else the config's, else the file's, made unique. */
@@ -40,7 +42,15 @@ export async function createStudy(storage: Storage, g: GlobalOptions, io: CliIO,
     note = `study '${base}' already exists in ${storage.location}; this one is '${name}' (continue the old one with: scaletune resume ${base})`;
   }
   const db = dbPath(g, io);
-  const root = db === ':memory:' ? path.join(os.tmpdir(), 'scaletune-runs') : path.join(path.dirname(db), 'scaletune-runs');
+  // a server database (PostgreSQL) has no folder: runs go under the working directory, or SCALETUNE_RUNS
+  // (on a cluster, a folder every worker's machine sees)
+  const root = io.env.SCALETUNE_RUNS
+    ? path.resolve(io.cwd, io.env.SCALETUNE_RUNS)
+    : db === ':memory:'
+      ? path.join(os.tmpdir(), 'scaletune-runs')
+      : /^\w+:\/\//.test(db)
+        ? path.join(io.cwd, 'scaletune-runs')
+        : path.join(path.dirname(db), 'scaletune-runs');
   const seed = config.seed ?? flags.seed ?? randomSeed();
   const study = await storage.createStudy({ name, config: { ...config, seed }, seed, cwd: io.cwd, artifactsDir: path.join(root, name) });
   await storage.logEvent(study.id, null, `${os.hostname()}:${process.pid}`, 'study_created', { file: path.resolve(io.cwd, file) });
@@ -75,6 +85,7 @@ export async function executeStudy(storage: Storage, study: StudyRecord, g: Glob
       ...(flags.parallel !== undefined ? { parallel: flags.parallel } : {}),
       ...(flags.runCap !== undefined ? { runCap: flags.runCap } : {}),
       ...(io.signal ? { signal: io.signal } : {}),
+      ...(flags.staleAfterMs !== undefined ? { staleAfterMs: flags.staleAfterMs, recoverEveryMs: Math.max(500, Math.min(30_000, flags.staleAfterMs / 2)), heartbeatMs: Math.max(200, Math.min(5000, flags.staleAfterMs / 3)) } : {}),
       env: io.env,
     });
   } finally {

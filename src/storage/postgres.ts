@@ -1,0 +1,483 @@
+/**
+ * PostgreSQL storage (`--db postgres://user:pass@host:5432/db[?schema=name]`, the `pg` package): the
+ * same contract as SQLite, for studies shared by workers on many machines. Every trial insert takes the
+ * study's row lock, so trial numbers and a global run_cap hold across all workers (Optuna counts a
+ * budget per worker); waiting trials are claimed with `FOR UPDATE SKIP LOCKED`, so workers never wait
+ * on each other's claims. Migrations are versioned as in SQLite and serialised by an advisory lock.
+ */
+import pg from 'pg';
+import type { StudyConfig } from '../core/config.js';
+import { canonicalJson } from '../core/distributions.js';
+import { FrozenTrialError, ScaletuneError, UsageError } from '../core/errors.js';
+import { isFinished, TRIAL_STATES, type LineageEntry, type LogLine, type Metric, type StudyEvent, type Trial, type TrialState } from '../core/trial.js';
+import type { FinalState, LlmCall, MetricInput, NewFit, NewLineage, NewLlmCall, NewTrial, Storage, StoredFit, StudyRecord, StudySummary } from './types.js';
+
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE studies (id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL UNIQUE, config TEXT NOT NULL, seed BIGINT NOT NULL, cwd TEXT NOT NULL, artifacts_dir TEXT NOT NULL, created_at BIGINT NOT NULL);
+  CREATE TABLE trials (
+    id BIGSERIAL PRIMARY KEY, study_id BIGINT NOT NULL REFERENCES studies(id), number INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('WAITING','RUNNING','COMPLETE','PRUNED','FAIL','STALE')),
+    params TEXT NOT NULL, params_key TEXT NOT NULL, scale TEXT, value DOUBLE PRECISION, worker TEXT, heartbeat_at BIGINT, pid INTEGER,
+    created_at BIGINT NOT NULL, started_at BIGINT, finished_at BIGINT, error TEXT, retry_of BIGINT REFERENCES trials(id), checkpoint TEXT, resume_from TEXT,
+    UNIQUE (study_id, number)
+  );
+  CREATE INDEX trials_by_state ON trials(study_id, state, number);
+  CREATE TABLE metrics (id BIGSERIAL PRIMARY KEY, trial_id BIGINT NOT NULL REFERENCES trials(id), step INTEGER NOT NULL, name TEXT NOT NULL, value DOUBLE PRECISION, tokens DOUBLE PRECISION, at BIGINT NOT NULL);
+  CREATE INDEX metrics_by_trial ON metrics(trial_id, step);
+  CREATE TABLE trial_logs (id BIGSERIAL PRIMARY KEY, trial_id BIGINT NOT NULL REFERENCES trials(id), stream TEXT NOT NULL, line TEXT NOT NULL, at BIGINT NOT NULL);
+  CREATE INDEX logs_by_trial ON trial_logs(trial_id, id);
+  CREATE TABLE study_attrs (study_id BIGINT NOT NULL REFERENCES studies(id), key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (study_id, key));
+  CREATE TABLE trial_attrs (trial_id BIGINT NOT NULL REFERENCES trials(id), key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (trial_id, key));
+  CREATE TABLE events (id BIGSERIAL PRIMARY KEY, study_id BIGINT NOT NULL REFERENCES studies(id), trial_id BIGINT, at BIGINT NOT NULL, who TEXT NOT NULL, kind TEXT NOT NULL, detail TEXT);
+  CREATE INDEX events_by_study ON events(study_id, id);
+  `,
+  `
+  CREATE TABLE fits (id BIGSERIAL PRIMARY KEY, study_id BIGINT REFERENCES studies(id), law TEXT NOT NULL, source TEXT NOT NULL, spec TEXT NOT NULL, points TEXT NOT NULL, result TEXT NOT NULL, created_at BIGINT NOT NULL);
+  CREATE INDEX fits_by_law ON fits(law, id);
+  `,
+  `
+  ALTER TABLE trials ADD COLUMN member INTEGER;
+  ALTER TABLE trials ADD COLUMN stop_at INTEGER;
+  CREATE TABLE lineage (
+    id BIGSERIAL PRIMARY KEY, study_id BIGINT NOT NULL REFERENCES studies(id), member INTEGER NOT NULL, step INTEGER NOT NULL, kind TEXT NOT NULL,
+    donor INTEGER, donor_step INTEGER, params_before TEXT NOT NULL, params_after TEXT NOT NULL, scores TEXT NOT NULL,
+    trial_id BIGINT REFERENCES trials(id), next_trial_id BIGINT REFERENCES trials(id), at BIGINT NOT NULL
+  );
+  CREATE INDEX lineage_by_study ON lineage(study_id, id);
+  `,
+  `
+  CREATE TABLE llm_calls (
+    id BIGSERIAL PRIMARY KEY, study_id BIGINT NOT NULL REFERENCES studies(id), at BIGINT NOT NULL, key TEXT NOT NULL, purpose TEXT NOT NULL, model TEXT NOT NULL,
+    request TEXT NOT NULL, response TEXT, status TEXT NOT NULL, recorded BOOLEAN NOT NULL DEFAULT FALSE, error TEXT,
+    prompt_tokens INTEGER, completion_tokens INTEGER, cost DOUBLE PRECISION, latency_ms INTEGER, attempts INTEGER
+  );
+  CREATE INDEX llm_calls_by_study ON llm_calls(study_id, id);
+  CREATE INDEX llm_calls_by_key ON llm_calls(key, recorded);
+  `,
+];
+
+export const PG_SCHEMA_VERSION = MIGRATIONS.length;
+
+type Row = Record<string, unknown>;
+type Q = { query: (text: string, values?: unknown[]) => Promise<pg.QueryResult<Row>> };
+
+/** BIGINT (ids, times in ms) as numbers: they stay far below 2^53. */
+const TYPES = {
+  getTypeParser: (oid: number, format?: string) => (oid === 20 ? (v: string) => Number(v) : (pg.types.getTypeParser as (o: number, f?: string) => unknown)(oid, format)),
+} as unknown as pg.CustomTypesConfig;
+
+const finiteOrNull = (v: number | null | undefined): number | null => (v === undefined || v === null || Number.isNaN(v) ? null : v);
+const json = (v: unknown): string => JSON.stringify(v);
+
+function toTrial(r: Row): Trial {
+  return {
+    id: r.id as number,
+    studyId: r.study_id as number,
+    number: r.number as number,
+    state: r.state as TrialState,
+    params: JSON.parse(r.params as string),
+    scale: r.scale === null ? null : JSON.parse(r.scale as string),
+    value: r.value as number | null,
+    worker: r.worker as string | null,
+    heartbeatAt: r.heartbeat_at as number | null,
+    pid: r.pid as number | null,
+    createdAt: r.created_at as number,
+    startedAt: r.started_at as number | null,
+    finishedAt: r.finished_at as number | null,
+    error: r.error as string | null,
+    retryOf: r.retry_of as number | null,
+    checkpoint: r.checkpoint as string | null,
+    resumeFrom: r.resume_from as string | null,
+    member: r.member as number | null,
+    stopAt: r.stop_at as number | null,
+  };
+}
+
+function toStudy(r: Row): StudyRecord {
+  return { id: r.id as number, name: r.name as string, config: JSON.parse(r.config as string) as StudyConfig, seed: r.seed as number, cwd: r.cwd as string, artifactsDir: r.artifacts_dir as string, createdAt: r.created_at as number };
+}
+
+/** The URL with its password hidden, for messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/(postgres(?:ql)?:\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}
+
+export class PostgresStorage implements Storage {
+  readonly location: string;
+  private readonly pool: pg.Pool;
+  private ready: Promise<void> | null = null;
+  private readonly schema: string | null;
+
+  constructor(url: string, opts: { max?: number } = {}) {
+    this.location = redactUrl(url);
+    const u = new URL(url);
+    this.schema = u.searchParams.get('schema');
+    if (this.schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(this.schema)) throw new UsageError(`--db ${this.location}: schema ${this.schema} is not allowed; allowed: lower-case letters, digits and _`);
+    u.searchParams.delete('schema');
+    this.pool = new pg.Pool({ connectionString: u.toString(), max: opts.max ?? 4, types: TYPES, connectionTimeoutMillis: 15_000, ...(this.schema ? { options: `-c search_path=${this.schema}` } : {}) });
+    this.pool.on('error', () => undefined); // an idle client's error surfaces at its next query
+  }
+
+  private async init(): Promise<void> {
+    let c: pg.PoolClient;
+    try {
+      c = await this.pool.connect();
+    } catch (e) {
+      throw new ScaletuneError(`cannot connect to ${this.location}: ${(e as Error).message}`, 2);
+    }
+    try {
+      if (this.schema) await c.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
+      await c.query('BEGIN');
+      await c.query(`SELECT pg_advisory_xact_lock(${0x5c417e})`);
+      await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
+      const v = ((await c.query('SELECT MAX(version) AS v FROM schema_migrations')).rows[0]?.v as number | null) ?? 0;
+      if (v > MIGRATIONS.length) throw new ScaletuneError(`database ${this.location} has schema version ${v}, newer than this scaletune understands (${MIGRATIONS.length}); upgrade scaletune`, 2);
+      for (let i = v; i < MIGRATIONS.length; i++) {
+        await c.query(MIGRATIONS[i]!);
+        await c.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [i + 1, Date.now()]);
+      }
+      await c.query('COMMIT');
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+
+  /** Connected and migrated, once. */
+  private async db(): Promise<Q> {
+    this.ready ??= this.init();
+    await this.ready;
+    return this.pool;
+  }
+
+  private async tx<T>(fn: (c: Q) => Promise<T>): Promise<T> {
+    await this.db();
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      const out = await fn(c);
+      await c.query('COMMIT');
+      return out;
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+
+  async createStudy(input: { name: string; config: StudyConfig; seed: number; cwd: string; artifactsDir: string }): Promise<StudyRecord> {
+    return this.tx(async (c) => {
+      if ((await c.query('SELECT 1 FROM studies WHERE name = $1', [input.name])).rowCount) throw new UsageError(`a study named '${input.name}' already exists in ${this.location}`);
+      const now = Date.now();
+      const r = await c.query('INSERT INTO studies (name, config, seed, cwd, artifacts_dir, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id', [input.name, json(input.config), input.seed, input.cwd, input.artifactsDir, now]);
+      return { id: r.rows[0]!.id as number, name: input.name, config: input.config, seed: input.seed, cwd: input.cwd, artifactsDir: input.artifactsDir, createdAt: now };
+    });
+  }
+
+  async getStudy(name: string): Promise<StudyRecord | null> {
+    const r = (await (await this.db()).query('SELECT * FROM studies WHERE name = $1', [name])).rows[0];
+    return r ? toStudy(r) : null;
+  }
+
+  async listStudies(): Promise<StudySummary[]> {
+    const db = await this.db();
+    const studies = (await db.query('SELECT * FROM studies ORDER BY id')).rows.map(toStudy);
+    const counts = (await db.query('SELECT study_id, state, COUNT(*)::int AS n FROM trials GROUP BY study_id, state')).rows as { study_id: number; state: TrialState; n: number }[];
+    const agg = (await db.query(`SELECT study_id, MIN(CASE WHEN state='COMPLETE' THEN value END) AS lo, MAX(CASE WHEN state='COMPLETE' THEN value END) AS hi, MAX(COALESCE(finished_at, heartbeat_at, started_at, created_at)) AS last FROM trials GROUP BY study_id`)).rows as { study_id: number; lo: number | null; hi: number | null; last: number | null }[];
+    return studies.map((s) => {
+      const cnt = Object.fromEntries(TRIAL_STATES.map((st) => [st, 0])) as Record<TrialState, number>;
+      for (const row of counts) if (row.study_id === s.id) cnt[row.state] = row.n;
+      const a = agg.find((x) => x.study_id === s.id);
+      const best = !s.config.metric || !a ? null : s.config.metric.goal === 'maximize' ? a.hi : a.lo;
+      return { ...s, counts: cnt, best, lastActivity: a?.last ?? null };
+    });
+  }
+
+  /** The study's row lock: every trial insert of a study goes through it (numbers, run caps). */
+  private async lockStudy(c: Q, studyId: number): Promise<void> {
+    await c.query('SELECT id FROM studies WHERE id = $1 FOR UPDATE', [studyId]);
+  }
+
+  private async nextNumber(c: Q, studyId: number): Promise<number> {
+    const r = await c.query('SELECT MAX(number) AS n FROM trials WHERE study_id = $1', [studyId]);
+    return ((r.rows[0]!.n as number | null) ?? -1) + 1;
+  }
+
+  private async row(c: Q, trialId: number, lock = false): Promise<Row | undefined> {
+    return (await c.query(`SELECT * FROM trials WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [trialId])).rows[0];
+  }
+
+  async claimWaiting(studyId: number, worker: string): Promise<Trial | null> {
+    return this.tx(async (c) => {
+      const r = (await c.query("SELECT id FROM trials WHERE study_id = $1 AND state = 'WAITING' ORDER BY COALESCE(stop_at, 0), number LIMIT 1 FOR UPDATE SKIP LOCKED", [studyId])).rows[0];
+      if (!r) return null;
+      const now = Date.now();
+      const u = await c.query("UPDATE trials SET state = 'RUNNING', worker = $1, started_at = $2, heartbeat_at = $2 WHERE id = $3 RETURNING *", [worker, now, r.id]);
+      return toTrial(u.rows[0]!);
+    });
+  }
+
+  async createRunning(studyId: number, t: NewTrial & { worker: string; runCap?: number; unique?: boolean; perScale?: boolean; seen?: number }): Promise<Trial | null> {
+    const key = canonicalJson(t.params);
+    const scaleName = t.perScale && typeof t.scale?.name === 'string' ? t.scale.name : null;
+    return this.tx(async (c) => {
+      await this.lockStudy(c, studyId);
+      if (t.seen !== undefined && ((await c.query('SELECT COUNT(*)::int AS n FROM trials WHERE study_id = $1', [studyId])).rows[0]!.n as number) !== t.seen) return null;
+      const same = scaleName === null ? '' : " AND (scale::jsonb)->>'name' = $3";
+      if (t.runCap !== undefined) {
+        const n = (await c.query(`SELECT COUNT(*)::int AS n FROM trials WHERE study_id = $1 AND state != 'STALE'${same.replace('$3', '$2')}`, scaleName === null ? [studyId] : [studyId, scaleName])).rows[0]!.n as number;
+        if (n >= t.runCap) return null;
+      }
+      if (t.unique && (await c.query(`SELECT 1 FROM trials WHERE study_id = $1 AND state != 'STALE' AND params_key = $2${same}`, scaleName === null ? [studyId, key] : [studyId, key, scaleName])).rowCount) return null;
+      const now = Date.now();
+      const r = await c.query(
+        `INSERT INTO trials (study_id, number, state, params, params_key, scale, worker, heartbeat_at, created_at, started_at, member, stop_at)
+         VALUES ($1, $2, 'RUNNING', $3, $4, $5, $6, $7, $7, $7, $8, $9) RETURNING *`,
+        [studyId, await this.nextNumber(c, studyId), json(t.params), key, t.scale ? json(t.scale) : null, t.worker, now, t.member ?? null, t.stopAt ?? null],
+      );
+      return toTrial(r.rows[0]!);
+    });
+  }
+
+  private async insertWaiting(c: Q, studyId: number, t: NewTrial & { retryOf?: number; resumeFrom?: string | null }): Promise<Trial> {
+    await this.lockStudy(c, studyId);
+    const r = await c.query(
+      `INSERT INTO trials (study_id, number, state, params, params_key, scale, created_at, retry_of, resume_from, member, stop_at)
+       VALUES ($1, $2, 'WAITING', $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
+      [studyId, await this.nextNumber(c, studyId), json(t.params), canonicalJson(t.params), t.scale ? json(t.scale) : null, Date.now(), t.retryOf ?? null, t.resumeFrom ?? null, t.member ?? null, t.stopAt ?? null],
+    );
+    return toTrial(r.rows[0]!);
+  }
+
+  async enqueue(studyId: number, t: NewTrial & { retryOf?: number; resumeFrom?: string | null }): Promise<Trial> {
+    return this.tx((c) => this.insertWaiting(c, studyId, t));
+  }
+
+  async requeue(trialId: number, reason: string): Promise<Trial> {
+    return this.tx(async (c) => {
+      const r = await this.row(c, trialId, true);
+      if (!r) throw new UsageError(`no trial with id ${trialId}`);
+      if (r.state !== 'RUNNING') throw new FrozenTrialError(`trial ${r.number} is ${String(r.state).toLowerCase()}, not running; only a running trial can be re-queued`);
+      await c.query("UPDATE trials SET state = 'STALE', finished_at = $1, error = $2, pid = NULL WHERE id = $3", [Date.now(), reason, trialId]);
+      return this.insertWaiting(c, r.study_id as number, {
+        params: JSON.parse(r.params as string),
+        scale: r.scale === null ? null : JSON.parse(r.scale as string),
+        retryOf: trialId,
+        resumeFrom: (r.checkpoint ?? r.resume_from) as string | null,
+        member: r.member as number | null,
+        stopAt: r.stop_at as number | null,
+      });
+    });
+  }
+
+  async heartbeat(trialIds: readonly number[], worker: string): Promise<void> {
+    if (trialIds.length === 0) return;
+    await (await this.db()).query("UPDATE trials SET heartbeat_at = $1 WHERE id = ANY($2::bigint[]) AND worker = $3 AND state = 'RUNNING'", [Date.now(), [...trialIds], worker]);
+  }
+
+  async setTrialPid(trialId: number, pid: number | null): Promise<void> {
+    await (await this.db()).query('UPDATE trials SET pid = $1 WHERE id = $2', [pid, trialId]);
+  }
+
+  async setCheckpoint(trialId: number, checkpoint: string): Promise<void> {
+    await (await this.db()).query('UPDATE trials SET checkpoint = $1 WHERE id = $2', [checkpoint, trialId]);
+  }
+
+  private async assertOpen(c: Q, trialId: number): Promise<Row> {
+    const r = await this.row(c, trialId, true);
+    if (!r) throw new UsageError(`no trial with id ${trialId}`);
+    if (isFinished(r.state as TrialState)) throw new FrozenTrialError(`trial ${r.number} is already finished (${String(r.state).toLowerCase()}); a finished trial cannot be changed`);
+    return r;
+  }
+
+  async addMetrics(trialId: number, metrics: readonly MetricInput[]): Promise<void> {
+    if (metrics.length === 0) return;
+    const now = Date.now();
+    await this.tx(async (c) => {
+      await this.assertOpen(c, trialId);
+      const vals: unknown[] = [];
+      const rows = metrics.map((m, i) => {
+        vals.push(trialId, m.step, m.name, finiteOrNull(m.value), m.tokens ?? null, now);
+        const b = i * 6;
+        return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6})`;
+      });
+      await c.query(`INSERT INTO metrics (trial_id, step, name, value, tokens, at) VALUES ${rows.join(', ')}`, vals);
+    });
+  }
+
+  async appendLogs(trialId: number, lines: readonly { stream: LogLine['stream']; line: string }[]): Promise<void> {
+    if (lines.length === 0) return;
+    const now = Date.now();
+    const vals: unknown[] = [];
+    const rows = lines.map((l, i) => {
+      vals.push(trialId, l.stream, l.line, now);
+      const b = i * 4;
+      return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4})`;
+    });
+    await (await this.db()).query(`INSERT INTO trial_logs (trial_id, stream, line, at) VALUES ${rows.join(', ')}`, vals);
+  }
+
+  async finishTrial(trialId: number, result: { state: FinalState; value?: number | null; error?: string | null }): Promise<Trial> {
+    return this.tx(async (c) => {
+      const r = await this.assertOpen(c, trialId);
+      if (r.state === 'WAITING') throw new UsageError(`trial ${r.number} is waiting and was never started; claim it (ask) first`);
+      const u = await c.query('UPDATE trials SET state = $1, value = $2, error = $3, finished_at = $4, pid = NULL WHERE id = $5 RETURNING *', [result.state, finiteOrNull(result.value), result.error ?? null, Date.now(), trialId]);
+      return toTrial(u.rows[0]!);
+    });
+  }
+
+  async getTrial(trialId: number): Promise<Trial | null> {
+    const r = await this.row(await this.db(), trialId);
+    return r ? toTrial(r) : null;
+  }
+
+  async getTrialByNumber(studyId: number, number: number): Promise<Trial | null> {
+    const r = (await (await this.db()).query('SELECT * FROM trials WHERE study_id = $1 AND number = $2', [studyId, number])).rows[0];
+    return r ? toTrial(r) : null;
+  }
+
+  async getTrials(studyId: number): Promise<Trial[]> {
+    return (await (await this.db()).query('SELECT * FROM trials WHERE study_id = $1 ORDER BY number', [studyId])).rows.map(toTrial);
+  }
+
+  async getMetrics(studyId: number, trialId?: number): Promise<Metric[]> {
+    const db = await this.db();
+    const rows =
+      trialId === undefined
+        ? (await db.query('SELECT m.* FROM metrics m JOIN trials t ON t.id = m.trial_id WHERE t.study_id = $1 ORDER BY m.trial_id, m.step, m.id', [studyId])).rows
+        : (await db.query('SELECT * FROM metrics WHERE trial_id = $1 ORDER BY step, id', [trialId])).rows;
+    return rows.map((r) => ({ trialId: r.trial_id as number, step: r.step as number, name: r.name as string, value: r.value as number | null, tokens: r.tokens as number | null, at: r.at as number }));
+  }
+
+  async getLogs(trialId: number): Promise<LogLine[]> {
+    const rows = (await (await this.db()).query('SELECT * FROM trial_logs WHERE trial_id = $1 ORDER BY id', [trialId])).rows;
+    return rows.map((r) => ({ trialId: r.trial_id as number, seq: r.id as number, stream: r.stream as LogLine['stream'], line: r.line as string, at: r.at as number }));
+  }
+
+  async setStudyAttr(studyId: number, key: string, value: unknown): Promise<void> {
+    await (await this.db()).query('INSERT INTO study_attrs (study_id, key, value) VALUES ($1, $2, $3) ON CONFLICT (study_id, key) DO UPDATE SET value = excluded.value', [studyId, key, json(value)]);
+  }
+
+  async getStudyAttrs(studyId: number): Promise<Record<string, unknown>> {
+    const rows = (await (await this.db()).query('SELECT key, value FROM study_attrs WHERE study_id = $1 ORDER BY key', [studyId])).rows;
+    return Object.fromEntries(rows.map((r) => [r.key as string, JSON.parse(r.value as string)]));
+  }
+
+  async setTrialAttr(trialId: number, key: string, value: unknown): Promise<void> {
+    await (await this.db()).query('INSERT INTO trial_attrs (trial_id, key, value) VALUES ($1, $2, $3) ON CONFLICT (trial_id, key) DO UPDATE SET value = excluded.value', [trialId, key, json(value)]);
+  }
+
+  async getTrialAttrs(trialId: number): Promise<Record<string, unknown>> {
+    const rows = (await (await this.db()).query('SELECT key, value FROM trial_attrs WHERE trial_id = $1 ORDER BY key', [trialId])).rows;
+    return Object.fromEntries(rows.map((r) => [r.key as string, JSON.parse(r.value as string)]));
+  }
+
+  async logEvent(studyId: number, trialId: number | null, who: string, kind: string, detail: Record<string, unknown> | null = null): Promise<void> {
+    await (await this.db()).query('INSERT INTO events (study_id, trial_id, at, who, kind, detail) VALUES ($1, $2, $3, $4, $5, $6)', [studyId, trialId, Date.now(), who, kind, detail ? json(detail) : null]);
+  }
+
+  async getEvents(studyId: number): Promise<StudyEvent[]> {
+    const rows = (await (await this.db()).query('SELECT * FROM events WHERE study_id = $1 ORDER BY id', [studyId])).rows;
+    return rows.map((r) => ({ id: r.id as number, studyId: r.study_id as number, trialId: r.trial_id as number | null, at: r.at as number, who: r.who as string, kind: r.kind as string, detail: r.detail ? JSON.parse(r.detail as string) : null }));
+  }
+
+  async addLineage(e: NewLineage): Promise<LineageEntry> {
+    const at = Date.now();
+    const r = await (await this.db()).query(
+      `INSERT INTO lineage (study_id, member, step, kind, donor, donor_step, params_before, params_after, scores, trial_id, next_trial_id, at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+      [e.studyId, e.member, e.step, e.kind, e.donor, e.donorStep, json(e.paramsBefore), json(e.paramsAfter), json(e.scores), e.trialId, e.nextTrialId, at],
+    );
+    return { ...structuredClone(e), id: r.rows[0]!.id as number, at };
+  }
+
+  async getLineage(studyId: number): Promise<LineageEntry[]> {
+    const rows = (await (await this.db()).query('SELECT * FROM lineage WHERE study_id = $1 ORDER BY id', [studyId])).rows;
+    return rows.map((r) => ({
+      id: r.id as number,
+      studyId: r.study_id as number,
+      member: r.member as number,
+      step: r.step as number,
+      kind: r.kind as LineageEntry['kind'],
+      donor: r.donor as number | null,
+      donorStep: r.donor_step as number | null,
+      paramsBefore: JSON.parse(r.params_before as string),
+      paramsAfter: JSON.parse(r.params_after as string),
+      scores: JSON.parse(r.scores as string),
+      trialId: r.trial_id as number | null,
+      nextTrialId: r.next_trial_id as number | null,
+      at: r.at as number,
+    }));
+  }
+
+  async addLlmCall(c: NewLlmCall): Promise<LlmCall> {
+    const at = Date.now();
+    const r = await (await this.db()).query(
+      `INSERT INTO llm_calls (study_id, at, key, purpose, model, request, response, status, recorded, error, prompt_tokens, completion_tokens, cost, latency_ms, attempts)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+      [c.studyId, at, c.key, c.purpose, c.model, json(c.request), c.response, c.status, c.recorded, c.error, c.promptTokens, c.completionTokens, c.cost, c.latencyMs, c.attempts],
+    );
+    return { ...structuredClone(c), id: r.rows[0]!.id as number, at };
+  }
+
+  private llmRow(r: Row): LlmCall {
+    return {
+      id: r.id as number,
+      studyId: r.study_id as number,
+      at: r.at as number,
+      key: r.key as string,
+      purpose: r.purpose as string,
+      model: r.model as string,
+      request: JSON.parse(r.request as string),
+      response: r.response as string | null,
+      status: r.status as LlmCall['status'],
+      recorded: r.recorded === true,
+      error: r.error as string | null,
+      promptTokens: r.prompt_tokens as number | null,
+      completionTokens: r.completion_tokens as number | null,
+      cost: r.cost as number | null,
+      latencyMs: r.latency_ms as number | null,
+      attempts: r.attempts as number | null,
+    };
+  }
+
+  async getLlmCalls(studyId: number): Promise<LlmCall[]> {
+    return (await (await this.db()).query('SELECT * FROM llm_calls WHERE study_id = $1 ORDER BY id', [studyId])).rows.map((r) => this.llmRow(r));
+  }
+
+  async findLlmRecording(key: string): Promise<LlmCall | null> {
+    const r = (await (await this.db()).query("SELECT * FROM llm_calls WHERE key = $1 AND recorded AND status = 'ok' ORDER BY id DESC LIMIT 1", [key])).rows[0];
+    return r ? this.llmRow(r) : null;
+  }
+
+  async saveFit(fit: NewFit): Promise<StoredFit> {
+    const now = Date.now();
+    const r = await (await this.db()).query('INSERT INTO fits (study_id, law, source, spec, points, result, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id', [fit.studyId, fit.law, json(fit.source), json(fit.spec), json(fit.points), json(fit.result), now]);
+    return { ...fit, id: r.rows[0]!.id as number, createdAt: now };
+  }
+
+  private toFit(r: Row | undefined): StoredFit | null {
+    if (!r) return null;
+    return { id: r.id as number, studyId: r.study_id as number | null, law: r.law as string, source: JSON.parse(r.source as string), spec: JSON.parse(r.spec as string), points: JSON.parse(r.points as string), result: JSON.parse(r.result as string), createdAt: r.created_at as number };
+  }
+
+  async getFit(id: number): Promise<StoredFit | null> {
+    return this.toFit((await (await this.db()).query('SELECT * FROM fits WHERE id = $1', [id])).rows[0]);
+  }
+
+  async latestFit(law: string): Promise<StoredFit | null> {
+    return this.toFit((await (await this.db()).query('SELECT * FROM fits WHERE law = $1 ORDER BY id DESC LIMIT 1', [law])).rows[0]);
+  }
+
+  async listFits(): Promise<StoredFit[]> {
+    return (await (await this.db()).query('SELECT * FROM fits ORDER BY id')).rows.map((r) => this.toFit(r)!);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end().catch(() => undefined);
+  }
+}
