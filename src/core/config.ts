@@ -17,6 +17,19 @@ import { validateSimBackend, type SimBackendConfig } from '../backends/sim/setti
 import { SETTINGS as TFJS_SETTINGS } from '../backends/tfjs/settings.js';
 import { parseLlmConfig, type LlmConfig } from '../llm/config.js';
 
+/** `executor: {type: slurm, …}`: `scaletune run` submits worker jobs with sbatch and watches them. */
+export interface SlurmExecutorConfig {
+  type: 'slurm';
+  /** extra sbatch arguments, e.g. [--partition=gpu, --gres=gpu:1, --time=2:00:00] */
+  sbatch: string[];
+  /** submit the workers as one job array (default true) */
+  array: boolean;
+  /** seconds of silence after which a worker's trial is re-queued (default 60) */
+  staleAfterS: number;
+  /** replacement jobs submitted at most, for workers that were cancelled, preempted or failed (default 10) */
+  maxResubmits: number;
+}
+
 /** One proxy scale of a ladder: its model, its token budget, its own search budget. */
 export interface ScaleConfig {
   name: string;
@@ -101,6 +114,8 @@ export interface StudyConfig {
   pbt?: PbtOptions;
   /** options of method llm (LLAMBO) */
   llm?: LlmConfig;
+  /** where runs execute: this process (default), or worker jobs submitted to Slurm */
+  executor?: SlurmExecutorConfig;
   /** configurations to run first, in order (as Optuna's enqueue_trial), fixed parameters filled in */
   initialPoints?: Params[];
   /** folder the config was read from ('' for configs given as objects) */
@@ -125,6 +140,7 @@ export const TOP_LEVEL_KEYS = [
   'bayes',
   'pbt',
   'llm',
+  'executor',
   'initial_points',
   'scales',
   'target',
@@ -446,6 +462,27 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
     if (method === 'llm' && !metric) ctx.issues.push({ path: 'metric', message: 'missing; method llm aims proposals at a target score of a metric: add metric: {name, goal}' });
   }
 
+  let executor: SlurmExecutorConfig | undefined;
+  if (raw.executor !== undefined) {
+    const e = raw.executor;
+    const EX = ['type', 'sbatch', 'array', 'stale_after', 'max_resubmits'];
+    if (!isObj(e) || (e.type !== 'slurm' && e.type !== 'local')) issue(ctx, isObj(e) ? 'executor.type' : 'executor', isObj(e) ? e.type : e, 'local (this process, the default), slurm (worker jobs through sbatch)');
+    else if (e.type === 'slurm') {
+      for (const k of Object.keys(e)) if (!EX.includes(k)) ctx.issues.push({ path: `executor.${k}`, message: `unknown key; allowed: ${EX.join(', ')}` });
+      const x: SlurmExecutorConfig = { type: 'slurm', sbatch: [], array: true, staleAfterS: 60, maxResubmits: 10 };
+      if (e.sbatch !== undefined) {
+        if (Array.isArray(e.sbatch) && e.sbatch.every((a) => typeof a === 'string' && a.startsWith('-'))) x.sbatch = e.sbatch as string[];
+        else issue(ctx, 'executor.sbatch', e.sbatch, 'a list of sbatch options, each starting with -, e.g. [--partition=gpu, --gres=gpu:1]');
+      }
+      if (e.array !== undefined) typeof e.array === 'boolean' ? (x.array = e.array) : issue(ctx, 'executor.array', e.array, 'true (one job array of workers) or false (one job per worker)');
+      if (e.stale_after !== undefined) isNum(e.stale_after) && e.stale_after >= 1 ? (x.staleAfterS = e.stale_after) : issue(ctx, 'executor.stale_after', e.stale_after, 'seconds, at least 1');
+      if (e.max_resubmits !== undefined) Number.isInteger(e.max_resubmits) && (e.max_resubmits as number) >= 0 ? (x.maxResubmits = e.max_resubmits as number) : issue(ctx, 'executor.max_resubmits', e.max_resubmits, 'a whole number, 0 or more');
+      if (method === 'pbt' || method === 'pb2') ctx.issues.push({ path: 'executor', message: `method ${method} decides exploits in one controller and is not run by Slurm workers in this version; allowed: remove executor` });
+      if (raw.backend !== undefined && (isObj(raw.backend) ? raw.backend.type : raw.backend) !== 'command') ctx.issues.push({ path: 'executor', message: 'Slurm workers launch trainer programs: allowed with backend command only' });
+      executor = x;
+    }
+  }
+
   let initialPoints: Params[] | undefined;
   if (raw.initial_points !== undefined) {
     if (!Array.isArray(raw.initial_points)) issue(ctx, 'initial_points', raw.initial_points, 'a list of mappings from parameter name to value');
@@ -504,6 +541,7 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
     ...(bayes ? { bayes } : {}),
     ...(pbt ? { pbt } : {}),
     ...(llm ? { llm } : {}),
+    ...(executor ? { executor } : {}),
     ...(initialPoints?.length ? { initialPoints } : {}),
     ...ladder,
     configDir,

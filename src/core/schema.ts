@@ -152,6 +152,24 @@ export function studyConfigSchema(): Record<string, unknown> {
           templates: { type: 'string', description: 'a folder with system.txt, warmstart.txt, candidates.txt, surrogate.txt' },
         },
       },
+      executor: {
+        oneOf: [
+          { type: 'object', additionalProperties: false, required: ['type'], properties: { type: { const: 'local' } } },
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['type'],
+            description: 'scaletune run submits worker jobs with sbatch, watches and replaces them, scancels them when interrupted',
+            properties: {
+              type: { const: 'slurm' },
+              sbatch: { type: 'array', items: { type: 'string', pattern: '^-' }, description: 'extra sbatch options, e.g. [--partition=gpu, --gres=gpu:1]' },
+              array: { type: 'boolean', default: true },
+              stale_after: { type: 'number', minimum: 1, default: 60 },
+              max_resubmits: { type: 'integer', minimum: 0, default: 10 },
+            },
+          },
+        ],
+      },
       verify: { enum: ['largest', 'target', 'none', false], description: 'after the ladder, one run with the predicted hyperparameters' },
       bayes: {
         type: 'object',

@@ -47,6 +47,10 @@ const MALFORMED: [string, string, string[]][] = [
   ['sim divergence factor below 1', `${SIM.replace('{type: sim}', '{type: sim, constants: {lr_diverge: 0.5}}')}`, ['backend.constants.lr_diverge: found 0.5', 'a factor above 1']],
   ['sim unknown key', `${SIM.replace('{type: sim}', '{type: sim, noise: 0.1}')}`, ['backend.noise: unknown key; allowed for backend sim']],
   ['sim with a program', `program: train.mjs\n${SIM}`, ['program: not used by backend sim']],
+  ['executor of an unknown type', `program: train.mjs\nmethod: random\nrun_cap: 2\nparameters: {lr: {min: 0.001, max: 0.1}}\nexecutor: {type: kubernetes}\n`, ['executor.type: found "kubernetes"', 'local', 'slurm']],
+  ['executor sbatch not a list of options', `program: train.mjs\nmethod: random\nrun_cap: 2\nparameters: {lr: {min: 0.001, max: 0.1}}\nexecutor: {type: slurm, sbatch: "gpu"}\n`, ['executor.sbatch: found "gpu"', 'a list of sbatch options']],
+  ['executor slurm with backend sim', `${SIM}executor: {type: slurm}\n`, ['executor: Slurm workers launch trainer programs: allowed with backend command only']],
+  ['executor unknown key', `program: train.mjs\nmethod: random\nrun_cap: 2\nparameters: {lr: {min: 0.001, max: 0.1}}\nexecutor: {type: slurm, partition: gpu}\n`, ['executor.partition: unknown key; allowed: type, sbatch, array, stale_after, max_resubmits']],
   ['sim with pbt', `method: pbt\nmetric: {name: loss}\nparameters: {lr: {min: 0.001, max: 0.01}}\nbackend: {type: sim, params: 1.0e8, tokens: 2.0e9}\npbt: {population: 2, perturbation_interval: 2, max_steps: 4}\n`, ['method: found pbt; backend sim keeps no checkpoints']],
 ];
 

@@ -40,7 +40,7 @@ export function makeWorkerCommand(io: CliIO): Command {
       return withStorage(g, io, async (storage) => {
         const study = await requireStudy(storage, name);
         if (study.config.method === 'pbt' || study.config.method === 'pb2') throw new UsageError(`study ${name} uses method ${study.config.method}, whose exploit decisions need one controller; run it with: scaletune resume ${name}`);
-        return executeStudy(storage, study, g, io, { parallel: flags.parallel ?? 1, ...flags, ...(flags.staleAfter !== undefined ? { staleAfterMs: flags.staleAfter * 1000 } : {}) });
+        return executeStudy(storage, study, g, io, { parallel: flags.parallel ?? 1, ...flags, local: true, ...(flags.staleAfter !== undefined ? { staleAfterMs: flags.staleAfter * 1000 } : {}) });
       });
     }));
 }

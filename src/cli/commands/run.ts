@@ -1,7 +1,10 @@
 /** `scaletune run <config>`: create a study from a config and run it; `scaletune create` makes it only. */
 import { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bestTrial } from '../../orchestrator/best.js';
 import { backendFor } from '../../backends/index.js';
 import { commandNeedsProgram, loadStudyConfig, type StudyConfig } from '../../core/config.js';
 import { EXIT, UsageError } from '../../core/errors.js';
@@ -24,6 +27,8 @@ export interface RunFlags {
   live?: boolean;
   /** how long another process's running trial may stay silent before it is re-queued */
   staleAfterMs?: number;
+  /** run trials here whatever the study's executor (a worker) */
+  local?: boolean;
 }
 
 /** Create the study a config describes; the name is --name, else the config's, else the file's, made unique. */
@@ -74,6 +79,7 @@ export async function executeStudy(storage: Storage, study: StudyRecord, g: Glob
   if (study.config.backend.type === 'command' && commandNeedsProgram(study.config.command) && !study.config.program) {
     throw new UsageError(`study ${study.name} names no program, so it cannot launch runs; drive it with: scaletune ask ${study.name} / scaletune tell`);
   }
+  if (study.config.executor?.type === 'slurm' && !flags.local) return executeOnSlurm(storage, study, g, io, flags);
   const reporter = await pickReporter(io, g, flags);
   let end: StudyEnd;
   try {
@@ -115,6 +121,54 @@ export async function executeStudy(storage: Storage, study: StudyRecord, g: Glob
     else if (metric) io.stdout.write(`no trial completed${failed ? ` (${failed} failed; see: scaletune trials ${study.name})` : ''}\n`);
   }
   if (end.interrupted) {
+    io.stderr.write(`stopped; continue with: scaletune resume ${study.name}\n`);
+    return EXIT.INTERRUPTED;
+  }
+  return done === 0 && failed > 0 ? EXIT.ALL_FAILED : EXIT.OK;
+}
+
+/** This installation's bin/scaletune.js, for worker jobs. */
+function binPath(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const p = path.join(dir, 'bin', 'scaletune.js');
+    if (existsSync(p)) return p;
+    dir = path.dirname(dir);
+  }
+  throw new UsageError('bin/scaletune.js is missing from this installation');
+}
+
+/** `executor: slurm`: worker jobs run the trials; this process submits, watches and replaces them. */
+async function executeOnSlurm(storage: Storage, study: StudyRecord, g: GlobalOptions, io: CliIO, flags: RunFlags): Promise<number> {
+  const db = dbPath(g, io);
+  if (db === ':memory:') throw new UsageError('executor slurm: workers share the study through its database; allowed: --db with a file every node sees, or postgres://…');
+  const { runOnSlurm } = await import('../../orchestrator/slurm.js');
+  const out = flags.json ? io.stderr : io.stdout;
+  const t0 = Date.now();
+  const line = (s: string): void => {
+    if (!g.quiet) out.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${s}\n`);
+  };
+  const o = await runOnSlurm({
+    storage,
+    study,
+    config: study.config.executor!,
+    db,
+    workers: flags.parallel ?? study.config.parallel,
+    command: [process.execPath, binPath()],
+    env: io.env,
+    line,
+    ...(io.signal ? { signal: io.signal } : {}),
+  });
+  const trials = await storage.getTrials(study.id);
+  const done = trials.filter((t) => t.state === 'COMPLETE').length;
+  const failed = trials.filter((t) => t.state === 'FAIL').length;
+  const best = bestTrial(trials, study.config.metric);
+  if (flags.json) printJson(io, { study: study.name, finished: !o.interrupted, complete: done, failed, jobs: o.jobs, resubmitted: o.resubmitted, lost_jobs: o.lostJobs, best: best ? trialToJson(best, trials) : null });
+  else {
+    line(`study ${study.name} ${o.interrupted ? 'stopped' : 'finished'}: ${done} complete, ${failed} failed; ${o.jobs.length} worker jobs (${o.resubmitted} replacing lost ones)`);
+    if (best && study.config.metric) io.stdout.write(`best: trial ${best.number}  ${study.config.metric.name}=${fmtNum(best.value)}  ${fmtParams(best.params)}\n`);
+  }
+  if (o.interrupted) {
     io.stderr.write(`stopped; continue with: scaletune resume ${study.name}\n`);
     return EXIT.INTERRUPTED;
   }
