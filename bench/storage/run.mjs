@@ -3,12 +3,13 @@
 // trials per second recorded (claim, 10 intermediate metrics, complete) with 1 and 4 processes.
 // Usage: npm run build && node bench/storage/run.mjs [--trials N] [--optuna-trials N] [--write]
 // Needs Debian's python3-optuna for the peer column (apt-get install python3-optuna).
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeResultsSection } from '../results.mjs';
+import { measure, runJson } from '../procs.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const arg = (k, d) => {
@@ -22,23 +23,6 @@ const PY = arg('--python', '/usr/bin/python3');
 const { SqliteStorage } = await import('../../dist/src/storage/sqlite.js');
 const { validateStudyConfig } = await import('../../dist/src/core/config.js');
 
-function run(cmd, args) {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    p.stdout.on('data', (c) => (out += c));
-    p.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${cmd} exited ${code}`))));
-  });
-}
-
-async function measure(procs, start) {
-  const startAt = Date.now() + 1500;
-  const results = await Promise.all(Array.from({ length: procs }, () => start(startAt)));
-  const done = results.reduce((s, r) => s + r.done, 0);
-  const locked = results.reduce((s, r) => s + r.locked, 0);
-  const secs = (Math.max(...results.map((r) => r.end)) - startAt) / 1000;
-  return { done, locked, perSec: done / secs };
-}
 
 async function ours(procs) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-st-'));
@@ -47,14 +31,14 @@ async function ours(procs) {
   const config = validateStudyConfig({ method: 'random', metric: { name: 'loss' }, parameters: { lr: { min: 1e-4, max: 0.1 } } }, { forRun: false });
   await s.createStudy({ name: 'bench', config, seed: 0, cwd: dir, artifactsDir: dir });
   await s.close();
-  return measure(procs, (startAt) => run(process.execPath, [path.join(here, 'scaletune_worker.mjs'), file, 'bench', String(OURS), String(startAt)]));
+  return measure(procs, (startAt) => runJson(process.execPath, [path.join(here, 'scaletune_worker.mjs'), file, 'bench', String(OURS), String(startAt)]));
 }
 
 async function theirs(procs) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-op-'));
   const url = `sqlite:///${path.join(dir, 'bench.db')}`;
   execFileSync(PY, ['-c', `import optuna; optuna.logging.set_verbosity(optuna.logging.ERROR); optuna.create_study(study_name="bench", storage="${url}")`]);
-  return measure(procs, (startAt) => run(PY, [path.join(here, 'optuna_worker.py'), url, 'bench', String(THEIRS), String(startAt)]));
+  return measure(procs, (startAt) => runJson(PY, [path.join(here, 'optuna_worker.py'), url, 'bench', String(THEIRS), String(startAt)]));
 }
 
 let optunaVersion = null;

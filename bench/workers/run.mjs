@@ -6,13 +6,14 @@
 // trials the workers say they finished, and trial numbers that appear twice.
 // Usage: npm run build && SCALETUNE_BENCH_PG=postgres://user:pass@127.0.0.1:5432/db node bench/workers/run.mjs [--write]
 // Needs Debian's postgresql (a running server), python3-optuna and python3-psycopg2 for the peer.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeResultsSection } from '../results.mjs';
+import { measure, runJson } from '../procs.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PG = process.env.SCALETUNE_BENCH_PG ?? process.env.SCALETUNE_TEST_PG;
@@ -26,28 +27,12 @@ const THEIRS = 60;
 const { openStorage } = await import('../../dist/src/storage/index.js');
 const { validateStudyConfig } = await import('../../dist/src/core/config.js');
 
-function run(cmd, args) {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    p.stdout.on('data', (c) => (out += c));
-    p.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${cmd} exited ${code}`))));
-  });
-}
-
-async function measure(procs, start) {
-  const startAt = Date.now() + 2000;
-  const results = await Promise.all(Array.from({ length: procs }, () => start(startAt)));
-  const done = results.reduce((s, r) => s + r.done, 0);
-  const secs = (Math.max(...results.map((r) => r.end)) - startAt) / 1000;
-  return { done, perSec: done / secs };
-}
 
 async function ours(location, procs) {
   const s = openStorage(location, { create: true });
   const config = validateStudyConfig({ method: 'random', metric: { name: 'loss' }, parameters: { lr: { min: 1e-4, max: 0.1 } } }, { forRun: false });
   const study = await s.createStudy({ name: 'bench', config, seed: 0, cwd: '/', artifactsDir: '/' });
-  const m = await measure(procs, (startAt) => run(process.execPath, [path.join(here, '../storage/scaletune_worker.mjs'), location, 'bench', String(OURS), String(startAt)]));
+  const m = await measure(procs, (startAt) => runJson(process.execPath, [path.join(here, '../storage/scaletune_worker.mjs'), location, 'bench', String(OURS), String(startAt)]));
   const trials = await s.getTrials(study.id);
   await s.close();
   const complete = trials.filter((t) => t.state === 'COMPLETE').length;
@@ -62,7 +47,7 @@ async function theirs(procs) {
   const url = `${sa}?options=-csearch_path%3D${schema}`;
   execFileSync('psql', [PG.replace(/\?.*$/, ''), '-qc', `CREATE SCHEMA ${schema}`]);
   execFileSync(PY, ['-c', `import optuna; optuna.logging.set_verbosity(optuna.logging.ERROR); optuna.create_study(study_name="bench", storage="${url}")`]);
-  const m = await measure(procs, (startAt) => run(PY, [path.join(here, '../storage/optuna_worker.py'), url, 'bench', String(THEIRS), String(startAt)]));
+  const m = await measure(procs, (startAt) => runJson(PY, [path.join(here, '../storage/optuna_worker.py'), url, 'bench', String(THEIRS), String(startAt)]));
   const n = Number(execFileSync(PY, ['-c', `import optuna; optuna.logging.set_verbosity(optuna.logging.ERROR); s = optuna.load_study(study_name="bench", storage="${url}"); print(len([t for t in s.trials if t.state.name == "COMPLETE"]))`]).toString());
   return { ...m, lost: m.done - n, duplicated: 0 };
 }

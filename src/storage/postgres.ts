@@ -10,6 +10,7 @@ import type { StudyConfig } from '../core/config.js';
 import { canonicalJson } from '../core/distributions.js';
 import { FrozenTrialError, ScaletuneError, UsageError } from '../core/errors.js';
 import { isFinished, TRIAL_STATES, type LineageEntry, type LogLine, type Metric, type StudyEvent, type Trial, type TrialState } from '../core/trial.js';
+import { fitFromRow, lineageFromRow, llmCallFromRow, studyFromRow, trialFromRow, type Row } from './rows.js';
 import type { FinalState, LlmCall, MetricInput, NewFit, NewLineage, NewLlmCall, NewTrial, Storage, StoredFit, StudyRecord, StudySummary } from './types.js';
 
 const MIGRATIONS: string[] = [
@@ -59,7 +60,6 @@ const MIGRATIONS: string[] = [
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;
 
-type Row = Record<string, unknown>;
 type Q = { query: (text: string, values?: unknown[]) => Promise<pg.QueryResult<Row>> };
 
 /** BIGINT (ids, times in ms) as numbers: they stay far below 2^53. */
@@ -69,34 +69,6 @@ const TYPES = {
 
 const finiteOrNull = (v: number | null | undefined): number | null => (v === undefined || v === null || Number.isNaN(v) ? null : v);
 const json = (v: unknown): string => JSON.stringify(v);
-
-function toTrial(r: Row): Trial {
-  return {
-    id: r.id as number,
-    studyId: r.study_id as number,
-    number: r.number as number,
-    state: r.state as TrialState,
-    params: JSON.parse(r.params as string),
-    scale: r.scale === null ? null : JSON.parse(r.scale as string),
-    value: r.value as number | null,
-    worker: r.worker as string | null,
-    heartbeatAt: r.heartbeat_at as number | null,
-    pid: r.pid as number | null,
-    createdAt: r.created_at as number,
-    startedAt: r.started_at as number | null,
-    finishedAt: r.finished_at as number | null,
-    error: r.error as string | null,
-    retryOf: r.retry_of as number | null,
-    checkpoint: r.checkpoint as string | null,
-    resumeFrom: r.resume_from as string | null,
-    member: r.member as number | null,
-    stopAt: r.stop_at as number | null,
-  };
-}
-
-function toStudy(r: Row): StudyRecord {
-  return { id: r.id as number, name: r.name as string, config: JSON.parse(r.config as string) as StudyConfig, seed: r.seed as number, cwd: r.cwd as string, artifactsDir: r.artifacts_dir as string, createdAt: r.created_at as number };
-}
 
 /** The URL with its password hidden, for messages. */
 export function redactUrl(url: string): string {
@@ -180,12 +152,12 @@ export class PostgresStorage implements Storage {
 
   async getStudy(name: string): Promise<StudyRecord | null> {
     const r = (await (await this.db()).query('SELECT * FROM studies WHERE name = $1', [name])).rows[0];
-    return r ? toStudy(r) : null;
+    return r ? studyFromRow(r) : null;
   }
 
   async listStudies(): Promise<StudySummary[]> {
     const db = await this.db();
-    const studies = (await db.query('SELECT * FROM studies ORDER BY id')).rows.map(toStudy);
+    const studies = (await db.query('SELECT * FROM studies ORDER BY id')).rows.map(studyFromRow);
     const counts = (await db.query('SELECT study_id, state, COUNT(*)::int AS n FROM trials GROUP BY study_id, state')).rows as { study_id: number; state: TrialState; n: number }[];
     const agg = (await db.query(`SELECT study_id, MIN(CASE WHEN state='COMPLETE' THEN value END) AS lo, MAX(CASE WHEN state='COMPLETE' THEN value END) AS hi, MAX(COALESCE(finished_at, heartbeat_at, started_at, created_at)) AS last FROM trials GROUP BY study_id`)).rows as { study_id: number; lo: number | null; hi: number | null; last: number | null }[];
     return studies.map((s) => {
@@ -207,8 +179,9 @@ export class PostgresStorage implements Storage {
     return ((r.rows[0]!.n as number | null) ?? -1) + 1;
   }
 
-  private async row(c: Q, trialId: number, lock = false): Promise<Row | undefined> {
-    return (await c.query(`SELECT * FROM trials WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [trialId])).rows[0];
+  private async row(c: Q, trialId: number, lock = false): Promise<Trial | undefined> {
+    const r = (await c.query(`SELECT * FROM trials WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [trialId])).rows[0];
+    return r ? trialFromRow(r) : undefined;
   }
 
   async claimWaiting(studyId: number, worker: string): Promise<Trial | null> {
@@ -217,7 +190,7 @@ export class PostgresStorage implements Storage {
       if (!r) return null;
       const now = Date.now();
       const u = await c.query("UPDATE trials SET state = 'RUNNING', worker = $1, started_at = $2, heartbeat_at = $2 WHERE id = $3 RETURNING *", [worker, now, r.id]);
-      return toTrial(u.rows[0]!);
+      return trialFromRow(u.rows[0]!);
     });
   }
 
@@ -239,7 +212,7 @@ export class PostgresStorage implements Storage {
          VALUES ($1, $2, 'RUNNING', $3, $4, $5, $6, $7, $7, $7, $8, $9) RETURNING *`,
         [studyId, await this.nextNumber(c, studyId), json(t.params), key, t.scale ? json(t.scale) : null, t.worker, now, t.member ?? null, t.stopAt ?? null],
       );
-      return toTrial(r.rows[0]!);
+      return trialFromRow(r.rows[0]!);
     });
   }
 
@@ -250,7 +223,7 @@ export class PostgresStorage implements Storage {
        VALUES ($1, $2, 'WAITING', $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
       [studyId, await this.nextNumber(c, studyId), json(t.params), canonicalJson(t.params), t.scale ? json(t.scale) : null, Date.now(), t.retryOf ?? null, t.resumeFrom ?? null, t.member ?? null, t.stopAt ?? null],
     );
-    return toTrial(r.rows[0]!);
+    return trialFromRow(r.rows[0]!);
   }
 
   async enqueue(studyId: number, t: NewTrial & { retryOf?: number; resumeFrom?: string | null }): Promise<Trial> {
@@ -261,16 +234,9 @@ export class PostgresStorage implements Storage {
     return this.tx(async (c) => {
       const r = await this.row(c, trialId, true);
       if (!r) throw new UsageError(`no trial with id ${trialId}`);
-      if (r.state !== 'RUNNING') throw new FrozenTrialError(`trial ${r.number} is ${String(r.state).toLowerCase()}, not running; only a running trial can be re-queued`);
+      if (r.state !== 'RUNNING') throw new FrozenTrialError(`trial ${r.number} is ${r.state.toLowerCase()}, not running; only a running trial can be re-queued`);
       await c.query("UPDATE trials SET state = 'STALE', finished_at = $1, error = $2, pid = NULL WHERE id = $3", [Date.now(), reason, trialId]);
-      return this.insertWaiting(c, r.study_id as number, {
-        params: JSON.parse(r.params as string),
-        scale: r.scale === null ? null : JSON.parse(r.scale as string),
-        retryOf: trialId,
-        resumeFrom: (r.checkpoint ?? r.resume_from) as string | null,
-        member: r.member as number | null,
-        stopAt: r.stop_at as number | null,
-      });
+      return this.insertWaiting(c, r.studyId, { params: r.params, scale: r.scale, retryOf: trialId, resumeFrom: r.checkpoint ?? r.resumeFrom, member: r.member, stopAt: r.stopAt });
     });
   }
 
@@ -287,10 +253,10 @@ export class PostgresStorage implements Storage {
     await (await this.db()).query('UPDATE trials SET checkpoint = $1 WHERE id = $2', [checkpoint, trialId]);
   }
 
-  private async assertOpen(c: Q, trialId: number): Promise<Row> {
+  private async assertOpen(c: Q, trialId: number): Promise<Trial> {
     const r = await this.row(c, trialId, true);
     if (!r) throw new UsageError(`no trial with id ${trialId}`);
-    if (isFinished(r.state as TrialState)) throw new FrozenTrialError(`trial ${r.number} is already finished (${String(r.state).toLowerCase()}); a finished trial cannot be changed`);
+    if (isFinished(r.state)) throw new FrozenTrialError(`trial ${r.number} is already finished (${r.state.toLowerCase()}); a finished trial cannot be changed`);
     return r;
   }
 
@@ -326,22 +292,21 @@ export class PostgresStorage implements Storage {
       const r = await this.assertOpen(c, trialId);
       if (r.state === 'WAITING') throw new UsageError(`trial ${r.number} is waiting and was never started; claim it (ask) first`);
       const u = await c.query('UPDATE trials SET state = $1, value = $2, error = $3, finished_at = $4, pid = NULL WHERE id = $5 RETURNING *', [result.state, finiteOrNull(result.value), result.error ?? null, Date.now(), trialId]);
-      return toTrial(u.rows[0]!);
+      return trialFromRow(u.rows[0]!);
     });
   }
 
   async getTrial(trialId: number): Promise<Trial | null> {
-    const r = await this.row(await this.db(), trialId);
-    return r ? toTrial(r) : null;
+    return (await this.row(await this.db(), trialId)) ?? null;
   }
 
   async getTrialByNumber(studyId: number, number: number): Promise<Trial | null> {
     const r = (await (await this.db()).query('SELECT * FROM trials WHERE study_id = $1 AND number = $2', [studyId, number])).rows[0];
-    return r ? toTrial(r) : null;
+    return r ? trialFromRow(r) : null;
   }
 
   async getTrials(studyId: number): Promise<Trial[]> {
-    return (await (await this.db()).query('SELECT * FROM trials WHERE study_id = $1 ORDER BY number', [studyId])).rows.map(toTrial);
+    return (await (await this.db()).query('SELECT * FROM trials WHERE study_id = $1 ORDER BY number', [studyId])).rows.map(trialFromRow);
   }
 
   async getMetrics(studyId: number, trialId?: number): Promise<Metric[]> {
@@ -397,21 +362,7 @@ export class PostgresStorage implements Storage {
 
   async getLineage(studyId: number): Promise<LineageEntry[]> {
     const rows = (await (await this.db()).query('SELECT * FROM lineage WHERE study_id = $1 ORDER BY id', [studyId])).rows;
-    return rows.map((r) => ({
-      id: r.id as number,
-      studyId: r.study_id as number,
-      member: r.member as number,
-      step: r.step as number,
-      kind: r.kind as LineageEntry['kind'],
-      donor: r.donor as number | null,
-      donorStep: r.donor_step as number | null,
-      paramsBefore: JSON.parse(r.params_before as string),
-      paramsAfter: JSON.parse(r.params_after as string),
-      scores: JSON.parse(r.scores as string),
-      trialId: r.trial_id as number | null,
-      nextTrialId: r.next_trial_id as number | null,
-      at: r.at as number,
-    }));
+    return rows.map(lineageFromRow);
   }
 
   async addLlmCall(c: NewLlmCall): Promise<LlmCall> {
@@ -424,34 +375,13 @@ export class PostgresStorage implements Storage {
     return { ...structuredClone(c), id: r.rows[0]!.id as number, at };
   }
 
-  private llmRow(r: Row): LlmCall {
-    return {
-      id: r.id as number,
-      studyId: r.study_id as number,
-      at: r.at as number,
-      key: r.key as string,
-      purpose: r.purpose as string,
-      model: r.model as string,
-      request: JSON.parse(r.request as string),
-      response: r.response as string | null,
-      status: r.status as LlmCall['status'],
-      recorded: r.recorded === true,
-      error: r.error as string | null,
-      promptTokens: r.prompt_tokens as number | null,
-      completionTokens: r.completion_tokens as number | null,
-      cost: r.cost as number | null,
-      latencyMs: r.latency_ms as number | null,
-      attempts: r.attempts as number | null,
-    };
-  }
-
   async getLlmCalls(studyId: number): Promise<LlmCall[]> {
-    return (await (await this.db()).query('SELECT * FROM llm_calls WHERE study_id = $1 ORDER BY id', [studyId])).rows.map((r) => this.llmRow(r));
+    return (await (await this.db()).query('SELECT * FROM llm_calls WHERE study_id = $1 ORDER BY id', [studyId])).rows.map((r) => llmCallFromRow(r));
   }
 
   async findLlmRecording(key: string): Promise<LlmCall | null> {
     const r = (await (await this.db()).query("SELECT * FROM llm_calls WHERE key = $1 AND recorded AND status = 'ok' ORDER BY id DESC LIMIT 1", [key])).rows[0];
-    return r ? this.llmRow(r) : null;
+    return r ? llmCallFromRow(r) : null;
   }
 
   async saveFit(fit: NewFit): Promise<StoredFit> {
@@ -460,21 +390,16 @@ export class PostgresStorage implements Storage {
     return { ...fit, id: r.rows[0]!.id as number, createdAt: now };
   }
 
-  private toFit(r: Row | undefined): StoredFit | null {
-    if (!r) return null;
-    return { id: r.id as number, studyId: r.study_id as number | null, law: r.law as string, source: JSON.parse(r.source as string), spec: JSON.parse(r.spec as string), points: JSON.parse(r.points as string), result: JSON.parse(r.result as string), createdAt: r.created_at as number };
-  }
-
   async getFit(id: number): Promise<StoredFit | null> {
-    return this.toFit((await (await this.db()).query('SELECT * FROM fits WHERE id = $1', [id])).rows[0]);
+    return fitFromRow((await (await this.db()).query('SELECT * FROM fits WHERE id = $1', [id])).rows[0]);
   }
 
   async latestFit(law: string): Promise<StoredFit | null> {
-    return this.toFit((await (await this.db()).query('SELECT * FROM fits WHERE law = $1 ORDER BY id DESC LIMIT 1', [law])).rows[0]);
+    return fitFromRow((await (await this.db()).query('SELECT * FROM fits WHERE law = $1 ORDER BY id DESC LIMIT 1', [law])).rows[0]);
   }
 
   async listFits(): Promise<StoredFit[]> {
-    return (await (await this.db()).query('SELECT * FROM fits ORDER BY id')).rows.map((r) => this.toFit(r)!);
+    return (await (await this.db()).query('SELECT * FROM fits ORDER BY id')).rows.map((r) => fitFromRow(r)!);
   }
 
   async close(): Promise<void> {

@@ -9,6 +9,7 @@ import type { StudyConfig } from '../core/config.js';
 import { canonicalJson } from '../core/distributions.js';
 import { FrozenTrialError, ScaletuneError, UsageError } from '../core/errors.js';
 import { isFinished, TRIAL_STATES, type LineageEntry, type LogLine, type Metric, type StudyEvent, type Trial, type TrialState } from '../core/trial.js';
+import { fitFromRow, lineageFromRow, llmCallFromRow, studyFromRow, trialFromRow, type Row } from './rows.js';
 import type { FinalState, MetricInput, LlmCall, NewFit, NewLineage, NewLlmCall, NewTrial, Storage, StoredFit, StudyRecord, StudySummary } from './types.js';
 
 const MIGRATIONS: string[] = [
@@ -148,74 +149,6 @@ const MIGRATIONS: string[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-interface TrialRow {
-  id: number;
-  study_id: number;
-  number: number;
-  state: TrialState;
-  params: string;
-  scale: string | null;
-  value: number | null;
-  worker: string | null;
-  heartbeat_at: number | null;
-  pid: number | null;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  error: string | null;
-  retry_of: number | null;
-  checkpoint: string | null;
-  resume_from: string | null;
-  member: number | null;
-  stop_at: number | null;
-}
-
-function toTrial(r: TrialRow): Trial {
-  return {
-    id: r.id,
-    studyId: r.study_id,
-    number: r.number,
-    state: r.state,
-    params: JSON.parse(r.params),
-    scale: r.scale === null ? null : JSON.parse(r.scale),
-    value: r.value,
-    worker: r.worker,
-    heartbeatAt: r.heartbeat_at,
-    pid: r.pid,
-    createdAt: r.created_at,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-    error: r.error,
-    retryOf: r.retry_of,
-    checkpoint: r.checkpoint,
-    resumeFrom: r.resume_from,
-    member: r.member,
-    stopAt: r.stop_at,
-  };
-}
-
-interface StudyRow {
-  id: number;
-  name: string;
-  config: string;
-  seed: number;
-  cwd: string;
-  artifacts_dir: string;
-  created_at: number;
-}
-
-function toStudy(r: StudyRow): StudyRecord {
-  return {
-    id: r.id,
-    name: r.name,
-    config: JSON.parse(r.config) as StudyConfig,
-    seed: r.seed,
-    cwd: r.cwd,
-    artifactsDir: r.artifacts_dir,
-    createdAt: r.created_at,
-  };
-}
-
 /**
  * mkdir -p, one level at a time: Node's recursive mkdirSync spins forever on some paths (under
  * /proc, for one), and a database path is user input.
@@ -297,12 +230,12 @@ export class SqliteStorage implements Storage {
   }
 
   async getStudy(name: string): Promise<StudyRecord | null> {
-    const r = this.db.prepare('SELECT * FROM studies WHERE name = ?').get(name) as StudyRow | undefined;
-    return r ? toStudy(r) : null;
+    const r = this.db.prepare('SELECT * FROM studies WHERE name = ?').get(name) as Row | undefined;
+    return r ? studyFromRow(r) : null;
   }
 
   async listStudies(): Promise<StudySummary[]> {
-    const studies = (this.db.prepare('SELECT * FROM studies ORDER BY id').all() as StudyRow[]).map(toStudy);
+    const studies = (this.db.prepare('SELECT * FROM studies ORDER BY id').all() as Row[]).map(studyFromRow);
     const counts = this.db.prepare('SELECT study_id, state, COUNT(*) AS n FROM trials GROUP BY study_id, state').all() as { study_id: number; state: TrialState; n: number }[];
     const agg = this.db
       .prepare(
@@ -324,8 +257,9 @@ export class SqliteStorage implements Storage {
     return (r.n ?? -1) + 1;
   }
 
-  private row(trialId: number): TrialRow | undefined {
-    return this.db.prepare('SELECT * FROM trials WHERE id = ?').get(trialId) as TrialRow | undefined;
+  private row(trialId: number): Trial | undefined {
+    const r = this.db.prepare('SELECT * FROM trials WHERE id = ?').get(trialId) as Row | undefined;
+    return r ? trialFromRow(r) : undefined;
   }
 
   async claimWaiting(studyId: number, worker: string): Promise<Trial | null> {
@@ -334,7 +268,7 @@ export class SqliteStorage implements Storage {
       if (!r) return null;
       const now = Date.now();
       this.db.prepare("UPDATE trials SET state = 'RUNNING', worker = ?, started_at = ?, heartbeat_at = ? WHERE id = ?").run(worker, now, now, r.id);
-      return toTrial(this.row(r.id)!);
+      return this.row(r.id)!;
     });
   }
 
@@ -357,7 +291,7 @@ export class SqliteStorage implements Storage {
            VALUES (?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(studyId, this.nextNumber(studyId), JSON.stringify(t.params), key, t.scale ? JSON.stringify(t.scale) : null, t.worker, now, now, now, t.member ?? null, t.stopAt ?? null);
-      return toTrial(this.row(Number(info.lastInsertRowid))!);
+      return this.row(Number(info.lastInsertRowid))!;
     });
   }
 
@@ -368,7 +302,7 @@ export class SqliteStorage implements Storage {
          VALUES (?, ?, 'WAITING', ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(studyId, this.nextNumber(studyId), JSON.stringify(t.params), canonicalJson(t.params), t.scale ? JSON.stringify(t.scale) : null, Date.now(), t.retryOf ?? null, t.resumeFrom ?? null, t.member ?? null, t.stopAt ?? null);
-    return toTrial(this.row(Number(info.lastInsertRowid))!);
+    return this.row(Number(info.lastInsertRowid))!;
   }
 
   async enqueue(studyId: number, t: NewTrial & { retryOf?: number; resumeFrom?: string | null }): Promise<Trial> {
@@ -381,14 +315,7 @@ export class SqliteStorage implements Storage {
       if (!r) throw new UsageError(`no trial with id ${trialId}`);
       if (r.state !== 'RUNNING') throw new FrozenTrialError(`trial ${r.number} is ${r.state.toLowerCase()}, not running; only a running trial can be re-queued`);
       this.db.prepare("UPDATE trials SET state = 'STALE', finished_at = ?, error = ?, pid = NULL WHERE id = ?").run(Date.now(), reason, trialId);
-      return this.insertWaiting(r.study_id, {
-        params: JSON.parse(r.params),
-        scale: r.scale === null ? null : JSON.parse(r.scale),
-        retryOf: trialId,
-        resumeFrom: r.checkpoint ?? r.resume_from,
-        member: r.member,
-        stopAt: r.stop_at,
-      });
+      return this.insertWaiting(r.studyId, { params: r.params, scale: r.scale, retryOf: trialId, resumeFrom: r.checkpoint ?? r.resumeFrom, member: r.member, stopAt: r.stopAt });
     });
   }
 
@@ -409,7 +336,7 @@ export class SqliteStorage implements Storage {
     this.db.prepare('UPDATE trials SET checkpoint = ? WHERE id = ?').run(checkpoint, trialId);
   }
 
-  private assertOpen(trialId: number): TrialRow {
+  private assertOpen(trialId: number): Trial {
     const r = this.row(trialId);
     if (!r) throw new UsageError(`no trial with id ${trialId}`);
     if (isFinished(r.state)) throw new FrozenTrialError(`trial ${r.number} is already finished (${r.state.toLowerCase()}); a finished trial cannot be changed`);
@@ -442,22 +369,21 @@ export class SqliteStorage implements Storage {
       this.db
         .prepare('UPDATE trials SET state = ?, value = ?, error = ?, finished_at = ?, pid = NULL WHERE id = ?')
         .run(result.state, finiteOrNull(result.value), result.error ?? null, Date.now(), trialId);
-      return toTrial(this.row(trialId)!);
+      return this.row(trialId)!;
     });
   }
 
   async getTrial(trialId: number): Promise<Trial | null> {
-    const r = this.row(trialId);
-    return r ? toTrial(r) : null;
+    return this.row(trialId) ?? null;
   }
 
   async getTrialByNumber(studyId: number, number: number): Promise<Trial | null> {
-    const r = this.db.prepare('SELECT * FROM trials WHERE study_id = ? AND number = ?').get(studyId, number) as TrialRow | undefined;
-    return r ? toTrial(r) : null;
+    const r = this.db.prepare('SELECT * FROM trials WHERE study_id = ? AND number = ?').get(studyId, number) as Row | undefined;
+    return r ? trialFromRow(r) : null;
   }
 
   async getTrials(studyId: number): Promise<Trial[]> {
-    return (this.db.prepare('SELECT * FROM trials WHERE study_id = ? ORDER BY number').all(studyId) as TrialRow[]).map(toTrial);
+    return (this.db.prepare('SELECT * FROM trials WHERE study_id = ? ORDER BY number').all(studyId) as Row[]).map(trialFromRow);
   }
 
   async getMetrics(studyId: number, trialId?: number): Promise<Metric[]> {
@@ -523,22 +449,7 @@ export class SqliteStorage implements Storage {
   }
 
   async getLineage(studyId: number): Promise<LineageEntry[]> {
-    const rows = this.db.prepare('SELECT * FROM lineage WHERE study_id = ? ORDER BY id').all(studyId) as Record<string, unknown>[];
-    return rows.map((r) => ({
-      id: r.id as number,
-      studyId: r.study_id as number,
-      member: r.member as number,
-      step: r.step as number,
-      kind: r.kind as LineageEntry['kind'],
-      donor: r.donor as number | null,
-      donorStep: r.donor_step as number | null,
-      paramsBefore: JSON.parse(r.params_before as string),
-      paramsAfter: JSON.parse(r.params_after as string),
-      scores: JSON.parse(r.scores as string),
-      trialId: r.trial_id as number | null,
-      nextTrialId: r.next_trial_id as number | null,
-      at: r.at as number,
-    }));
+    return (this.db.prepare('SELECT * FROM lineage WHERE study_id = ? ORDER BY id').all(studyId) as Row[]).map(lineageFromRow);
   }
 
   async addLlmCall(c: NewLlmCall): Promise<LlmCall> {
@@ -552,34 +463,13 @@ export class SqliteStorage implements Storage {
     return { ...structuredClone(c), id: Number(info.lastInsertRowid), at };
   }
 
-  private llmRow(r: Record<string, unknown>): LlmCall {
-    return {
-      id: r.id as number,
-      studyId: r.study_id as number,
-      at: r.at as number,
-      key: r.key as string,
-      purpose: r.purpose as string,
-      model: r.model as string,
-      request: JSON.parse(r.request as string),
-      response: r.response as string | null,
-      status: r.status as LlmCall['status'],
-      recorded: r.recorded === 1,
-      error: r.error as string | null,
-      promptTokens: r.prompt_tokens as number | null,
-      completionTokens: r.completion_tokens as number | null,
-      cost: r.cost as number | null,
-      latencyMs: r.latency_ms as number | null,
-      attempts: r.attempts as number | null,
-    };
-  }
-
   async getLlmCalls(studyId: number): Promise<LlmCall[]> {
-    return (this.db.prepare('SELECT * FROM llm_calls WHERE study_id = ? ORDER BY id').all(studyId) as Record<string, unknown>[]).map((r) => this.llmRow(r));
+    return (this.db.prepare('SELECT * FROM llm_calls WHERE study_id = ? ORDER BY id').all(studyId) as Record<string, unknown>[]).map((r) => llmCallFromRow(r));
   }
 
   async findLlmRecording(key: string): Promise<LlmCall | null> {
     const r = this.db.prepare("SELECT * FROM llm_calls WHERE key = ? AND recorded = 1 AND status = 'ok' ORDER BY id DESC LIMIT 1").get(key) as Record<string, unknown> | undefined;
-    return r ? this.llmRow(r) : null;
+    return r ? llmCallFromRow(r) : null;
   }
 
   async saveFit(fit: NewFit): Promise<StoredFit> {
@@ -590,21 +480,16 @@ export class SqliteStorage implements Storage {
     return { ...fit, id: Number(info.lastInsertRowid), createdAt: now };
   }
 
-  private toFit(r: { id: number; study_id: number | null; law: string; source: string; spec: string; points: string; result: string; created_at: number } | undefined): StoredFit | null {
-    if (!r) return null;
-    return { id: r.id, studyId: r.study_id, law: r.law, source: JSON.parse(r.source), spec: JSON.parse(r.spec), points: JSON.parse(r.points), result: JSON.parse(r.result), createdAt: r.created_at };
-  }
-
   async getFit(id: number): Promise<StoredFit | null> {
-    return this.toFit(this.db.prepare('SELECT * FROM fits WHERE id = ?').get(id) as never);
+    return fitFromRow(this.db.prepare('SELECT * FROM fits WHERE id = ?').get(id) as never);
   }
 
   async latestFit(law: string): Promise<StoredFit | null> {
-    return this.toFit(this.db.prepare('SELECT * FROM fits WHERE law = ? ORDER BY id DESC LIMIT 1').get(law) as never);
+    return fitFromRow(this.db.prepare('SELECT * FROM fits WHERE law = ? ORDER BY id DESC LIMIT 1').get(law) as never);
   }
 
   async listFits(): Promise<StoredFit[]> {
-    return (this.db.prepare('SELECT * FROM fits ORDER BY id').all() as never[]).map((r) => this.toFit(r)!);
+    return (this.db.prepare('SELECT * FROM fits ORDER BY id').all() as never[]).map((r) => fitFromRow(r)!);
   }
 
   async close(): Promise<void> {

@@ -9,6 +9,21 @@ import type { Trial } from '../../src/core/trial.js';
 import { runCli } from '../helpers/cli.js';
 import { TRAINER, tmpDir, writeFile } from '../helpers/fixtures.js';
 
+/** A terminal for ink that keeps everything written to it. */
+function fakeTerminal(columns: number, rows: number): { stdout: NodeJS.WriteStream; screen: () => string } {
+  let screen = '';
+  const stdout = Object.assign(
+    new Writable({
+      write(chunk, _enc, cb) {
+        screen += chunk.toString();
+        cb();
+      },
+    }),
+    { isTTY: true, columns, rows },
+  ) as unknown as NodeJS.WriteStream;
+  return { stdout, screen: () => screen };
+}
+
 const study = (dir: string, extra = '', params = '  lr: {values: [0.001, 0.003]}\n  steps: {value: 3}\n  step_ms: {value: 1}\n') =>
   writeFile(dir, 's.yaml', `name: s\nprogram: ${TRAINER}\nmethod: grid\n${extra}parameters:\n${params}`);
 
@@ -100,17 +115,8 @@ describe('commands', () => {
   });
 
   it('the live view draws running trials with a progress bar, the best so far and finished trials', async () => {
-    let screen = '';
-    const stdout = Object.assign(
-      new Writable({
-        write(chunk, _enc, cb) {
-          screen += chunk.toString();
-          cb();
-        },
-      }),
-      { isTTY: true, columns: 160, rows: 40 },
-    ) as unknown as NodeJS.WriteStream;
-    const r = new InkReporter(stdout);
+    const term = fakeTerminal(160, 40);
+    const r = new InkReporter(term.stdout);
     const config = { method: 'sobol', metric: { name: 'loss', goal: 'minimize' } } as never;
     const st = { id: 1, name: 'demo', config, seed: 1, cwd: '/', artifactsDir: '/', createdAt: 0 };
     const trial = (n: number, extra = {}) => ({ id: n + 1, studyId: 1, number: n, state: 'RUNNING', params: { lr: 0.003 }, scale: null, value: null, worker: 'w', heartbeatAt: 0, pid: null, createdAt: 0, startedAt: 0, finishedAt: null, error: null, retryOf: null, checkpoint: null, resumeFrom: null, ...extra }) as never;
@@ -123,7 +129,7 @@ describe('commands', () => {
     await new Promise((res) => setTimeout(res, 50));
     r.trialStarted(trial(2));
     await r.close();
-    const plain = screen.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    const plain = term.screen().replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
     expect(plain).toContain('study demo · sobol · 4 runs · 2 at a time');
     expect(plain).toContain('✔ trial 1  loss 2.1  lr=0.003');
     expect(plain).toMatch(/trial 0 +██████████░░░░░░░░░░ 5\/10 loss 2\.5/);
@@ -131,16 +137,8 @@ describe('commands', () => {
   });
 
   it('the live view of a ladder: one bar per scale with its best and lr*, then the running fit once two scales are done', async () => {
-    let screen = '';
-    const stdout = Object.assign(
-      new Writable({
-        write(chunk, _enc, cb) {
-          screen += chunk.toString();
-          cb();
-        },
-      }),
-      { isTTY: true, columns: 200, rows: 60 },
-    ) as unknown as NodeJS.WriteStream;
+    const term = fakeTerminal(200, 60);
+    const stdout = term.stdout;
     const config = validateStudyConfig({
       method: 'random',
       metric: { name: 'loss' },
@@ -166,7 +164,7 @@ describe('commands', () => {
     }
     await new Promise((res) => setTimeout(res, 50));
     await r.close();
-    const plain = screen.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    const plain = term.screen().replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
     expect(plain).toContain('study lad · random · 3 scales · 18 runs · 2 at a time');
     expect(plain).toMatch(/small ████████████████   6\/6 · best loss 3\.0\d* · lr\* ≈ /);
     expect(plain).toMatch(/big {3}░{16}   0\/6/);
