@@ -81,6 +81,11 @@ export class LlmSearcher {
   private readonly apiKey: string | null;
   /** warm-start proposals not handed out yet */
   private pool: Params[] = [];
+  /**
+   * the ranked candidates of the last step, and how many runs had completed then: parallel workers
+   * asking before any new result arrives take the next ones (one batch) instead of a new round of calls
+   */
+  private batch: { done: number; ranked: Params[] } | null = null;
   private calls = 0;
   private cost = 0;
   private loaded = false;
@@ -178,6 +183,13 @@ export class LlmSearcher {
       if (rejectedWhy.length) await this.storage.logEvent(this.study.id, null, 'llm', 'llm_rejected', { purpose: 'warm-start', reasons: rejectedWhy.slice(0, 20) });
       return this.pool.splice(0, n).map((params) => ({ params }));
     }
+    if (this.batch && this.batch.done === done.length) {
+      const left = this.batch.ranked.filter((p) => !taken.has(canonicalJson(p)));
+      if (left.length >= n) {
+        this.batch.ranked = left.slice(n);
+        return left.slice(0, n).map((params) => ({ params }));
+      }
+    }
     // candidate sampling towards f* with several prompts of shuffled examples
     const target = targetScore(done.map((t) => t.value!), this.text.goal, this.cfg.alpha);
     const per = Math.max(1, Math.ceil(this.cfg.candidates / this.cfg.prompts));
@@ -198,6 +210,7 @@ export class LlmSearcher {
     if (rejectedWhy.length) await this.storage.logEvent(this.study.id, null, 'llm', 'llm_rejected', { purpose: 'candidates', reasons: rejectedWhy.slice(0, 20) });
     if (cands.length < n) return [];
     const ranked = await this.rank(history, cands, done);
+    this.batch = { done: done.length, ranked: ranked.slice(n) };
     return ranked.slice(0, n).map((params) => ({ params }));
   }
 

@@ -78,6 +78,18 @@ describe('method llm against a scripted OpenAI-compatible server', () => {
     expect(await fallbacks(storage, study.id)).toEqual([]);
   });
 
+  it('a batch for parallel workers: a second slot asking before any new result takes the next ranked candidate, no new calls', async () => {
+    const { s } = await searcher([{ content: '{"lr": 0.002, "batch_size": 64}\n{"lr": 0.004, "batch_size": 32}' }, { content: '{"lr": 0.0025, "batch_size": 128}\n{"lr": 0.0035, "batch_size": 16}' }]);
+    const [a] = await s.suggest(HISTORY, 1);
+    const [b] = await s.suggest([...HISTORY, { number: 4, state: 'RUNNING', params: a!.params, value: null }], 1);
+    expect(server!.received).toHaveLength(2); // one step: two prompts
+    expect(b!.params).not.toEqual(a!.params);
+    expect([0.002, 0.004, 0.0025, 0.0035]).toContain(b!.params.lr);
+    // a new result: a new step
+    await s.suggest([...HISTORY, trial(4, a!.params.lr as number, a!.params.batch_size as number, 2.05), { number: 5, state: 'RUNNING', params: b!.params, value: null }], 1);
+    expect(server!.received.length).toBeGreaterThan(2);
+  });
+
   it('drops out-of-range, wrong-type, unknown and duplicate candidates, says why, and uses the rest', async () => {
     const { s, storage, study } = await searcher([
       { content: '{"lr": 5, "batch_size": 64}\n{"lr": "fast", "batch_size": 64}\n{"lr": 0.002, "batch_size": 48}\n{"lr": 0.003, "batch_size": 64}\n{"lr": 0.002, "batch_size": 64, "momentum": 0.9}\n{"lr": "0.002", "batch_size": "32"}' },
