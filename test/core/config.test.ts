@@ -6,6 +6,7 @@ import { loadStudyConfig, parseConfigText, validateStudyConfig } from '../../src
 import { ConfigError } from '../../src/core/errors.js';
 import { studyConfigSchema } from '../../src/core/schema.js';
 import { runCli } from '../helpers/cli.js';
+import { expectConfigRefused } from '../helpers/refused.js';
 import { ROOT, tmpDir, writeFile } from '../helpers/fixtures.js';
 
 const HEAD = `program: train.mjs\nmethod: random\nmetric: {name: loss}\n`;
@@ -102,19 +103,7 @@ const MALFORMED: [string, string, string[]][] = [
 describe('config validation: malformed configs exit 2 with the field and what is allowed', () => {
   it('has at least 40 cases', () => expect(MALFORMED.length).toBeGreaterThanOrEqual(40));
 
-  it.each(MALFORMED)('%s', async (_what, text, expected) => {
-    const dir = tmpDir();
-    writeFile(dir, 'train.mjs', '');
-    const file = writeFile(dir, 'study.yaml', text);
-    const db = path.join(dir, 'scaletune.db');
-    const r = await runCli(['run', file, '--db', db], { cwd: dir });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain(file);
-    for (const e of expected) expect(r.stderr).toContain(e);
-    // rejected before anything ran or was recorded
-    expect(existsSync(db)).toBe(false);
-    expect(existsSync(path.join(dir, 'scaletune-runs'))).toBe(false);
-  });
+  it.each(MALFORMED)('%s', (_what, text, expected) => expectConfigRefused(text, expected));
 
   it('reports every problem at once', () => {
     try {

@@ -1,12 +1,12 @@
 /** `scales:`, `target:`, `fit:`, `verify:` and `backend: sim` in study configs. */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { loadStudyConfig, parseConfigText } from '../../src/core/config.js';
 import { studyConfigSchema } from '../../src/core/schema.js';
 import { SIM_DEFAULTS } from '../../src/backends/sim/model.js';
-import { runCli } from '../helpers/cli.js';
+import { expectConfigRefused } from '../helpers/refused.js';
 import { ROOT, tmpDir, writeFile } from '../helpers/fixtures.js';
 
 const SIM = `method: bayes\nmetric: {name: loss}\nrun_cap: 6\nparameters:\n  lr: {distribution: log_uniform_values, min: 0.0001, max: 0.01}\nbackend: {type: sim}\n`;
@@ -55,17 +55,7 @@ const MALFORMED: [string, string, string[]][] = [
 ];
 
 describe('ladder configs: malformed ones exit 2 naming the field and what is allowed, before anything runs', () => {
-  it.each(MALFORMED)('%s', async (_what, text, expected) => {
-    const dir = tmpDir();
-    writeFile(dir, 'train.mjs', '');
-    const file = writeFile(dir, 'study.yaml', text);
-    const db = path.join(dir, 'scaletune.db');
-    const r = await runCli(['run', file, '--db', db], { cwd: dir });
-    expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toContain(file);
-    for (const e of expected) expect(r.stderr).toContain(e);
-    expect(existsSync(db)).toBe(false);
-  });
+  it.each(MALFORMED)('%s', (_what, text, expected) => expectConfigRefused(text, expected));
 });
 
 describe('ladder configs: what a good one becomes', () => {
