@@ -263,16 +263,21 @@ export class PostgresStorage implements Storage {
   async addMetrics(trialId: number, metrics: readonly MetricInput[]): Promise<void> {
     if (metrics.length === 0) return;
     const now = Date.now();
-    await this.tx(async (c) => {
-      await this.assertOpen(c, trialId);
-      const vals: unknown[] = [];
-      const rows = metrics.map((m, i) => {
-        vals.push(trialId, m.step, m.name, finiteOrNull(m.value), m.tokens ?? null, now);
-        const b = i * 6;
-        return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6})`;
-      });
-      await c.query(`INSERT INTO metrics (trial_id, step, name, value, tokens, at) VALUES ${rows.join(', ')}`, vals);
+    // one statement, one round trip: the rows go in only while the trial is open (a finished trial is
+    // frozen); when nothing went in, the trial says why
+    const vals: unknown[] = [trialId, now];
+    const rows = metrics.map((m, i) => {
+      vals.push(m.step, m.name, finiteOrNull(m.value), m.tokens ?? null);
+      const b = 3 + i * 4;
+      return `($${b}::int, $${b + 1}::text, $${b + 2}::double precision, $${b + 3}::double precision)`;
     });
+    const r = await (await this.db()).query(
+      `INSERT INTO metrics (trial_id, step, name, value, tokens, at)
+       SELECT $1, v.step, v.name, v.value, v.tokens, $2 FROM (VALUES ${rows.join(', ')}) AS v(step, name, value, tokens)
+       WHERE EXISTS (SELECT 1 FROM trials WHERE id = $1 AND state IN ('WAITING', 'RUNNING'))`,
+      vals,
+    );
+    if (r.rowCount === 0) await this.assertOpen(await this.db(), trialId);
   }
 
   async appendLogs(trialId: number, lines: readonly { stream: LogLine['stream']; line: string }[]): Promise<void> {
