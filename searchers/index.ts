@@ -1,5 +1,5 @@
 /** The searcher registry: one table feeds config validation, the CLI and the tests. */
-import type { Method } from '../src/core/config.js';
+import type { Method } from '../src/config/index.js';
 import { BayesSearcher } from './bayes.js';
 import { GridSearcher } from './grid.js';
 import { RandomSearcher } from './random.js';

@@ -1,6 +1,6 @@
 /** scaletune as a library: the same pieces the CLI is made of. */
-export { loadStudyConfig, validateStudyConfig, type StudyConfig, type MetricConfig, type Method } from './core/config.js';
-export { studyConfigSchema } from './core/schema.js';
+export { loadStudyConfig, validateStudyConfig, type StudyConfig, type MetricConfig, type Method } from './config/index.js';
+export { studyConfigSchema } from './config/index.js';
 export * from './core/distributions.js';
 export { Rng } from './core/rng.js';
 export { EXIT, ScaletuneError, ConfigError, UsageError, FrozenTrialError } from './core/errors.js';

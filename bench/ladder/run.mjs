@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadStudyConfig } from '../../dist/src/core/config.js';
+import { loadStudyConfig } from '../../dist/src/config/index.js';
 import { basinPenalty, optimalLr, SIM_DEFAULTS } from '../../dist/src/backends/sim/model.js';
 import { openStorage } from '../../dist/src/storage/index.js';
 import { writeResultsSection } from '../results.mjs';

@@ -5,7 +5,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync } from 'node:fs';
-import { validateStudyConfig } from '../../dist/src/core/config.js';
+import { validateStudyConfig } from '../../dist/src/config/index.js';
 import { MemoryStorage } from '../../dist/src/storage/memory.js';
 import { runStudy } from '../../dist/src/orchestrator/run-study.js';
 import { silentReporter } from '../../dist/src/orchestrator/reporter.js';

@@ -59,7 +59,7 @@ const LLM_ONLY = process.argv.includes('--llm-only');
 // method llm: asynchronous (it asks an endpoint), every call kept in an in-memory store
 async function optimiseLlm(space, seed, f, trials) {
   const { MemoryStorage } = await import('../../dist/src/storage/memory.js');
-  const { validateStudyConfig } = await import('../../dist/src/core/config.js');
+  const { validateStudyConfig } = await import('../../dist/src/config/index.js');
   const { LlmSearcher } = await import('../../dist/src/llm/searcher.js');
   const storage = new MemoryStorage();
   const keyEnv = process.env.SCALETUNE_BENCH_LLM_KEY_ENV;

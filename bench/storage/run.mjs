@@ -21,7 +21,7 @@ const THEIRS = Number(arg('--optuna-trials', 100));
 const PY = arg('--python', '/usr/bin/python3');
 
 const { SqliteStorage } = await import('../../dist/src/storage/sqlite.js');
-const { validateStudyConfig } = await import('../../dist/src/core/config.js');
+const { validateStudyConfig } = await import('../../dist/src/config/index.js');
 
 
 async function ours(procs) {

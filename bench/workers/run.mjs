@@ -25,7 +25,7 @@ const PY = '/usr/bin/python3';
 const OURS = 300; // trials per worker
 const THEIRS = 60;
 const { openStorage } = await import('../../dist/src/storage/index.js');
-const { validateStudyConfig } = await import('../../dist/src/core/config.js');
+const { validateStudyConfig } = await import('../../dist/src/config/index.js');
 
 
 async function ours(location, procs) {

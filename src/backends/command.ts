@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { StudyConfig } from '../core/config.js';
+import type { StudyConfig } from '../config/index.js';
 import type { Params, ParamValue } from '../core/distributions.js';
 import { parseReportLine } from './protocol.js';
 import type { Backend, RunEvents, RunHandle, RunOutcome, RunRequest } from './types.js';

@@ -1,5 +1,5 @@
 /** The backend a study's config asks for. */
-import type { StudyConfig } from '../core/config.js';
+import type { StudyConfig } from '../config/index.js';
 import type { Params } from '../core/distributions.js';
 import type { Trial } from '../core/trial.js';
 import { CommandBackend } from './command.js';

@@ -2,7 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { EXIT, ScaletuneError } from '../core/errors.js';
-import { studyConfigSchema } from '../core/schema.js';
+import { studyConfigSchema } from '../config/index.js';
 import { reportSchema } from '../report/schema.js';
 import { action, exitHolder, type CliIO } from './context.js';
 import { makeAskCommand, makeTellCommand } from './commands/ask-tell.js';

@@ -1,4 +1,4 @@
-import type { MetricConfig } from '../core/config.js';
+import type { MetricConfig } from '../config/index.js';
 import type { Trial } from '../core/trial.js';
 
 /** The best COMPLETE trial by the metric's goal (earliest wins ties); null without a metric or a result. */

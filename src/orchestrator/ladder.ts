@@ -6,7 +6,7 @@
  * scales.
  */
 import { createSearcher, type Searcher } from '../../searchers/index.js';
-import type { ScaleConfig, StudyConfig } from '../core/config.js';
+import type { ScaleConfig, StudyConfig } from '../config/index.js';
 import type { Trial } from '../core/trial.js';
 import type { Storage, StudyRecord } from '../storage/types.js';
 

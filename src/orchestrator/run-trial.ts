@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { runParams } from '../backends/index.js';
 import type { Backend, Report, RunOutcome } from '../backends/types.js';
-import type { MetricConfig } from '../core/config.js';
+import type { MetricConfig } from '../config/index.js';
 import { formatDuration } from '../core/duration.js';
 import type { Trial } from '../core/trial.js';
 import type { MetricInput, Storage, StudyRecord } from '../storage/types.js';

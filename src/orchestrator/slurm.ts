@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { SlurmExecutorConfig } from '../core/config.js';
+import type { SlurmExecutorConfig } from '../config/index.js';
 import { ScaletuneError } from '../core/errors.js';
 import type { Storage, StudyRecord } from '../storage/types.js';
 import { newWorkerId, recoverStaleTrials } from './recovery.js';

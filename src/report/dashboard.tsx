@@ -7,7 +7,7 @@ import { Box, render, Static, Text, type Instance } from 'ink';
 import { formatDuration } from '../core/duration.js';
 import type { Trial } from '../core/trial.js';
 import type { LiveReport, Reporter, StudyEnd, StudyStart } from '../orchestrator/reporter.js';
-import type { StudyConfig } from '../core/config.js';
+import type { StudyConfig } from '../config/index.js';
 import { fmtNum, fmtParams } from './format.js';
 import { fmtSci } from './ladder-text.js';
 import { ladderFitLines, ladderProgress, type ScaleProgress } from './ladder-view.js';

@@ -3,7 +3,7 @@
  * against its budget, its best loss, the current estimate of its best learning rate — and, once two
  * or more scales are done, the laws fitted to those and their prediction for the target.
  */
-import type { StudyConfig } from '../core/config.js';
+import type { StudyConfig } from '../config/index.js';
 import type { Trial } from '../core/trial.js';
 import { inSearch, ladderOrder } from '../orchestrator/ladder.js';
 import { summarizeLadder } from './ladder.js';

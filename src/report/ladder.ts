@@ -17,7 +17,7 @@ import { argmin, cubicOptimum, quadraticOptimum } from '../../fitters/optimum.js
 import { fitPower, fitPowerOffset, predictPower, predictPowerOffset } from '../../fitters/power.js';
 import { predictWithInterval } from '../../fitters/laws.js';
 import { FitError, type FitResult } from '../../fitters/types.js';
-import type { LadderFitConfig, StudyConfig } from '../core/config.js';
+import type { LadderFitConfig, StudyConfig } from '../config/index.js';
 import type { Metric, Trial } from '../core/trial.js';
 import { inSearch, ladderOrder } from '../orchestrator/ladder.js';
 

@@ -4,7 +4,7 @@
  * reading its outcome are pure; running it is the orchestrator's.
  */
 import type { Distribution, Params, ParamValue } from '../core/distributions.js';
-import type { StudyConfig } from '../core/config.js';
+import type { StudyConfig } from '../config/index.js';
 import type { Metric, Trial } from '../core/trial.js';
 import { inSearch, scaleRecord, type ScaleRecord } from '../orchestrator/ladder.js';
 import { predictLadder, summarizeLadder, type LadderSummary, type Predicted } from './ladder.js';

@@ -1,5 +1,5 @@
 /** In-memory storage for tests and throwaway studies; the same contract as SQLite, in one process. */
-import type { StudyConfig } from '../core/config.js';
+import type { StudyConfig } from '../config/index.js';
 import { canonicalJson } from '../core/distributions.js';
 import { FrozenTrialError, UsageError } from '../core/errors.js';
 import { isFinished, TRIAL_STATES, type LineageEntry, type LogLine, type Metric, type StudyEvent, type Trial, type TrialState } from '../core/trial.js';

@@ -6,7 +6,7 @@
  * on each other's claims. Migrations are versioned as in SQLite and serialised by an advisory lock.
  */
 import pg from 'pg';
-import type { StudyConfig } from '../core/config.js';
+import type { StudyConfig } from '../config/index.js';
 import { canonicalJson } from '../core/distributions.js';
 import { FrozenTrialError, ScaletuneError, UsageError } from '../core/errors.js';
 import { isFinished, TRIAL_STATES, type LineageEntry, type LogLine, type Metric, type StudyEvent, type Trial, type TrialState } from '../core/trial.js';

@@ -2,7 +2,7 @@
  * Rows of the SQL storages (SQLite and PostgreSQL share one schema, snake case, JSON in TEXT) read
  * back as the contract's records. One place, so the two storages cannot drift apart.
  */
-import type { StudyConfig } from '../core/config.js';
+import type { StudyConfig } from '../config/index.js';
 import type { LineageEntry, Trial, TrialState } from '../core/trial.js';
 import type { LlmCall, StoredFit, StudyRecord } from './types.js';
 

@@ -3,7 +3,7 @@
  * contract suite (test/storage/contract.ts). Methods are async so that network storages fit the same
  * shape; a claim is one short transaction, so several processes may share one store.
  */
-import type { StudyConfig } from '../core/config.js';
+import type { StudyConfig } from '../config/index.js';
 import type { Params } from '../core/distributions.js';
 import type { LineageEntry, LogLine, Metric, StudyEvent, Trial, TrialState } from '../core/trial.js';
 import type { FitResult } from '../../fitters/types.js';

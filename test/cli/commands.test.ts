@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { InkReporter } from '../../src/report/dashboard.js';
-import { validateStudyConfig } from '../../src/core/config.js';
+import { validateStudyConfig } from '../../src/config/index.js';
 import type { Trial } from '../../src/core/trial.js';
 import { runCli } from '../helpers/cli.js';
 import { TRAINER, tmpDir, writeFile } from '../helpers/fixtures.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { validateStudyConfig, type StudyConfig } from '../../src/core/config.js';
+import { validateStudyConfig, type StudyConfig } from '../../src/config/index.js';
 import type { Storage, StudyRecord } from '../../src/storage/types.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { validateStudyConfig } from '../../src/core/config.js';
+import { validateStudyConfig } from '../../src/config/index.js';
 import { contains } from '../../src/core/distributions.js';
 import { LlmSearcher } from '../../src/llm/searcher.js';
 import { MemoryStorage } from '../../src/storage/memory.js';

@@ -1,6 +1,6 @@
 /** The ladder summary (pure): per-scale optima, which laws the scales support, predictions, backtest, verify plans. */
 import { describe, expect, it } from 'vitest';
-import { validateStudyConfig, type StudyConfig } from '../../src/core/config.js';
+import { validateStudyConfig, type StudyConfig } from '../../src/config/index.js';
 import type { Trial } from '../../src/core/trial.js';
 import { summarizeLadder } from '../../src/report/ladder.js';
 import { ladderFitLines, ladderProgress } from '../../src/report/ladder-view.js';

@@ -1,6 +1,6 @@
 /** LLAMBO's pure parts: prompts, the target score, strict reading of answers. */
 import { describe, expect, it } from 'vitest';
-import { validateStudyConfig } from '../../src/core/config.js';
+import { validateStudyConfig } from '../../src/config/index.js';
 import { Rng } from '../../src/core/rng.js';
 import { candidatePrompt, describeParameter, expectedImprovement, parseCandidates, parseScore, targetScore, warmStartPrompt } from '../../searchers/llambo/index.js';
 import { loadTemplates, proxyScale, templatesDir } from '../../src/llm/searcher.js';

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { loadStudyConfig, type StudyConfig } from '../../core/config.js';
+import { loadStudyConfig, type StudyConfig } from '../../config/index.js';
 import { fmtNum } from '../../report/format.js';
 import type { Storage, StudyRecord } from '../../storage/types.js';
 import { action, globals, parsePositiveInt, withStorage, type CliIO } from '../context.js';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bestTrial } from '../../orchestrator/best.js';
 import { backendFor } from '../../backends/index.js';
-import { commandNeedsProgram, loadStudyConfig, type StudyConfig } from '../../core/config.js';
+import { commandNeedsProgram, loadStudyConfig, type StudyConfig } from '../../config/index.js';
 import { EXIT, UsageError } from '../../core/errors.js';
 import { randomSeed } from '../../core/rng.js';
 import { runStudy } from '../../orchestrator/run-study.js';

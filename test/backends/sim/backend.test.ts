@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SimBackend, simRunOf } from '../../../src/backends/sim/backend.js';
 import { optimalBatch, optimalLr, SIM_DEFAULTS } from '../../../src/backends/sim/model.js';
 import type { Report, RunOutcome, RunRequest } from '../../../src/backends/types.js';
-import { validateStudyConfig } from '../../../src/core/config.js';
+import { validateStudyConfig } from '../../../src/config/index.js';
 import type { Params } from '../../../src/core/distributions.js';
 import type { StudyRecord } from '../../../src/storage/types.js';
 import type { Trial } from '../../../src/core/trial.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateStudyConfig } from '../../../src/core/config.js';
+import { validateStudyConfig } from '../../../src/config/index.js';
 import { ConfigError } from '../../../src/core/errors.js';
 import { resolveRunSettings, type TfjsBackendConfig } from '../../../src/backends/tfjs/settings.js';
 import { modelSpec } from '../../../src/backends/tfjs/model-spec.js';

@@ -1,6 +1,6 @@
 /** The JSON Schema of a study config, for editors (`scaletune schema`). Built from the same tables the validator uses. */
-import { DISTRIBUTION_TYPES } from './distributions.js';
-import { METHODS } from './config.js';
+import { DISTRIBUTION_TYPES } from '../core/distributions.js';
+import { METHODS } from './study.js';
 import { tfjsBackendSchema } from '../backends/tfjs/settings.js';
 import { simBackendSchema } from '../backends/sim/settings.js';
 

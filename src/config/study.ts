@@ -6,9 +6,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { ConfigError, type ConfigIssue } from './errors.js';
-import { contains, DISTRIBUTION_TYPES, gridValues, type Distribution, type DistributionType, type Params, type ParamValue, type SearchSpace } from './distributions.js';
-import { parseDuration } from './duration.js';
+import { ConfigError, type ConfigIssue } from '../core/errors.js';
+import { contains, DISTRIBUTION_TYPES, gridValues, type Distribution, type DistributionType, type Params, type ParamValue, type SearchSpace } from '../core/distributions.js';
+import { parseDuration } from '../core/duration.js';
 import type { BayesOptions } from '../../searchers/bayes.js';
 import { validateTfjsBackend, type TfjsBackendConfig } from '../backends/tfjs/settings.js';
 import { ashaRungs, hyperbandBands, type StoppingRule } from '../../searchers/stopping.js';

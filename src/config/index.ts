@@ -1,0 +1,3 @@
+/** Study configs: reading, validation through the plugin registries, types, and the JSON Schema. */
+export * from './study.js';
+export * from './schema.js';
