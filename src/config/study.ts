@@ -11,8 +11,8 @@ import { contains, DISTRIBUTION_TYPES, gridValues, type Distribution, type Distr
 import { parseDuration } from '../core/duration.js';
 import type { BayesOptions } from '../../searchers/bayes.js';
 import { validateTfjsBackend, type TfjsBackendConfig } from '../backends/tfjs/settings.js';
-import { ashaRungs, hyperbandBands, type StoppingRule } from '../../searchers/stopping.js';
-import type { PbtOptions } from '../../searchers/pbt.js';
+import { ashaRungs, hyperbandBands, type StoppingRule } from '../../schedulers/stopping.js';
+import type { PbtOptions } from '../../schedulers/pbt.js';
 import { validateSimBackend, type SimBackendConfig } from '../backends/sim/settings.js';
 import { SETTINGS as TFJS_SETTINGS } from '../backends/tfjs/settings.js';
 import { parseLlmConfig, type LlmConfig } from '../llm/config.js';

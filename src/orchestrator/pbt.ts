@@ -8,8 +8,8 @@
  */
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { chooseDonor, explore, rank, type MemberState, type PbtOptions } from '../../searchers/pbt.js';
-import { pb2Explore, type Pb2Observation } from '../../searchers/pb2.js';
+import { chooseDonor, explore, rank, type MemberState, type PbtOptions } from '../../schedulers/pbt.js';
+import { pb2Explore, type Pb2Observation } from '../../schedulers/pb2.js';
 import { sample, type Params } from '../core/distributions.js';
 import { Rng } from '../core/rng.js';
 import type { Trial } from '../core/trial.js';

@@ -3,7 +3,7 @@
  * trial's decision points, against the curves of the study's other trials as storage has them (so
  * several processes sharing a study see each other's trials).
  */
-import { decideStop, describeStop, isDecisionPoint, type Curve, type CurvePoint, type StopDecision } from '../../searchers/stopping.js';
+import { decideStop, describeStop, isDecisionPoint, type Curve, type CurvePoint, type StopDecision } from '../../schedulers/stopping.js';
 import type { Trial } from '../core/trial.js';
 import type { Storage, StudyRecord } from '../storage/types.js';
 

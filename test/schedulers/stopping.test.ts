@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ashaRungs, decideStop, hyperbandBands, isDecisionPoint, type Curve, type StoppingRule } from '../../searchers/stopping.js';
+import { ashaRungs, decideStop, hyperbandBands, isDecisionPoint, type Curve, type StoppingRule } from '../../schedulers/stopping.js';
 
 const curve = (trialId: number, values: number[], opts: { complete?: boolean; steps?: number[] } = {}): Curve => ({
   trialId,

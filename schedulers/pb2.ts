@@ -7,8 +7,8 @@
  */
 import { fromUnit, toUnit, type Distribution, type Params } from '../src/core/distributions.js';
 import type { Rng } from '../src/core/rng.js';
-import { GaussianProcess } from './gp.js';
-import { SobolSequence } from './sobol.js';
+import { GaussianProcess } from '../searchers/gp.js';
+import { SobolSequence } from '../searchers/sobol.js';
 
 export interface Pb2Observation {
   /** step the segment started at */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pb2Explore, type Pb2Observation } from '../../searchers/pb2.js';
+import { pb2Explore, type Pb2Observation } from '../../schedulers/pb2.js';
 import { Rng } from '../../src/core/rng.js';
 
 const mutations = { lr: { type: 'uniform' as const, min: 0, max: 1 } };

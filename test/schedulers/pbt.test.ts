@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseDonor, explore, quantiles, type MemberState } from '../../searchers/pbt.js';
+import { chooseDonor, explore, quantiles, type MemberState } from '../../schedulers/pbt.js';
 import { Rng } from '../../src/core/rng.js';
 
 const m = (member: number, score: number | null, checkpoint: string | null = `/ck/${member}`, step = 10): MemberState => ({ member, step, score, params: { lr: 0.01 * (member + 1) }, checkpoint });
