@@ -7,7 +7,7 @@ export { EXIT, ScaletuneError, ConfigError, UsageError, FrozenTrialError } from 
 export type { Trial, TrialState, Metric, LogLine, StudyEvent } from './core/trial.js';
 export { openStorage, SqliteStorage, MemoryStorage, type Storage, type StudyRecord, type StudySummary } from './storage/index.js';
 export { CommandBackend, buildArgv } from './backends/command.js';
-export { backendFor } from './backends/index.js';
+export { backendFor } from './registry/backends.js';
 export { TfjsBackend } from './backends/tfjs/backend.js';
 export { MarkovSource } from './backends/tfjs/language.js';
 export { SyntheticLmTask, TextLmTask, type Task } from './backends/tfjs/tasks.js';
@@ -17,5 +17,7 @@ export { parseReportLine } from './backends/protocol.js';
 export { runStudy, type RunStudyOptions } from './orchestrator/run-study.js';
 export { recoverStaleTrials } from './orchestrator/recovery.js';
 export { silentReporter, type Reporter } from './orchestrator/reporter.js';
-export { createSearcher, SEARCHERS, type Searcher, type SearcherContext, type Proposal } from '../searchers/index.js';
+export { SEARCHERS, type Searcher, type SearcherContext, type Proposal } from '../searchers/index.js';
+export { METHODS, BACKENDS, EXECUTORS, schedulerFor, type MethodEntry, type BackendEntry } from './registry/index.js';
+export type { Scheduler, SchedulerClaim } from './orchestrator/scheduler.js';
 export { main } from './cli/main.js';

@@ -1,8 +1,16 @@
 /** The JSON Schema of a study config, for editors (`scaletune schema`). Built from the same tables the validator uses. */
 import { DISTRIBUTION_TYPES } from '../core/distributions.js';
-import { METHODS } from './study.js';
-import { tfjsBackendSchema } from '../backends/tfjs/settings.js';
-import { simBackendSchema } from '../backends/sim/settings.js';
+import { BACKEND_TYPES, BACKENDS, EXECUTOR_TYPES, EXECUTORS, METHOD_NAMES, METHODS, stoppingOptions, type MethodEntry } from '../registry/index.js';
+
+/** Each method's option block (`bayes`, `pbt`, `llm`), from the method that owns it. */
+function methodBlocks(): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const m of METHOD_NAMES) {
+    const o = (METHODS[m] as MethodEntry).options;
+    if (o) out[o.key] ??= o.spec.schema();
+  }
+  return out;
+}
 
 const num = { type: 'number' };
 const paramValue = { description: 'a value passed to the trainer as is: number, string, boolean, null, list or mapping' };
@@ -29,7 +37,7 @@ export function studyConfigSchema(): Record<string, unknown> {
         description: 'argv of the trainer; macros: ${env} ${interpreter} ${program} ${args} ${args_no_hyphens} ${args_json} ${args_json_file}',
         default: ['${env}', '${interpreter}', '${program}', '${args}'],
       },
-      method: { enum: [...METHODS], description: 'how configurations are proposed' },
+      method: { enum: [...METHOD_NAMES], description: 'how configurations are proposed' },
       metric: {
         type: 'object',
         additionalProperties: false,
@@ -47,29 +55,7 @@ export function studyConfigSchema(): Record<string, unknown> {
         additionalProperties: { $ref: '#/$defs/parameter' },
       },
       run_cap: { type: 'integer', minimum: 1, description: 'the most runs this study makes' },
-      early_terminate: {
-        description: 'stop running trials early: hyperband (W&B: bands in reports of the metric), asha (rungs in steps), median',
-        oneOf: [
-          {
-            type: 'object',
-            additionalProperties: false,
-            required: ['type'],
-            properties: { type: { const: 'hyperband' }, min_iter: { type: 'integer', minimum: 1 }, max_iter: { type: 'integer', minimum: 1 }, s: { type: 'integer', minimum: 1 }, eta: { type: 'number', exclusiveMinimum: 1, default: 3 }, strict: { type: 'boolean' } },
-          },
-          {
-            type: 'object',
-            additionalProperties: false,
-            required: ['type', 'max_t'],
-            properties: { type: { const: 'asha' }, grace: { type: 'integer', minimum: 1, default: 1 }, eta: { type: 'number', exclusiveMinimum: 1, default: 3 }, max_t: { type: 'integer', minimum: 2 } },
-          },
-          {
-            type: 'object',
-            additionalProperties: false,
-            required: ['type'],
-            properties: { type: { const: 'median' }, warmup_steps: { type: 'integer', minimum: 0, default: 0 }, startup_trials: { type: 'integer', minimum: 1, default: 5 } },
-          },
-        ],
-      },
+      early_terminate: stoppingOptions.schema(),
       parallel: { type: 'integer', minimum: 1, maximum: 256, default: 1 },
       seed: { type: 'integer', minimum: 0 },
       timeout: {
@@ -80,12 +66,7 @@ export function studyConfigSchema(): Record<string, unknown> {
         description: 'per-run limit: seconds, or a duration such as 30s, 10m, 1h30m',
       },
       backend: {
-        oneOf: [
-          { enum: ['command', 'tfjs', 'sim'] },
-          { type: 'object', additionalProperties: false, required: ['type'], properties: { type: { const: 'command' } } },
-          tfjsBackendSchema(),
-          simBackendSchema(),
-        ],
+        oneOf: [{ enum: [...BACKEND_TYPES] }, ...BACKEND_TYPES.map((t) => BACKENDS[t].schema())],
       },
       scales: {
         type: 'array',
@@ -124,88 +105,10 @@ export function studyConfigSchema(): Record<string, unknown> {
           batch_param: { type: 'string' },
         },
       },
-      llm: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['model'],
-        description: 'options of method llm (LLAMBO through an OpenAI-compatible endpoint)',
-        properties: {
-          base_url: { type: 'string', pattern: '^https?://', description: 'e.g. https://api.openai.com/v1 or http://localhost:11434/v1 (Ollama)' },
-          model: { type: 'string', minLength: 1 },
-          api_key_env: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'the NAME of the environment variable holding the key' },
-          temperature: { type: 'number', minimum: 0, maximum: 2, default: 0.8 },
-          max_tokens: { type: 'integer', minimum: 16, default: 800 },
-          timeout: { oneOf: [{ type: 'number', exclusiveMinimum: 0 }, { type: 'string' }], default: '60s' },
-          retries: { type: 'integer', minimum: 0, maximum: 10, default: 3 },
-          max_calls: { type: 'integer', minimum: 1 },
-          max_cost: { type: 'number', minimum: 0, description: 'USD' },
-          price: { type: 'object', additionalProperties: false, required: ['prompt', 'completion'], properties: { prompt: { type: 'number', minimum: 0 }, completion: { type: 'number', minimum: 0 } }, description: 'USD per million tokens' },
-          mode: { enum: ['live', 'record', 'replay'], default: 'live' },
-          task: { type: 'string', description: 'what is trained, in your words (replaces the template’s)' },
-          initial: { type: 'integer', minimum: 1, default: 5 },
-          candidates: { type: 'integer', minimum: 1, default: 10 },
-          prompts: { type: 'integer', minimum: 1, default: 3 },
-          alpha: { type: 'number', minimum: 0, default: 0.1 },
-          surrogate: { enum: ['gp', 'llm'], default: 'gp' },
-          surrogate_samples: { type: 'integer', minimum: 1, default: 3 },
-          attempts: { type: 'integer', minimum: 1, default: 3 },
-          templates: { type: 'string', description: 'a folder with system.txt, warmstart.txt, candidates.txt, surrogate.txt' },
-        },
-      },
-      executor: {
-        oneOf: [
-          { type: 'object', additionalProperties: false, required: ['type'], properties: { type: { const: 'local' } } },
-          {
-            type: 'object',
-            additionalProperties: false,
-            required: ['type'],
-            description: 'scaletune run submits worker jobs with sbatch, watches and replaces them, scancels them when interrupted',
-            properties: {
-              type: { const: 'slurm' },
-              sbatch: { type: 'array', items: { type: 'string', pattern: '^-' }, description: 'extra sbatch options, e.g. [--partition=gpu, --gres=gpu:1]' },
-              array: { type: 'boolean', default: true },
-              stale_after: { type: 'number', minimum: 1, default: 60 },
-              max_resubmits: { type: 'integer', minimum: 0, default: 10 },
-            },
-          },
-        ],
-      },
+      executor: { oneOf: EXECUTOR_TYPES.map((t) => EXECUTORS[t].schema()) },
       verify: { enum: ['largest', 'target', 'none', false], description: 'after the ladder, one run with the predicted hyperparameters' },
-      bayes: {
-        type: 'object',
-        additionalProperties: false,
-        description: 'options of method bayes',
-        properties: {
-          acquisition: { enum: ['logei', 'ucb'], default: 'logei' },
-          beta: { type: 'number', exclusiveMinimum: 0, description: 'UCB exploration weight' },
-          initial: { type: 'integer', minimum: 1, description: 'Sobol initial design size (default max(5, d+1))' },
-          transform: { enum: ['power', 'none', 'log', 'rank'], default: 'power' },
-          candidates: { type: 'integer', minimum: 16, maximum: 100000, default: 1024 },
-          max_observations: { type: 'integer', minimum: 10, default: 150 },
-          warm_start: { type: 'string', description: 'another study whose completed trials seed the surrogate' },
-        },
-      },
       initial_points: { type: 'array', items: { type: 'object' }, description: 'configurations to run first, in order' },
-      pbt: {
-        type: 'object',
-        additionalProperties: false,
-        description: 'options of methods pbt and pb2 (Ray Tune names)',
-        required: ['population', 'perturbation_interval'],
-        properties: {
-          population: { type: 'integer', minimum: 2 },
-          perturbation_interval: { oneOf: [{ type: 'integer', minimum: 1, description: 'steps' }, { type: 'object', additionalProperties: false, required: ['tokens'], properties: { tokens: { type: 'integer', minimum: 1 } } }] },
-          max_steps: { type: 'integer', minimum: 1 },
-          max_tokens: { type: 'integer', minimum: 1, description: 'with an interval in tokens' },
-          quantile: { type: 'number', exclusiveMinimum: 0, maximum: 0.5, default: 0.25 },
-          resample_probability: { type: 'number', minimum: 0, maximum: 1, default: 0.25 },
-          perturbation_factors: { type: 'array', minItems: 1, items: { type: 'number', exclusiveMinimum: 0 }, default: [0.8, 1.2] },
-          hyperparam_mutations: { type: 'array', items: { type: 'string' }, description: 'parameters that may change (default: every searched one)' },
-          burn_in: { type: 'integer', minimum: 0, default: 0 },
-          synch: { type: 'boolean', default: false },
-          keep_checkpoints: { type: 'integer', minimum: 1, default: 2 },
-          max_retries: { type: 'integer', minimum: 0, default: 2 },
-        },
-      },
+      ...methodBlocks(),
       env: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] }, propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' } },
     },
     $defs: {

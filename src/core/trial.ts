@@ -13,6 +13,13 @@ export function countsTowardCap(state: TrialState): boolean {
   return state !== 'STALE';
 }
 
+/** The value a study optimises: the metric's name as the trainer prints it, its direction, and a target that ends the study early. */
+export interface MetricConfig {
+  name: string;
+  goal: 'minimize' | 'maximize';
+  target?: number;
+}
+
 export interface Trial {
   id: number;
   studyId: number;

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { ConfigIssue } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
+import { describe, isNum, isObj, type OptionSpec } from '../core/options.js';
 
 export interface LlmConfig {
   /** OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (not needed to replay) */
@@ -39,10 +40,7 @@ export interface LlmConfig {
 
 export const LLM_KEYS = ['base_url', 'model', 'api_key_env', 'temperature', 'max_tokens', 'timeout', 'retries', 'max_calls', 'max_cost', 'price', 'mode', 'task', 'initial', 'candidates', 'prompts', 'alpha', 'surrogate', 'surrogate_samples', 'attempts', 'templates'];
 
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-
-export function parseLlmConfig(raw: unknown, describe: (v: unknown) => string, configDir: string): { config: LlmConfig | null; issues: ConfigIssue[] } {
+export function parseLlmConfig(raw: unknown, configDir: string): { config: LlmConfig | null; issues: ConfigIssue[] } {
   const issues: ConfigIssue[] = [];
   const bad = (k: string, v: unknown, allowed: string): void => void issues.push({ path: `llm.${k}`, message: `found ${describe(v)}; allowed: ${allowed}` });
   if (!isObj(raw)) return { config: null, issues: [{ path: 'llm', message: `found ${describe(raw)}; allowed: a mapping {base_url, model, api_key_env, …}` }] };
@@ -124,3 +122,40 @@ export function parseLlmConfig(raw: unknown, describe: (v: unknown) => string, c
   }
   return { config: issues.length ? null : c, issues };
 }
+
+export const llmOptions: OptionSpec<LlmConfig> = {
+  parse(raw, ctx, issues) {
+    if (raw === undefined) return void issues.add('llm', 'missing; method llm needs at least {base_url, model} (and api_key_env for a hosted API)');
+    const v = parseLlmConfig(raw, ctx.configDir);
+    issues.list.push(...v.issues);
+    return v.config ?? undefined;
+  },
+  schema: () => ({
+    type: 'object',
+    additionalProperties: false,
+    required: ['model'],
+    description: 'options of method llm (LLAMBO through an OpenAI-compatible endpoint)',
+    properties: {
+      base_url: { type: 'string', pattern: '^https?://', description: 'e.g. https://api.openai.com/v1 or http://localhost:11434/v1 (Ollama)' },
+      model: { type: 'string', minLength: 1 },
+      api_key_env: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'the NAME of the environment variable holding the key' },
+      temperature: { type: 'number', minimum: 0, maximum: 2, default: 0.8 },
+      max_tokens: { type: 'integer', minimum: 16, default: 800 },
+      timeout: { oneOf: [{ type: 'number', exclusiveMinimum: 0 }, { type: 'string' }], default: '60s' },
+      retries: { type: 'integer', minimum: 0, maximum: 10, default: 3 },
+      max_calls: { type: 'integer', minimum: 1 },
+      max_cost: { type: 'number', minimum: 0, description: 'USD' },
+      price: { type: 'object', additionalProperties: false, required: ['prompt', 'completion'], properties: { prompt: { type: 'number', minimum: 0 }, completion: { type: 'number', minimum: 0 } }, description: 'USD per million tokens' },
+      mode: { enum: ['live', 'record', 'replay'], default: 'live' },
+      task: { type: 'string', description: 'what is trained, in your words (replaces the template’s)' },
+      initial: { type: 'integer', minimum: 1, default: 5 },
+      candidates: { type: 'integer', minimum: 1, default: 10 },
+      prompts: { type: 'integer', minimum: 1, default: 3 },
+      alpha: { type: 'number', minimum: 0, default: 0.1 },
+      surrogate: { enum: ['gp', 'llm'], default: 'gp' },
+      surrogate_samples: { type: 'integer', minimum: 1, default: 3 },
+      attempts: { type: 'integer', minimum: 1, default: 3 },
+      templates: { type: 'string', description: 'a folder with system.txt, warmstart.txt, candidates.txt, surrogate.txt' },
+    },
+  }),
+};

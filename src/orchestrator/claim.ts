@@ -1,21 +1,16 @@
-/** Claiming the next trial of a study: shared by the run loop and by `ask`. */
-import { createSearcher, type Searcher } from '../../searchers/index.js';
+/** Claiming the next trial of a searcher-driven study: shared by the run loop (through its scheduler) and by `ask`. */
 import type { Trial } from '../core/trial.js';
 import { UsageError } from '../core/errors.js';
+import { methodEntry, type ClaimSearcher } from '../registry/methods.js';
 import type { Storage, StudyRecord } from '../storage/types.js';
 
-/** The searcher a study's config names, seeded with the study's seed (and warm-started where asked). */
-/** A searcher as the claim loop uses it: method llm proposes asynchronously (it asks an endpoint). */
-export interface ClaimSearcher {
-  suggest(history: Parameters<Searcher['suggest']>[0], n: number): ReturnType<Searcher['suggest']> | Promise<ReturnType<Searcher['suggest']>>;
-}
+export type { ClaimSearcher };
 
+/** The searcher a study's config names, seeded with the study's seed (and warm-started where asked). */
 export async function searcherFor(storage: Storage, study: StudyRecord, env: Record<string, string | undefined> = process.env): Promise<ClaimSearcher> {
   const cfg = study.config;
-  if (cfg.method === 'llm') {
-    const { LlmSearcher } = await import('../llm/searcher.js');
-    return new LlmSearcher(storage, study, env);
-  }
+  const entry = methodEntry(cfg.method);
+  if (!entry.searcher) throw new UsageError(`method ${cfg.method} has no searcher: its trials come from its ${entry.scheduler} scheduler`);
   let prior: Trial[] | undefined;
   if (cfg.bayes?.warmStart) {
     const other = await storage.getStudy(cfg.bayes.warmStart);
@@ -23,13 +18,14 @@ export async function searcherFor(storage: Storage, study: StudyRecord, env: Rec
     if (other.config.metric?.name !== cfg.metric?.name) throw new UsageError(`bayes.warm_start: study '${other.name}' optimises ${other.config.metric?.name ?? 'nothing'}, this one ${cfg.metric?.name ?? 'nothing'}; their values cannot be mixed`);
     prior = (await storage.getTrials(other.id)).filter((t) => t.state === 'COMPLETE');
   }
-  return createSearcher(cfg.method, {
+  const context = {
     space: cfg.parameters,
     seed: study.seed,
     ...(cfg.metric ? { goal: cfg.metric.goal } : {}),
     ...(cfg.bayes ? { bayes: cfg.bayes } : {}),
     ...(prior ? { prior } : {}),
-  });
+  };
+  return entry.searcher({ context, storage, study, env });
 }
 
 export type Claim = { trial: Trial } | { trial: null; reason: 'run_cap' | 'exhausted' | 'contended' };
@@ -37,9 +33,10 @@ export type Claim = { trial: Trial } | { trial: null; reason: 'run_cap' | 'exhau
 /**
  * A waiting trial first (re-queued work), else a fresh proposal created RUNNING for `worker` — unless
  * run_cap is reached or the searcher has nothing left. Each step is one storage transaction, so
- * several processes may claim from one study.
+ * several processes may claim from one study. `unique`: storage refuses a configuration the study
+ * already has (a walked grid).
  */
-export async function claimNext(storage: Storage, study: StudyRecord, searcher: ClaimSearcher, worker: string, runCap: number | undefined): Promise<Claim> {
+export async function claimNext(storage: Storage, study: StudyRecord, searcher: ClaimSearcher, worker: string, runCap: number | undefined, unique: boolean): Promise<Claim> {
   const waiting = await storage.claimWaiting(study.id, worker);
   if (waiting) return { trial: waiting };
   for (let attempt = 0; attempt < 20; attempt++) {
@@ -48,7 +45,7 @@ export async function claimNext(storage: Storage, study: StudyRecord, searcher: 
     if (runCap !== undefined && history.filter((t) => t.state !== 'STALE').length >= runCap) return { trial: null, reason: 'run_cap' };
     const [p] = await searcher.suggest(history, 1);
     if (!p) return { trial: null, reason: 'exhausted' };
-    const t = await storage.createRunning(study.id, { params: p.params, worker, ...(runCap !== undefined ? { runCap } : {}), unique: study.config.method === 'grid', seen: history.length });
+    const t = await storage.createRunning(study.id, { params: p.params, worker, ...(runCap !== undefined ? { runCap } : {}), unique, seen: history.length });
     if (t) return { trial: t };
     // another process took the last slot, the same grid point, or created a trial since this history
     // was read (its searcher might have proposed the same): look again

@@ -14,6 +14,7 @@ import { sample, type Params } from '../core/distributions.js';
 import { Rng } from '../core/rng.js';
 import type { Trial } from '../core/trial.js';
 import type { Storage, StudyRecord } from '../storage/types.js';
+import { EarlyStopping, type Scheduler, type SchedulerClaim } from './scheduler.js';
 
 export type PbtClaim = Trial | 'wait' | null;
 
@@ -25,20 +26,38 @@ export function segmentCheckpoint(t: Trial): string | null {
   return t.checkpoint ?? (t.retryOf !== null ? t.resumeFrom : null);
 }
 
-export class PbtController {
+export class PbtController extends EarlyStopping implements Scheduler {
   private readonly o: PbtOptions;
   private readonly goal: 'minimize' | 'maximize';
   /** set when PBT cannot go on (a trainer without checkpoints): the run stops with this message */
   fatal: string | null = null;
   /** said once, for the reporter */
-  notes: string[] = [];
+  private notes: string[] = [];
+  readonly shownCap: number | null;
+  readonly startNotes: string[] = [];
 
   constructor(
     private readonly storage: Storage,
     private readonly study: StudyRecord,
+    /** how a member that copied a better one changes its hyperparameters */
+    private readonly exploreBy: 'perturb' | 'pb2',
+    runCap: number | undefined,
   ) {
+    super(storage, study);
     this.o = study.config.pbt!;
     this.goal = study.config.metric?.goal ?? 'minimize';
+    this.shownCap = runCap ?? null;
+    if (runCap !== undefined) this.startNotes.push(`run_cap ${runCap} is not used by method ${study.config.method}: its budget is population × max_steps`);
+  }
+
+  takeNotes(): string[] {
+    return this.notes.splice(0);
+  }
+
+  /** A segment's end is PBT's decision point: the member goes on, exploits a better one, or is replaced. */
+  async onEnd(trial: Trial): Promise<boolean> {
+    await this.afterSegment(trial);
+    return true;
   }
 
   private nextStop(step: number): number {
@@ -46,7 +65,11 @@ export class PbtController {
   }
 
   /** A waiting segment (least-trained first), a new member while the population is not full, else wait or done. */
-  async claim(worker: string): Promise<PbtClaim> {
+  async claim(worker: string): Promise<SchedulerClaim> {
+    return (await this.next(worker)) ?? { done: 'exhausted' };
+  }
+
+  private async next(worker: string): Promise<PbtClaim> {
     if (this.fatal) return null;
     let trials = await this.storage.getTrials(this.study.id);
     let members = new Set(trials.filter((t) => t.member !== null).map((t) => t.member!));
@@ -171,7 +194,7 @@ export class PbtController {
 
   /** PB2's choice (a GP-UCB bandit on each segment's improvement), or null for PBT or too little data. */
   private async pb2Params(rng: Rng, donor: MemberState, trials: readonly Trial[]): Promise<Params | null> {
-    if (this.study.config.method !== 'pb2') return null;
+    if (this.exploreBy !== 'pb2') return null;
     const lineage = await this.storage.getLineage(this.study.id);
     const sign = this.goal === 'maximize' ? 1 : -1;
     const byCheckpoint = new Map<string, Trial>();

@@ -1,19 +1,17 @@
 /**
- * The loop: ask the searcher, claim, run on a bounded pool, record, until the cap, the grid's end, the
- * target, or a stop signal. Heartbeats mark running trials alive; an interrupt ends the running children
- * and re-queues their trials so that `resume` continues them.
+ * The loop: ask the study's scheduler for trials, run them on a bounded pool, record, until the cap,
+ * the grid's end, the target, or a stop signal. Heartbeats mark running trials alive; an interrupt ends
+ * the running children and re-queues their trials so that `resume` continues them.
  */
 import type { Backend } from '../backends/types.js';
 import type { Trial } from '../core/trial.js';
+import { schedulerFor } from '../registry/schedulers.js';
 import type { Storage, StudyRecord } from '../storage/types.js';
 import { bestTrial, reachesTarget } from './best.js';
-import { claimNext, searcherFor } from './claim.js';
 import { newWorkerId, recoverStaleTrials } from './recovery.js';
 import type { Reporter, StudyEnd } from './reporter.js';
 import { startTrial, type RunningTrial, type TrialLimits, type TrialResult } from './run-trial.js';
-import { stopperFor } from './stopping.js';
-import { PbtController } from './pbt.js';
-import { LadderClaimer } from './ladder.js';
+import type { Scheduler } from './scheduler.js';
 import { ScaletuneError } from '../core/errors.js';
 
 export interface RunStudyOptions {
@@ -37,167 +35,178 @@ export interface RunStudyOptions {
 }
 
 export async function runStudy(o: RunStudyOptions): Promise<StudyEnd> {
-  const { storage, study, backend, reporter } = o;
-  const cfg = study.config;
-  const worker = o.worker ?? newWorkerId();
-  const parallel = o.parallel ?? cfg.parallel;
-  const runCap = o.runCap ?? cfg.runCap;
-  const searcher = await searcherFor(storage, study, o.env);
-
-  for (const r of await recoverStaleTrials(storage, study, { me: worker, ...(o.staleAfterMs !== undefined ? { staleAfterMs: o.staleAfterMs } : {}) })) {
-    reporter.trialRequeued(r.stale, r.copy);
-  }
-  const initial = await storage.getTrials(study.id);
-  const pbt = (cfg.method === 'pbt' || cfg.method === 'pb2') && cfg.pbt ? new PbtController(storage, study) : null;
-  const ladder = cfg.scales?.length ? new LadderClaimer(storage, study, runCap) : null;
-  // a ladder's budget is the sum of its scales' (unknown while a grid scale has none)
-  const budgets = (cfg.scales ?? []).map((s) => s.runCap ?? runCap);
-  const shownCap = ladder ? (budgets.every((b) => b !== undefined) ? budgets.reduce((a, b) => a! + b!, 0)! : null) : (runCap ?? null);
-  reporter.studyStarted({ study, runCap: shownCap, parallel, finishedBefore: initial.filter((t) => t.state === 'COMPLETE' || t.state === 'FAIL' || t.state === 'PRUNED') });
-  if (pbt && runCap !== undefined) reporter.warn(`run_cap ${runCap} is not used by method ${cfg.method}: its budget is population × max_steps`);
-  if (runCap === undefined && cfg.method !== 'grid' && !pbt && !ladder) reporter.warn(`no run_cap: method ${cfg.method} proposes runs until stopped (Ctrl-C); set run_cap in the config or pass --run-cap`);
-  if (cfg.earlyTerminate && !cfg.stopping) reporter.warn('this study was created before early stopping existed: its early_terminate is not applied');
-  const stopper = stopperFor(storage, study);
-  await storage.logEvent(study.id, null, worker, 'run_started', { parallel, runCap: runCap ?? null, pid: process.pid });
-
-  const active = new Map<number, RunningTrial>();
-  let best = bestTrial(initial, cfg.metric);
-  let reason: StudyEnd['reason'] | null = reachesTarget(best?.value ?? null, cfg.metric) ? 'target' : null;
-  let interrupted = false;
-
-  let wake: (() => void) | null = null;
-  let noMoreWork = false;
-  const heartbeat = setInterval(() => {
-    void storage.heartbeat([...active.keys()], worker).catch(() => undefined);
-  }, o.heartbeatMs ?? 5000);
-  // Another process sharing this study may die: its trials are re-queued here and run by this loop.
-  const recovery = setInterval(() => {
-    void recoverStaleTrials(storage, study, { me: worker, ...(o.staleAfterMs !== undefined ? { staleAfterMs: o.staleAfterMs } : {}) })
-      .then((found) => {
-        for (const r of found) reporter.trialRequeued(r.stale, r.copy);
-        if (found.length > 0) {
-          noMoreWork = false;
-          wake?.();
-        }
-      })
-      .catch(() => undefined);
-  }, o.recoverEveryMs ?? 30_000);
-
-  const onAbort = (): void => {
-    interrupted = true;
-    for (const r of active.values()) r.stop('interrupted');
-    wake?.();
-  };
-  o.signal?.addEventListener('abort', onAbort);
-  if (o.signal?.aborted) onAbort();
-
-  const settled: TrialResult[] = [];
-  const launch = (trial: Trial): void => {
-    const run = startTrial({ storage, study, trial, backend, stopper, onReport: (t, r) => reporter.trialReport(t, r), ...(o.limits ? { limits: o.limits } : {}) });
-    active.set(trial.id, run);
-    reporter.trialStarted(trial);
-    run.result.then(
-      (res) => {
-        settled.push(res);
-        active.delete(trial.id);
-        wake?.();
-      },
-      (e: Error) => {
-        settled.push({ kind: 'interrupted', trial, reason: `recording failed: ${e.message}` });
-        active.delete(trial.id);
-        wake?.();
-      },
-    );
-  };
-
-  /** The next trial to run, or null when there is no more work (the reason is kept), or 'wait'. */
-  const claim = async (): Promise<Trial | null | 'wait'> => {
-    if (pbt) {
-      const p = await pbt.claim(worker);
-      if (p === null) reason ??= 'exhausted';
-      return p;
-    }
-    if (ladder) {
-      const t = await ladder.claim(worker);
-      if (t === null) reason ??= 'exhausted';
-      return t;
-    }
-    const c = await claimNext(storage, study, searcher, worker, runCap);
-    if (c.trial === null && c.reason !== 'contended') reason ??= c.reason;
-    return c.trial;
-  };
-
+  const scheduler = await schedulerFor(o.storage, o.study, { ...(o.runCap !== undefined ? { runCap: o.runCap } : {}), ...(o.env ? { env: o.env } : {}) });
+  const run = new StudyRun(o, scheduler, o.worker ?? newWorkerId());
+  await run.start();
+  run.startTimers();
   try {
-    for (;;) {
-      while (settled.length) {
-        const res = settled.shift()!;
-        if (res.kind === 'finished') {
-          if (res.trial.state === 'COMPLETE' && cfg.metric) {
-            best = bestTrial([...(best ? [best] : []), res.trial], cfg.metric);
-            if (reachesTarget(res.trial.value, cfg.metric) && !reason) {
-              reason = 'target';
-              await storage.logEvent(study.id, res.trial.id, worker, 'target_reached', { value: res.trial.value, target: cfg.metric.target });
-            }
-          }
-          await storage.logEvent(study.id, res.trial.id, worker, 'trial_finished', { state: res.trial.state, value: res.trial.value, error: res.trial.error });
-          reporter.trialFinished(res.trial, best);
-          if (pbt) {
-            await pbt.afterSegment(res.trial);
-            for (const n of pbt.notes.splice(0)) reporter.warn(n);
-            noMoreWork = false;
-            if (pbt.fatal && !interrupted) {
-              // nothing can continue: end the running segments (re-queued, resumable) and say why
-              interrupted = true;
-              for (const r of active.values()) r.stop('method pbt cannot go on');
-            }
-          }
-        } else {
-          const copy = await storage.requeue(res.trial.id, `interrupted (${res.reason}); re-queued`);
-          await storage.logEvent(study.id, res.trial.id, worker, 'trial_interrupted', { reason: res.reason, copy: copy.number });
-          reporter.trialRequeued({ ...res.trial, state: 'STALE' }, copy);
-        }
-      }
-      if (!interrupted && reason !== 'target' && !noMoreWork) {
-        while (active.size < parallel && !interrupted) {
-          const t = await claim();
-          if (t === 'wait') break;
-          if (!t) {
-            noMoreWork = true;
-            break;
-          }
-          if (interrupted) {
-            // the stop came while claiming: hand the trial back before anything ran
-            const copy = await storage.requeue(t.id, 'interrupted before it started; re-queued');
-            reporter.trialRequeued({ ...t, state: 'STALE' }, copy);
-            break;
-          }
-          await storage.logEvent(study.id, t.id, worker, 'trial_started', { params: t.params, retryOf: t.retryOf });
-          launch(t);
-        }
-      }
-      if (active.size === 0 && settled.length === 0) break;
-      if (settled.length === 0) await new Promise<void>((r) => (wake = r));
-      wake = null;
-    }
+    await run.loop();
   } finally {
-    clearInterval(heartbeat);
-    clearInterval(recovery);
-    o.signal?.removeEventListener('abort', onAbort);
+    run.stopTimers();
+  }
+  return run.finish();
+}
+
+/** One process's run of a study: its pool of running trials and what it has learned so far. */
+class StudyRun {
+  private readonly active = new Map<number, RunningTrial>();
+  private readonly settled: TrialResult[] = [];
+  private readonly parallel: number;
+  private best: Trial | null = null;
+  private reason: StudyEnd['reason'] | null = null;
+  private interrupted = false;
+  private noMoreWork = false;
+  private wake: (() => void) | null = null;
+  private timers: ReturnType<typeof setInterval>[] = [];
+  private readonly onAbort = (): void => this.stopAll('interrupted');
+
+  constructor(
+    private readonly o: RunStudyOptions,
+    private readonly scheduler: Scheduler,
+    private readonly worker: string,
+  ) {
+    this.parallel = o.parallel ?? o.study.config.parallel;
   }
 
-  if (pbt?.fatal) {
-    await storage.logEvent(study.id, null, worker, 'run_failed', { reason: pbt.fatal });
-    throw new ScaletuneError(pbt.fatal, 1);
+  private get storage(): Storage {
+    return this.o.storage;
   }
-  const trials = await storage.getTrials(study.id);
-  const end: StudyEnd = {
-    study,
-    trials,
-    best: bestTrial(trials, cfg.metric),
-    interrupted,
-    reason: interrupted ? 'interrupted' : (reason ?? 'no_more_work'),
-  };
-  await storage.logEvent(study.id, null, worker, interrupted ? 'run_interrupted' : 'run_finished', { reason: end.reason });
-  reporter.studyFinished(end);
-  return end;
+  private get study(): StudyRecord {
+    return this.o.study;
+  }
+
+  /** Re-queue what dead processes left, say what this run will do, and log its start. */
+  async start(): Promise<void> {
+    const { reporter } = this.o;
+    const cfg = this.study.config;
+    await this.recover();
+    const initial = await this.storage.getTrials(this.study.id);
+    this.best = bestTrial(initial, cfg.metric);
+    if (reachesTarget(this.best?.value ?? null, cfg.metric)) this.reason = 'target';
+    reporter.studyStarted({ study: this.study, runCap: this.scheduler.shownCap, parallel: this.parallel, finishedBefore: initial.filter((t) => t.state === 'COMPLETE' || t.state === 'FAIL' || t.state === 'PRUNED') });
+    for (const n of this.scheduler.startNotes) reporter.warn(n);
+    if (cfg.earlyTerminate && !cfg.stopping) reporter.warn('this study was created before early stopping existed: its early_terminate is not applied');
+    const runCap = this.o.runCap ?? cfg.runCap;
+    await this.storage.logEvent(this.study.id, null, this.worker, 'run_started', { parallel: this.parallel, runCap: runCap ?? null, pid: process.pid });
+    this.o.signal?.addEventListener('abort', this.onAbort);
+    if (this.o.signal?.aborted) this.onAbort();
+  }
+
+  private async recover(): Promise<void> {
+    const found = await recoverStaleTrials(this.storage, this.study, { me: this.worker, ...(this.o.staleAfterMs !== undefined ? { staleAfterMs: this.o.staleAfterMs } : {}) });
+    for (const r of found) this.o.reporter.trialRequeued(r.stale, r.copy);
+    if (found.length > 0) {
+      this.noMoreWork = false;
+      this.wake?.();
+    }
+  }
+
+  /** Heartbeats for the running trials; and, since another process sharing this study may die, its trials re-queued and run here. */
+  startTimers(): void {
+    this.timers = [
+      setInterval(() => void this.storage.heartbeat([...this.active.keys()], this.worker).catch(() => undefined), this.o.heartbeatMs ?? 5000),
+      setInterval(() => void this.recover().catch(() => undefined), this.o.recoverEveryMs ?? 30_000),
+    ];
+  }
+
+  stopTimers(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.o.signal?.removeEventListener('abort', this.onAbort);
+  }
+
+  /** End every running trial (they are re-queued, resumable) and launch nothing more. */
+  private stopAll(why: string): void {
+    this.interrupted = true;
+    for (const r of this.active.values()) r.stop(why);
+    this.wake?.();
+  }
+
+  async loop(): Promise<void> {
+    for (;;) {
+      while (this.settled.length) await this.settle(this.settled.shift()!);
+      if (!this.interrupted && this.reason !== 'target' && !this.noMoreWork) await this.fill();
+      if (this.active.size === 0 && this.settled.length === 0) return;
+      if (this.settled.length === 0) await new Promise<void>((r) => (this.wake = r));
+      this.wake = null;
+    }
+  }
+
+  /** Claim and launch trials until the pool is full, the scheduler has to wait, or there is no more work. */
+  private async fill(): Promise<void> {
+    while (this.active.size < this.parallel && !this.interrupted) {
+      const c = await this.scheduler.claim(this.worker);
+      if (c === 'wait') return;
+      if ('done' in c) {
+        if (c.done !== 'contended') this.reason ??= c.done;
+        this.noMoreWork = true;
+        return;
+      }
+      if (this.interrupted) {
+        // the stop came while claiming: hand the trial back before anything ran
+        const copy = await this.storage.requeue(c.id, 'interrupted before it started; re-queued');
+        this.o.reporter.trialRequeued({ ...c, state: 'STALE' }, copy);
+        return;
+      }
+      await this.storage.logEvent(this.study.id, c.id, this.worker, 'trial_started', { params: c.params, retryOf: c.retryOf });
+      this.launch(c);
+    }
+  }
+
+  private launch(trial: Trial): void {
+    const { storage, study, backend, reporter } = this.o;
+    const run = startTrial({ storage, study, trial, backend, scheduler: this.scheduler, onReport: (t, r) => reporter.trialReport(t, r), ...(this.o.limits ? { limits: this.o.limits } : {}) });
+    this.active.set(trial.id, run);
+    reporter.trialStarted(trial);
+    const done = (res: TrialResult): void => {
+      this.settled.push(res);
+      this.active.delete(trial.id);
+      this.wake?.();
+    };
+    run.result.then(done, (e: Error) => done({ kind: 'interrupted', trial, reason: `recording failed: ${e.message}` }));
+  }
+
+  /** A trial's end: the best so far, the target, the scheduler's turn; or, interrupted, its re-queued copy. */
+  private async settle(res: TrialResult): Promise<void> {
+    const { storage, study, reporter } = this.o;
+    const metric = study.config.metric;
+    if (res.kind !== 'finished') {
+      const copy = await storage.requeue(res.trial.id, `interrupted (${res.reason}); re-queued`);
+      await storage.logEvent(study.id, res.trial.id, this.worker, 'trial_interrupted', { reason: res.reason, copy: copy.number });
+      reporter.trialRequeued({ ...res.trial, state: 'STALE' }, copy);
+      return;
+    }
+    const t = res.trial;
+    if (t.state === 'COMPLETE' && metric) {
+      this.best = bestTrial([...(this.best ? [this.best] : []), t], metric);
+      if (reachesTarget(t.value, metric) && !this.reason) {
+        this.reason = 'target';
+        await storage.logEvent(study.id, t.id, this.worker, 'target_reached', { value: t.value, target: metric.target });
+      }
+    }
+    await storage.logEvent(study.id, t.id, this.worker, 'trial_finished', { state: t.state, value: t.value, error: t.error });
+    reporter.trialFinished(t, this.best);
+    if (await this.scheduler.onEnd(t)) this.noMoreWork = false;
+    for (const n of this.scheduler.takeNotes()) reporter.warn(n);
+    // nothing can continue: end the running trials (re-queued, resumable) and say why
+    if (this.scheduler.fatal && !this.interrupted) this.stopAll(`method ${study.config.method} cannot go on`);
+  }
+
+  async finish(): Promise<StudyEnd> {
+    const { storage, study, reporter } = this.o;
+    if (this.scheduler.fatal) {
+      await storage.logEvent(study.id, null, this.worker, 'run_failed', { reason: this.scheduler.fatal });
+      throw new ScaletuneError(this.scheduler.fatal, 1);
+    }
+    const trials = await storage.getTrials(study.id);
+    const end: StudyEnd = {
+      study,
+      trials,
+      best: bestTrial(trials, study.config.metric),
+      interrupted: this.interrupted,
+      reason: this.interrupted ? 'interrupted' : (this.reason ?? 'no_more_work'),
+    };
+    await storage.logEvent(study.id, null, this.worker, this.interrupted ? 'run_interrupted' : 'run_finished', { reason: end.reason });
+    reporter.studyFinished(end);
+    return end;
+  }
 }

@@ -4,14 +4,14 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { runParams } from '../backends/index.js';
+import { runParams } from '../registry/backends.js';
 import type { Backend, Report, RunOutcome } from '../backends/types.js';
 import type { MetricConfig } from '../config/index.js';
 import { formatDuration } from '../core/duration.js';
 import type { Trial } from '../core/trial.js';
 import type { MetricInput, Storage, StudyRecord } from '../storage/types.js';
 import type { LiveReport } from './reporter.js';
-import type { Stopper } from './stopping.js';
+import type { Scheduler } from './scheduler.js';
 
 export interface TrialLimits {
   /** log lines stored per trial before the middle is dropped (default 10,000) */
@@ -46,187 +46,215 @@ export function failureReason(o: RunOutcome, timeoutMs: number | undefined): str
   return null;
 }
 
-export function startTrial(opts: {
+export interface StartTrialOptions {
   storage: Storage;
   study: StudyRecord;
   trial: Trial;
   backend: Backend;
   onReport?: (t: Trial, r: LiveReport) => void;
   limits?: TrialLimits;
-  /** the study's early-stopping rule */
-  stopper?: Stopper | null;
-}): RunningTrial {
-  const { storage, study, trial, backend } = opts;
-  const metric: MetricConfig | undefined = study.config.metric;
-  const maxLog = opts.limits?.maxLogLines ?? 10_000;
-  const keepLast = opts.limits?.keepLastLogLines ?? 200;
-  const trialDir = trialDirFor(study, trial.number);
-  mkdirSync(trialDir, { recursive: true });
+  /** what decides at the trial's reports (early stopping) */
+  scheduler?: Pick<Scheduler, 'onReport' | 'watchesReports'>;
+}
 
-  let lastStep = -1;
-  let objective: number | null = null;
-  let objectiveSeen = false;
-  const seen = new Set<string>();
-  let divergence: string | null = null;
-  let pendingMetrics: MetricInput[] = [];
-  let pendingLogs: { stream: 'stdout' | 'stderr' | 'scaletune'; line: string }[] = [];
-  let logCount = 0;
-  let dropped = 0;
-  const lastLines: { stream: 'stdout' | 'stderr'; line: string }[] = [];
-  let flushScheduled = false;
-  let writes: Promise<void> = Promise.resolve();
-  let writeError: Error | null = null;
+export function startTrial(opts: StartTrialOptions): RunningTrial {
+  const run = new TrialRun(opts);
+  return { trial: opts.trial, result: run.result, stop: (reason) => run.handle.stop(reason) };
+}
 
-  // Batch what arrives in one burst into one transaction; everything read is committed within a tick.
-  const flush = (): void => {
-    flushScheduled = false;
-    const m = pendingMetrics;
-    const l = pendingLogs;
-    pendingMetrics = [];
-    pendingLogs = [];
-    writes = writes
+type LogStream = 'stdout' | 'stderr' | 'scaletune';
+
+/** One trial's run: what its trainer reports, batched into storage, and the outcome decided at its end. */
+class TrialRun {
+  readonly handle: ReturnType<Backend['start']>;
+  readonly result: Promise<TrialResult>;
+  private readonly metric: MetricConfig | undefined;
+  private readonly trialDir: string;
+  private readonly maxLog: number;
+  private readonly keepLast: number;
+  private lastStep = -1;
+  private objective: number | null = null;
+  private objectiveSeen = false;
+  private readonly seen = new Set<string>();
+  private divergence: string | null = null;
+  private pendingMetrics: MetricInput[] = [];
+  private pendingLogs: { stream: LogStream; line: string }[] = [];
+  private logCount = 0;
+  private dropped = 0;
+  private readonly lastLines: { stream: 'stdout' | 'stderr'; line: string }[] = [];
+  private flushScheduled = false;
+  private writes: Promise<void> = Promise.resolve();
+  private writeError: Error | null = null;
+  /** the metric's curve, for the decisions at reports, which are taken one after another */
+  private readonly curve: { step: number; value: number }[] = [];
+  private pruned: string | null = null;
+  private segmentEnded = false;
+  private decisions: Promise<void> = Promise.resolve();
+
+  constructor(private readonly o: StartTrialOptions) {
+    const { study, trial } = o;
+    this.metric = study.config.metric;
+    this.maxLog = o.limits?.maxLogLines ?? 10_000;
+    this.keepLast = o.limits?.keepLastLogLines ?? 200;
+    this.trialDir = trialDirFor(study, trial.number);
+    mkdirSync(this.trialDir, { recursive: true });
+    this.handle = o.backend.start(
+      {
+        study,
+        trial,
+        params: runParams(study.config, trial),
+        trialDir: this.trialDir,
+        checkpointDir: path.join(this.trialDir, 'checkpoints'),
+        resumeFrom: trial.resumeFrom,
+        stopAt: trial.stopAt,
+        stopUnit: study.config.pbt?.unit ?? 'steps',
+        ...(study.config.timeoutMs !== undefined ? { timeoutMs: study.config.timeoutMs } : {}),
+      },
+      {
+        onReport: (r) => this.onReport(r),
+        onLog: (stream, line) => this.onLog(stream, line),
+        onStart: (pid) => {
+          this.writes = this.writes.then(() => o.storage.setTrialPid(trial.id, pid)).catch(() => undefined);
+        },
+      },
+    );
+    this.result = this.finish();
+  }
+
+  private keepError(e: Error): void {
+    this.writeError ??= e;
+  }
+
+  /** Batch what arrives in one burst into one transaction; everything read is committed within a tick. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const m = this.pendingMetrics;
+    const l = this.pendingLogs;
+    this.pendingMetrics = [];
+    this.pendingLogs = [];
+    const { storage, trial } = this.o;
+    this.writes = this.writes
       .then(async () => {
         if (m.length) await storage.addMetrics(trial.id, m);
         if (l.length) await storage.appendLogs(trial.id, l);
       })
-      .catch((e: Error) => {
-        writeError ??= e;
-      });
-  };
-  const scheduleFlush = (): void => {
-    if (!flushScheduled) {
-      flushScheduled = true;
-      setImmediate(flush);
-    }
-  };
+      .catch((e: Error) => this.keepError(e));
+  }
 
-  let handle: ReturnType<Backend['start']>;
-  // early stopping: the metric's curve, and the decisions about it, one after another
-  const curve: { step: number; value: number }[] = [];
-  let pruned: string | null = null;
-  let segmentEnded = false;
-  let decisions: Promise<void> = Promise.resolve();
-  const stopper = opts.stopper ?? null;
-  const onReport = (r: Report): void => {
-    const step = r.step ?? lastStep + 1;
-    lastStep = Math.max(lastStep, step);
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private onReport(r: Report): void {
+    const { storage, trial, study } = this.o;
+    const step = r.step ?? this.lastStep + 1;
+    this.lastStep = Math.max(this.lastStep, step);
     for (const [name, value] of Object.entries(r.metrics)) {
-      pendingMetrics.push({ step, name, value, tokens: r.tokens });
-      seen.add(name);
-      if (metric && name === metric.name) {
-        objectiveSeen = true;
-        objective = value;
-        if (!Number.isFinite(value) && !divergence) {
-          divergence = `metric '${name}' was ${value} at step ${step} (the run diverged)`;
-          handle.stop(divergence);
-        } else if (stopper) {
-          curve.push({ step, value });
-          const snapshot = curve.slice();
-          decisions = decisions
-            .then(async () => {
-              if (pruned || divergence) return;
-              const d = await stopper.decide(trial, snapshot);
-              if (d && !pruned) {
-                pruned = d.reason;
-                // the step it was stopped at: later reports (sent before the stop landed) do not count
-                // at later rungs
-                await storage.logEvent(study.id, trial.id, trial.worker ?? 'scaletune', 'trial_pruned', { step: snapshot.at(-1)!.step, rung: d.decision.rung, value: d.decision.value, cutoff: d.decision.cutoff, compared: d.decision.compared, reason: d.reason });
-                handle.stop(d.reason);
-              }
-            })
-            .catch((e: Error) => void (writeError ??= e));
-        }
-      }
+      this.pendingMetrics.push({ step, name, value, tokens: r.tokens });
+      this.seen.add(name);
+      if (this.metric && name === this.metric.name) this.onObjective(step, name, value);
     }
     const reached = trial.stopAt !== null && (study.config.pbt?.unit === 'tokens' ? (r.tokens ?? -1) >= trial.stopAt : step >= trial.stopAt);
-    if (r.checkpoint && reached && !segmentEnded) {
+    if (r.checkpoint && reached && !this.segmentEnded) {
       // a trainer that does not honour SCALETUNE_STOP_AT_STEP is stopped at its first checkpoint there
-      segmentEnded = true;
-      setImmediate(() => handle.stop(`segment end at step ${step}`));
+      this.segmentEnded = true;
+      setImmediate(() => this.handle.stop(`segment end at step ${step}`));
     }
     if (r.checkpoint) {
-      const cp = path.resolve(trialDir, r.checkpoint);
-      writes = writes.then(() => storage.setCheckpoint(trial.id, cp)).catch((e: Error) => void (writeError ??= e));
+      const cp = path.resolve(this.trialDir, r.checkpoint);
+      this.writes = this.writes.then(() => storage.setCheckpoint(trial.id, cp)).catch((e: Error) => this.keepError(e));
     }
-    scheduleFlush();
-    opts.onReport?.(trial, { step, tokens: r.tokens, metrics: r.metrics, totalSteps: r.totalSteps });
-  };
-  const onLog = (stream: 'stdout' | 'stderr', line: string): void => {
-    if (logCount < maxLog) {
-      logCount++;
-      pendingLogs.push({ stream, line });
-      scheduleFlush();
-    } else {
-      dropped++;
-      lastLines.push({ stream, line });
-      if (lastLines.length > keepLast) lastLines.shift();
-    }
-  };
+    this.scheduleFlush();
+    this.o.onReport?.(trial, { step, tokens: r.tokens, metrics: r.metrics, totalSteps: r.totalSteps });
+  }
 
-  handle = backend.start(
-    {
-      study,
-      trial,
-      params: runParams(study.config, trial),
-      trialDir,
-      checkpointDir: path.join(trialDir, 'checkpoints'),
-      resumeFrom: trial.resumeFrom,
-      stopAt: trial.stopAt,
-      stopUnit: study.config.pbt?.unit ?? 'steps',
-      ...(study.config.timeoutMs !== undefined ? { timeoutMs: study.config.timeoutMs } : {}),
-    },
-    {
-      onReport,
-      onLog,
-      onStart: (pid) => {
-        writes = writes.then(() => storage.setTrialPid(trial.id, pid)).catch(() => undefined);
-      },
-    },
-  );
-
-  const result = (async (): Promise<TrialResult> => {
-    const outcome = await handle.done;
-    flush();
-    if (dropped > 0) {
-      const shown = lastLines.length;
-      pendingLogs.push({ stream: 'scaletune', line: `[... ${dropped - shown} log lines not stored (limit ${maxLog} per trial); the last ${shown} follow ...]` });
-      pendingLogs.push(...lastLines);
-      flush();
+  /** A value of the study's metric: a divergence stops the run at once; else the scheduler may stop it. */
+  private onObjective(step: number, name: string, value: number): void {
+    this.objectiveSeen = true;
+    this.objective = value;
+    if (!Number.isFinite(value) && !this.divergence) {
+      this.divergence = `metric '${name}' was ${value} at step ${step} (the run diverged)`;
+      this.handle.stop(this.divergence);
+      return;
     }
-    await decisions;
-    await writes;
-    if (writeError) throw writeError;
-    if (pruned) {
-      const finished = await storage.finishTrial(trial.id, { state: 'PRUNED', value: objective, error: pruned });
-      return { kind: 'finished', trial: finished };
-    }
-    if (outcome.stopped && !divergence && !(segmentEnded && outcome.stopped.startsWith('segment end'))) return { kind: 'interrupted', trial, reason: outcome.stopped };
+    const scheduler = this.o.scheduler;
+    if (!scheduler?.watchesReports) return;
+    this.curve.push({ step, value });
+    const snapshot = this.curve.slice();
+    const { storage, study, trial } = this.o;
+    this.decisions = this.decisions
+      .then(async () => {
+        if (this.pruned || this.divergence) return;
+        const d = await scheduler.onReport(trial, snapshot);
+        if (!d || this.pruned) return;
+        this.pruned = d.reason;
+        // the step it was stopped at: later reports (sent before the stop landed) do not count at later rungs
+        await storage.logEvent(study.id, trial.id, trial.worker ?? 'scaletune', 'trial_pruned', { step: snapshot.at(-1)!.step, rung: d.decision.rung, value: d.decision.value, cutoff: d.decision.cutoff, compared: d.decision.compared, reason: d.reason });
+        this.handle.stop(d.reason);
+      })
+      .catch((e: Error) => this.keepError(e));
+  }
 
-    let state: 'COMPLETE' | 'FAIL' = 'COMPLETE';
-    let error = divergence ?? (segmentEnded && outcome.stopped ? null : failureReason(outcome, study.config.timeoutMs));
-    if (!error && metric && !objectiveSeen && trial.resumeFrom) {
+  private onLog(stream: 'stdout' | 'stderr', line: string): void {
+    if (this.logCount < this.maxLog) {
+      this.logCount++;
+      this.pendingLogs.push({ stream, line });
+      this.scheduleFlush();
+      return;
+    }
+    this.dropped++;
+    this.lastLines.push({ stream, line });
+    if (this.lastLines.length > this.keepLast) this.lastLines.shift();
+  }
+
+  /** Wait for the trainer and for every write, then decide the trial's state. */
+  private async finish(): Promise<TrialResult> {
+    const { storage, trial } = this.o;
+    const outcome = await this.handle.done;
+    this.flush();
+    if (this.dropped > 0) {
+      const shown = this.lastLines.length;
+      this.pendingLogs.push({ stream: 'scaletune', line: `[... ${this.dropped - shown} log lines not stored (limit ${this.maxLog} per trial); the last ${shown} follow ...]` });
+      this.pendingLogs.push(...this.lastLines);
+      this.flush();
+    }
+    await this.decisions;
+    await this.writes;
+    if (this.writeError) throw this.writeError;
+    if (this.pruned) return { kind: 'finished', trial: await storage.finishTrial(trial.id, { state: 'PRUNED', value: this.objective, error: this.pruned }) };
+    if (outcome.stopped && !this.divergence && !(this.segmentEnded && outcome.stopped.startsWith('segment end'))) return { kind: 'interrupted', trial, reason: outcome.stopped };
+    const error = await this.failure(outcome);
+    const state = error ? 'FAIL' : 'COMPLETE';
+    return { kind: 'finished', trial: await storage.finishTrial(trial.id, { state, value: state === 'COMPLETE' ? this.objective : null, error }) };
+  }
+
+  /** Why the trial failed, or null when it is complete. */
+  private async failure(outcome: RunOutcome): Promise<string | null> {
+    const { storage, study, trial } = this.o;
+    const metric = this.metric;
+    const error = this.divergence ?? (this.segmentEnded && outcome.stopped ? null : failureReason(outcome, study.config.timeoutMs));
+    if (error || !metric) return error;
+    if (!this.objectiveSeen && trial.resumeFrom) {
       // Resumed from a checkpoint with nothing left to train (it was killed after its last step): the
       // value is the one reported before the restart.
       const carried = await lastValueBeforeRestart(storage, study.id, trial, metric.name);
       if (carried) {
-        objectiveSeen = true;
-        objective = carried.value;
+        this.objectiveSeen = true;
+        this.objective = carried.value;
         await storage.appendLogs(trial.id, [
           { stream: 'scaletune', line: `no new '${metric.name}' after resuming from ${trial.resumeFrom}; using ${carried.value} reported by trial ${carried.number} at step ${carried.step}` },
         ]);
       }
     }
-    if (!error && metric && !objectiveSeen) {
-      const others = [...seen];
-      error = `the trainer exited without reporting metric '${metric.name}'${others.length ? ` (it reported: ${others.slice(0, 10).join(', ')})` : ' (it printed no JSON report)'}`;
+    if (!this.objectiveSeen) {
+      const others = [...this.seen];
+      return `the trainer exited without reporting metric '${metric.name}'${others.length ? ` (it reported: ${others.slice(0, 10).join(', ')})` : ' (it printed no JSON report)'}`;
     }
-    if (!error && metric && objective !== null && !Number.isFinite(objective)) error = `metric '${metric.name}' ended as ${objective}`;
-    if (error) state = 'FAIL';
-    const finished = await storage.finishTrial(trial.id, { state, value: state === 'COMPLETE' ? objective : null, error });
-    return { kind: 'finished', trial: finished };
-  })();
-
-  return { trial, result, stop: (reason) => handle.stop(reason) };
+    if (this.objective !== null && !Number.isFinite(this.objective)) return `metric '${metric.name}' ended as ${this.objective}`;
+    return null;
+  }
 }
 
 /** The last value of `name` that the trials this one re-runs (its retry chain) reported. */

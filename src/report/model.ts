@@ -133,7 +133,8 @@ export function buildReport(input: ReportInput): ReportModel {
   }
 
   let pbt: ReportModel['pbt'] = null;
-  if ((cfg.method === 'pbt' || cfg.method === 'pb2') && cfg.pbt && cfg.metric) {
+  // only population methods have a pbt block
+  if (cfg.pbt && cfg.metric) {
     const lm = lineageModel([...trials], [...input.lineage], cfg.metric.goal, cfg.pbt.maxSteps);
     const memberOf = new Map(trials.map((t) => [t.id, t.member]));
     const pts: { member: number; step: number; value: number }[] = [];

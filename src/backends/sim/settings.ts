@@ -14,6 +14,7 @@
  * parameter that changes nothing would only waste the search, so others are refused.
  */
 import type { ConfigIssue } from '../../core/errors.js';
+import { describe } from '../../core/options.js';
 import type { SearchSpace } from '../../core/distributions.js';
 import { SIM_DEFAULTS, type SimConstants } from './model.js';
 
@@ -57,7 +58,7 @@ const KEYS = ['type', 'params', 'tokens', 'seq_len', 'batch_size', 'reports', 'c
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
-export function validateSimBackend(raw: Record<string, unknown>, parameters: SearchSpace, describe: (v: unknown) => string): { config: SimBackendConfig | null; issues: ConfigIssue[] } {
+export function validateSimBackend(raw: Record<string, unknown>, parameters: SearchSpace): { config: SimBackendConfig | null; issues: ConfigIssue[] } {
   const issues: ConfigIssue[] = [];
   const bad = (p: string, v: unknown, allowed: string): void => void issues.push({ path: p, message: `found ${describe(v)}; allowed: ${allowed}` });
   for (const k of Object.keys(raw)) if (!KEYS.includes(k)) issues.push({ path: `backend.${k}`, message: `unknown key; allowed for backend sim: ${KEYS.join(', ')}` });

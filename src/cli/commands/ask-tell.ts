@@ -5,8 +5,7 @@
 import { Command, Option } from 'commander';
 import path from 'node:path';
 import { EXIT, ScaletuneError, UsageError } from '../../core/errors.js';
-import { claimNext, searcherFor } from '../../orchestrator/claim.js';
-import { LadderClaimer } from '../../orchestrator/ladder.js';
+import { schedulerFor } from '../../registry/schedulers.js';
 import { newWorkerId } from '../../orchestrator/recovery.js';
 import { trialDirFor } from '../../orchestrator/run-trial.js';
 import { fmtParams, trialToJson } from '../../report/format.js';
@@ -14,11 +13,14 @@ import type { Storage, StudyRecord } from '../../storage/types.js';
 import type { Trial } from '../../core/trial.js';
 import { action, globals, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
 
-/** Claim the next trial of a study for an outside driver; null when the cap is reached or the space exhausted. */
+/**
+ * Claim the next trial of a study for an outside driver; null when the cap is reached, the space
+ * exhausted, or nothing can be handed out before running trials end. A ladder's trial comes with its
+ * scale (in --json: scale), searched by that scale's own searcher.
+ */
 export async function askTrial(storage: Storage, study: StudyRecord, env?: Record<string, string | undefined>): Promise<Trial | null> {
-  // a ladder's trial comes with its scale (in --json: scale), searched by that scale's own searcher
-  if (study.config.scales?.length) return new LadderClaimer(storage, study, study.config.runCap).claim(newWorkerId('ask'));
-  return (await claimNext(storage, study, await searcherFor(storage, study, env), newWorkerId('ask'), study.config.runCap)).trial;
+  const c = await (await schedulerFor(storage, study, env ? { env } : {})).claim(newWorkerId('ask'));
+  return c === 'wait' || 'done' in c ? null : c;
 }
 
 export function makeAskCommand(io: CliIO): Command {

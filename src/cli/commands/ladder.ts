@@ -1,6 +1,6 @@
 /** Scale ladders on the command line: the summary after a run, and `scaletune verify`. */
 import { Command, Option } from 'commander';
-import { backendFor } from '../../backends/index.js';
+import { backendFor } from '../../registry/backends.js';
 import { EXIT, UsageError } from '../../core/errors.js';
 import type { Reporter } from '../../orchestrator/reporter.js';
 import { runStudy } from '../../orchestrator/run-study.js';

@@ -1,5 +1,6 @@
 /** `scaletune lineage <study>` (the family tree and the winner's schedule) and `scaletune replay <study>`. */
 import { Command } from 'commander';
+import { METHOD_NAMES, METHODS } from '../../registry/methods.js';
 import { EXIT, UsageError } from '../../core/errors.js';
 import { lineageModel, type LineageModel } from '../../report/lineage.js';
 import { fmtNum, fmtParams } from '../../report/format.js';
@@ -9,7 +10,7 @@ import { executeStudy } from './run.js';
 
 async function pbtStudy(storage: Storage, name: string): Promise<StudyRecord> {
   const study = await requireStudy(storage, name);
-  if ((study.config.method !== 'pbt' && study.config.method !== 'pb2') || !study.config.pbt) throw new UsageError(`study ${name} uses method ${study.config.method}; lineage and replay are for methods pbt and pb2`);
+  if (!study.config.pbt) throw new UsageError(`study ${name} uses method ${study.config.method}; lineage and replay are for methods ${METHOD_NAMES.filter((m) => METHODS[m].scheduler === 'population').join(' and ')}`);
   return study;
 }
 

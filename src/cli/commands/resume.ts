@@ -1,5 +1,6 @@
 /** `scaletune resume <study>`: continue a stopped or crashed study where it stopped. */
 import { Command } from 'commander';
+import { methodEntry } from '../../registry/methods.js';
 import { UsageError } from '../../core/errors.js';
 import { action, globals, parsePositiveInt, requireStudy, withStorage, type CliIO } from '../context.js';
 import { executeStudy, type RunFlags } from './run.js';
@@ -39,7 +40,7 @@ export function makeWorkerCommand(io: CliIO): Command {
       const g = globals(cmd, io);
       return withStorage(g, io, async (storage) => {
         const study = await requireStudy(storage, name);
-        if (study.config.method === 'pbt' || study.config.method === 'pb2') throw new UsageError(`study ${name} uses method ${study.config.method}, whose exploit decisions need one controller; run it with: scaletune resume ${name}`);
+        if (methodEntry(study.config.method).capabilities.oneController) throw new UsageError(`study ${name} uses method ${study.config.method}, whose exploit decisions need one controller; run it with: scaletune resume ${name}`);
         return executeStudy(storage, study, g, io, { parallel: flags.parallel ?? 1, ...flags, local: true, ...(flags.staleAfter !== undefined ? { staleAfterMs: flags.staleAfter * 1000 } : {}) });
       });
     }));

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bestTrial } from '../../orchestrator/best.js';
-import { backendFor } from '../../backends/index.js';
+import { backendFor } from '../../registry/backends.js';
 import { commandNeedsProgram, loadStudyConfig, type StudyConfig } from '../../config/index.js';
 import { EXIT, UsageError } from '../../core/errors.js';
 import { randomSeed } from '../../core/rng.js';

@@ -1,0 +1,142 @@
+/** The scale ladder's part of a study config: `scales:`, `target:`, `fit:` and `verify:`. */
+import { gridValues, type Params, type ParamValue, type SearchSpace } from '../core/distributions.js';
+import { isNum, isObj, type OptionContext } from '../core/options.js';
+import { BACKENDS, METHOD_NAMES, METHODS, type BackendType, type Method, type MethodEntry } from '../registry/index.js';
+import { parseParameter, type Ctx } from './parameters.js';
+import type { LadderFitConfig, ScaleConfig, StudyConfig } from './study.js';
+
+const SCALE_KEYS = ['name', 'params', 'tokens', 'model', 'run_cap', 'parameters'];
+const TARGET_KEYS = ['name', 'params', 'tokens', 'model'];
+const FIT_KEYS = ['lr', 'batch', 'loss', 'lr_param', 'batch_param'];
+
+/** `scales:`, `target:`, `fit:` and `verify:` — a scale ladder. */
+export function parseLadder(ctx: Ctx, raw: Record<string, unknown>, octx: OptionContext): Pick<StudyConfig, 'scales' | 'target' | 'fit' | 'verify'> {
+  const { parameters, metric } = octx;
+  const method = octx.method as Method;
+  const capabilities = (METHODS[method] as MethodEntry).capabilities;
+  const backend = octx.backendType in BACKENDS ? BACKENDS[octx.backendType as BackendType] : null;
+  const out: Pick<StudyConfig, 'scales' | 'target' | 'fit' | 'verify'> = {};
+  if (raw.scales === undefined) {
+    for (const k of ['target', 'fit', 'verify']) if (raw[k] !== undefined) ctx.issues.add(k, 'belongs to a scale ladder, and this study has no scales; allowed: add scales: [{params, tokens, model}, …] or remove it');
+    return out;
+  }
+  const positive = (p: string, v: unknown, required: boolean, what: string): number | undefined => {
+    if (v === undefined) {
+      if (required) ctx.issues.add(p, `missing; allowed: ${what}`);
+      return undefined;
+    }
+    if (!isNum(v) || v <= 0) return void ctx.issues.bad(p, v, what);
+    return v;
+  };
+  const model = (p: string, v: unknown): Params => {
+    if (v === undefined) return {};
+    if (!isObj(v)) {
+      ctx.issues.bad(p, v, 'a mapping of model settings, e.g. {width: 32, depth: 2}');
+      return {};
+    }
+    const m: Params = {};
+    for (const [k, x] of Object.entries(v)) {
+      const refused = backend?.refuseModelKey(k) ?? null;
+      if (refused) ctx.issues.add(`${p}.${k}`, refused);
+      else if (k in parameters && parameters[k]!.type !== 'constant') ctx.issues.add(`${p}.${k}`, `${k} is also a searched parameter; allowed: one of the two`);
+      else if (k === 'tokens') ctx.issues.add(`${p}.${k}`, "a scale's tokens are its own key: write tokens next to model, not inside it");
+      else m[k] = x as ParamValue;
+    }
+    return m;
+  };
+  const paramsWhat = 'the number of non-embedding parameters N, a positive number such as 2e4';
+  const paramsRequired = backend?.capabilities.scaleNeedsParams ?? false;
+  if (!capabilities.ladder) {
+    const allowed = METHOD_NAMES.filter((m) => (METHODS[m] as MethodEntry).capabilities.ladder);
+    ctx.issues.add('scales', `a ladder searches each scale with its own budget; method ${method} is not available for ladders in this version; allowed: ${allowed.join(', ')}`);
+  }
+  if (!metric) ctx.issues.add('metric', 'missing; a ladder finds the best run at each scale by a metric: add metric: {name: loss, goal: minimize}');
+  else if (metric.goal !== 'minimize') ctx.issues.add('metric.goal', `found ${metric.goal}; a ladder fits loss laws, so allowed: minimize`);
+  if (!Array.isArray(raw.scales) || raw.scales.length === 0) {
+    ctx.issues.bad('scales', raw.scales, 'a non-empty list of scales, each {name?, params, tokens, model?, run_cap?, parameters?}');
+    return out;
+  }
+  const names = new Set<string>();
+  const scales: ScaleConfig[] = [];
+  raw.scales.forEach((s: unknown, i: number) => {
+    const at = `scales[${i}]`;
+    if (!isObj(s)) return ctx.issues.bad(at, s, 'a mapping {name?, params, tokens, model?, run_cap?, parameters?}');
+    for (const k of Object.keys(s)) if (!SCALE_KEYS.includes(k)) ctx.issues.add(`${at}.${k}`, `unknown key; allowed: ${SCALE_KEYS.join(', ')}`);
+    let name = `s${i + 1}`;
+    if (s.name !== undefined) {
+      if (typeof s.name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(s.name)) ctx.issues.bad(`${at}.name`, s.name, 'letters, digits, `_`, `.` and `-`, at most 64 characters');
+      else name = s.name;
+    }
+    if (names.has(name)) ctx.issues.add(`${at}.name`, `found "${name}" twice; allowed: a name of its own for each scale`);
+    names.add(name);
+    const params = positive(`${at}.params`, s.params, paramsRequired, paramsRequired ? `${paramsWhat} (backend ${octx.backendType} needs it)` : paramsWhat);
+    const tokens = positive(`${at}.tokens`, s.tokens, true, 'the number of training tokens D, a positive number such as 4e5');
+    let runCap: number | undefined;
+    if (s.run_cap !== undefined) {
+      if (!Number.isInteger(s.run_cap) || (s.run_cap as number) < 1) ctx.issues.bad(`${at}.run_cap`, s.run_cap, 'a whole number of runs, at least 1');
+      else runCap = s.run_cap as number;
+    }
+    const space: SearchSpace = {};
+    if (s.parameters !== undefined) {
+      if (!isObj(s.parameters)) ctx.issues.bad(`${at}.parameters`, s.parameters, 'a mapping from a parameter of the study to its values or distribution at this scale');
+      else
+        for (const [k, spec] of Object.entries(s.parameters)) {
+          if (!(k in parameters)) ctx.issues.add(`${at}.parameters.${k}`, `not a parameter of this study; allowed: ${Object.keys(parameters).join(', ')}`);
+          else {
+            const d = parseParameter(ctx, `${at}.parameters.${k}`, spec);
+            if (d && capabilities.walksGrid && gridValues(d) === null) ctx.issues.add(`${at}.parameters.${k}`, `distribution ${d.type} is continuous and cannot be walked by method grid`);
+            if (d) space[k] = d;
+          }
+        }
+    }
+    const m = model(`${at}.model`, s.model);
+    if (tokens !== undefined) scales.push({ name, ...(params !== undefined ? { params } : {}), tokens, model: m, ...(runCap !== undefined ? { runCap } : {}), parameters: space });
+  });
+  if (!capabilities.walksGrid && raw.run_cap === undefined && scales.some((s) => s.runCap === undefined)) {
+    ctx.issues.add('run_cap', `missing; method ${method} needs a budget at each scale: set run_cap (runs per scale) or run_cap on every scale`);
+  }
+  out.scales = scales;
+
+  if (raw.target !== undefined) {
+    const t = raw.target;
+    if (!isObj(t)) ctx.issues.bad('target', t, 'a mapping {params, tokens, name?, model?}: the scale to predict for');
+    else {
+      for (const k of Object.keys(t)) if (!TARGET_KEYS.includes(k)) ctx.issues.add(`target.${k}`, `unknown key; allowed: ${TARGET_KEYS.join(', ')}`);
+      const params = positive('target.params', t.params, true, paramsWhat);
+      const tokens = positive('target.tokens', t.tokens, true, 'the number of training tokens D, a positive number such as 2e12');
+      const name = typeof t.name === 'string' && t.name !== '' ? t.name : 'target';
+      if (params !== undefined && tokens !== undefined) out.target = { name, params, tokens, model: model('target.model', t.model) };
+    }
+  }
+
+  const fit: LadderFitConfig = { lr: 'auto', batch: 'auto', loss: 'auto', lrParam: 'lr', batchParam: 'batch_size' };
+  if (raw.fit !== undefined) {
+    if (!isObj(raw.fit)) ctx.issues.bad('fit', raw.fit, 'a mapping {lr, batch, loss, lr_param, batch_param}');
+    else
+      for (const [k, v] of Object.entries(raw.fit)) {
+        const p = `fit.${k}`;
+        if (k === 'lr' || k === 'batch') {
+          const cols = typeof v === 'string' && v !== 'auto' && v !== 'none' ? [v] : v;
+          if (v === 'auto' || v === 'none') fit[k] = v;
+          else if (Array.isArray(cols) && cols.length > 0 && cols.every((c) => c === 'N' || c === 'D') && new Set(cols).size === cols.length) fit[k] = cols as ('N' | 'D')[];
+          else ctx.issues.bad(p, v, `auto, none, or the inputs of the power law ${k}* = a·N^α·D^β: [N, D], [N] or [D]`);
+        } else if (k === 'loss') {
+          if (v === 'auto' || v === 'none' || v === 'chinchilla' || v === 'power-offset') fit.loss = v;
+          else ctx.issues.bad(p, v, 'auto, none, chinchilla (E + A/N^α + B/D^β), power-offset (E + A·N^−α)');
+        } else if (k === 'lr_param' || k === 'batch_param') {
+          if (typeof v === 'string' && v in parameters) fit[k === 'lr_param' ? 'lrParam' : 'batchParam'] = v;
+          else ctx.issues.bad(p, v, `a parameter of this study (${Object.keys(parameters).join(', ')})`);
+        } else ctx.issues.add(p, `unknown key; allowed: ${FIT_KEYS.join(', ')}`);
+      }
+  }
+  if (!(fit.lrParam in parameters)) ctx.issues.add('parameters', `a ladder searches the learning rate, and there is no parameter ${fit.lrParam}; allowed: add it, or name yours with fit.lr_param`);
+  out.fit = fit;
+
+  if (raw.verify !== undefined && raw.verify !== false && raw.verify !== 'none') {
+    if (raw.verify === 'largest' || raw.verify === 'target') out.verify = raw.verify;
+    else ctx.issues.bad('verify', raw.verify, 'largest (one run at the largest proxy scale with what the smaller ones predict), target (one run at the target: affordable with backend sim), none');
+    if (raw.verify === 'target' && !out.target) ctx.issues.add('verify', 'found target, but the study has no target: add target: {params, tokens}');
+    if (raw.verify === 'largest' && scales.length < 3) ctx.issues.add('verify', `found largest with ${scales.length} scale${scales.length === 1 ? '' : 's'}; fitting without the largest needs at least 2 others, so allowed with 3 or more scales`);
+  }
+  return out;
+}

@@ -1,0 +1,294 @@
+/**
+ * Validating a study config: the common fields here, each plugin's block through its registry entry
+ * (src/registry/), the ladder in ./ladder.ts. Every problem is collected, each with the path of its
+ * field, what was found and what is allowed; one ConfigError (exit code 2) lists them all.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { contains, gridValues, type Params, type ParamValue, type SearchSpace } from '../core/distributions.js';
+import { parseDuration } from '../core/duration.js';
+import { ConfigError } from '../core/errors.js';
+import { describe, isNum, isObj, Issues, type OptionContext } from '../core/options.js';
+import type { MetricConfig } from '../core/trial.js';
+import { BACKEND_TYPES, BACKENDS, EXECUTORS, EXECUTOR_TYPES, METHOD_NAMES, METHODS, methodsOwning, PLANNED_BACKENDS, PLANNED_METHODS, stoppingOptions, type BackendConfig, type BackendType, type ExecutorType, type Method, type MethodEntry } from '../registry/index.js';
+import { parseLadder } from './ladder.js';
+import { describeDomain, parseParameter, type Ctx } from './parameters.js';
+import { DEFAULT_COMMAND, LIST_MACROS, MACROS, TOP_LEVEL_KEYS, type StudyConfig } from './study.js';
+
+export interface ValidateOptions {
+  file?: string;
+  configDir?: string;
+  intPaths?: Set<string> | null;
+  /**
+   * the study will launch trainers (default true): `program` is then required when the command uses
+   * it, and must exist. Studies driven only by ask/tell need neither.
+   */
+  forRun?: boolean;
+}
+
+/** The option blocks that belong to some method (`bayes:`, `pbt:`, `llm:`). */
+const OPTION_KEYS = [...new Set(METHOD_NAMES.map((m) => (METHODS[m] as MethodEntry).options?.key).filter((k): k is NonNullable<typeof k> => k !== undefined))];
+
+/** Validate a config object (as parsed from YAML/JSON); throws ConfigError listing every problem. */
+export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): StudyConfig {
+  const file = opts.file ?? '(config)';
+  const ctx: Ctx = { issues: new Issues(), intPaths: opts.intPaths ?? null };
+  if (!isObj(raw)) throw new ConfigError(file, [{ path: '', message: `found ${describe(raw)}; allowed: a mapping of study keys (${TOP_LEVEL_KEYS.join(', ')})` }]);
+  const issues = ctx.issues;
+  for (const k of Object.keys(raw)) if (!(TOP_LEVEL_KEYS as readonly string[]).includes(k)) issues.add(k, `unknown key; allowed: ${TOP_LEVEL_KEYS.join(', ')}`);
+
+  const name = optionalString(issues, raw, 'name');
+  if (name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(name)) issues.bad('name', name, 'letters, digits, `_`, `.` and `-`, starting with a letter or digit, at most 128 characters');
+  const description = optionalString(issues, raw, 'description');
+  const configDir = opts.configDir ?? '';
+  const method = parseMethod(issues, raw.method);
+  const entry: MethodEntry = METHODS[method];
+  const metric = parseMetric(issues, raw.metric);
+  const parameters = parseParameters(ctx, raw.parameters, entry);
+  const rawBackendType = typeof raw.backend === 'string' ? raw.backend : isObj(raw.backend) ? raw.backend.type : 'command';
+  const backendType = typeof rawBackendType === 'string' ? rawBackendType : 'command';
+  const octx: OptionContext = { method, parameters, ...(metric ? { metric } : {}), backendType, configDir };
+  const backend = parseBackend(issues, raw, octx);
+  const { program, command } = parseProgram(issues, raw, octx, opts.forRun !== false);
+
+  const runCap = optionalInt(issues, raw, 'run_cap', 1, Number.MAX_SAFE_INTEGER, 'a whole number of runs, at least 1');
+  const parallel = optionalInt(issues, raw, 'parallel', 1, 256, 'a whole number from 1 to 256') ?? 1;
+  const seed = optionalInt(issues, raw, 'seed', 0, 2 ** 53 - 1, 'a whole number, 0 or more');
+  let timeoutMs: number | undefined;
+  if (raw.timeout !== undefined) {
+    const t = parseDuration(raw.timeout);
+    if (t === null) issues.bad('timeout', raw.timeout, 'seconds (a positive number) or a duration such as 30s, 10m, 1h30m');
+    else timeoutMs = t;
+  }
+  const env = parseEnv(issues, raw.env);
+  const methodOptions = parseMethodOptions(issues, raw, octx);
+  const executor = parseExecutor(issues, raw, octx);
+  const initialPoints = raw.initial_points === undefined ? undefined : parseInitialPoints(issues, raw.initial_points, parameters);
+  const earlyTerminate = isObj(raw.early_terminate) ? raw.early_terminate : undefined;
+  const stopping = raw.early_terminate === undefined ? undefined : stoppingOptions.parse(raw.early_terminate, octx, issues);
+  const ladder = parseLadder(ctx, raw, octx);
+
+  if (issues.count > 0) throw new ConfigError(file, issues.list);
+  return {
+    ...(name !== undefined ? { name } : {}),
+    ...(description !== undefined ? { description } : {}),
+    ...(program !== undefined ? { program } : {}),
+    command,
+    method,
+    ...(metric ? { metric } : {}),
+    parameters,
+    ...(runCap !== undefined ? { runCap } : {}),
+    parallel,
+    ...(seed !== undefined ? { seed } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    backend: backend ?? { type: 'command' },
+    env,
+    ...(earlyTerminate ? { earlyTerminate } : {}),
+    ...(stopping ? { stopping } : {}),
+    ...methodOptions,
+    ...(executor ? { executor } : {}),
+    ...(initialPoints?.length ? { initialPoints } : {}),
+    ...ladder,
+    configDir,
+  };
+}
+
+function parseMethod(issues: Issues, raw: unknown): Method {
+  if (raw === undefined) issues.add('method', `missing; allowed: ${METHOD_NAMES.join(', ')}`);
+  else if (typeof raw !== 'string' || !(raw in METHODS)) {
+    const planned = typeof raw === 'string' && PLANNED_METHODS.includes(raw);
+    issues.bad('method', raw, `${METHOD_NAMES.join(', ')}${planned ? ` (${raw} is not available in this version yet)` : ''}`);
+  } else return raw as Method;
+  return 'random';
+}
+
+function parseMetric(issues: Issues, m: unknown): MetricConfig | undefined {
+  if (m === undefined) return undefined;
+  if (!isObj(m)) return void issues.bad('metric', m, 'a mapping {name, goal: minimize|maximize, target?}');
+  for (const k of Object.keys(m)) if (!['name', 'goal', 'target'].includes(k)) issues.add(`metric.${k}`, 'unknown key; allowed: name, goal, target');
+  const named = typeof m.name === 'string' && m.name.trim() !== '';
+  if (!named) issues.bad('metric.name', m.name, 'the name of a metric the trainer prints, e.g. val_loss');
+  let goal: MetricConfig['goal'] = 'minimize';
+  if (m.goal !== undefined) {
+    if (m.goal !== 'minimize' && m.goal !== 'maximize') issues.bad('metric.goal', m.goal, 'minimize, maximize');
+    else goal = m.goal;
+  }
+  if (m.target !== undefined && !isNum(m.target)) issues.bad('metric.target', m.target, 'a finite number');
+  return named ? { name: m.name as string, goal, ...(isNum(m.target) ? { target: m.target } : {}) } : undefined;
+}
+
+function parseParameters(ctx: Ctx, raw: unknown, method: MethodEntry): SearchSpace {
+  const parameters: SearchSpace = {};
+  const what = 'a mapping from parameter name to its values or distribution';
+  if (raw === undefined) ctx.issues.add('parameters', `missing; allowed: ${what}`);
+  else if (!isObj(raw)) ctx.issues.bad('parameters', raw, what);
+  else if (Object.keys(raw).length === 0) ctx.issues.add('parameters', 'is empty; allowed: at least one parameter');
+  else
+    for (const [pname, spec] of Object.entries(raw)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_.\-/]*$/.test(pname)) {
+        ctx.issues.bad(`parameters.${pname}`, pname, 'a name of letters, digits, `_`, `-`, `/` and `.` (dotted names such as model.lr are fine)');
+        continue;
+      }
+      const d = parseParameter(ctx, `parameters.${pname}`, spec);
+      if (d) parameters[pname] = d;
+    }
+  if (method.capabilities.walksGrid) {
+    for (const [pname, d] of Object.entries(parameters)) {
+      if (gridValues(d) === null) {
+        ctx.issues.add(`parameters.${pname}`, `distribution ${d.type} is continuous and cannot be walked by method grid; allowed for grid: value, values, int_uniform, q_uniform, q_log_uniform_values (with at most 10000 points)`);
+      }
+    }
+  }
+  return parameters;
+}
+
+function parseBackend(issues: Issues, raw: Record<string, unknown>, ctx: OptionContext): BackendConfig | undefined {
+  if (raw.backend === undefined) return undefined;
+  const type = typeof raw.backend === 'string' ? raw.backend : isObj(raw.backend) ? raw.backend.type : undefined;
+  if (typeof type !== 'string' || !(type in BACKENDS)) {
+    const planned = typeof type === 'string' && PLANNED_BACKENDS.includes(type);
+    return void issues.bad(typeof raw.backend === 'string' ? 'backend' : 'backend.type', type ?? raw.backend, `${BACKEND_TYPES.join(', ')}${planned ? ` (${type} is not available in this version yet)` : ''}`);
+  }
+  const entry = BACKENDS[type as BackendType];
+  const method = METHODS[ctx.method as Method] as MethodEntry;
+  if (method.capabilities.needsCheckpoints && !entry.capabilities.checkpoints) {
+    const allowed = METHOD_NAMES.filter((m) => !(METHODS[m] as MethodEntry).capabilities.needsCheckpoints);
+    issues.add('method', `found ${ctx.method}; backend ${type} keeps no checkpoints, which population-based training needs; allowed with ${type}: ${allowed.join(', ')}`);
+  }
+  return entry.parse(isObj(raw.backend) ? raw.backend : { type }, ctx, issues);
+}
+
+/** Does the backend named in the file launch a program? (A name the registry does not know is treated as command's: it is refused elsewhere.) */
+function launchesProgram(type: string): boolean {
+  return type in BACKENDS ? BACKENDS[type as BackendType].capabilities.launchesProgram : true;
+}
+
+function parseProgram(issues: Issues, raw: Record<string, unknown>, ctx: OptionContext, forRun: boolean): { program?: string; command: string[] } {
+  let program: string | undefined;
+  if (raw.program !== undefined) {
+    if (typeof raw.program !== 'string' || raw.program.trim() === '') issues.bad('program', raw.program, 'a path to the training program, relative to the config file');
+    else program = ctx.configDir ? path.resolve(ctx.configDir, raw.program) : raw.program;
+  }
+  const command = raw.command === undefined ? DEFAULT_COMMAND : parseCommand(issues, raw.command);
+  if (!launchesProgram(ctx.backendType)) {
+    for (const k of ['program', 'command'] as const) {
+      if (raw[k] !== undefined) issues.add(k, `not used by backend ${ctx.backendType}, which runs in-process; allowed: remove it, or use backend: command to launch a program`);
+    }
+  } else if (forRun && commandNeedsProgram(command)) {
+    if (raw.program === undefined) issues.add('program', 'missing; allowed: a path to the training program (command uses ${program})');
+    else if (program && ctx.configDir && !existsSync(program)) issues.add('program', `found ${describe(raw.program)}, but ${program} does not exist; allowed: a path to an existing file, relative to the config file`);
+  }
+  return { ...(program !== undefined ? { program } : {}), command };
+}
+
+function parseCommand(issues: Issues, raw: unknown): string[] {
+  if (!Array.isArray(raw) || raw.length === 0) {
+    issues.bad('command', raw, 'a non-empty list of arguments, e.g. [${env}, ${interpreter}, ${program}, ${args}]');
+    return DEFAULT_COMMAND;
+  }
+  const command: string[] = [];
+  raw.forEach((item: unknown, i: number) => {
+    if (typeof item !== 'string' && !isNum(item) && typeof item !== 'boolean') return issues.bad(`command[${i}]`, item, 'a string (a literal argument or a macro such as ${args})');
+    const s = String(item);
+    for (const m of s.matchAll(/\$\{([^}]*)\}/g)) {
+      const macro = m[1]!;
+      if (!(MACROS as readonly string[]).includes(macro)) issues.add(`command[${i}]`, `unknown macro \${${macro}}; allowed: ${MACROS.map((x) => `\${${x}}`).join(' ')}`);
+      else if (LIST_MACROS.includes(macro) && s !== `\${${macro}}`) issues.add(`command[${i}]`, `found ${describe(s)}; \${${macro}} expands to several arguments and must be an item of its own`);
+    }
+    command.push(s);
+  });
+  return command;
+}
+
+export function commandNeedsProgram(command: readonly string[]): boolean {
+  return command.some((c) => c.includes('${program}') || c.includes('${interpreter}'));
+}
+
+function parseEnv(issues: Issues, raw: unknown): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (raw === undefined) return env;
+  if (!isObj(raw)) {
+    issues.bad('env', raw, 'a mapping of environment variable names to values');
+    return env;
+  }
+  for (const [k, v] of Object.entries(raw)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) issues.bad(`env.${k}`, k, 'an environment variable name (letters, digits, _)');
+    else if (typeof v !== 'string' && !isNum(v) && typeof v !== 'boolean') issues.bad(`env.${k}`, v, 'a string, number or boolean');
+    else env[k] = String(v);
+  }
+  return env;
+}
+
+/** The study's method reads its own block; a block of another method is a mistake worth naming. */
+function parseMethodOptions(issues: Issues, raw: Record<string, unknown>, ctx: OptionContext): Pick<StudyConfig, 'bayes' | 'pbt' | 'llm'> {
+  const entry: MethodEntry = METHODS[ctx.method as Method];
+  for (const key of OPTION_KEYS) {
+    if (raw[key] === undefined || entry.options?.key === key) continue;
+    const owners = methodsOwning(key);
+    issues.add(key, `options for method${owners.length > 1 ? 's' : ''} ${owners.join(' and ')}, but method is ${ctx.method}`);
+  }
+  const need = entry.capabilities.needsMetric;
+  if (need && !ctx.metric) issues.add('metric', `missing; method ${ctx.method} ${need}: add metric: {name, goal}`);
+  const o = entry.options;
+  if (!o || (raw[o.key] === undefined && !o.required)) return {};
+  const value = o.spec.parse(raw[o.key], ctx, issues);
+  return value === undefined ? {} : { [o.key]: value };
+}
+
+function parseExecutor(issues: Issues, raw: Record<string, unknown>, ctx: OptionContext): StudyConfig['executor'] {
+  const e = raw.executor;
+  if (e === undefined) return undefined;
+  if (!isObj(e) || typeof e.type !== 'string' || !(e.type in EXECUTORS)) {
+    return void issues.bad(isObj(e) ? 'executor.type' : 'executor', isObj(e) ? e.type : e, EXECUTOR_TYPES.map((t) => `${t} (${EXECUTORS[t].summary})`).join(', '));
+  }
+  const entry = EXECUTORS[e.type as ExecutorType];
+  const parsed = entry.parse(e, ctx, issues);
+  if (entry.capabilities.workers && (METHODS[ctx.method as Method] as MethodEntry).capabilities.oneController) {
+    issues.add('executor', `method ${ctx.method} decides exploits in one controller and is not run by Slurm workers in this version; allowed: remove executor`);
+  }
+  if (entry.capabilities.launchesPrograms && raw.backend !== undefined && !launchesProgram(ctx.backendType)) {
+    issues.add('executor', `Slurm workers launch trainer programs: allowed with backend ${BACKEND_TYPES.filter(launchesProgram).join(', ')} only`);
+  }
+  return parsed;
+}
+
+function parseInitialPoints(issues: Issues, raw: unknown, parameters: SearchSpace): Params[] {
+  if (!Array.isArray(raw)) {
+    issues.bad('initial_points', raw, 'a list of mappings from parameter name to value');
+    return [];
+  }
+  const points: Params[] = [];
+  raw.forEach((pt: unknown, i: number) => {
+    const at = `initial_points[${i}]`;
+    if (!isObj(pt)) return issues.bad(at, pt, 'a mapping from parameter name to value');
+    const full: Params = {};
+    for (const k of Object.keys(pt)) if (!(k in parameters)) issues.add(`${at}.${k}`, `not a parameter of this study; parameters: ${Object.keys(parameters).join(', ')}`);
+    for (const [name, d] of Object.entries(parameters)) {
+      const v = pt[name];
+      if (v === undefined) {
+        if (d.type === 'constant') full[name] = d.value;
+        else if (d.type === 'categorical' && d.values.length === 1) full[name] = d.values[0]!;
+        else issues.add(`${at}.${name}`, 'missing; an initial point gives every searched parameter');
+      } else if (!contains(d, v as ParamValue)) issues.bad(`${at}.${name}`, v, `a value of the parameter's domain (${describeDomain(d)})`);
+      else full[name] = v as ParamValue;
+    }
+    points.push(full);
+  });
+  return points;
+}
+
+function optionalString(issues: Issues, raw: Record<string, unknown>, key: string): string | undefined {
+  const v = raw[key];
+  if (v === undefined) return undefined;
+  if (typeof v === 'string') return v;
+  issues.bad(key, v, 'a string');
+  return undefined;
+}
+
+function optionalInt(issues: Issues, raw: Record<string, unknown>, key: string, min: number, max: number, allowed: string): number | undefined {
+  const v = raw[key];
+  if (v === undefined) return undefined;
+  if (Number.isInteger(v) && (v as number) >= min && (v as number) <= max) return v as number;
+  issues.bad(key, v, allowed);
+  return undefined;
+}
