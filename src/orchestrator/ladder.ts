@@ -75,15 +75,7 @@ export class LadderClaimer {
         if (cap !== undefined && history.filter((t) => t.state !== 'STALE').length >= cap) break;
         const [p] = this.searchers.get(scale.name)!.suggest(history, 1);
         if (!p) break;
-        const t = await this.storage.createRunning(this.study.id, {
-          params: p.params,
-          scale: { ...scaleRecord(scale, index) },
-          worker,
-          perScale: true,
-          ...(cap !== undefined ? { runCap: cap } : {}),
-          unique: cfg.method === 'grid',
-          seen: all.length,
-        });
+        const t = await this.storage.createRunning(this.study.id, { params: p.params, scale: { ...scaleRecord(scale, index) }, worker }, { runCap: cap, unique: cfg.method === 'grid', perScale: true, seen: all.length });
         if (t) return t;
       }
     }

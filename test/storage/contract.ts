@@ -25,26 +25,26 @@ export function storageContract(name: string, open: () => Storage): void {
 
     it('numbers trials from 0 and enforces run_cap on every state but STALE', async () => {
       const { s, study } = await setup();
-      const a = await s.createRunning(study.id, { params: { lr: 1 }, worker: 'w', runCap: 2 });
-      const b = await s.createRunning(study.id, { params: { lr: 2 }, worker: 'w', runCap: 2 });
+      const a = await s.createRunning(study.id, { params: { lr: 1 }, worker: 'w' }, { runCap: 2 });
+      const b = await s.createRunning(study.id, { params: { lr: 2 }, worker: 'w' }, { runCap: 2 });
       expect([a?.number, b?.number]).toEqual([0, 1]);
       expect(a?.state).toBe('RUNNING');
       expect(a?.worker).toBe('w');
-      expect(await s.createRunning(study.id, { params: { lr: 3 }, worker: 'w', runCap: 2 })).toBeNull();
+      expect(await s.createRunning(study.id, { params: { lr: 3 }, worker: 'w' }, { runCap: 2 })).toBeNull();
       await s.finishTrial(a!.id, { state: 'FAIL', error: 'boom' });
-      expect(await s.createRunning(study.id, { params: { lr: 3 }, worker: 'w', runCap: 2 })).toBeNull();
+      expect(await s.createRunning(study.id, { params: { lr: 3 }, worker: 'w' }, { runCap: 2 })).toBeNull();
       // a STALE trial frees its slot, but its WAITING copy takes it again
       const copy = await s.requeue(b!.id, 'runner died');
-      expect(await s.createRunning(study.id, { params: { lr: 3 }, worker: 'w', runCap: 2 })).toBeNull();
+      expect(await s.createRunning(study.id, { params: { lr: 3 }, worker: 'w' }, { runCap: 2 })).toBeNull();
       expect(copy.state).toBe('WAITING');
       await s.close();
     });
 
     it('refuses a duplicate parameter set when asked for unique trials', async () => {
       const { s, study } = await setup();
-      expect(await s.createRunning(study.id, { params: { a: 1, b: 'x' }, worker: 'w', unique: true })).not.toBeNull();
-      expect(await s.createRunning(study.id, { params: { b: 'x', a: 1 }, worker: 'w', unique: true })).toBeNull();
-      expect(await s.createRunning(study.id, { params: { a: 2, b: 'x' }, worker: 'w', unique: true })).not.toBeNull();
+      expect(await s.createRunning(study.id, { params: { a: 1, b: 'x' }, worker: 'w' }, { unique: true })).not.toBeNull();
+      expect(await s.createRunning(study.id, { params: { b: 'x', a: 1 }, worker: 'w' }, { unique: true })).toBeNull();
+      expect(await s.createRunning(study.id, { params: { a: 2, b: 'x' }, worker: 'w' }, { unique: true })).not.toBeNull();
       await s.close();
     });
 
@@ -68,17 +68,17 @@ export function storageContract(name: string, open: () => Storage): void {
 
     it('refuses a proposal made from a history that is no longer current (seen)', async () => {
       const { s, study } = await setup();
-      expect(await s.createRunning(study.id, { params: { lr: 1 }, worker: 'a', seen: 0 })).not.toBeNull();
+      expect(await s.createRunning(study.id, { params: { lr: 1 }, worker: 'a' }, { seen: 0 })).not.toBeNull();
       // worker b read the history before a's trial existed: its proposal may be a's, so it must look again
-      expect(await s.createRunning(study.id, { params: { lr: 1 }, worker: 'b', seen: 0 })).toBeNull();
-      expect(await s.createRunning(study.id, { params: { lr: 2 }, worker: 'b', seen: 1 })).not.toBeNull();
+      expect(await s.createRunning(study.id, { params: { lr: 1 }, worker: 'b' }, { seen: 0 })).toBeNull();
+      expect(await s.createRunning(study.id, { params: { lr: 2 }, worker: 'b' }, { seen: 1 })).not.toBeNull();
       await s.close();
     });
 
     it('counts the cap and duplicates per scale when asked (a ladder)', async () => {
       const { s, study } = await setup();
       const at = (name: string) => ({ name, params: 1e6, tokens: 2e7 });
-      const make = (lr: number, scale: string, runCap = 2) => s.createRunning(study.id, { params: { lr }, worker: 'w', scale: at(scale), runCap, unique: true, perScale: true });
+      const make = (lr: number, scale: string, runCap = 2) => s.createRunning(study.id, { params: { lr }, worker: 'w', scale: at(scale) }, { runCap, unique: true, perScale: true });
       expect(await make(1, 's1')).not.toBeNull();
       expect(await make(1, 's1')).toBeNull(); // same point, same scale
       expect(await make(1, 's2')).not.toBeNull(); // same point, another scale
@@ -86,7 +86,7 @@ export function storageContract(name: string, open: () => Storage): void {
       expect(await make(3, 's1')).toBeNull(); // s1 is at its cap of 2
       expect(await make(3, 's2')).not.toBeNull(); // s2 has its own
       // without perScale the cap counts the whole study
-      expect(await s.createRunning(study.id, { params: { lr: 9 }, worker: 'w', scale: at('s3'), runCap: 4 })).toBeNull();
+      expect(await s.createRunning(study.id, { params: { lr: 9 }, worker: 'w', scale: at('s3') }, { runCap: 4 })).toBeNull();
       await s.close();
     });
 
