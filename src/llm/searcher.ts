@@ -28,7 +28,7 @@ import type { HistoryTrial, Proposal } from '../../searchers/types.js';
 import { canonicalJson, type Params } from '../core/distributions.js';
 import { ScaletuneError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
-import type { Storage, StudyRecord } from '../storage/types.js';
+import type { EventLog, LlmCallStore, StudyRecord, TrialStore } from '../storage/types.js';
 import { chatComplete, LlmError, type ChatRequest } from './client.js';
 import type { LlmConfig } from './config.js';
 
@@ -93,7 +93,7 @@ export class LlmSearcher {
   private missingKey: string | null = null;
 
   constructor(
-    private readonly storage: Storage,
+    private readonly storage: LlmCallStore & EventLog & Pick<TrialStore, 'location'>,
     private readonly study: StudyRecord,
     env: Record<string, string | undefined> = process.env,
   ) {

@@ -45,7 +45,7 @@ export async function claimNext(storage: Storage, study: StudyRecord, searcher: 
     if (runCap !== undefined && history.filter((t) => t.state !== 'STALE').length >= runCap) return { trial: null, reason: 'run_cap' };
     const [p] = await searcher.suggest(history, 1);
     if (!p) return { trial: null, reason: 'exhausted' };
-    const t = await storage.createRunning(study.id, { params: p.params, worker, ...(runCap !== undefined ? { runCap } : {}), unique, seen: history.length });
+    const t = await storage.createRunning(study.id, { params: p.params, worker }, { runCap, unique, seen: history.length });
     if (t) return { trial: t };
     // another process took the last slot, the same grid point, or created a trial since this history
     // was read (its searcher might have proposed the same): look again

@@ -93,15 +93,7 @@ export class LadderScheduler extends EarlyStopping implements Scheduler {
         if (cap !== undefined && history.filter((t) => t.state !== 'STALE').length >= cap) break;
         const [p] = await this.searchers.get(scale.name)!.suggest(history, 1);
         if (!p) break;
-        const t = await this.storage.createRunning(this.study.id, {
-          params: p.params,
-          scale: { ...scaleRecord(scale, index) },
-          worker,
-          perScale: true,
-          ...(cap !== undefined ? { runCap: cap } : {}),
-          unique: this.unique,
-          seen: all.length,
-        });
+        const t = await this.storage.createRunning(this.study.id, { params: p.params, scale: { ...scaleRecord(scale, index) }, worker }, { runCap: cap, unique: this.unique, perScale: true, seen: all.length });
         if (t) return t;
       }
     }

@@ -5,14 +5,14 @@
  */
 import { decideStop, describeStop, isDecisionPoint, type Curve, type CurvePoint, type StopDecision } from '../../schedulers/stopping.js';
 import type { Trial } from '../core/trial.js';
-import type { Storage, StudyRecord } from '../storage/types.js';
+import type { EventLog, StudyRecord, TrialStore } from '../storage/types.js';
 
 export interface Stopper {
   /** the trial's curve so far (raw values, in report order); a reason when it must stop now */
   decide(trial: Trial, points: readonly CurvePoint[]): Promise<{ reason: string; decision: StopDecision } | null>;
 }
 
-export function stopperFor(storage: Storage, study: StudyRecord): Stopper | null {
+export function stopperFor(storage: TrialStore & EventLog, study: StudyRecord): Stopper | null {
   const rule = study.config.stopping;
   const metric = study.config.metric;
   if (!rule || !metric) return null;
@@ -30,7 +30,7 @@ export function stopperFor(storage: Storage, study: StudyRecord): Stopper | null
 }
 
 /** Curves of every other trial that counts (re-queued STALE ones are represented by their copies). */
-async function otherCurves(storage: Storage, studyId: number, me: Trial, name: string, sign: number): Promise<Curve[]> {
+async function otherCurves(storage: TrialStore & EventLog, studyId: number, me: Trial, name: string, sign: number): Promise<Curve[]> {
   // in a ladder, curves are compared within one scale only
   const trials = (await storage.getTrials(studyId)).filter((t) => t.id !== me.id && t.state !== 'STALE' && t.state !== 'WAITING' && (t.scale?.name ?? null) === (me.scale?.name ?? null));
   const byId = new Map<number, Curve>(trials.map((t) => [t.id, { trialId: t.id, number: t.number, complete: t.state === 'COMPLETE', points: [] }]));

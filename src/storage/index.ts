@@ -4,7 +4,7 @@ import { PostgresStorage, redactUrl } from './postgres.js';
 import type { Storage } from './types.js';
 import { UsageError } from '../core/errors.js';
 
-export type { Storage, StudyRecord, StudySummary, MetricInput, FinalState, NewTrial } from './types.js';
+export type { Storage, TrialStore, EventLog, LineageStore, LlmCallStore, FitStore, ClaimPolicy, StudyRecord, StudySummary, MetricInput, FinalState, NewTrial } from './types.js';
 export { MemoryStorage, PostgresStorage, SqliteStorage };
 
 /** Open the storage a `--db` value names: `:memory:`, a SQLite file path, or a postgres:// URL. */

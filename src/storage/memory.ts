@@ -3,7 +3,7 @@ import type { StudyConfig } from '../config/index.js';
 import { canonicalJson } from '../core/distributions.js';
 import { FrozenTrialError, UsageError } from '../core/errors.js';
 import { isFinished, TRIAL_STATES, type LineageEntry, type LogLine, type Metric, type StudyEvent, type Trial, type TrialState } from '../core/trial.js';
-import type { FinalState, MetricInput, LlmCall, NewFit, NewLineage, NewLlmCall, NewTrial, Storage, StoredFit, StudyRecord, StudySummary } from './types.js';
+import type { ClaimPolicy, FinalState, MetricInput, LlmCall, NewFit, NewLineage, NewLlmCall, NewTrial, Storage, StoredFit, StudyRecord, StudySummary } from './types.js';
 
 const copy = <T>(x: T): T => structuredClone(x);
 
@@ -85,13 +85,13 @@ export class MemoryStorage implements Storage {
     return copy(t);
   }
 
-  async createRunning(studyId: number, nt: NewTrial & { worker: string; runCap?: number; unique?: boolean; perScale?: boolean; seen?: number }): Promise<Trial | null> {
-    if (nt.seen !== undefined && this.trials.filter((t) => t.studyId === studyId).length !== nt.seen) return null;
-    const scaleName = nt.perScale ? nt.scale?.name : undefined;
+  async createRunning(studyId: number, nt: NewTrial & { worker: string }, policy: ClaimPolicy = {}): Promise<Trial | null> {
+    if (policy.seen !== undefined && this.trials.filter((t) => t.studyId === studyId).length !== policy.seen) return null;
+    const scaleName = policy.perScale ? nt.scale?.name : undefined;
     const live = this.trials.filter((t) => t.studyId === studyId && t.state !== 'STALE' && (scaleName === undefined || t.scale?.name === scaleName));
-    if (nt.runCap !== undefined && live.length >= nt.runCap) return null;
+    if (policy.runCap !== undefined && live.length >= policy.runCap) return null;
     const key = canonicalJson(nt.params);
-    if (nt.unique && live.some((t) => canonicalJson(t.params) === key)) return null;
+    if (policy.unique && live.some((t) => canonicalJson(t.params) === key)) return null;
     const now = Date.now();
     return copy(this.insert(studyId, { params: nt.params, scale: nt.scale ?? null, state: 'RUNNING', worker: nt.worker, startedAt: now, heartbeatAt: now, member: nt.member ?? null, stopAt: nt.stopAt ?? null }));
   }

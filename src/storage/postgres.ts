@@ -11,7 +11,7 @@ import { canonicalJson } from '../core/distributions.js';
 import { FrozenTrialError, ScaletuneError, UsageError } from '../core/errors.js';
 import { isFinished, TRIAL_STATES, type LineageEntry, type LogLine, type Metric, type StudyEvent, type Trial, type TrialState } from '../core/trial.js';
 import { fitFromRow, lineageFromRow, llmCallFromRow, studyFromRow, trialFromRow, type Row } from './rows.js';
-import type { FinalState, LlmCall, MetricInput, NewFit, NewLineage, NewLlmCall, NewTrial, Storage, StoredFit, StudyRecord, StudySummary } from './types.js';
+import type { ClaimPolicy, FinalState, LlmCall, MetricInput, NewFit, NewLineage, NewLlmCall, NewTrial, Storage, StoredFit, StudyRecord, StudySummary } from './types.js';
 
 const MIGRATIONS: string[] = [
   `
@@ -194,18 +194,18 @@ export class PostgresStorage implements Storage {
     });
   }
 
-  async createRunning(studyId: number, t: NewTrial & { worker: string; runCap?: number; unique?: boolean; perScale?: boolean; seen?: number }): Promise<Trial | null> {
+  async createRunning(studyId: number, t: NewTrial & { worker: string }, policy: ClaimPolicy = {}): Promise<Trial | null> {
     const key = canonicalJson(t.params);
-    const scaleName = t.perScale && typeof t.scale?.name === 'string' ? t.scale.name : null;
+    const scaleName = policy.perScale && typeof t.scale?.name === 'string' ? t.scale.name : null;
     return this.tx(async (c) => {
       await this.lockStudy(c, studyId);
-      if (t.seen !== undefined && ((await c.query('SELECT COUNT(*)::int AS n FROM trials WHERE study_id = $1', [studyId])).rows[0]!.n as number) !== t.seen) return null;
+      if (policy.seen !== undefined && ((await c.query('SELECT COUNT(*)::int AS n FROM trials WHERE study_id = $1', [studyId])).rows[0]!.n as number) !== policy.seen) return null;
       const same = scaleName === null ? '' : " AND (scale::jsonb)->>'name' = $3";
-      if (t.runCap !== undefined) {
+      if (policy.runCap !== undefined) {
         const n = (await c.query(`SELECT COUNT(*)::int AS n FROM trials WHERE study_id = $1 AND state != 'STALE'${same.replace('$3', '$2')}`, scaleName === null ? [studyId] : [studyId, scaleName])).rows[0]!.n as number;
-        if (n >= t.runCap) return null;
+        if (n >= policy.runCap) return null;
       }
-      if (t.unique && (await c.query(`SELECT 1 FROM trials WHERE study_id = $1 AND state != 'STALE' AND params_key = $2${same}`, scaleName === null ? [studyId, key] : [studyId, key, scaleName])).rowCount) return null;
+      if (policy.unique && (await c.query(`SELECT 1 FROM trials WHERE study_id = $1 AND state != 'STALE' AND params_key = $2${same}`, scaleName === null ? [studyId, key] : [studyId, key, scaleName])).rowCount) return null;
       const now = Date.now();
       const r = await c.query(
         `INSERT INTO trials (study_id, number, state, params, params_key, scale, worker, heartbeat_at, created_at, started_at, member, stop_at)

@@ -10,7 +10,7 @@ import { canonicalJson } from '../core/distributions.js';
 import { FrozenTrialError, ScaletuneError, UsageError } from '../core/errors.js';
 import { isFinished, TRIAL_STATES, type LineageEntry, type LogLine, type Metric, type StudyEvent, type Trial, type TrialState } from '../core/trial.js';
 import { fitFromRow, lineageFromRow, llmCallFromRow, studyFromRow, trialFromRow, type Row } from './rows.js';
-import type { FinalState, MetricInput, LlmCall, NewFit, NewLineage, NewLlmCall, NewTrial, Storage, StoredFit, StudyRecord, StudySummary } from './types.js';
+import type { ClaimPolicy, FinalState, MetricInput, LlmCall, NewFit, NewLineage, NewLlmCall, NewTrial, Storage, StoredFit, StudyRecord, StudySummary } from './types.js';
 
 const MIGRATIONS: string[] = [
   // 1: the first schema
@@ -272,18 +272,18 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  async createRunning(studyId: number, t: NewTrial & { worker: string; runCap?: number; unique?: boolean; perScale?: boolean; seen?: number }): Promise<Trial | null> {
+  async createRunning(studyId: number, t: NewTrial & { worker: string }, policy: ClaimPolicy = {}): Promise<Trial | null> {
     const key = canonicalJson(t.params);
-    const scaleName = t.perScale && typeof t.scale?.name === 'string' ? t.scale.name : null;
+    const scaleName = policy.perScale && typeof t.scale?.name === 'string' ? t.scale.name : null;
     const sameScale = scaleName === null ? '' : " AND json_extract(scale, '$.name') = ?";
     const extra = scaleName === null ? [] : [scaleName];
     return this.immediate(() => {
-      if (t.seen !== undefined && (this.db.prepare('SELECT COUNT(*) AS n FROM trials WHERE study_id = ?').get(studyId) as { n: number }).n !== t.seen) return null;
-      if (t.runCap !== undefined) {
+      if (policy.seen !== undefined && (this.db.prepare('SELECT COUNT(*) AS n FROM trials WHERE study_id = ?').get(studyId) as { n: number }).n !== policy.seen) return null;
+      if (policy.runCap !== undefined) {
         const n = (this.db.prepare(`SELECT COUNT(*) AS n FROM trials WHERE study_id = ? AND state != 'STALE'${sameScale}`).get(studyId, ...extra) as { n: number }).n;
-        if (n >= t.runCap) return null;
+        if (n >= policy.runCap) return null;
       }
-      if (t.unique && this.db.prepare(`SELECT 1 FROM trials WHERE study_id = ? AND state != 'STALE' AND params_key = ?${sameScale}`).get(studyId, key, ...extra)) return null;
+      if (policy.unique && this.db.prepare(`SELECT 1 FROM trials WHERE study_id = ? AND state != 'STALE' AND params_key = ?${sameScale}`).get(studyId, key, ...extra)) return null;
       const now = Date.now();
       const info = this.db
         .prepare(

@@ -1,7 +1,9 @@
 /**
- * The storage contract. Every implementation (SQLite, in-memory, later PostgreSQL) passes the same
- * contract suite (test/storage/contract.ts). Methods are async so that network storages fit the same
- * shape; a claim is one short transaction, so several processes may share one store.
+ * The storage contract, by concern: the core trial store, and four small stores beside it (events,
+ * lineage, LLM calls, fits). Every storage (memory, SQLite, PostgreSQL) implements all five as one
+ * `Storage` and passes one contract suite (test/storage/contract.ts); code that needs one concern takes
+ * that interface, so what it can touch is plain from its signature. Methods are async so that network
+ * storages fit the same shape; a claim is one short transaction, so several processes may share a store.
  */
 import type { StudyConfig } from '../config/index.js';
 import type { Params } from '../core/distributions.js';
@@ -91,86 +93,140 @@ export interface StoredFit {
 
 export type NewFit = Omit<StoredFit, 'id' | 'createdAt'>;
 
-export interface Storage {
-  /** where it lives, for messages (`./scaletune.db`, `:memory:`) */
+/**
+ * What a claim of a new trial must respect. `createRunning` checks it and inserts the trial in one
+ * transaction that is serialised against every other insert into the study, so each guarantee holds
+ * across all the workers and processes sharing the store, not per worker.
+ */
+export interface ClaimPolicy {
+  /** refuse once this many trials count toward the cap (every state but STALE): never more than runCap of them */
+  runCap?: number;
+  /** refuse parameters a trial that counts toward the cap already has (compared as canonical JSON, so key order does not matter) */
+  unique?: boolean;
+  /** runCap and unique count only the trials of the new trial's scale (by the scale's `name`): each rung of a ladder has its own */
+  perScale?: boolean;
+  /**
+   * the study's trial count (any state) in the history the proposal was made from: refuse when it has
+   * changed, because another worker's new trial may be this very proposal; propose again from fresh history
+   */
+  seen?: number;
+}
+
+/** Studies and their trials from claim to finish, with metrics, logs, reads and attributes: what every run needs. */
+export interface TrialStore {
+  /** where it lives, for messages (`./scaletune.db`, `:memory:`, a postgres URL without its password) */
   readonly location: string;
 
-  /** Called once per study; throws UsageError when the name is taken. */
+  /** Once per study, when `run`, `create`, `demo` or `replay` makes one; throws UsageError when the name is taken. */
   createStudy(input: { name: string; config: StudyConfig; seed: number; cwd: string; artifactsDir: string }): Promise<StudyRecord>;
-  /** null when no study has that name. */
+  /** By every command and worker that names a study; null when no study has that name. */
   getStudy(name: string): Promise<StudyRecord | null>;
-  /** Every study with its trial counts, oldest first. */
+  /** For `studies`, and to list the names when a study is not found: every study with its trial counts, oldest first. */
   listStudies(): Promise<StudySummary[]>;
 
   /**
-   * Claim a WAITING trial for `worker` (it becomes RUNNING): the one that trains to the earliest step
-   * (`stopAt`; the least-trained PBT member), then the oldest. Null when none waits. One transaction.
+   * The first step of every claim, before a new trial is proposed: the WAITING trial that trains to the
+   * earliest step (`stopAt`: the least-trained PBT member), then the oldest, becomes RUNNING for
+   * `worker`; null when none waits. One transaction: across processes each waiting trial is claimed once.
    */
   claimWaiting(studyId: number, worker: string): Promise<Trial | null>;
   /**
-   * Create a trial already RUNNING for `worker`, in one transaction; null instead when `runCap` trials
-   * that count toward the cap (every state but STALE) exist, or when `unique` is set and a trial that
-   * counts toward the cap already has the same parameters. With `perScale` (a ladder), both count only
-   * the trials of the same scale (by the scale's `name`). With `seen`, also null when the study no
-   * longer has exactly that many trials: another worker created one since the proposal's history was
-   * read, and proposing again from the fresh history avoids two workers running the same proposal.
+   * After a searcher proposed `trial`: inserts it RUNNING for `trial.worker` with the next number,
+   * unless `policy` refuses it; then null, and nothing is written. Without a policy nothing refuses it.
    */
-  createRunning(studyId: number, trial: NewTrial & { worker: string; runCap?: number; unique?: boolean; perScale?: boolean; seen?: number }): Promise<Trial | null>;
-  /** Add a WAITING trial (initial points, re-queued work). Respects no cap: the caller decided. */
+  createRunning(studyId: number, trial: NewTrial & { worker: string }, policy?: ClaimPolicy): Promise<Trial | null>;
+  /** For work decided elsewhere (initial points, verify runs, PBT's next segment): adds a WAITING trial with the next number. Respects no cap: the caller decided. */
   enqueue(studyId: number, trial: NewTrial & { retryOf?: number; resumeFrom?: string | null }): Promise<Trial>;
   /**
-   * A RUNNING trial whose process is gone: in one transaction it becomes STALE (keeping its metrics and
-   * logs) and a WAITING copy is queued that resumes from its last checkpoint. Returns the copy.
+   * When a RUNNING trial's process is gone (stale heartbeat, interrupted run): in one transaction it
+   * becomes STALE (keeping its metrics and logs) and a WAITING copy is queued that resumes from its last
+   * checkpoint; returns the copy. Throws FrozenTrialError when it is no longer RUNNING, so two workers
+   * recovering one trial queue one copy.
    */
   requeue(trialId: number, reason: string): Promise<Trial>;
-  /** Mark running trials as alive. Called every few seconds by whoever runs them. */
+  /** Every few seconds by the process running these trials: marks them alive, only those still RUNNING for `worker`. */
   heartbeat(trialIds: readonly number[], worker: string): Promise<void>;
-  /** Record the trainer's process id while it runs (to end orphans after a crash). */
+  /** When the trainer's process starts (and null when it is gone), so that recovery after a crash can end an orphan. */
   setTrialPid(trialId: number, pid: number | null): Promise<void>;
-  /** Record the latest checkpoint the trainer announced. */
+  /** Whenever the trainer announces a checkpoint: the latest one is what `requeue` resumes from. */
   setCheckpoint(trialId: number, checkpoint: string): Promise<void>;
-  /** Store reported metrics. Throws FrozenTrialError when the trial is finished. */
+  /**
+   * With each burst of a trainer's reports: all the rows go in or none, and only while the trial is open;
+   * throws FrozenTrialError when it is finished, UsageError when there is no such trial.
+   */
   addMetrics(trialId: number, metrics: readonly MetricInput[]): Promise<void>;
-  /** Append lines to the trial's log. */
+  /** With the trainer's output as it arrives (after its metrics of the same burst): read back in the order appended. */
   appendLogs(trialId: number, lines: readonly { stream: LogLine['stream']; line: string }[]): Promise<void>;
-  /** Finish a RUNNING trial. Throws FrozenTrialError when it is already finished, UsageError when it is WAITING. */
+  /**
+   * Once per trial, when its trainer ended or `tell` reported; a NaN value is stored as null. One
+   * transaction: throws FrozenTrialError when it is already finished (so one finisher wins), UsageError when it is WAITING.
+   */
   finishTrial(trialId: number, result: { state: FinalState; value?: number | null; error?: string | null }): Promise<Trial>;
 
+  /** A fresh read of one trial by id; null when there is none. */
   getTrial(trialId: number): Promise<Trial | null>;
+  /** For commands that name a trial by its number in a study (`tell`); null when there is none. */
   getTrialByNumber(studyId: number, number: number): Promise<Trial | null>;
-  /** All trials of a study, by number. */
+  /** The history searchers, schedulers and reports read: all trials of a study, by number, fresh copies. */
   getTrials(studyId: number): Promise<Trial[]>;
-  /** Intermediate metrics of a study (or one trial), by trial, step, name. */
+  /** Curves for stopping rules, fits and reports: intermediate metrics of a study (or one trial), by trial, step, then the order reported. */
   getMetrics(studyId: number, trialId?: number): Promise<Metric[]>;
+  /** To show a trial's output: its lines in the order appended, `seq` increasing. */
   getLogs(trialId: number): Promise<LogLine[]>;
 
-  /** JSON attributes: searcher state, user notes. Setting a key again replaces it. */
+  /**
+   * Searcher and scheduler state and notes (a trial's GPU, a branch's parent run, feasibility, study
+   * notes) as JSON: setting a key again replaces its value. Study attributes show in `export`.
+   */
   setStudyAttr(studyId: number, key: string, value: unknown): Promise<void>;
+  /** Every attribute of a study, keys sorted; {} when it has none. */
   getStudyAttrs(studyId: number): Promise<Record<string, unknown>>;
+  /** As setStudyAttr, for one trial: setting a key again replaces its value. */
   setTrialAttr(trialId: number, key: string, value: unknown): Promise<void>;
+  /** Every attribute of a trial, keys sorted; {} when it has none. */
   getTrialAttrs(trialId: number): Promise<Record<string, unknown>>;
 
-  /** Who did what when. */
-  logEvent(studyId: number, trialId: number | null, who: string, kind: string, detail?: Record<string, unknown> | null): Promise<void>;
-  getEvents(studyId: number): Promise<StudyEvent[]>;
-
-  /** Population-based training's decisions, in order. */
-  addLineage(entry: NewLineage): Promise<LineageEntry>;
-  getLineage(studyId: number): Promise<LineageEntry[]>;
-
-  /** The LLM searcher's calls (what was asked and answered, tokens, cost); never an API key. */
-  addLlmCall(call: NewLlmCall): Promise<LlmCall>;
-  getLlmCalls(studyId: number): Promise<LlmCall[]>;
-  /** The newest recorded answer to a request with this key (any study), for llm.mode: replay. */
-  findLlmRecording(key: string): Promise<LlmCall | null>;
-
-  /** Keep a fit; returns it with its id. */
-  saveFit(fit: NewFit): Promise<StoredFit>;
-  getFit(id: number): Promise<StoredFit | null>;
-  /** The newest fit of a law, or null. */
-  latestFit(law: string): Promise<StoredFit | null>;
-  /** Every fit, oldest first. */
-  listFits(): Promise<StoredFit[]>;
-
+  /** Once, when the caller is done with the store (`withStorage` does it); calling it again does nothing. */
   close(): Promise<void>;
 }
+
+/** The study's history of who did what when: runs started and finished, trials pruned or stale, LLM fallbacks. */
+export interface EventLog {
+  /** Whenever something happens that a person (or a later decision) should see in the study's history; `detail` is kept as JSON. */
+  logEvent(studyId: number, trialId: number | null, who: string, kind: string, detail?: Record<string, unknown> | null): Promise<void>;
+  /** For `export`, `llm-log` and stopping rules (where trials were pruned): a study's events in the order logged. */
+  getEvents(studyId: number): Promise<StudyEvent[]>;
+}
+
+/** Population-based training's decisions, kept as a table so that a run's lineage can be queried and replayed. */
+export interface LineageStore {
+  /** By the PBT scheduler, once per decision about a member's segment (exploit, retry, replace); returns it with its id and time. */
+  addLineage(entry: NewLineage): Promise<LineageEntry>;
+  /** For PBT's next decisions, `lineage`, `replay` and reports: a study's decisions in the order added; [] for none. */
+  getLineage(studyId: number): Promise<LineageEntry[]>;
+}
+
+/** The LLM searcher's calls: what was asked and answered, tokens, cost; never an API key. */
+export interface LlmCallStore {
+  /** After every request to an LLM endpoint (answered, failed or replayed); the request is kept as sent, without headers. */
+  addLlmCall(call: NewLlmCall): Promise<LlmCall>;
+  /** For the searcher's budget on resume and `llm-log`: a study's calls in the order made. */
+  getLlmCalls(studyId: number): Promise<LlmCall[]>;
+  /** In llm.mode replay, instead of sending: the newest recorded call with this key that was answered (any study); null when none. */
+  findLlmRecording(key: string): Promise<LlmCall | null>;
+}
+
+/** Fitted laws with their inputs, so that `predict` and reports reuse a fit instead of fitting again. */
+export interface FitStore {
+  /** When `fit` keeps a law it fitted; returns it with its id (ids increase: a later fit has a larger one). */
+  saveFit(fit: NewFit): Promise<StoredFit>;
+  /** For `predict --fit ID` and `schedule --fit ID`; null when there is no such fit. */
+  getFit(id: number): Promise<StoredFit | null>;
+  /** For `predict` without an id: the newest fit of a law, or null. */
+  latestFit(law: string): Promise<StoredFit | null>;
+  /** For `fits`: every fit, oldest first. */
+  listFits(): Promise<StoredFit[]>;
+}
+
+/** Every concern in one store: what opening a `--db` gives, and what code that needs several concerns takes. */
+export interface Storage extends TrialStore, EventLog, LineageStore, LlmCallStore, FitStore {}

@@ -22,7 +22,7 @@ describe.skipIf(!run)('PostgresStorage', () => {
       pools.map(async (s, w) => {
         const mine = [];
         for (let i = 0; i < 10; i++) {
-          const t = await s.createRunning(study.id, { params: { lr: w * 100 + i }, worker: `w${w}`, runCap: 20 });
+          const t = await s.createRunning(study.id, { params: { lr: w * 100 + i }, worker: `w${w}` }, { runCap: 20 });
           if (t) mine.push(t.number);
         }
         return mine;
