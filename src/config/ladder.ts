@@ -109,11 +109,19 @@ export function parseLadder(ctx: Ctx, raw: Record<string, unknown>, octx: Option
     }
   }
 
+  out.fit = parseFit(ctx, raw.fit, parameters);
+  const verify = parseVerify(ctx, raw.verify, out.target !== undefined, scales.length);
+  if (verify) out.verify = verify;
+  return out;
+}
+
+/** `fit:` — which laws a ladder fits, and which parameters hold the learning rate and the batch size. */
+function parseFit(ctx: Ctx, raw: unknown, parameters: SearchSpace): LadderFitConfig {
   const fit: LadderFitConfig = { lr: 'auto', batch: 'auto', loss: 'auto', lrParam: 'lr', batchParam: 'batch_size' };
-  if (raw.fit !== undefined) {
-    if (!isObj(raw.fit)) ctx.issues.bad('fit', raw.fit, 'a mapping {lr, batch, loss, lr_param, batch_param}');
+  if (raw !== undefined) {
+    if (!isObj(raw)) ctx.issues.bad('fit', raw, 'a mapping {lr, batch, loss, lr_param, batch_param}');
     else
-      for (const [k, v] of Object.entries(raw.fit)) {
+      for (const [k, v] of Object.entries(raw)) {
         const p = `fit.${k}`;
         if (k === 'lr' || k === 'batch') {
           const cols = typeof v === 'string' && v !== 'auto' && v !== 'none' ? [v] : v;
@@ -130,13 +138,15 @@ export function parseLadder(ctx: Ctx, raw: Record<string, unknown>, octx: Option
       }
   }
   if (!(fit.lrParam in parameters)) ctx.issues.add('parameters', `a ladder searches the learning rate, and there is no parameter ${fit.lrParam}; allowed: add it, or name yours with fit.lr_param`);
-  out.fit = fit;
+  return fit;
+}
 
-  if (raw.verify !== undefined && raw.verify !== false && raw.verify !== 'none') {
-    if (raw.verify === 'largest' || raw.verify === 'target') out.verify = raw.verify;
-    else ctx.issues.bad('verify', raw.verify, 'largest (one run at the largest proxy scale with what the smaller ones predict), target (one run at the target: affordable with backend sim), none');
-    if (raw.verify === 'target' && !out.target) ctx.issues.add('verify', 'found target, but the study has no target: add target: {params, tokens}');
-    if (raw.verify === 'largest' && scales.length < 3) ctx.issues.add('verify', `found largest with ${scales.length} scale${scales.length === 1 ? '' : 's'}; fitting without the largest needs at least 2 others, so allowed with 3 or more scales`);
-  }
-  return out;
+/** `verify:` — one run with the predicted hyperparameters, at the largest proxy scale or at the target. */
+function parseVerify(ctx: Ctx, raw: unknown, hasTarget: boolean, nScales: number): StudyConfig['verify'] {
+  if (raw === undefined || raw === false || raw === 'none') return undefined;
+  if (raw === 'target' && !hasTarget) ctx.issues.add('verify', 'found target, but the study has no target: add target: {params, tokens}');
+  if (raw === 'largest' && nScales < 3) ctx.issues.add('verify', `found largest with ${nScales} scale${nScales === 1 ? '' : 's'}; fitting without the largest needs at least 2 others, so allowed with 3 or more scales`);
+  if (raw === 'largest' || raw === 'target') return raw;
+  ctx.issues.bad('verify', raw, 'largest (one run at the largest proxy scale with what the smaller ones predict), target (one run at the target: affordable with backend sim), none');
+  return undefined;
 }

@@ -81,27 +81,62 @@ async function finalState(id: string, env: Record<string, string | undefined>): 
 /** Job states after which a job runs no more. */
 const TERMINAL = ['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'PREEMPTED', 'NODE_FAIL', 'OUT_OF_MEMORY', 'BOOT_FAIL', 'DEADLINE', 'REVOKED', 'SPECIAL_EXIT'];
 
+/** Submit n worker jobs (one job array, or n jobs) and log them; returns their ids. */
+async function submitWorkers(o: SlurmRunOptions, env: Record<string, string | undefined>, logs: string, n: number): Promise<string[]> {
+  const { storage, study } = o;
+  const workerCmd = [...o.command, 'worker', study.name, '--db', o.db, '--stale-after', String(o.config.staleAfterS), '--parallel', '1', '--no-live'];
+  const array = o.config.array && n > 1;
+  const args = ['--parsable', `--job-name=scaletune-${study.name}`, `--output=${path.join(logs, array ? '%x-%A_%a.out' : '%x-%j.out')}`, ...(array ? [`--array=0-${n - 1}`] : []), ...o.config.sbatch, `--wrap=${workerCmd.map(shellQuote).join(' ')}`];
+  const ids: string[] = [];
+  for (let i = 0; i < (array ? 1 : n); i++) {
+    const id = (await slurm('sbatch', args, env)).trim().split(';')[0]!;
+    if (!/^\d+$/.test(id)) throw new ScaletuneError(`sbatch answered ${JSON.stringify(id)}, not a job id`, 1);
+    ids.push(...(array ? Array.from({ length: n }, (_, k) => `${id}_${k}`) : [id]));
+  }
+  await storage.logEvent(study.id, null, 'slurm', 'slurm_submitted', { jobs: ids, sbatch: o.config.sbatch });
+  return ids;
+}
+
+/** Take the jobs that ran to their end out of `live`; those that did not complete are lost. */
+async function reapJobs(o: SlurmRunOptions, env: Record<string, string | undefined>, live: Set<string>, lostJobs: SlurmOutcome['lostJobs']): Promise<void> {
+  const states = await jobStates([...live], env);
+  for (const id of [...live]) {
+    const st = states.get(id);
+    if (st && !TERMINAL.includes(st)) continue;
+    const final = st ?? (await finalState(id, env));
+    // gone from the queue but not yet final in scontrol (a moment between the two): look again later
+    if (!TERMINAL.includes(final) && final !== 'UNKNOWN') continue;
+    live.delete(id);
+    if (final !== 'COMPLETED') {
+      lostJobs.push({ id, state: final });
+      o.line(`job ${id} ended ${final}`);
+    }
+  }
+}
+
+/** What is left of the study's work: waiting and running trials, and whether a worker could still do something. */
+async function workLeft(o: SlurmRunOptions): Promise<{ waiting: number; running: number; any: boolean }> {
+  const { storage, study } = o;
+  const trials = await storage.getTrials(study.id);
+  const waiting = trials.filter((t) => t.state === 'WAITING').length;
+  const running = trials.filter((t) => t.state === 'RUNNING').length;
+  const capLeft = study.config.runCap === undefined ? Infinity : study.config.runCap - trials.filter((t) => t.state !== 'STALE').length;
+  return { waiting, running, any: waiting > 0 || capLeft > 0 };
+}
+
 export async function runOnSlurm(o: SlurmRunOptions): Promise<SlurmOutcome> {
   const env = o.env ?? process.env;
   const { storage, study } = o;
   const logs = path.join(study.artifactsDir, 'slurm');
   mkdirSync(logs, { recursive: true });
-  const workerCmd = [...o.command, 'worker', study.name, '--db', o.db, '--stale-after', String(o.config.staleAfterS), '--parallel', '1', '--no-live'];
-  const wrap = workerCmd.map(shellQuote).join(' ');
   const jobs: string[] = [];
-  const submit = async (n: number): Promise<string[]> => {
-    const array = o.config.array && n > 1;
-    const args = ['--parsable', `--job-name=scaletune-${study.name}`, `--output=${path.join(logs, array ? '%x-%A_%a.out' : '%x-%j.out')}`, ...(array ? [`--array=0-${n - 1}`] : []), ...o.config.sbatch, `--wrap=${wrap}`];
-    const ids: string[] = [];
-    for (let i = 0; i < (array ? 1 : n); i++) {
-      const id = (await slurm('sbatch', args, env)).trim().split(';')[0]!;
-      if (!/^\d+$/.test(id)) throw new ScaletuneError(`sbatch answered ${JSON.stringify(id)}, not a job id`, 1);
-      ids.push(...(array ? Array.from({ length: n }, (_, k) => `${id}_${k}`) : [id]));
+  const live = new Set<string>();
+  const submit = async (n: number): Promise<void> => {
+    for (const id of await submitWorkers(o, env, logs, n)) {
+      jobs.push(id);
+      live.add(id);
     }
-    await storage.logEvent(study.id, null, 'slurm', 'slurm_submitted', { jobs: ids, sbatch: o.config.sbatch });
-    return ids;
   };
-
   let interrupted = false;
   const onAbort = (): void => {
     interrupted = true;
@@ -110,50 +145,25 @@ export async function runOnSlurm(o: SlurmRunOptions): Promise<SlurmOutcome> {
   const me = newWorkerId();
   const lostJobs: SlurmOutcome['lostJobs'] = [];
   let resubmitted = 0;
-  const live = new Set<string>();
   try {
-    for (const id of await submit(o.workers)) {
-      jobs.push(id);
-      live.add(id);
-    }
+    await submit(o.workers);
     o.line(`submitted ${o.workers} worker job${o.workers === 1 ? '' : 's'}: ${jobs.join(' ')} (logs in ${logs})`);
-    for (;;) {
-      if (interrupted) break;
+    while (!interrupted) {
       await new Promise((r) => setTimeout(r, o.pollMs ?? 2000));
       if (interrupted) break;
-      const states = await jobStates([...live], env);
-      for (const id of [...live]) {
-        const st = states.get(id);
-        if (st && !TERMINAL.includes(st)) continue;
-        const final = st ?? (await finalState(id, env));
-        // gone from the queue but not yet final in scontrol (a moment between the two): look again later
-        if (!TERMINAL.includes(final) && final !== 'UNKNOWN') continue;
-        live.delete(id);
-        if (final !== 'COMPLETED') {
-          lostJobs.push({ id, state: final });
-          o.line(`job ${id} ended ${final}`);
-        }
-      }
+      await reapJobs(o, env, live, lostJobs);
       // a dead worker's trials: silent past stale_after (another machine), or its pid gone (this one)
       for (const r of await recoverStaleTrials(storage, study, { me, staleAfterMs: o.config.staleAfterS * 1000 })) o.line(`trial ${r.stale.number} stale (${r.stale.error}); re-queued as trial ${r.copy.number}`);
-      const trials = await storage.getTrials(study.id);
-      const waiting = trials.filter((t) => t.state === 'WAITING').length;
-      const running = trials.filter((t) => t.state === 'RUNNING').length;
-      const capLeft = study.config.runCap === undefined ? Infinity : study.config.runCap - trials.filter((t) => t.state !== 'STALE').length;
-      // work a worker could still do, and workers lost (cancelled, preempted, failed): replace them
-      const workLeft = waiting > 0 || capLeft > 0;
-      const unreplaced = lostJobs.length - resubmitted;
-      const n = Math.min(o.workers - live.size, unreplaced, o.config.maxResubmits - resubmitted);
-      if (workLeft && n > 0) {
-        for (const id of await submit(n)) {
-          jobs.push(id);
-          live.add(id);
-        }
+      const left = await workLeft(o);
+      // workers lost (cancelled, preempted, failed) while there is work: replace them
+      const n = Math.min(o.workers - live.size, lostJobs.length - resubmitted, o.config.maxResubmits - resubmitted);
+      if (left.any && n > 0) {
+        await submit(n);
         resubmitted += n;
         o.line(`submitted ${n} replacement worker job${n === 1 ? '' : 's'}`);
       }
-      if (live.size === 0 && running === 0) {
-        if (waiting > 0) o.line(`no worker left and executor.max_resubmits (${o.config.maxResubmits}) reached; ${waiting} trial(s) wait: continue with scaletune resume ${study.name}`);
+      if (live.size === 0 && left.running === 0) {
+        if (left.waiting > 0) o.line(`no worker left and executor.max_resubmits (${o.config.maxResubmits}) reached; ${left.waiting} trial(s) wait: continue with scaletune resume ${study.name}`);
         break;
       }
     }

@@ -1,9 +1,16 @@
-/** One seeded table for every searcher: the same contract, the same checks. */
-import { describe, expect, it } from 'vitest';
-import { contains, toUnit, type SearchSpace } from '../../src/core/distributions.js';
+/** One seeded table for every searcher, built through the method registry: the same contract, the same checks. */
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateStudyConfig } from '../../src/config/index.js';
+import { contains, toUnit, type Distribution, type SearchSpace } from '../../src/core/distributions.js';
+import { Rng } from '../../src/core/rng.js';
+import { METHOD_NAMES, METHODS, type ClaimSearcher, type Method, type MethodEntry } from '../../src/registry/methods.js';
+import { MemoryStorage } from '../../src/storage/memory.js';
 import { SEARCHERS } from '../../searchers/index.js';
 import { SobolSequence } from '../../searchers/sobol.js';
-import type { HistoryTrial, Searcher } from '../../searchers/types.js';
+import type { HistoryTrial } from '../../searchers/types.js';
+import { makeStudy, TRAINER } from '../helpers/fixtures.js';
+import { startLlmServer, type ScriptedServer } from '../helpers/llm-server.js';
 
 const SPACE: SearchSpace = {
   lr: { type: 'log_uniform_values', min: 1e-4, max: 1e-1 },
@@ -16,39 +23,96 @@ const GRID_SPACE: SearchSpace = { batch_size: SPACE.batch_size!, layers: SPACE.l
 
 const asHistory = (ps: { params: HistoryTrial['params'] }[]): HistoryTrial[] => ps.map((p, i) => ({ number: i, state: 'COMPLETE', params: p.params, value: i }));
 
-const TABLE = (Object.keys(SEARCHERS) as (keyof typeof SEARCHERS)[]).map((m) => [m, m === 'grid' ? GRID_SPACE : SPACE] as const);
+/**
+ * Method llm's searcher, run against a loopback OpenAI-compatible server that answers like a
+ * deterministic model: the same request, the same candidates (drawn inside the space from a hash of the
+ * request), plus two the searcher must refuse (an lr out of range, an unknown batch size).
+ */
+let llm: ScriptedServer;
+beforeAll(async () => {
+  llm = await startLlmServer();
+  llm.script((req) => {
+    const rng = new Rng(Number.parseInt(createHash('sha256').update(JSON.stringify(req.body.messages)).digest('hex').slice(0, 8), 16));
+    const lines = Array.from({ length: 12 }, () => JSON.stringify({ lr: 10 ** (-4 + 3 * rng.next()), batch_size: [16, 32, 64, 128][rng.int(0, 3)], layers: rng.int(2, 4), warmup: 0.05 * rng.int(0, 4) }));
+    return { content: [JSON.stringify({ lr: 3, batch_size: 64, layers: 2, warmup: 0 }), JSON.stringify({ lr: 0.01, batch_size: 48, layers: 2, warmup: 0 }), ...lines].join('\n') };
+  });
+});
+afterAll(() => llm.close());
+
+const built = new Map<ClaimSearcher, { storage: MemoryStorage; studyId: number }>();
+
+async function makeSearcher(method: Method, space: SearchSpace, seed: number): Promise<ClaimSearcher> {
+  const config = validateStudyConfig({
+    program: TRAINER,
+    method,
+    metric: { name: 'loss', goal: 'minimize' },
+    parameters: Object.fromEntries(Object.entries(space).map(([k, d]) => [k, asConfig(d)])),
+    seed,
+    ...(method === 'llm' ? { llm: { base_url: llm.url, model: 'deterministic', initial: 8, retries: 0, timeout: 5 } } : {}),
+  });
+  const storage = new MemoryStorage();
+  const study = await makeStudy(storage, config);
+  const searcher = await METHODS[method].searcher!({ context: { space, seed, goal: 'minimize' }, storage, study, env: {} });
+  built.set(searcher, { storage, studyId: study.id });
+  return searcher;
+}
+
+/** A distribution back in the config's words, so that each searcher is built as a study would build it. */
+function asConfig(d: Distribution): Record<string, unknown> {
+  const { type, ...rest } = d;
+  return { distribution: type, ...rest };
+}
+
+// every method that proposes through a searcher, the real class each time
+const TABLE = METHOD_NAMES.filter((m) => (METHODS[m] as MethodEntry).searcher).map((m) => [m, METHODS[m].capabilities.walksGrid ? GRID_SPACE : SPACE] as const);
 
 describe.each(TABLE)('searcher %s', (method, space) => {
-  const make = (seed: number): Searcher => SEARCHERS[method]({ space, seed, goal: 'minimize' });
+  const make = (seed: number): Promise<ClaimSearcher> => makeSearcher(method, space, seed);
+  const suggest = async (seed: number, history: HistoryTrial[], n: number) => (await make(seed)).suggest(history, n);
 
-  it('same seed, same proposals', () => {
-    expect(make(11).suggest([], 6)).toEqual(make(11).suggest([], 6));
+  it('same seed, same proposals', async () => {
+    expect(await suggest(11, [], 6)).toEqual(await suggest(11, [], 6));
   });
 
-  it('proposes only values inside the space, for every parameter', () => {
-    for (const p of make(3).suggest([], 12)) {
+  it('proposes only values inside the space, for every parameter', async () => {
+    for (const p of await suggest(3, [], 12)) {
       expect(Object.keys(p.params).sort()).toEqual(Object.keys(space).sort());
       for (const [k, d] of Object.entries(space)) expect(contains(d, p.params[k]!)).toBe(true);
     }
   });
 
-  it('continues the same sequence after a resume (history-based, no hidden state)', () => {
-    const all = make(5).suggest([], 6);
-    const first = make(5).suggest([], 3);
-    const rest = make(5).suggest(asHistory(first), 3);
+  it('continues the same sequence after a resume (history-based, no hidden state)', async () => {
+    const all = await suggest(5, [], 6);
+    const first = await suggest(5, [], 3);
+    const rest = await suggest(5, asHistory(first), 3);
     expect([...first, ...rest]).toEqual(all);
   });
 
-  it('returns n distinct proposals for parallel workers', () => {
-    const ps = make(9).suggest([], 8).map((p) => JSON.stringify(p.params));
+  it('returns n distinct proposals for parallel workers', async () => {
+    const ps = (await suggest(9, [], 8)).map((p) => JSON.stringify(p.params));
     expect(new Set(ps).size).toBe(8);
   });
 
-  if (method !== 'grid') {
-    it('another seed, other proposals', () => {
-      expect(make(1).suggest([], 4)).not.toEqual(make(2).suggest([], 4));
+  // a grid has one order; an LLM's zero-shot warm start is its answer to a prompt without examples, the same for every seed
+  if (!METHODS[method].capabilities.walksGrid && !METHODS[method].capabilities.asyncProposals) {
+    it('another seed, other proposals', async () => {
+      expect(await suggest(1, [], 4)).not.toEqual(await suggest(2, [], 4));
     });
   }
+});
+
+describe('searcher llm in the table', () => {
+  it('proposes what the model answered, refusing what lies outside the space, without falling back', async () => {
+    const s = await makeSearcher('llm', SPACE, 4);
+    const before = llm.received.length;
+    const ps = await s.suggest([], 3);
+    expect(llm.received.length).toBe(before + 1);
+    const { storage, studyId } = built.get(s)!;
+    const events = await storage.getEvents(studyId);
+    expect(events.filter((e) => e.kind === 'llm_fallback')).toEqual([]);
+    expect(events.find((e) => e.kind === 'llm_rejected')?.detail?.reasons).toHaveLength(2);
+    expect(ps.map((p) => p.params.lr).every((lr) => typeof lr === 'number' && lr < 0.1)).toBe(true);
+  });
 });
 
 describe('grid (W&B semantics)', () => {
