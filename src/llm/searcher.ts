@@ -31,6 +31,7 @@ import { Rng } from '../core/rng.js';
 import type { EventLog, LlmCallStore, StudyRecord, TrialStore } from '../storage/types.js';
 import { chatComplete, LlmError, type ChatRequest } from './client.js';
 import type { LlmConfig } from './config.js';
+import { describeProxy } from '../registry/backends.js';
 
 /** The templates folder: the config's, else searchers/llambo/templates of this installation. */
 export function templatesDir(cfg: LlmConfig): string {
@@ -60,14 +61,7 @@ export function requestKey(req: ChatRequest): string {
 
 /** The proxy run's scale in words, where the backend says it (in-process backends), else null. */
 export function proxyScale(c: StudyRecord['config']): string | null {
-  const b = c.backend;
-  if (b.type === 'sim') return `simulated language-model runs of ${b.params !== undefined ? `${b.params.toExponential(2)} non-embedding parameters` : 'a given size'}${b.tokens !== undefined ? ` trained on ${b.tokens.toExponential(2)} tokens` : ''}`;
-  if (b.type === 'tfjs') {
-    const s = b.settings;
-    const parts = Object.entries(s).map(([k, v]) => `${k} ${String(v)}`);
-    return `small ${b.task} language models trained in-process${parts.length ? ` (${parts.join(', ')})` : ''}`;
-  }
-  return null;
+  return describeProxy(c.backend);
 }
 
 /** Thrown (and fatal) when a replay finds no recording: a replay must not quietly do something else. */

@@ -33,6 +33,8 @@ export interface BackendEntry {
   /** the settings a run gets from its scale's size (its model's entries come on top of them) */
   sizeSettings(scale: Record<string, unknown>): Params;
   create(): Backend;
+  /** the proxy run in words for a prompt (what an LLM is told it tunes), where the backend knows it */
+  describe(config: BackendConfig): string | null;
 }
 
 const size = (scale: Record<string, unknown>, keys: ('params' | 'tokens')[]): Params => {
@@ -56,6 +58,7 @@ export const BACKENDS = {
     // a command trainer reads its scale from SCALETUNE_SCALE and gets the model's entries as arguments
     sizeSettings: () => ({}),
     create: () => new CommandBackend(),
+    describe: () => null,
   },
   tfjs: {
     parse(raw, ctx, issues) {
@@ -68,6 +71,11 @@ export const BACKENDS = {
     refuseModelKey: (k) => (TFJS_SETTINGS[k] ? null : `not a setting of the tfjs backend; allowed: ${Object.keys(TFJS_SETTINGS).join(', ')}`),
     sizeSettings: (s) => size(s, ['tokens']),
     create: () => new TfjsBackend(),
+    describe(config) {
+      const b = config as TfjsBackendConfig;
+      const parts = Object.entries(b.settings).map(([k, v]) => `${k} ${String(v)}`);
+      return `small ${b.task} language models trained in-process${parts.length ? ` (${parts.join(', ')})` : ''}`;
+    },
   },
   sim: {
     parse(raw, ctx, issues) {
@@ -80,6 +88,10 @@ export const BACKENDS = {
     refuseModelKey: () => 'backend sim models a scale by its params and tokens only; allowed: remove model',
     sizeSettings: (s) => size(s, ['params', 'tokens']),
     create: () => new SimBackend(),
+    describe(config) {
+      const b = config as SimBackendConfig;
+      return `simulated language-model runs of ${b.params !== undefined ? `${b.params.toExponential(2)} non-embedding parameters` : 'a given size'}${b.tokens !== undefined ? ` trained on ${b.tokens.toExponential(2)} tokens` : ''}`;
+    },
   },
 } satisfies Record<string, BackendEntry>;
 
@@ -95,6 +107,11 @@ export function backendEntry(type: BackendType): BackendEntry {
 /** The backend a study's config asks for. */
 export function backendFor(config: { backend: { type: BackendType } }): Backend {
   return backendEntry(config.backend.type).create();
+}
+
+/** The proxy run in words, where its backend knows it. */
+export function describeProxy(config: BackendConfig): string | null {
+  return backendEntry(config.type).describe(config);
 }
 
 /**
