@@ -16,6 +16,6 @@ export type { Backend, Report, RunRequest, RunHandle, RunOutcome } from './backe
 export { parseReportLine } from './backends/protocol.js';
 export { runStudy, type RunStudyOptions } from './orchestrator/run-study.js';
 export { recoverStaleTrials } from './orchestrator/recovery.js';
-export { silentReporter, type Reporter } from './orchestrator/reporter.js';
+export { silentReporter, type Reporter } from './report/reporter.js';
 export { createSearcher, SEARCHERS, type Searcher, type SearcherContext, type Proposal } from '../searchers/index.js';
 export { main } from './cli/main.js';

@@ -43,6 +43,14 @@ export interface Trial {
   stopAt: number | null;
 }
 
+/**
+ * The checkpoint a finished segment leaves: the one it announced, or — for a re-queued copy that had
+ * nothing left to train (its predecessor was killed after saving at the boundary) — the one it started from.
+ */
+export function segmentCheckpoint(t: Trial): string | null {
+  return t.checkpoint ?? (t.retryOf !== null ? t.resumeFrom : null);
+}
+
 /** One exploit (or replacement, or retry) of population-based training, with what was known then. */
 export interface LineageEntry {
   id: number;

@@ -9,7 +9,7 @@ import type { Storage, StudyRecord } from '../storage/types.js';
 import { bestTrial, reachesTarget } from './best.js';
 import { claimNext, searcherFor } from './claim.js';
 import { newWorkerId, recoverStaleTrials } from './recovery.js';
-import type { Reporter, StudyEnd } from './reporter.js';
+import type { Reporter, StudyEnd } from '../report/reporter.js';
 import { startTrial, type RunningTrial, type TrialLimits, type TrialResult } from './run-trial.js';
 import { stopperFor } from './stopping.js';
 import { PbtController } from './pbt.js';

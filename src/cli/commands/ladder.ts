@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { backendFor } from '../../backends/index.js';
 import { EXIT, UsageError } from '../../core/errors.js';
-import type { Reporter } from '../../orchestrator/reporter.js';
+import type { Reporter } from '../../report/reporter.js';
 import { runStudy } from '../../orchestrator/run-study.js';
 import { summarizeLadder, type LadderSummary } from '../../report/ladder.js';
 import { formatLadder, formatVerify } from '../../report/ladder-text.js';
