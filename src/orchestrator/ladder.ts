@@ -6,37 +6,9 @@
  * scales.
  */
 import { createSearcher, type Searcher } from '../../searchers/index.js';
-import type { ScaleConfig, StudyConfig } from '../config/index.js';
+import { inSearch, ladderOrder, scaleRecord } from '../../fitters/ladder/index.js';
 import type { Trial } from '../core/trial.js';
 import type { Storage, StudyRecord } from '../storage/types.js';
-
-/** What a ladder trial stores as its scale (and a command trainer reads from SCALETUNE_SCALE). */
-export interface ScaleRecord {
-  name: string;
-  index: number;
-  params?: number;
-  tokens: number;
-  model: Record<string, unknown>;
-  /** `verify`: the one run with predicted hyperparameters, outside the scale's search */
-  role?: 'verify';
-  /** the scale it verifies at, when that is the target */
-  target?: boolean;
-}
-
-export function scaleRecord(s: ScaleConfig, index: number): ScaleRecord {
-  return { name: s.name, index, ...(s.params !== undefined ? { params: s.params } : {}), tokens: s.tokens, model: s.model };
-}
-
-/** Scales in the order they are searched: by compute 6·N·D where N is known, else by tokens. */
-export function ladderOrder(cfg: StudyConfig): { scale: ScaleConfig; index: number }[] {
-  const size = (s: ScaleConfig): number => (s.params ?? 1) * s.tokens;
-  return (cfg.scales ?? []).map((scale, index) => ({ scale, index })).sort((a, b) => size(a.scale) - size(b.scale) || a.index - b.index);
-}
-
-/** Is this trial part of a scale's search (not a verify run)? */
-export function inSearch(t: Pick<Trial, 'scale'>, name: string): boolean {
-  return t.scale?.name === name && t.scale?.role !== 'verify';
-}
 
 export class LadderClaimer {
   private readonly searchers: Map<string, Searcher>;
