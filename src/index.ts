@@ -16,7 +16,7 @@ export type { Backend, Report, RunRequest, RunHandle, RunOutcome } from './backe
 export { parseReportLine } from './backends/protocol.js';
 export { runStudy, type RunStudyOptions } from './orchestrator/run-study.js';
 export { recoverStaleTrials } from './orchestrator/recovery.js';
-export { silentReporter, type Reporter } from './orchestrator/reporter.js';
+export { silentReporter, type Reporter } from './report/reporter.js';
 export { SEARCHERS, type Searcher, type SearcherContext, type Proposal } from '../searchers/index.js';
 export { METHODS, BACKENDS, EXECUTORS, schedulerFor, type MethodEntry, type BackendEntry } from './registry/index.js';
 export type { Scheduler, SchedulerClaim } from './orchestrator/scheduler.js';

@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { validateStudyConfig } from '../../dist/src/config/index.js';
 import { MemoryStorage } from '../../dist/src/storage/memory.js';
 import { runStudy } from '../../dist/src/orchestrator/run-study.js';
-import { silentReporter } from '../../dist/src/orchestrator/reporter.js';
+import { silentReporter } from '../../dist/src/report/reporter.js';
 import { TfjsBackend } from '../../dist/src/backends/tfjs/backend.js';
 import { writeResultsSection } from '../results.mjs';
 

@@ -50,6 +50,27 @@ export interface Trial {
   stopAt: number | null;
 }
 
+/**
+ * The checkpoint a finished segment leaves: the one it announced, or — for a re-queued copy that had
+ * nothing left to train (its predecessor was killed after saving at the boundary) — the one it started from.
+ */
+export function segmentCheckpoint(t: Trial): string | null {
+  return t.checkpoint ?? (t.retryOf !== null ? t.resumeFrom : null);
+}
+
+/** What a ladder trial stores as its scale (and a command trainer reads from SCALETUNE_SCALE). */
+export interface ScaleRecord {
+  name: string;
+  index: number;
+  params?: number;
+  tokens: number;
+  model: Record<string, unknown>;
+  /** `verify`: the one run with predicted hyperparameters, outside the scale's search */
+  role?: 'verify';
+  /** the scale it verifies at, when that is the target */
+  target?: boolean;
+}
+
 /** One exploit (or replacement, or retry) of population-based training, with what was known then. */
 export interface LineageEntry {
   id: number;

@@ -5,40 +5,11 @@
  * spent or whose searcher has nothing left hands over to the next, so the pool never drains between
  * scales.
  */
-import type { ScaleConfig, StudyConfig } from '../config/index.js';
 import { UsageError } from '../core/errors.js';
 import { methodEntry, type ClaimSearcher } from '../registry/methods.js';
-import type { Trial } from '../core/trial.js';
+import { inSearch, ladderOrder, scaleRecord } from '../../fitters/ladder/index.js';
 import type { Storage, StudyRecord } from '../storage/types.js';
 import { EarlyStopping, type Scheduler, type SchedulerClaim } from './scheduler.js';
-
-/** What a ladder trial stores as its scale (and a command trainer reads from SCALETUNE_SCALE). */
-export interface ScaleRecord {
-  name: string;
-  index: number;
-  params?: number;
-  tokens: number;
-  model: Record<string, unknown>;
-  /** `verify`: the one run with predicted hyperparameters, outside the scale's search */
-  role?: 'verify';
-  /** the scale it verifies at, when that is the target */
-  target?: boolean;
-}
-
-export function scaleRecord(s: ScaleConfig, index: number): ScaleRecord {
-  return { name: s.name, index, ...(s.params !== undefined ? { params: s.params } : {}), tokens: s.tokens, model: s.model };
-}
-
-/** Scales in the order they are searched: by compute 6·N·D where N is known, else by tokens. */
-export function ladderOrder(cfg: StudyConfig): { scale: ScaleConfig; index: number }[] {
-  const size = (s: ScaleConfig): number => (s.params ?? 1) * s.tokens;
-  return (cfg.scales ?? []).map((scale, index) => ({ scale, index })).sort((a, b) => size(a.scale) - size(b.scale) || a.index - b.index);
-}
-
-/** Is this trial part of a scale's search (not a verify run)? */
-export function inSearch(t: Pick<Trial, 'scale'>, name: string): boolean {
-  return t.scale?.name === name && t.scale?.role !== 'verify';
-}
 
 /** A ladder's scheduler: each scale searched by its own searcher, with its own budget, smallest compute first. */
 export class LadderScheduler extends EarlyStopping implements Scheduler {

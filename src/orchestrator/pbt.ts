@@ -12,19 +12,11 @@ import { chooseDonor, explore, rank, type MemberState, type PbtOptions } from '.
 import { pb2Explore, type Pb2Observation } from '../../schedulers/pb2.js';
 import { sample, type Params } from '../core/distributions.js';
 import { Rng } from '../core/rng.js';
-import type { Trial } from '../core/trial.js';
+import { segmentCheckpoint, type Trial } from '../core/trial.js';
 import type { Storage, StudyRecord } from '../storage/types.js';
 import { EarlyStopping, type Scheduler, type SchedulerClaim } from './scheduler.js';
 
 export type PbtClaim = Trial | 'wait' | null;
-
-/**
- * The checkpoint a finished segment leaves: the one it announced, or — for a re-queued copy that had
- * nothing left to train (its predecessor was killed after saving at the boundary) — the one it started from.
- */
-export function segmentCheckpoint(t: Trial): string | null {
-  return t.checkpoint ?? (t.retryOf !== null ? t.resumeFrom : null);
-}
 
 export class PbtController extends EarlyStopping implements Scheduler {
   private readonly o: PbtOptions;

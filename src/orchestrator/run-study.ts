@@ -9,7 +9,7 @@ import { schedulerFor } from '../registry/schedulers.js';
 import type { Storage, StudyRecord } from '../storage/types.js';
 import { bestTrial, reachesTarget } from './best.js';
 import { newWorkerId, recoverStaleTrials } from './recovery.js';
-import type { Reporter, StudyEnd } from './reporter.js';
+import type { Reporter, StudyEnd } from '../report/reporter.js';
 import { startTrial, type RunningTrial, type TrialLimits, type TrialResult } from './run-trial.js';
 import type { Scheduler } from './scheduler.js';
 import { ScaletuneError } from '../core/errors.js';

@@ -10,7 +10,7 @@ import type { MetricConfig } from '../config/index.js';
 import { formatDuration } from '../core/duration.js';
 import type { Trial } from '../core/trial.js';
 import type { MetricInput, Storage, StudyRecord } from '../storage/types.js';
-import type { LiveReport } from './reporter.js';
+import type { LiveReport } from '../report/reporter.js';
 import type { Scheduler } from './scheduler.js';
 
 export interface TrialLimits {

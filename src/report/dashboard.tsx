@@ -6,11 +6,12 @@ import React from 'react';
 import { Box, render, Static, Text, type Instance } from 'ink';
 import { formatDuration } from '../core/duration.js';
 import type { Trial } from '../core/trial.js';
-import type { LiveReport, Reporter, StudyEnd, StudyStart } from '../orchestrator/reporter.js';
+import type { LiveReport, Reporter, StudyEnd, StudyStart } from './reporter.js';
 import type { StudyConfig } from '../config/index.js';
 import { fmtNum, fmtParams } from './format.js';
 import { fmtSci } from './ladder-text.js';
-import { ladderFitLines, ladderProgress, type ScaleProgress } from './ladder-view.js';
+import { ladderProgress, type ScaleProgress } from '../../fitters/ladder/index.js';
+import { ladderFitLines } from './ladder-view.js';
 
 interface Running {
   trial: Trial;

@@ -1,5 +1,5 @@
 /** A ladder summary as JSON: everything but the parameter draws behind the intervals. */
-import type { LadderSummary, LawSummary } from './ladder.js';
+import type { LadderSummary, LawSummary } from '../../fitters/ladder/index.js';
 
 export function ladderJson(s: LadderSummary): Omit<LadderSummary, 'laws'> & { laws: Record<'lr' | 'batch' | 'loss', Omit<LawSummary, 'samples'> | null> } {
   const strip = (l: LawSummary | null): Omit<LawSummary, 'samples'> | null => {

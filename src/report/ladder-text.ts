@@ -1,7 +1,6 @@
 /** A ladder summary as plain text, for the terminal and CI logs. */
 import { fmtNum } from './format.js';
-import type { LadderSummary, LawSummary, Predicted } from './ladder.js';
-import type { VerifyResult } from './verify.js';
+import type { LadderSummary, LawSummary, Predicted, VerifyResult } from '../../fitters/ladder/index.js';
 
 export const fmtSci = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '-' : Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : fmtNum(v, 4));
 

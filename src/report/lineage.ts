@@ -4,8 +4,7 @@
  * that copied a donor at step s carries the donor's training before s.
  */
 import type { Params } from '../core/distributions.js';
-import type { LineageEntry, Trial } from '../core/trial.js';
-import { segmentCheckpoint } from '../orchestrator/pbt.js';
+import { segmentCheckpoint, type LineageEntry, type Trial } from '../core/trial.js';
 
 export interface SchedulePiece {
   from: number;

@@ -7,9 +7,8 @@ import type { Params } from '../core/distributions.js';
 import type { LineageEntry, Metric, Trial } from '../core/trial.js';
 import type { StudyRecord } from '../storage/types.js';
 import { lineageModel, type SchedulePiece } from './lineage.js';
-import { predictLadder, summarizeLadder, type LadderSummary, type Predicted } from './ladder.js';
+import { predictLadder, summarizeLadder, verifyResults, type LadderSummary, type Predicted, type VerifyResult } from '../../fitters/ladder/index.js';
 import { ladderJson } from './ladder-json.js';
-import { verifyResults, type VerifyResult } from './verify.js';
 
 export const REPORT_SCHEMA_ID = 'scaletune.report/1';
 

@@ -1,7 +1,7 @@
 /** One plain line per event: for CI logs, pipes and files (chosen when stdout is not a TTY or CI is set). */
 import { formatDuration } from '../core/duration.js';
 import type { Trial } from '../core/trial.js';
-import type { LiveReport, Reporter, StudyEnd, StudyStart } from '../orchestrator/reporter.js';
+import type { LiveReport, Reporter, StudyEnd, StudyStart } from './reporter.js';
 import { fmtNum, fmtParams } from './format.js';
 
 export interface Line {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CommandBackend } from '../../src/backends/command.js';
 import { validateStudyConfig } from '../../src/config/index.js';
-import { silentReporter } from '../../src/orchestrator/reporter.js';
+import { silentReporter } from '../../src/report/reporter.js';
 import { runStudy } from '../../src/orchestrator/run-study.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
 import { makeStudy, ROOT } from '../helpers/fixtures.js';

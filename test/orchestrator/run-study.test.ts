@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CommandBackend } from '../../src/backends/command.js';
 import type { Trial } from '../../src/core/trial.js';
 import { recoverStaleTrials } from '../../src/orchestrator/recovery.js';
-import { silentReporter, type Reporter } from '../../src/orchestrator/reporter.js';
+import { silentReporter, type Reporter } from '../../src/report/reporter.js';
 import { runStudy } from '../../src/orchestrator/run-study.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
 import { makeStudy, trainerConfig } from '../helpers/fixtures.js';

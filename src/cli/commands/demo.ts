@@ -12,7 +12,7 @@ import { loadStudyConfig, type StudyConfig } from '../../config/index.js';
 import { fmtNum } from '../../report/format.js';
 import type { Storage, StudyRecord } from '../../storage/types.js';
 import { action, globals, parsePositiveInt, withStorage, type CliIO } from '../context.js';
-import { loadLadder } from './ladder.js';
+import { loadLadder } from '../../orchestrator/verify.js';
 import { createStudy, executeStudy } from './run.js';
 
 /** fixtures/studies/demo.yaml of this installation. */

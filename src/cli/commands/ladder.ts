@@ -1,46 +1,14 @@
 /** Scale ladders on the command line: the summary after a run, and `scaletune verify`. */
 import { Command, Option } from 'commander';
+import type { LadderSummary, VerifyAt, VerifyResult } from '../../../fitters/ladder/index.js';
 import { backendFor } from '../../registry/backends.js';
 import { EXIT, UsageError } from '../../core/errors.js';
-import type { Reporter } from '../../orchestrator/reporter.js';
-import { runStudy } from '../../orchestrator/run-study.js';
-import { summarizeLadder, type LadderSummary } from '../../report/ladder.js';
+import { loadLadder, runVerify } from '../../orchestrator/verify.js';
 import { formatLadder, formatVerify } from '../../report/ladder-text.js';
-import { planVerify, verifyResults, type VerifyAt, type VerifyResult } from '../../report/verify.js';
+import type { Reporter } from '../../report/reporter.js';
 import type { Storage, StudyRecord } from '../../storage/types.js';
 import { action, globals, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
 import { pickReporter } from './run.js';
-
-export async function loadLadder(storage: Storage, study: StudyRecord): Promise<{ summary: LadderSummary; verify: VerifyResult[] }> {
-  const trials = await storage.getTrials(study.id);
-  const metrics = (await storage.getMetrics(study.id)).filter((m) => m.name === 'params');
-  return { summary: summarizeLadder({ config: study.config, trials, metrics, seed: study.seed }), verify: verifyResults(study.config, trials) };
-}
-
-
-/**
- * One run with the predicted hyperparameters (kept: a second call reads the first run back). Returns
- * null when the run was interrupted.
- */
-export async function runVerify(storage: Storage, study: StudyRecord, at: VerifyAt, reporter: Reporter, signal?: AbortSignal): Promise<VerifyResult | null> {
-  const existing = verifyResults(study.config, await storage.getTrials(study.id)).find((v) => v.at === at && v.state !== 'WAITING' && v.state !== 'RUNNING');
-  if (existing) return existing;
-  const pending = (await storage.getTrials(study.id)).some((t) => t.scale?.role === 'verify' && t.state === 'WAITING');
-  if (!pending) {
-    let plan;
-    try {
-      plan = planVerify(study.config, await storage.getTrials(study.id), (await storage.getMetrics(study.id)).filter((m) => m.name === 'params'), at, study.seed);
-    } catch (e) {
-      if (e instanceof RangeError) throw new UsageError(e.message);
-      throw e;
-    }
-    const t = await storage.enqueue(study.id, { params: plan.params, scale: plan.scale as unknown as Record<string, unknown> });
-    await storage.logEvent(study.id, t.id, 'scaletune', 'verify_planned', { at, params: plan.params, predicted: plan.scale.predicted });
-  }
-  const end = await runStudy({ storage, study, backend: backendFor(study.config), reporter, ...(signal ? { signal } : {}) });
-  if (end.interrupted) return null;
-  return verifyResults(study.config, await storage.getTrials(study.id)).find((v) => v.at === at) ?? null;
-}
 
 export function makeVerifyCommand(io: CliIO): Command {
   return new Command('verify')
@@ -58,7 +26,7 @@ export function makeVerifyCommand(io: CliIO): Command {
           const reporter = await pickReporter(io, g, { ...(f.json ? { json: true } : {}), live: f.live !== false });
           let v: VerifyResult | null;
           try {
-            v = await runVerify(storage, study, f.at, reporter, io.signal);
+            v = await runVerify({ storage, study, at: f.at, backend: backendFor(study.config), reporter, ...(io.signal ? { signal: io.signal } : {}) });
           } finally {
             await reporter.close();
           }
@@ -81,8 +49,9 @@ export async function afterLadder(storage: Storage, study: StudyRecord, io: CliI
   if (study.config.verify) {
     const reporter = await reporterFor();
     try {
-      interrupted = (await runVerify(storage, study, study.config.verify, reporter, io.signal)) === null;
+      interrupted = (await runVerify({ storage, study, at: study.config.verify, backend: backendFor(study.config), reporter, ...(io.signal ? { signal: io.signal } : {}) })) === null;
     } catch (e) {
+      // the summary still prints: it says why the laws could not predict
       if (!(e instanceof UsageError)) throw e;
       io.stderr.write(`verify: ${e.message}\n`);
     } finally {

@@ -10,7 +10,7 @@ import { commandNeedsProgram, loadStudyConfig, type StudyConfig } from '../../co
 import { EXIT, UsageError } from '../../core/errors.js';
 import { randomSeed } from '../../core/rng.js';
 import { runStudy } from '../../orchestrator/run-study.js';
-import type { Reporter, StudyEnd } from '../../orchestrator/reporter.js';
+import type { Reporter, StudyEnd } from '../../report/reporter.js';
 import { PlainReporter } from '../../report/plain.js';
 import { fmtNum, fmtParams, trialToJson } from '../../report/format.js';
 import type { Storage, StudyRecord } from '../../storage/types.js';

@@ -1,4 +1,7 @@
-/** What the orchestrator tells whoever watches a study (ink dashboard, plain lines, tests). */
+/**
+ * What a running study tells whoever watches it (the ink dashboard, plain lines, tests): the run loop
+ * calls it; the watchers in this folder render it.
+ */
 import type { Trial } from '../core/trial.js';
 import type { StudyRecord } from '../storage/types.js';
 

@@ -1,13 +1,16 @@
 /**
  * `verify`: one run with the hyperparameters the laws predict, at the largest proxy scale (the laws
  * refitted without it, so the run checks a real extrapolation) or at the target. Planning it and
- * reading its outcome are pure; running it is the orchestrator's.
+ * reading its outcome back are here; queueing and running it are the orchestrator's.
  */
-import type { Distribution, Params, ParamValue } from '../core/distributions.js';
-import type { StudyConfig } from '../config/index.js';
-import type { Metric, Trial } from '../core/trial.js';
-import { inSearch, scaleRecord, type ScaleRecord } from '../orchestrator/ladder.js';
-import { predictLadder, summarizeLadder, type LadderSummary, type Predicted } from './ladder.js';
+import type { StudyConfig } from '../../src/config/index.js';
+import type { Distribution, Params, ParamValue } from '../../src/core/distributions.js';
+import type { Metric, ScaleRecord, Trial } from '../../src/core/trial.js';
+import { largestScale } from './backtest.js';
+import { predictLadder } from './predict.js';
+import { inSearch, scaleRecord } from './scales.js';
+import { summarizeLadder } from './summary.js';
+import type { LadderSummary, Predicted } from './types.js';
 
 export type VerifyAt = 'largest' | 'target';
 
@@ -44,6 +47,7 @@ function fitToDomain(d: Distribution | undefined, v: number): ParamValue {
   return integer ? Math.max(1, Math.round(v)) : v;
 }
 
+/** The verify run at `at`; a RangeError says why there is none (no target, too few scales, no lr law). */
 export function planVerify(config: StudyConfig, trials: readonly Trial[], metrics: readonly Metric[], at: VerifyAt, seed = 0): VerifyPlan {
   const scales = config.scales ?? [];
   const full = summarizeLadder({ config, trials, metrics, seed });
@@ -58,7 +62,7 @@ export function planVerify(config: StudyConfig, trials: readonly Trial[], metric
   } else {
     const known = full.scales.filter((s) => s.N !== null && s.optimum);
     if (known.length < 3) throw new RangeError(`verify at the largest scale: ${known.length} scale${known.length === 1 ? ' has' : 's have'} an optimum; fitting without the largest needs at least 2 others`);
-    const largest = known.reduce((a, b) => (a.N! * a.D >= b.N! * b.D ? a : b));
+    const largest = largestScale(known);
     const index = scales.findIndex((s) => s.name === largest.name);
     fitted = summarizeLadder({ config: { ...config, scales: scales.filter((s) => s.name !== largest.name) }, trials, metrics, seed });
     N = largest.N!;

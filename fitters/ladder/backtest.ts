@@ -1,0 +1,32 @@
+/**
+ * The ladder's backtest: every law refitted without the largest scale, and compared with what that
+ * scale's own search found — how far the laws can be trusted one step beyond the data.
+ */
+import type { LadderFitConfig } from '../../src/config/index.js';
+import { fitLaws, lawRow } from './laws.js';
+import { predictLaw } from './predict.js';
+import type { LadderBacktest, LadderRun, ScaleSummary } from './types.js';
+
+/** The largest of these scales by compute N·D (each with a known N): the one held back. */
+export function largestScale<T extends Pick<ScaleSummary, 'N' | 'D'>>(scales: readonly T[]): T {
+  return scales.reduce((a, b) => (a.N! * a.D >= b.N! * b.D ? a : b));
+}
+
+/** `usable`: the scales with an optimum and a known N, three or more (two to fit, one held back). */
+export function backtestLadder(usable: readonly ScaleSummary[], fitCfg: LadderFitConfig, twoD: boolean, seed: number): LadderBacktest {
+  const largest = largestScale(usable);
+  const rest = usable.filter((s) => s !== largest).map((s) => lawRow(s)!);
+  const bl = fitLaws(rest, fitCfg, twoD, seed, null);
+  const N = largest.N!;
+  const D = largest.D;
+  const lr = bl.lr ? { predicted: predictLaw(bl.lr, N, D), measured: largest.optimum!.lr } : null;
+  const batch = bl.batch && largest.optimum!.batch !== null ? { predicted: predictLaw(bl.batch, N, D), measured: largest.optimum!.batch } : null;
+  const loss = bl.loss ? { predicted: predictLaw(bl.loss, N, D), measured: largest.optimum!.loss } : null;
+  let lossGap: LadderBacktest['lossGap'] = null;
+  if (lr && largest.best) {
+    const d = (r: LadderRun): number => (Math.log(r.lr) - Math.log(lr.predicted.value)) ** 2 + (batch && r.batch !== null ? (Math.log(r.batch) - Math.log(batch.predicted.value)) ** 2 : 0);
+    const nearest = largest.runs.reduce((a, b) => (d(b) < d(a) ? b : a));
+    lossGap = { run: nearest.trial, loss: nearest.loss, gap: nearest.loss / largest.best.loss - 1 };
+  }
+  return { scale: largest.name, N, D, lr, batch, loss, lossGap };
+}

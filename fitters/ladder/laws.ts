@@ -1,0 +1,135 @@
+/**
+ * The laws across a ladder's scales: lr* = a·N^α·D^β and B* = b·D^γ (other inputs where `fit:` says;
+ * least squares in log space, Student-t intervals: with one optimum per scale, resampling scales is
+ * too coarse), and the loss law (Chinchilla with enough scales that N and D vary apart, else
+ * E + A·N^−α). Each is declared in `fit:` or chosen here from what the scales support, and says which
+ * and why.
+ */
+import type { LadderFitConfig } from '../../src/config/index.js';
+import { fitChinchilla } from '../chinchilla.js';
+import { fitPower, fitPowerOffset } from '../power.js';
+import { FitError, type FitResult } from '../types.js';
+import type { LawSummary, ScaleSummary } from './types.js';
+
+/** One scale's optimum where its N is known: a row the laws are fitted to. */
+export interface LawRow {
+  N: number;
+  D: number;
+  lr: number;
+  batch: number | null;
+  loss: number;
+}
+
+/** The row a scale contributes to the laws; null without an optimum or a known N. */
+export function lawRow(s: ScaleSummary): LawRow | null {
+  return s.optimum && s.N !== null ? { N: s.N, D: s.D, lr: s.optimum.lr, batch: s.optimum.batch, loss: s.optimum.loss } : null;
+}
+
+export interface LawSet {
+  lr: LawSummary | null;
+  batch: LawSummary | null;
+  loss: LawSummary | null;
+}
+
+interface InputsChoice {
+  x: ('N' | 'D')[];
+  chosen: 'declared' | 'auto';
+  why: string;
+}
+
+interface LossChoice {
+  law: 'chinchilla' | 'power-offset';
+  chosen: 'declared' | 'auto';
+  why: string;
+}
+
+/** Is log D a straight line of log N across these scales (so their effects cannot be told apart)? */
+function collinear(rows: readonly { N: number; D: number }[]): boolean {
+  const x = rows.map((r) => Math.log(r.N));
+  const y = rows.map((r) => Math.log(r.D));
+  const mx = x.reduce((s, v) => s + v, 0) / x.length;
+  const my = y.reduce((s, v) => s + v, 0) / y.length;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  x.forEach((xi, i) => {
+    sxy += (xi - mx) * (y[i]! - my);
+    sxx += (xi - mx) ** 2;
+    syy += (y[i]! - my) ** 2;
+  });
+  if (sxx < 1e-12 || syy < 1e-12) return true;
+  return (sxy * sxy) / (sxx * syy) > 0.999;
+}
+
+/** Which inputs a hyperparameter law can use on these rows, and why. */
+export function chooseInputs(rows: readonly LawRow[], declared: LadderFitConfig['lr'], y: 'lr' | 'batch'): InputsChoice | null {
+  if (declared === 'none') return null;
+  if (declared !== 'auto') return { x: declared, chosen: 'declared', why: 'declared in fit:' };
+  const nN = new Set(rows.map((r) => r.N)).size;
+  const nD = new Set(rows.map((r) => r.D)).size;
+  if (y === 'batch') {
+    if (nD >= 2) return { x: ['D'], chosen: 'auto', why: "Step Law's B*(D): the optimal batch follows the data size" };
+    return null;
+  }
+  if (nN >= 2 && nD >= 2 && rows.length >= 4 && !collinear(rows)) return { x: ['N', 'D'], chosen: 'auto', why: "Step Law's form: the scales vary N and D apart" };
+  if (nN >= 2) return { x: ['N'], chosen: 'auto', why: nD >= 2 ? 'N and D grow together across the scales, so one exponent carries both: the law holds at the same tokens per parameter' : 'only N varies across the scales' };
+  if (nD >= 2) return { x: ['D'], chosen: 'auto', why: 'only D varies across the scales' };
+  return null;
+}
+
+/** Which loss law these rows support, and why. */
+export function chooseLossLaw(rows: readonly LawRow[], declared: LadderFitConfig['loss']): LossChoice | null {
+  if (declared === 'none') return null;
+  if (declared !== 'auto') return { law: declared, chosen: 'declared', why: 'declared in fit:' };
+  if (rows.length >= 6 && !collinear(rows)) return { law: 'chinchilla', chosen: 'auto', why: 'six or more scales that vary N and D apart' };
+  if (new Set(rows.map((r) => r.N)).size >= 3) return { law: 'power-offset', chosen: 'auto', why: rows.length >= 6 ? 'N and D grow together, so Chinchilla’s two terms cannot be told apart; loss as E + A·N^−α' : 'fewer than six scales: E + A·N^−α (Chinchilla’s five constants need more)' };
+  return null;
+}
+
+function lawSummary(fit: FitResult, law: Pick<LawSummary, 'y' | 'law' | 'x' | 'formula'>, choice: { chosen: LawSummary['chosen']; why: string }): LawSummary {
+  return { ...law, chosen: choice.chosen, why: choice.why, params: fit.params, intervals: fit.intervals, residuals: fit.residuals, ...(fit.samples ? { samples: fit.samples } : {}) };
+}
+
+function fitHpLaw(rows: readonly LawRow[], y: 'lr' | 'batch', choice: InputsChoice, seed: number): LawSummary {
+  const data = rows.map((r) => ({ x: { N: r.N, D: r.D }, y: y === 'lr' ? r.lr : r.batch! }));
+  const fit = fitPower(data, choice.x, { intervals: 'ols', bootstrap: { seed, count: 1000 } });
+  return lawSummary(fit, { y, law: 'power', x: choice.x, formula: `${y}* = a·${choice.x.map((k) => `${k}^${k}`).join('·')} (each exponent named after its input)` }, choice);
+}
+
+function fitLossLaw(rows: readonly LawRow[], choice: LossChoice, seed: number, quick = false): LawSummary {
+  if (choice.law === 'chinchilla') {
+    const fit = fitChinchilla(rows.map((r) => ({ N: r.N, D: r.D, loss: r.loss })), { bootstrap: { seed, count: quick ? 10 : 100 }, holdOut: null });
+    return lawSummary(fit, { y: 'loss', law: 'chinchilla', x: ['N', 'D'], formula: 'loss = E + A/N^alpha + B/D^beta' }, choice);
+  }
+  const fit = fitPowerOffset(rows.map((r) => ({ x: { N: r.N }, y: r.loss })), 'N', { bootstrap: { seed, count: quick ? 20 : 200 } });
+  return lawSummary(fit, { y: 'loss', law: 'power-offset', x: ['N'], formula: 'loss = E + A·N^-alpha' }, choice);
+}
+
+/**
+ * Every law the rows and `fit:` allow. A law that cannot be fitted is left out with a note (when
+ * `notes` is given: the backtest refits quietly); `quick` draws fewer resamples, for live views.
+ */
+export function fitLaws(rows: readonly LawRow[], fitCfg: LadderFitConfig, twoD: boolean, seed: number, notes: string[] | null, quick = false): LawSet {
+  const out: LawSet = { lr: null, batch: null, loss: null };
+  const attempt = <T>(what: string, f: () => T): T | null => {
+    try {
+      return f();
+    } catch (e) {
+      if (!(e instanceof FitError) && !(e instanceof RangeError)) throw e;
+      notes?.push(`${what}: not fitted: ${e.message}`);
+      return null;
+    }
+  };
+  const lrChoice = chooseInputs(rows, fitCfg.lr, 'lr');
+  if (lrChoice) out.lr = attempt('lr*', () => fitHpLaw(rows, 'lr', lrChoice, seed));
+  else if (fitCfg.lr !== 'none') notes?.push('lr*: not fitted: the scales do not vary N or D');
+  if (twoD) {
+    const bChoice = chooseInputs(rows, fitCfg.batch, 'batch');
+    if (bChoice) out.batch = attempt('B*', () => fitHpLaw(rows, 'batch', bChoice, seed + 1));
+    else if (fitCfg.batch !== 'none') notes?.push('B*: not fitted: the scales do not vary D');
+  }
+  const lossChoice = chooseLossLaw(rows, fitCfg.loss);
+  if (lossChoice) out.loss = attempt('loss', () => fitLossLaw(rows, lossChoice, seed + 2, quick));
+  else if (fitCfg.loss !== 'none') notes?.push('loss: not fitted: a loss law needs three or more model sizes');
+  return out;
+}

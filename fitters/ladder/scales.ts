@@ -1,0 +1,22 @@
+/**
+ * A ladder's scales as its search sees them: the order they are searched in, which trials belong to
+ * a scale's search, and the scale a trial stores. Shared by the claimer, the summary and the views,
+ * so that all three count the same trials.
+ */
+import type { ScaleConfig, StudyConfig } from '../../src/config/index.js';
+import type { ScaleRecord, Trial } from '../../src/core/trial.js';
+
+export function scaleRecord(s: ScaleConfig, index: number): ScaleRecord {
+  return { name: s.name, index, ...(s.params !== undefined ? { params: s.params } : {}), tokens: s.tokens, model: s.model };
+}
+
+/** Scales in the order they are searched: by compute 6·N·D where N is known, else by tokens. */
+export function ladderOrder(cfg: StudyConfig): { scale: ScaleConfig; index: number }[] {
+  const size = (s: ScaleConfig): number => (s.params ?? 1) * s.tokens;
+  return (cfg.scales ?? []).map((scale, index) => ({ scale, index })).sort((a, b) => size(a.scale) - size(b.scale) || a.index - b.index);
+}
+
+/** Is this trial part of a scale's search (not a verify run)? */
+export function inSearch(t: Pick<Trial, 'scale'>, name: string): boolean {
+  return t.scale?.name === name && t.scale?.role !== 'verify';
+}

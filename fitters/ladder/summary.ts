@@ -1,0 +1,115 @@
+/**
+ * What a scale ladder says, as pure data for the terminal, the reports and the CI gate: per scale the
+ * optimum of its search, the laws across scales, their prediction for the target with intervals, and
+ * the backtest — each with notes on what could not be done and why.
+ */
+import type { LadderFitConfig, StudyConfig } from '../../src/config/index.js';
+import type { Metric, Trial } from '../../src/core/trial.js';
+import { argmin } from '../optimum.js';
+import { backtestLadder } from './backtest.js';
+import { fitLaws, lawRow, type LawRow } from './laws.js';
+import { scaleOptimum } from './optimum.js';
+import { predictLadder } from './predict.js';
+import { inSearch, ladderOrder } from './scales.js';
+import type { LadderRun, LadderSummary, LawSummary, ScaleSummary } from './types.js';
+
+export interface LadderInput {
+  config: StudyConfig;
+  trials: readonly Trial[];
+  /** the runs' metrics (only `params` is read, for scales that do not declare N) */
+  metrics?: readonly Metric[];
+  seed?: number;
+  /** for live views: no backtest, fewer resamples behind the intervals */
+  quick?: boolean;
+}
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+function fmt(v: number): string {
+  return Number(v.toPrecision(3)).toString();
+}
+
+/** Each scale's search, in search order: its runs, progress and optimum. */
+function summarizeScales(input: LadderInput, lrParam: string, batchParam: string | null): ScaleSummary[] {
+  const cfg = input.config;
+  const reportedN = new Map<number, number>();
+  for (const m of input.metrics ?? []) if (m.name === 'params' && m.value !== null) reportedN.set(m.trialId, m.value);
+  return ladderOrder(cfg).map(({ scale }) => {
+    const all = input.trials.filter((t) => inSearch(t, scale.name));
+    const counted = all.filter((t) => t.state !== 'STALE');
+    const runs: LadderRun[] = [];
+    for (const t of counted) {
+      const lr = num(t.params[lrParam]);
+      const v = num(t.value);
+      if (t.state !== 'COMPLETE' || lr === null || v === null) continue;
+      runs.push({ trial: t.number, lr, batch: batchParam ? num(t.params[batchParam]) : null, loss: v });
+    }
+    const Ns = counted.map((t) => reportedN.get(t.id)).filter((v): v is number => v !== undefined);
+    const N = scale.params ?? (Ns.length ? Ns.sort((a, b) => a - b)[Math.floor(Ns.length / 2)]! : null);
+    const budget = scale.runCap ?? cfg.runCap ?? null;
+    const finished = counted.filter((t) => t.state === 'COMPLETE' || t.state === 'FAIL' || t.state === 'PRUNED').length;
+    const twoD = batchParam !== null && new Set(runs.map((r) => r.batch)).size >= 2;
+    return {
+      name: scale.name,
+      N,
+      D: scale.tokens,
+      runs,
+      trials: counted.length,
+      budget,
+      done: budget !== null ? finished >= budget : finished > 0 && finished === counted.length,
+      failed: counted.filter((t) => t.state === 'FAIL').length,
+      best: runs.length ? argmin(runs) : null,
+      optimum: scaleOptimum(runs, twoD),
+    };
+  });
+}
+
+/** A law in N alone cannot see a target that leaves the scales' D, or their tokens per parameter. */
+function targetNotes(rows: readonly LawRow[], laws: { lr: LawSummary | null; loss: LawSummary | null }, target: { N: number; D: number }): string[] {
+  const ratios = rows.map((r) => r.D / r.N);
+  const tr = target.D / target.N;
+  const Ds = new Set(rows.map((r) => r.D));
+  const nOnly = (law: LawSummary | null): boolean => law !== null && !law.x.includes('D');
+  if (rows.length === 0 || !(nOnly(laws.lr) || nOnly(laws.loss))) return [];
+  if (Ds.size === 1 && !Ds.has(target.D)) {
+    return [`every scale trains on D = ${fmt([...Ds][0]!)} tokens and the target on ${fmt(target.D)}; a law in N alone does not see that difference: add scales at other D`];
+  }
+  if (Ds.size > 1 && (tr > 2 * Math.max(...ratios) || tr < Math.min(...ratios) / 2)) {
+    return [`the target trains ${fmt(tr)} tokens per parameter, the scales ${fmt(Math.min(...ratios))} to ${fmt(Math.max(...ratios))}; a law in N alone does not see that difference: add scales at the target's tokens per parameter, or that vary N and D apart`];
+  }
+  return [];
+}
+
+export function summarizeLadder(input: LadderInput): LadderSummary {
+  const cfg = input.config;
+  const fitCfg: LadderFitConfig = cfg.fit ?? { lr: 'auto', batch: 'auto', loss: 'auto', lrParam: 'lr', batchParam: 'batch_size' };
+  const seed = input.seed ?? 0;
+  const notes: string[] = [];
+  const lrParam = fitCfg.lrParam;
+  const batchParam = cfg.parameters[fitCfg.batchParam] ? fitCfg.batchParam : null;
+
+  const scales = summarizeScales(input, lrParam, batchParam);
+  for (const s of scales) {
+    if (s.optimum?.method === 'best-run' && s.optimum.note) notes.push(`${s.name}: the best run stands for the optimum (${s.optimum.note})`);
+    if (s.N === null && s.runs.length) notes.push(`${s.name}: N unknown: declare params on the scale, or have the trainer report a params metric`);
+  }
+
+  const twoD = batchParam !== null && scales.some((s) => s.optimum && s.optimum.batch !== null && s.runs.some((r) => r.batch !== s.runs[0]!.batch));
+  const usable = scales.filter((s) => lawRow(s) !== null);
+  const rows = usable.map((s) => lawRow(s)!);
+  const laws = rows.length >= 2 ? fitLaws(rows, fitCfg, twoD, seed, notes, input.quick) : { lr: null, batch: null, loss: null };
+  if (rows.length < 2) notes.push(`${rows.length} scale${rows.length === 1 ? '' : 's'} with an optimum; laws need two or more`);
+
+  const target = cfg.target ? { name: cfg.target.name, N: cfg.target.params, D: cfg.target.tokens } : null;
+  let prediction: LadderSummary['prediction'] = null;
+  if (target) {
+    prediction = predictLadder({ laws }, target.N, target.D);
+    notes.push(...targetNotes(rows, laws, target));
+  }
+
+  let backtest: LadderSummary['backtest'] = null;
+  if (usable.length >= 3 && !input.quick) backtest = backtestLadder(usable, fitCfg, twoD, seed);
+  else if (rows.length >= 2) notes.push('backtest: needs three or more scales (two to fit, the largest held back)');
+
+  return { metric: cfg.metric?.name ?? 'loss', lrParam, batchParam, scales, target, laws, prediction, backtest, notes };
+}

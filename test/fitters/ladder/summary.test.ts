@@ -1,0 +1,57 @@
+/** The ladder summary (pure): per-scale optima, which laws the scales support, predictions, backtest. */
+import { describe, expect, it } from 'vitest';
+import { summarizeLadder } from '../../../fitters/ladder/index.js';
+import { ladder, lawLoss, lrStar, trials } from '../../helpers/ladder.js';
+
+describe('summarizeLadder', () => {
+  it('N and D varied apart: Step Law’s lr*(N, D) and Chinchilla, recovered exactly from noiseless optima', () => {
+    const cfg = ladder([[1e8, 2e9], [1e8, 8e9], [4e8, 8e9], [4e8, 3.2e10], [1.6e9, 3.2e10], [1.6e9, 1.28e11], [6.4e9, 1.28e11]]);
+    const s = summarizeLadder({ config: cfg, trials: trials(cfg), seed: 1 });
+    for (const z of s.scales) {
+      expect(z.optimum?.method).toBe('interpolated');
+      expect(z.optimum!.lr / lrStar(z.N!, z.D)).toBeCloseTo(1, 6);
+    }
+    expect(s.laws.lr).toMatchObject({ law: 'power', x: ['N', 'D'], chosen: 'auto' });
+    expect(s.laws.lr!.params.N).toBeCloseTo(-0.7, 6);
+    expect(s.laws.lr!.params.D).toBeCloseTo(0.3, 6);
+    expect(s.laws.batch).toBeNull(); // no batch parameter
+    expect(s.laws.loss?.law).toBe('chinchilla');
+    expect(s.prediction!.lr!.value / lrStar(7e10, 1.4e12)).toBeCloseTo(1, 4);
+    expect(s.prediction!.loss!.value / lawLoss(7e10, 1.4e12)).toBeCloseTo(1, 2);
+    expect(s.backtest?.scale).toBe('s7');
+    expect(s.backtest!.lr!.predicted.value / s.backtest!.lr!.measured).toBeCloseTo(1, 4);
+    expect(s.backtest!.lossGap!.gap).toBeGreaterThanOrEqual(0);
+    expect(s.notes).toEqual([]);
+  });
+
+  it('N and D grown together: lr*(N) alone, E + A·N^−α, and a note when the target leaves that ratio', () => {
+    const cfg = ladder([[1e8, 2e9], [4e8, 8e9], [1.6e9, 3.2e10], [6.4e9, 1.28e11]]);
+    const s = summarizeLadder({ config: cfg, trials: trials(cfg), seed: 1 });
+    expect(s.laws.lr).toMatchObject({ x: ['N'], chosen: 'auto' });
+    expect(s.laws.lr!.why).toMatch(/grow together/);
+    expect(s.laws.lr!.params.N).toBeCloseTo(-0.4, 6); // -0.7 + 0.3 along D = 20 N
+    expect(s.laws.loss?.law).toBe('power-offset');
+    expect(s.notes).toEqual([]); // the target keeps the scales' 20 tokens per parameter
+    const far = summarizeLadder({ config: { ...cfg, target: { name: 't', params: 7e10, tokens: 2e13, model: {} } }, trials: trials(cfg) });
+    expect(far.notes.join('\n')).toMatch(/the target trains 286 tokens per parameter, the scales 20 to 20; a law in N alone does not see that difference/);
+  });
+
+  it('follows fit: where it is declared, and says which law was declared', () => {
+    const cfg = ladder([[1e8, 2e9], [4e8, 8e9], [1.6e9, 3.2e10], [6.4e9, 1.28e11]], { fit: { lr: 'D', loss: 'none' } });
+    const s = summarizeLadder({ config: cfg, trials: trials(cfg) });
+    expect(s.laws.lr).toMatchObject({ x: ['D'], chosen: 'declared', why: 'declared in fit:' });
+    expect(s.laws.loss).toBeNull();
+    expect(s.prediction!.loss).toBeNull();
+  });
+
+  it('a scale with too few runs stands by its best run, and two scales are too few for a backtest', () => {
+    const cfg = ladder([[1e8, 2e9], [4e8, 8e9]]);
+    const ts = trials(cfg).filter((t, i) => i < 7 || i % 3 === 0);
+    const s = summarizeLadder({ config: cfg, trials: ts });
+    expect(s.scales[1]!.optimum?.method).toBe('best-run');
+    expect(s.notes.join('\n')).toMatch(/s2: the best run stands for the optimum/);
+    expect(s.backtest).toBeNull();
+    expect(s.notes.join('\n')).toMatch(/backtest: needs three or more scales/);
+    expect(s.laws.loss).toBeNull();
+  });
+});

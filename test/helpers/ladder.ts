@@ -1,0 +1,37 @@
+/** Noiseless ladders with a planted law, for the tests of the ladder pipeline and its views. */
+import { validateStudyConfig, type StudyConfig } from '../../src/config/index.js';
+import type { Trial } from '../../src/core/trial.js';
+import { scaleRecord } from '../../fitters/ladder/index.js';
+
+/** lr*(N, D) = 2·N^-0.7·D^0.3; loss = 1.8 + 400/N^0.34 + 2000/D^0.37, times a quadratic basin in ln(lr/lr*). */
+export const lrStar = (N: number, D: number): number => 2 * N ** -0.7 * D ** 0.3;
+export const lawLoss = (N: number, D: number): number => 1.8 + 400 / N ** 0.34 + 2000 / D ** 0.37;
+
+export function ladder(scales: [number, number][], extra: Record<string, unknown> = {}): StudyConfig {
+  return validateStudyConfig({
+    method: 'grid',
+    metric: { name: 'loss' },
+    parameters: { lr: { values: [1] } },
+    backend: { type: 'sim' },
+    scales: scales.map(([N, D]) => ({ params: N, tokens: D })),
+    target: { params: 7e10, tokens: 1.4e12 },
+    ...extra,
+  });
+}
+
+/** Seven runs per scale on a grid around lr*, noiseless. */
+export function trials(cfg: StudyConfig, skip: string[] = []): Trial[] {
+  const out: Trial[] = [];
+  cfg.scales!.forEach((s, i) => {
+    if (skip.includes(s.name)) return;
+    for (const f of [0.125, 0.25, 0.5, 1, 2, 4, 8]) {
+      const lr = lrStar(s.params!, s.tokens) * f * 1.1;
+      const u = Math.log(lr / lrStar(s.params!, s.tokens));
+      out.push({ id: out.length + 1, number: out.length, state: 'COMPLETE', params: { lr }, scale: { ...scaleRecord(s, i) }, value: lawLoss(s.params!, s.tokens) * (1 + 0.004 * u * u) } as unknown as Trial);
+    }
+  });
+  return out;
+}
+
+/** Three scales searched at random with a budget of seven runs each, as the live view sees them. */
+export const liveLadder = (): StudyConfig => ladder([[1e8, 2e9], [4e8, 8e9], [1.6e9, 3.2e10]], { method: 'random', run_cap: 7, parameters: { lr: { distribution: 'log_uniform_values', min: 1e-5, max: 1 } } });
