@@ -29,15 +29,21 @@ export interface StudyEnd {
 }
 
 export interface Reporter {
+  /** Called once, before the first trial of this run is claimed (after stale trials were re-queued). */
   studyStarted(s: StudyStart): void;
+  /** Called when a claimed trial is launched; its trainer may not have started yet. */
   trialStarted(t: Trial): void;
+  /** Called for every report of a running trial, in the order the trainer printed them; may be many per second. */
   trialReport(t: Trial, r: LiveReport): void;
+  /** Called once per trial that ended COMPLETE, FAIL or PRUNED, after storage has it; `best` includes it. */
   trialFinished(t: Trial, best: Trial | null): void;
-  /** a trial whose runner died or was interrupted was re-queued as `copy` */
+  /** Called when a trial whose runner died or was interrupted was re-queued as `copy`. */
   trialRequeued(stale: Trial, copy: Trial): void;
+  /** Called with something the user should read (a budget not used, a member left out); never for a trial's own failure. */
   warn(message: string): void;
+  /** Called once when the run ends, interrupted or not; not when it fails. */
   studyFinished(e: StudyEnd): void;
-  /** flush and release the terminal */
+  /** Called last: flush and release the terminal. */
   close(): Promise<void>;
 }
 
