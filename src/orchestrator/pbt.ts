@@ -2,7 +2,7 @@
  * Population-based training on the run loop. A member is a chain of segment trials: each trains from a
  * checkpoint (its own, or a copy of a donor's) to the next boundary (`stopAt`) with the member's current
  * hyperparameters. When a segment ends, the member either goes on, or — in the bottom quantile — copies
- * a top member's checkpoint and explored hyperparameters (searchers/pbt.ts), recorded in the lineage.
+ * a top member's checkpoint and explored hyperparameters (schedulers/pbt.ts), recorded in the lineage.
  * A population larger than `parallel` is time-multiplexed: waiting segments are claimed least-trained
  * first. Everything lives in storage, so `resume` continues every member from its last checkpoint.
  */

@@ -1,5 +1,5 @@
 /**
- * Early stopping of running trials: the study's stopping rule (searchers/stopping.ts) asked at each of a
+ * Early stopping of running trials: the study's stopping rule (schedulers/stopping.ts) asked at each of a
  * trial's decision points, against the curves of the study's other trials as storage has them (so
  * several processes sharing a study see each other's trials).
  */
