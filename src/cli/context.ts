@@ -53,21 +53,6 @@ export async function requireStudy(storage: Storage, name: string): Promise<Stud
   );
 }
 
-export function parsePositiveInt(flag: string): (v: string) => number {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: found '${v}'; allowed: a whole number, at least 1`);
-    return n;
-  };
-}
-
-export function parseWholeNumber(flag: string): (v: string) => number {
-  return (v: string) => {
-    if (!/^\d+$/.test(v)) throw new UsageError(`${flag}: found '${v}'; allowed: a whole number, 0 or more`);
-    return Number(v);
-  };
-}
-
 export function printJson(io: CliIO, v: unknown): void {
   io.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
 }

@@ -13,6 +13,7 @@ import { fmtParams, trialToJson } from '../../report/format.js';
 import type { Storage, StudyRecord } from '../../storage/types.js';
 import type { Trial } from '../../core/trial.js';
 import { action, globals, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
+import { flag } from '../flags.js';
 
 /** Claim the next trial of a study for an outside driver; null when the cap is reached or the space exhausted. */
 export async function askTrial(storage: Storage, study: StudyRecord, env?: Record<string, string | undefined>): Promise<Trial | null> {
@@ -25,7 +26,7 @@ export function makeAskCommand(io: CliIO): Command {
   return new Command('ask')
     .description(`claim the next trial and print its parameters (exit ${EXIT.DONE} when nothing is left)`)
     .argument('<study>', 'study name')
-    .option('--json', 'print {study, number, params, checkpoint_dir, …} as JSON')
+    .addOption(flag('json', 'print {study, number, params, checkpoint_dir, …} as JSON'))
     .action(action(io, async (name: string, flags: { json?: boolean }, cmd: Command) =>
       withStorage(globals(cmd, io), io, async (storage) => {
         const study = await requireStudy(storage, name);
@@ -51,7 +52,7 @@ export function makeTellCommand(io: CliIO): Command {
     .option('--value <v>', "the metric's final value")
     .addOption(new Option('--state <state>', 'how the trial ended').choices(['complete', 'fail', 'pruned']))
     .option('--error <message>', 'why it failed (with --state fail)')
-    .option('--json', 'print the finished trial as JSON')
+    .addOption(flag('json', 'print the finished trial as JSON'))
     .action(action(io, async (name: string, num: string, flags: { value?: string; state?: string; error?: string; json?: boolean }, cmd: Command) =>
       withStorage(globals(cmd, io), io, async (storage) => {
         const study = await requireStudy(storage, name);

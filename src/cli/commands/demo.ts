@@ -11,7 +11,8 @@ import { Command } from 'commander';
 import { loadStudyConfig, type StudyConfig } from '../../config/index.js';
 import { fmtNum } from '../../report/format.js';
 import type { Storage, StudyRecord } from '../../storage/types.js';
-import { action, globals, parsePositiveInt, withStorage, type CliIO } from '../context.js';
+import { action, globals, withStorage, type CliIO } from '../context.js';
+import { flag } from '../flags.js';
 import { loadLadder } from './ladder.js';
 import { createStudy, executeStudy } from './run.js';
 
@@ -49,9 +50,9 @@ export function makeDemoCommand(io: CliIO): Command {
   return new Command('demo')
     .description('tune and predict end to end in minutes: a four-width ladder of a synthetic language (tfjs), the laws across widths, a prediction for 4x the largest, and a verify run')
     .option('--quick', 'a much smaller ladder (seconds)')
-    .option('--parallel <n>', 'runs at a time (default 2)', parsePositiveInt('--parallel'))
-    .option('--json', 'print the outcome as JSON')
-    .option('--no-live', 'plain progress lines even on a terminal')
+    .addOption(flag('parallel', 'runs at a time (default 2)'))
+    .addOption(flag('json', 'print the outcome as JSON'))
+    .addOption(flag('live'))
     .action(
       action(io, async (flags: { quick?: boolean; parallel?: number; json?: boolean; live?: boolean }, cmd: Command) => {
         const g = globals(cmd, io);

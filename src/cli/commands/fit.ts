@@ -10,7 +10,8 @@ import { EXIT, UsageError } from '../../core/errors.js';
 import { buildPoints, parseMaps, parseWhere } from '../../core/points.js';
 import { fmtNum, table } from '../../report/format.js';
 import type { Storage } from '../../storage/types.js';
-import { action, globals, parseWholeNumber, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
+import { action, globals, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
+import { finiteNumber, flag, wholeNumber } from '../flags.js';
 
 /** Inputs `predict` takes as flags of their own; others come as --at name=value. */
 const NAMED_INPUTS = ['N', 'D', 'M', 'loss', 'C', 'T', 'batch', 'Smin'];
@@ -67,10 +68,10 @@ export function makeFitCommand(io: CliIO): Command {
     .option('--where <col=value>', 'keep only rows whose column equals the value (repeatable)', collect, [])
     .option('--x <columns>', 'input columns of the generic laws (power, power-offset)', list)
     .option('--y <column>', 'output column of the generic laws')
-    .option('--bootstrap <n>', 'bootstrap resamples for intervals (0 for none)', parseWholeNumber('--bootstrap'))
-    .option('--seed <n>', 'bootstrap seed', parseWholeNumber('--seed'))
+    .option('--bootstrap <n>', 'bootstrap resamples for intervals (0 for none)', wholeNumber)
+    .addOption(flag('seed', 'bootstrap seed'))
     .option('--no-save', 'do not keep the fit in the database')
-    .option('--json', 'print {law, n_points, params, intervals, objective, residuals, backtest} as JSON')
+    .addOption(flag('json', 'print {law, n_points, params, intervals, objective, residuals, backtest} as JSON'))
     .action(
       action(io, async (law: LawName, f: { study?: string; csv?: string; map: string[]; where: string[]; x?: string[]; y?: string; bootstrap?: number; seed?: number; save: boolean; json?: boolean }, cmd: Command) => {
         if (!f.study === !f.csv) throw new UsageError('name where the points come from: --study <name> or --csv <file> (one of them)');
@@ -110,7 +111,7 @@ export function makePredictCommand(io: CliIO): Command {
   return new Command('predict')
     .description('predict from a kept fit, with the interval of its bootstrap refits')
     .addArgument(new Argument('<law>', 'law').choices(LAW_NAMES))
-    .option('--fit <id>', 'which fit (default: the newest of this law)')
+    .addOption(flag('fit'))
     .option('--N <value>', 'parameters (non-embedding)')
     .option('--D <value>', 'training tokens')
     .option('--M <value>', 'tokens per parameter (overtrain)')
@@ -120,13 +121,12 @@ export function makePredictCommand(io: CliIO): Command {
     .option('--batch <value>', 'batch size (power-scheduler)')
     .option('--Smin <value>', 'steps at infinite batch (kaplan-steps)')
     .option('--at <name=value>', 'an input of a generic law, e.g. C=1e24 (repeatable)', collect, [])
-    .option('--json', 'print {law, fit, at, prediction, interval} as JSON')
+    .addOption(flag('json', 'print {law, fit, at, prediction, interval} as JSON'))
     .action(
       action(io, async (law: LawName, f: Record<string, string | string[] | boolean | undefined>, cmd: Command) =>
         withStorage(globals(cmd, io), io, async (storage) => {
           let fit;
           if (f.fit !== undefined) {
-            if (!/^\d+$/.test(String(f.fit))) throw new UsageError(`--fit: found '${f.fit}'; allowed: a fit id as printed by scaletune fit`);
             fit = await storage.getFit(Number(f.fit));
             if (!fit) throw new UsageError(`--fit ${f.fit}: no such fit in ${storage.location}`);
             if (fit.law !== law) throw new UsageError(`--fit ${f.fit}: that fit is of law ${fit.law}, not ${law}`);
@@ -165,32 +165,27 @@ export function makePredictCommand(io: CliIO): Command {
 }
 
 export function makeScheduleCommand(io: CliIO): Command {
-  const num = (flag: string) => (v: string): number => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag}: found '${v}'; allowed: a finite number`);
-    return n;
-  };
   return new Command('schedule')
     .description("the Power scheduler's learning-rate table (step, tokens, lr) for a trainer to read")
-    .option('--fit <id>', 'take a and b from a power-scheduler fit (default: the newest, when --a/--b are not given)')
-    .option('--a <value>', 'the law\'s a', num('--a'))
-    .option('--b <value>', 'the law\'s b (negative)', num('--b'))
-    .requiredOption('--batch <value>', 'batch size, in the units the law was fitted in', num('--batch'))
-    .requiredOption('--tokens <value>', 'total training tokens', num('--tokens'))
-    .requiredOption('--tokens-per-step <value>', 'tokens per optimizer step', num('--tokens-per-step'))
-    .requiredOption('--lr-max <value>', 'upper bound of the learning rate', num('--lr-max'))
-    .option('--warmup-tokens <value>', 'linear warmup over this many tokens', num('--warmup-tokens'))
-    .option('--decay-fraction <value>', 'final decay over this fraction of the tokens (default 0.1)', num('--decay-fraction'))
+    .addOption(flag('fit', 'take a and b from a power-scheduler fit (default: the newest, when --a/--b are not given)'))
+    .option('--a <value>', 'the law\'s a', finiteNumber)
+    .option('--b <value>', 'the law\'s b (negative)', finiteNumber)
+    .requiredOption('--batch <value>', 'batch size, in the units the law was fitted in', finiteNumber)
+    .requiredOption('--tokens <value>', 'total training tokens', finiteNumber)
+    .requiredOption('--tokens-per-step <value>', 'tokens per optimizer step', finiteNumber)
+    .requiredOption('--lr-max <value>', 'upper bound of the learning rate', finiteNumber)
+    .option('--warmup-tokens <value>', 'linear warmup over this many tokens', finiteNumber)
+    .option('--decay-fraction <value>', 'final decay over this fraction of the tokens (default 0.1)', finiteNumber)
     .addOption(new Option('--decay <shape>', 'final decay').choices(['exponential', 'linear']).default('exponential'))
-    .option('--every <n>', 'print every n-th step (the last always)', num('--every'))
+    .option('--every <n>', 'print every n-th step (the last always)', finiteNumber)
     .addOption(new Option('--format <format>', 'output').choices(['csv', 'json']).default('csv'))
     .action(
-      action(io, async (f: { fit?: string; a?: number; b?: number; batch: number; tokens: number; tokensPerStep: number; lrMax: number; warmupTokens?: number; decayFraction?: number; decay: 'exponential' | 'linear'; every?: number; format: 'csv' | 'json' }, cmd: Command) => {
+      action(io, async (f: { fit?: number; a?: number; b?: number; batch: number; tokens: number; tokensPerStep: number; lrMax: number; warmupTokens?: number; decayFraction?: number; decay: 'exponential' | 'linear'; every?: number; format: 'csv' | 'json' }, cmd: Command) => {
         let a = f.a;
         let b = f.b;
         if (a === undefined || b === undefined) {
           const fit = await withStorage(globals(cmd, io), io, async (storage) => {
-            const got = f.fit !== undefined ? await storage.getFit(Number(f.fit)) : await storage.latestFit('power-scheduler');
+            const got = f.fit !== undefined ? await storage.getFit(f.fit) : await storage.latestFit('power-scheduler');
             if (!got || got.law !== 'power-scheduler') throw new UsageError(`no power-scheduler fit${f.fit !== undefined ? ` with id ${f.fit}` : ''}; give --a and --b, or fit one with: scaletune fit power-scheduler …`);
             return got;
           });
@@ -221,7 +216,7 @@ export function makeFitsCommand(io: CliIO): Command {
   return new Command('fits')
     .description('list the kept fits')
     .option('--law <law>', 'only fits of this law')
-    .option('--json', 'print an array of {id, law, n_points, params, source, created_at}')
+    .addOption(flag('json', 'print an array of {id, law, n_points, params, source, created_at}'))
     .action(
       action(io, async (f: { law?: string; json?: boolean }, cmd: Command) =>
         withStorage(globals(cmd, io), io, async (storage) => {

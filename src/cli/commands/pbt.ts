@@ -4,7 +4,8 @@ import { EXIT, UsageError } from '../../core/errors.js';
 import { lineageModel, type LineageModel } from '../../report/lineage.js';
 import { fmtNum, fmtParams } from '../../report/format.js';
 import type { Storage, StudyRecord } from '../../storage/types.js';
-import { action, globals, parseWholeNumber, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
+import { action, globals, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
+import { flag } from '../flags.js';
 import { executeStudy } from './run.js';
 
 async function pbtStudy(storage: Storage, name: string): Promise<StudyRecord> {
@@ -24,8 +25,8 @@ export function makeLineageCommand(io: CliIO): Command {
   return new Command('lineage')
     .description("a PBT study's family tree: every exploit, each member's end, and the winner's hyperparameter schedule")
     .argument('<study>', 'study name')
-    .option('--member <k>', 'the schedule of this member instead of the winner', parseWholeNumber('--member'))
-    .option('--json', 'print JSON')
+    .addOption(flag('member', 'the schedule of this member instead of the winner'))
+    .addOption(flag('json', 'print JSON'))
     .action(
       action(io, async (name: string, flags: { member?: number; json?: boolean }, cmd: Command) =>
         withStorage(globals(cmd, io), io, async (storage) => {
@@ -69,10 +70,10 @@ export function makeReplayCommand(io: CliIO): Command {
   return new Command('replay')
     .description("train one new run from scratch that follows a PBT member's hyperparameter schedule (default: the winner's)")
     .argument('<study>', 'the PBT study')
-    .option('--member <k>', 'the member whose schedule to follow', parseWholeNumber('--member'))
-    .option('--name <name>', 'name of the new study (default <study>-replay-<member>)')
-    .option('--json', 'print the outcome as JSON')
-    .option('--no-live', 'plain progress lines even on a terminal')
+    .addOption(flag('member'))
+    .addOption(flag('name', 'name of the new study (default <study>-replay-<member>)'))
+    .addOption(flag('json', 'print the outcome as JSON'))
+    .addOption(flag('live'))
     .action(
       action(io, async (name: string, flags: { member?: number; name?: string; json?: boolean; live?: boolean }, cmd: Command) => {
         const g = globals(cmd, io);

@@ -16,7 +16,8 @@ import { fmtNum, fmtParams, trialToJson } from '../../report/format.js';
 import type { Storage, StudyRecord } from '../../storage/types.js';
 import type { afterLadder } from './ladder.js';
 import { ladderJson } from '../../report/ladder-json.js';
-import { action, dbPath, globals, parsePositiveInt, parseWholeNumber, printJson, withStorage, type CliIO, type GlobalOptions } from '../context.js';
+import { action, dbPath, globals, printJson, withStorage, type CliIO, type GlobalOptions } from '../context.js';
+import { flag } from '../flags.js';
 
 export interface RunFlags {
   name?: string;
@@ -176,17 +177,13 @@ async function executeOnSlurm(storage: Storage, study: StudyRecord, g: GlobalOpt
 }
 
 function addRunFlags(cmd: Command): Command {
-  return cmd
-    .option('--name <name>', 'study name (default: the config name, else the file name)')
-    .option('--parallel <n>', 'runs at a time (overrides the config)', parsePositiveInt('--parallel'))
-    .option('--run-cap <n>', 'the most runs (overrides the config)', parsePositiveInt('--run-cap'))
-    .option('--seed <n>', 'seed when the config names none', parseWholeNumber('--seed'));
+  return cmd.addOption(flag('name')).addOption(flag('parallel')).addOption(flag('runCap')).addOption(flag('seed'));
 }
 
 export function makeRunCommand(io: CliIO): Command {
   return addRunFlags(new Command('run').description('create a study from a config file and run it').argument('<config>', 'study config (YAML or JSON)'))
-    .option('--json', 'print the outcome as JSON on stdout (progress goes to stderr)')
-    .option('--no-live', 'plain progress lines even on a terminal')
+    .addOption(flag('json'))
+    .addOption(flag('live'))
     .action(action(io, async (file: string, flags: RunFlags, cmd: Command) => {
       const g = globals(cmd, io);
       const config = loadStudyConfig(path.resolve(io.cwd, file));
@@ -200,7 +197,7 @@ export function makeRunCommand(io: CliIO): Command {
 
 export function makeCreateCommand(io: CliIO): Command {
   return addRunFlags(new Command('create').description('create a study from a config without running it (for ask/tell)').argument('<config>', 'study config (YAML or JSON)'))
-    .option('--json', 'print {name} as JSON')
+    .addOption(flag('json', 'print {name} as JSON'))
     .action(action(io, async (file: string, flags: RunFlags, cmd: Command) => {
       const g = globals(cmd, io);
       const config = loadStudyConfig(path.resolve(io.cwd, file), { forRun: false });
