@@ -14,7 +14,7 @@ import type { Storage, StudyRecord } from '../../storage/types.js';
 import { action, globals, withStorage, type CliIO } from '../context.js';
 import { flag } from '../flags.js';
 import { loadLadder } from './ladder.js';
-import { createStudy, executeStudy } from './run.js';
+import { createFromCli, executeStudy } from './run.js';
 
 /** fixtures/studies/demo.yaml of this installation. */
 export function demoConfigPath(): string {
@@ -63,7 +63,7 @@ export function makeDemoCommand(io: CliIO): Command {
           g,
           io,
           async (storage) => {
-            const { study } = await createStudy(storage, g, io, file, config, {});
+            const { study } = await createFromCli(storage, io, file, config, {});
             if (!flags.json) io.stderr.write(`demo: study ${study.name} (${file}), results in ${storage.location}\n`);
             const code = await executeStudy(storage, study, g, io, { ...(flags.parallel ? { parallel: flags.parallel } : {}), ...(flags.live === false ? { live: false } : {}), ...(flags.json ? { json: true } : {}) });
             const floor = await lossFloor(storage, study);

@@ -1,47 +1,36 @@
 /** `scaletune fit <law>` and `scaletune predict <law>`: fit a scaling law to runs, keep it, predict from it. */
 import { Argument, Command, Option } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LAW_NAMES, LAWS, predictWithInterval, type LawName } from '../../../fitters/laws.js';
+import { LAW_NAMES, LAWS, type LawName } from '../../../fitters/laws.js';
 import type { FitResult } from '../../../fitters/types.js';
 import { powerSchedule } from '../../../fitters/compute.js';
-import { parseCsv } from '../../core/csv.js';
 import { EXIT, UsageError } from '../../core/errors.js';
-import { buildPoints, parseMaps, parseWhere } from '../../core/points.js';
+import { fitLaw, keepFit, type LawFit } from '../../fit/fit.js';
+import { NAMED_INPUTS, predict } from '../../fit/predict.js';
 import { fmtNum, table } from '../../report/format.js';
-import type { Storage } from '../../storage/types.js';
-import { action, globals, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
+import { action, globals, printJson, withStorage, type CliIO } from '../context.js';
 import { finiteNumber, flag, wholeNumber } from '../flags.js';
-
-/** Inputs `predict` takes as flags of their own; others come as --at name=value. */
-const NAMED_INPUTS = ['N', 'D', 'M', 'loss', 'C', 'T', 'batch', 'Smin'];
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
 
-/** Where a study's trials put the usual inputs, when --map does not say. */
-const STUDY_DEFAULTS: Record<string, string> = { loss: 'value', N: 'scale.params', D: 'scale.tokens', batch: 'batch_size' };
+type InputFlags = Partial<Record<(typeof NAMED_INPUTS)[number], string>> & { at: string[] };
 
-async function studyRows(storage: Storage, name: string): Promise<{ rows: Record<string, number>[]; studyId: number }> {
-  const study = await requireStudy(storage, name);
-  const trials = (await storage.getTrials(study.id)).filter((t) => t.state === 'COMPLETE');
-  if (trials.length === 0) throw new UsageError(`study ${name} has no completed trial to fit`);
-  const rows = trials.map((t) => {
-    const r: Record<string, number> = {};
-    for (const [k, v] of Object.entries(t.params)) if (typeof v === 'number') r[k] = v;
-    for (const [k, v] of Object.entries(t.scale ?? {})) if (typeof v === 'number') r[`scale.${k}`] = v;
-    if (t.value !== null) r.value = t.value;
-    return r;
-  });
-  return { rows, studyId: study.id };
-}
-
-function csvRows(file: string, cwd: string): Record<string, string>[] {
-  const abs = path.resolve(cwd, file);
-  if (!existsSync(abs)) throw new UsageError(`--csv ${file}: file not found`);
-  const { header, rows } = parseCsv(readFileSync(abs, 'utf8'));
-  if (header.length === 0) throw new UsageError(`--csv ${file}: the file is empty`);
-  return rows.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])));
+/** The inputs of a prediction: the named flags first, then each `--at name=value`. */
+function inputsAt(f: InputFlags): Record<string, number> {
+  const at: Record<string, number> = {};
+  const put = (k: string, v: string, flag: string): void => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag}: found '${v}'; allowed: a finite number such as 7e9`);
+    at[k] = n;
+  };
+  for (const k of NAMED_INPUTS) if (f[k] !== undefined) put(k, f[k], `--${k}`);
+  for (const a of f.at) {
+    const eq = a.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--at: found '${a}'; allowed: name=value`);
+    put(a.slice(0, eq), a.slice(eq + 1), `--at ${a.slice(0, eq)}`);
+  }
+  return at;
 }
 
 function printFit(io: CliIO, id: number | null, law: LawName, fit: FitResult): void {
@@ -56,6 +45,19 @@ function printFit(io: CliIO, id: number | null, law: LawName, fit: FitResult): v
   if (b) io.stdout.write(`backtest: without ${b.heldOut}: fit on ${b.nFit}, predict ${b.nHeldOut}: mean ${(100 * b.meanAbsRelError).toFixed(2)}%, max ${(100 * b.maxAbsRelError).toFixed(2)}%\n`);
   else io.stdout.write('backtest: none (too few scales to hold one back)\n');
   if (id !== null) io.stdout.write(`saved as fit ${id}; predict with: scaletune predict ${law} --fit ${id} ${LAWS[law].predictInputs({}).map((k) => `--${k} <value>`).join(' ')}\n`);
+}
+
+interface FitFlags {
+  study?: string;
+  csv?: string;
+  map: string[];
+  where: string[];
+  x?: string[];
+  y?: string;
+  bootstrap?: number;
+  seed?: number;
+  save: boolean;
+  json?: boolean;
 }
 
 export function makeFitCommand(io: CliIO): Command {
@@ -73,90 +75,68 @@ export function makeFitCommand(io: CliIO): Command {
     .option('--no-save', 'do not keep the fit in the database')
     .addOption(flag('json', 'print {law, n_points, params, intervals, objective, residuals, backtest} as JSON'))
     .action(
-      action(io, async (law: LawName, f: { study?: string; csv?: string; map: string[]; where: string[]; x?: string[]; y?: string; bootstrap?: number; seed?: number; save: boolean; json?: boolean }, cmd: Command) => {
+      action(io, async (law: LawName, f: FitFlags, cmd: Command) => {
         if (!f.study === !f.csv) throw new UsageError('name where the points come from: --study <name> or --csv <file> (one of them)');
-        const spec = { ...(f.x ? { x: f.x } : {}), ...(f.y ? { y: f.y } : {}) };
-        const opts = { ...spec, ...(f.bootstrap !== undefined || f.seed !== undefined ? { bootstrap: { ...(f.bootstrap !== undefined ? { count: f.bootstrap } : {}), ...(f.seed !== undefined ? { seed: f.seed } : {}) } } : {}) };
-        const needed = LAWS[law].inputs(opts);
-        const maps = parseMaps(f.map);
-        const where = parseWhere(f.where);
+        const opts = {
+          map: f.map,
+          where: f.where,
+          ...(f.x ? { x: f.x } : {}),
+          ...(f.y ? { y: f.y } : {}),
+          ...(f.bootstrap !== undefined || f.seed !== undefined ? { bootstrap: { ...(f.bootstrap !== undefined ? { count: f.bootstrap } : {}), ...(f.seed !== undefined ? { seed: f.seed } : {}) } } : {}),
+          cwd: io.cwd,
+        };
         const g = globals(cmd, io);
-        const finish = async (points: Record<string, number>[], storage: Storage | null, studyId: number | null): Promise<number> => {
-          const result = LAWS[law].fit(points, opts);
-          let id: number | null = null;
-          if (storage) {
-            const source = f.csv ? { csv: path.resolve(io.cwd, f.csv), map: f.map, where: f.where } : { study: f.study, map: f.map, where: f.where };
-            id = (await storage.saveFit({ studyId, law, source, spec, points, result })).id;
-          }
-          if (f.json) {
-            printJson(io, { id, law, n_points: result.nPoints, params: result.params, intervals: result.intervals, objective: result.objective, residuals: result.residuals, backtest: result.backtest });
-          } else printFit(io, id, law, result);
+        const print = (fit: LawFit, id: number | null): number => {
+          const r = fit.result;
+          if (f.json) printJson(io, { id, law, n_points: r.nPoints, params: r.params, intervals: r.intervals, objective: r.objective, residuals: r.residuals, backtest: r.backtest });
+          else printFit(io, id, law, r);
           return EXIT.OK;
         };
         if (f.csv) {
-          const points = buildPoints(csvRows(f.csv, io.cwd), { source: f.csv, needed, maps, where });
+          const fit = await fitLaw(law, { csv: f.csv }, opts);
           // points from a file need no database unless the fit is kept
-          return f.save ? withStorage(g, io, (storage) => finish(points, storage, null), { create: true }) : finish(points, null, null);
+          return print(fit, f.save ? await withStorage(g, io, (storage) => keepFit(storage, fit), { create: true }) : null);
         }
         return withStorage(g, io, async (storage) => {
-          const s = await studyRows(storage, f.study!);
-          const points = buildPoints(s.rows, { source: `study ${f.study}`, needed, maps, where, defaults: STUDY_DEFAULTS });
-          return finish(points, f.save ? storage : null, s.studyId);
+          const fit = await fitLaw(law, { study: f.study!, storage }, opts);
+          return print(fit, f.save ? await keepFit(storage, fit) : null);
         });
       }),
     );
 }
 
 export function makePredictCommand(io: CliIO): Command {
-  return new Command('predict')
+  const cmd = new Command('predict')
     .description('predict from a kept fit, with the interval of its bootstrap refits')
     .addArgument(new Argument('<law>', 'law').choices(LAW_NAMES))
-    .addOption(flag('fit'))
-    .option('--N <value>', 'parameters (non-embedding)')
-    .option('--D <value>', 'training tokens')
-    .option('--M <value>', 'tokens per parameter (overtrain)')
-    .option('--loss <value>', 'loss (error, critical-batch laws)')
-    .option('--C <value>', 'compute in FLOPs (deepseek, isoflop)')
-    .option('--T <value>', 'tokens (power-scheduler)')
-    .option('--batch <value>', 'batch size (power-scheduler)')
-    .option('--Smin <value>', 'steps at infinite batch (kaplan-steps)')
+    .addOption(flag('fit'));
+  const help: Record<(typeof NAMED_INPUTS)[number], string> = {
+    N: 'parameters (non-embedding)',
+    D: 'training tokens',
+    M: 'tokens per parameter (overtrain)',
+    loss: 'loss (error, critical-batch laws)',
+    C: 'compute in FLOPs (deepseek, isoflop)',
+    T: 'tokens (power-scheduler)',
+    batch: 'batch size (power-scheduler)',
+    Smin: 'steps at infinite batch (kaplan-steps)',
+  };
+  for (const k of NAMED_INPUTS) cmd.option(`--${k} <value>`, help[k]);
+  return cmd
     .option('--at <name=value>', 'an input of a generic law, e.g. C=1e24 (repeatable)', collect, [])
     .addOption(flag('json', 'print {law, fit, at, prediction, interval} as JSON'))
     .action(
-      action(io, async (law: LawName, f: Record<string, string | string[] | boolean | undefined>, cmd: Command) =>
-        withStorage(globals(cmd, io), io, async (storage) => {
-          let fit;
-          if (f.fit !== undefined) {
-            fit = await storage.getFit(Number(f.fit));
-            if (!fit) throw new UsageError(`--fit ${f.fit}: no such fit in ${storage.location}`);
-            if (fit.law !== law) throw new UsageError(`--fit ${f.fit}: that fit is of law ${fit.law}, not ${law}`);
-          } else {
-            fit = await storage.latestFit(law);
-            if (!fit) throw new UsageError(`no ${law} fit in ${storage.location}; make one with: scaletune fit ${law} …`);
-          }
-          const at: Record<string, number> = {};
-          const put = (k: string, v: string, flag: string): void => {
-            const n = Number(v);
-            if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag}: found '${v}'; allowed: a finite number such as 7e9`);
-            at[k] = n;
-          };
-          for (const k of NAMED_INPUTS) if (typeof f[k] === 'string') put(k, f[k] as string, `--${k}`);
-          for (const a of (f.at as string[]) ?? []) {
-            const eq = a.indexOf('=');
-            if (eq <= 0) throw new UsageError(`--at: found '${a}'; allowed: name=value`);
-            put(a.slice(0, eq), a.slice(eq + 1), `--at ${a.slice(0, eq)}`);
-          }
-          const missing = LAWS[law].predictInputs(fit.spec).filter((k) => !(k in at));
-          if (missing.length) throw new UsageError(`predict ${law}: missing ${missing.map((k) => (NAMED_INPUTS.includes(k) ? `--${k}` : `--at ${k}=<value>`)).join(', ')}`);
-          const p = predictWithInterval(law, fit.result, at, fit.spec);
-          if (f.json) printJson(io, { law, fit: fit.id, at, prediction: p.value, interval: p.interval });
+      action(io, async (law: LawName, f: InputFlags & { fit?: number; json?: boolean }, c: Command) =>
+        withStorage(globals(c, io), io, async (storage) => {
+          const at = inputsAt(f);
+          const p = await predict(storage, law, at, f.fit !== undefined ? { fit: f.fit } : {});
+          if (f.json) printJson(io, { law, fit: p.fit.id, at, prediction: p.value, interval: p.interval });
           else {
             const where = Object.entries(at).map(([k, v]) => `${k}=${fmtNum(v)}`).join(' ');
             for (const [k, v] of Object.entries(p.value)) {
               const iv = p.interval[k];
               io.stdout.write(`${k} = ${fmtNum(v)}${iv ? `  (95% interval ${fmtNum(iv[0])} to ${fmtNum(iv[1])})` : '  (no interval: the fit has no bootstrap refits)'}  at ${where}\n`);
             }
-            io.stdout.write(`from fit ${fit.id} (${law}, ${fit.result.nPoints} points)\n`);
+            io.stdout.write(`from fit ${p.fit.id} (${law}, ${p.fit.result.nPoints} points)\n`);
           }
           return EXIT.OK;
         }),

@@ -15,10 +15,7 @@ export function makeResumeCommand(io: CliIO): Command {
     .addOption(flag('live'))
     .action(action(io, async (name: string, flags: RunFlags, cmd: Command) => {
       const g = globals(cmd, io);
-      return withStorage(g, io, async (storage) => {
-        const study = await requireStudy(storage, name);
-        return executeStudy(storage, study, g, io, flags);
-      });
+      return withStorage(g, io, async (storage) => executeStudy(storage, await requireStudy(storage, name), g, io, flags));
     }));
 }
 
