@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { EXIT, UsageError } from '../../core/errors.js';
 import { lineageModel, type LineageModel } from '../../report/lineage.js';
-import { fmtNum, fmtParams } from '../../report/format.js';
+import { formatLineage } from '../../report/lineage-text.js';
 import type { Storage, StudyRecord } from '../../storage/types.js';
 import { action, globals, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
 import { flag } from '../flags.js';
@@ -32,34 +32,16 @@ export function makeLineageCommand(io: CliIO): Command {
         withStorage(globals(cmd, io), io, async (storage) => {
           const study = await pbtStudy(storage, name);
           const m = await modelOf(storage, study, flags.member);
-          const metric = study.config.metric?.name ?? 'value';
           if (flags.json) {
             printJson(io, {
               study: study.name,
-              metric,
+              metric: study.config.metric?.name ?? 'value',
               lineage: m.lineage.map((e) => ({ member: e.member, step: e.step, kind: e.kind, donor: e.donor, donor_step: e.donorStep, params_before: e.paramsBefore, params_after: e.paramsAfter, scores: e.scores })),
               members: m.members,
               winner: m.winner,
               schedule: m.schedule,
             });
-            return EXIT.OK;
-          }
-          const o = study.config.pbt!;
-          const w = (s: string): unknown => io.stdout.write(`${s}\n`);
-          w(`study ${study.name}: ${study.config.method}, population ${o.population}, interval ${o.interval} ${o.unit ?? 'steps'}, budget ${o.maxSteps} ${o.unit ?? 'steps'}${o.synch ? ', synch' : ''}`);
-          w(`decisions (${m.lineage.length}):`);
-          for (const e of m.lineage) {
-            const changed = Object.keys(e.paramsAfter).filter((k) => JSON.stringify(e.paramsAfter[k]) !== JSON.stringify(e.paramsBefore[k]));
-            const diff = changed.map((k) => `${k} ${fmtNum(e.paramsBefore[k] as number)} → ${fmtNum(e.paramsAfter[k] as number)}`).join(', ');
-            const who = e.kind === 'retry' ? 'retried from its last checkpoint' : `${e.kind === 'replace' ? 'replaced by' : '←'} member ${e.donor} (step ${e.donorStep})`;
-            w(`  step ${String(e.step).padEnd(6)} member ${e.member} ${who}${diff ? `   ${diff}` : ''}`);
-          }
-          w('members:');
-          for (const x of m.members) w(`  member ${x.member}  step ${x.step}  ${metric} ${fmtNum(x.score)}  exploits ${x.exploits}`);
-          if (m.winner) {
-            w(`${flags.member !== undefined ? 'member' : 'winner: member'} ${m.winner.member} (${metric} ${fmtNum(m.winner.score)}); its schedule from step 0 (replay it: scaletune replay ${study.name} --member ${m.winner.member}):`);
-            for (const p of m.schedule) w(`  steps ${`${p.from}–${p.to}`.padEnd(12)} trained by member ${p.member}   ${fmtParams(p.params)}`);
-          } else w('no member has finished yet');
+          } else io.stdout.write(formatLineage(study, m, flags.member));
           return EXIT.OK;
         }),
       ),
