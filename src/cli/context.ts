@@ -1,8 +1,10 @@
 /** What every command gets: where to print, the environment, the global flags, and storage helpers. */
 import type { Command } from 'commander';
 import path from 'node:path';
-import { UsageError } from '../core/errors.js';
-import { openStorage, type Storage, type StudyRecord } from '../storage/index.js';
+import { openStorage, type Storage } from '../storage/index.js';
+
+// the library's lookup, so that a mistyped study name gets the same message from every command
+export { requireStudy } from '../study/create.js';
 
 export interface Out {
   write(s: string): unknown;
@@ -41,31 +43,6 @@ export async function withStorage<T>(g: GlobalOptions, io: CliIO, fn: (s: Storag
   } finally {
     await storage.close();
   }
-}
-
-/** A study by name, or a UsageError that lists the names there are. */
-export async function requireStudy(storage: Storage, name: string): Promise<StudyRecord> {
-  const s = await storage.getStudy(name);
-  if (s) return s;
-  const names = (await storage.listStudies()).map((x) => x.name);
-  throw new UsageError(
-    `no study named '${name}' in ${storage.location}; ${names.length ? `studies there: ${names.slice(-20).join(', ')}` : 'it holds no study yet (start one with: scaletune run <config>)'}`,
-  );
-}
-
-export function parsePositiveInt(flag: string): (v: string) => number {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: found '${v}'; allowed: a whole number, at least 1`);
-    return n;
-  };
-}
-
-export function parseWholeNumber(flag: string): (v: string) => number {
-  return (v: string) => {
-    if (!/^\d+$/.test(v)) throw new UsageError(`${flag}: found '${v}'; allowed: a whole number, 0 or more`);
-    return Number(v);
-  };
 }
 
 export function printJson(io: CliIO, v: unknown): void {

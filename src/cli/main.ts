@@ -5,6 +5,7 @@ import { EXIT, ScaletuneError } from '../core/errors.js';
 import { studyConfigSchema } from '../config/index.js';
 import { reportSchema } from '../report/schema.js';
 import { action, exitHolder, type CliIO } from './context.js';
+import { addGlobalFlags } from './flags.js';
 import { makeAskCommand, makeTellCommand } from './commands/ask-tell.js';
 import { makeBestCommand, makeExportCommand, makeStudiesCommand, makeTrialsCommand } from './commands/read.js';
 import { makeFitCommand, makeFitsCommand, makePredictCommand, makeScheduleCommand } from './commands/fit.js';
@@ -26,12 +27,7 @@ function version(): string {
 }
 
 export function buildProgram(io: CliIO): Command {
-  const program = new Command('scaletune')
-    .description('tune hyperparameters on small proxy runs; predict the large run through scaling laws')
-    .version(version())
-    .option('--db <path>', 'SQLite database file (env SCALETUNE_DB; default ./scaletune.db)')
-    .option('--quiet', 'print only results and errors')
-    .option('--debug', 'print stack traces of unexpected errors')
+  const program = addGlobalFlags(new Command('scaletune').description('tune hyperparameters on small proxy runs; predict the large run through scaling laws').version(version()))
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) })
     .exitOverride();

@@ -5,29 +5,17 @@
 import { Command, Option } from 'commander';
 import path from 'node:path';
 import { EXIT, ScaletuneError, UsageError } from '../../core/errors.js';
-import { schedulerFor } from '../../registry/schedulers.js';
-import { newWorkerId } from '../../orchestrator/recovery.js';
 import { trialDirFor } from '../../orchestrator/run-trial.js';
 import { fmtParams, trialToJson } from '../../report/format.js';
-import type { Storage, StudyRecord } from '../../storage/types.js';
-import type { Trial } from '../../core/trial.js';
+import { askTrial, tellTrial } from '../../study/ask-tell.js';
 import { action, globals, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
-
-/**
- * Claim the next trial of a study for an outside driver; null when the cap is reached, the space
- * exhausted, or nothing can be handed out before running trials end. A ladder's trial comes with its
- * scale (in --json: scale), searched by that scale's own searcher.
- */
-export async function askTrial(storage: Storage, study: StudyRecord, env?: Record<string, string | undefined>): Promise<Trial | null> {
-  const c = await (await schedulerFor(storage, study, env ? { env } : {})).claim(newWorkerId('ask'));
-  return c === 'wait' || 'done' in c ? null : c;
-}
+import { flag } from '../flags.js';
 
 export function makeAskCommand(io: CliIO): Command {
   return new Command('ask')
     .description(`claim the next trial and print its parameters (exit ${EXIT.DONE} when nothing is left)`)
     .argument('<study>', 'study name')
-    .option('--json', 'print {study, number, params, checkpoint_dir, …} as JSON')
+    .addOption(flag('json', 'print {study, number, params, checkpoint_dir, …} as JSON'))
     .action(action(io, async (name: string, flags: { json?: boolean }, cmd: Command) =>
       withStorage(globals(cmd, io), io, async (storage) => {
         const study = await requireStudy(storage, name);
@@ -36,7 +24,6 @@ export function makeAskCommand(io: CliIO): Command {
           const cap = study.config.runCap;
           throw new ScaletuneError(`study ${name} has nothing left to ask (${cap !== undefined ? `run_cap ${cap} reached` : 'search space exhausted'})`, EXIT.DONE);
         }
-        await storage.logEvent(study.id, t.id, t.worker ?? 'ask', 'trial_asked', { params: t.params });
         const dir = trialDirFor(study, t.number);
         if (flags.json) printJson(io, { study: study.name, ...trialToJson(t), checkpoint_dir: path.join(dir, 'checkpoints'), resume_from: t.resumeFrom });
         else io.stdout.write(`trial ${t.number}  ${fmtParams(t.params)}\n`);
@@ -53,25 +40,21 @@ export function makeTellCommand(io: CliIO): Command {
     .option('--value <v>', "the metric's final value")
     .addOption(new Option('--state <state>', 'how the trial ended').choices(['complete', 'fail', 'pruned']))
     .option('--error <message>', 'why it failed (with --state fail)')
-    .option('--json', 'print the finished trial as JSON')
+    .addOption(flag('json', 'print the finished trial as JSON'))
     .action(action(io, async (name: string, num: string, flags: { value?: string; state?: string; error?: string; json?: boolean }, cmd: Command) =>
       withStorage(globals(cmd, io), io, async (storage) => {
         const study = await requireStudy(storage, name);
         if (!/^\d+$/.test(num)) throw new UsageError(`trial: found '${num}'; allowed: a trial number such as 3`);
-        const t = await storage.getTrialByNumber(study.id, Number(num));
-        if (!t) throw new UsageError(`study ${name} has no trial ${num}`);
-        const state = (flags.state ?? 'complete').toUpperCase() as 'COMPLETE' | 'FAIL' | 'PRUNED';
         let value: number | null = null;
         if (flags.value !== undefined) {
           value = Number(flags.value);
           if (flags.value.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--value: found '${flags.value}'; allowed: a finite number (report a diverged run with --state fail)`);
         }
-        if (state === 'COMPLETE' && value === null && study.config.metric) {
-          throw new UsageError(`--value: missing; study ${name} optimises ${study.config.metric.name}, so a complete trial needs its value (or use --state fail)`);
-        }
-        if (state === 'FAIL' && value !== null) throw new UsageError('--value: not allowed with --state fail');
-        const done = await storage.finishTrial(t.id, { state, value, error: flags.error ?? (state === 'FAIL' ? 'reported failed through tell' : null) });
-        await storage.logEvent(study.id, t.id, 'tell', 'trial_told', { state: done.state, value: done.value });
+        const done = await tellTrial(storage, study, Number(num), {
+          value,
+          ...(flags.state ? { state: flags.state.toUpperCase() as 'COMPLETE' | 'FAIL' | 'PRUNED' } : {}),
+          ...(flags.error !== undefined ? { error: flags.error } : {}),
+        });
         if (flags.json) printJson(io, trialToJson(done));
         else io.stdout.write(`trial ${done.number} ${done.state.toLowerCase()}${done.value !== null ? ` (${done.value})` : ''}\n`);
         return EXIT.OK;

@@ -11,9 +11,10 @@ import { Command } from 'commander';
 import { loadStudyConfig, type StudyConfig } from '../../config/index.js';
 import { fmtNum } from '../../report/format.js';
 import type { Storage, StudyRecord } from '../../storage/types.js';
-import { action, globals, parsePositiveInt, withStorage, type CliIO } from '../context.js';
+import { action, globals, withStorage, type CliIO } from '../context.js';
+import { flag } from '../flags.js';
 import { loadLadder } from '../../orchestrator/verify.js';
-import { createStudy, executeStudy } from './run.js';
+import { createFromCli, executeStudy } from './run.js';
 
 /** fixtures/studies/demo.yaml of this installation. */
 export function demoConfigPath(): string {
@@ -49,9 +50,9 @@ export function makeDemoCommand(io: CliIO): Command {
   return new Command('demo')
     .description('tune and predict end to end in minutes: a four-width ladder of a synthetic language (tfjs), the laws across widths, a prediction for 4x the largest, and a verify run')
     .option('--quick', 'a much smaller ladder (seconds)')
-    .option('--parallel <n>', 'runs at a time (default 2)', parsePositiveInt('--parallel'))
-    .option('--json', 'print the outcome as JSON')
-    .option('--no-live', 'plain progress lines even on a terminal')
+    .addOption(flag('parallel', 'runs at a time (default 2)'))
+    .addOption(flag('json', 'print the outcome as JSON'))
+    .addOption(flag('live'))
     .action(
       action(io, async (flags: { quick?: boolean; parallel?: number; json?: boolean; live?: boolean }, cmd: Command) => {
         const g = globals(cmd, io);
@@ -62,7 +63,7 @@ export function makeDemoCommand(io: CliIO): Command {
           g,
           io,
           async (storage) => {
-            const { study } = await createStudy(storage, g, io, file, config, {});
+            const { study } = await createFromCli(storage, io, file, config, {});
             if (!flags.json) io.stderr.write(`demo: study ${study.name} (${file}), results in ${storage.location}\n`);
             const code = await executeStudy(storage, study, g, io, { ...(flags.parallel ? { parallel: flags.parallel } : {}), ...(flags.live === false ? { live: false } : {}), ...(flags.json ? { json: true } : {}) });
             const floor = await lossFloor(storage, study);

@@ -1,46 +1,36 @@
 /** `scaletune fit <law>` and `scaletune predict <law>`: fit a scaling law to runs, keep it, predict from it. */
 import { Argument, Command, Option } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LAW_NAMES, LAWS, predictWithInterval, type LawName } from '../../../fitters/laws.js';
+import { LAW_NAMES, LAWS, type LawName } from '../../../fitters/laws.js';
 import type { FitResult } from '../../../fitters/types.js';
 import { powerSchedule } from '../../../fitters/compute.js';
-import { parseCsv } from '../../core/csv.js';
 import { EXIT, UsageError } from '../../core/errors.js';
-import { buildPoints, parseMaps, parseWhere } from '../../core/points.js';
+import { fitLaw, keepFit, type LawFit } from '../../fit/fit.js';
+import { NAMED_INPUTS, predict } from '../../fit/predict.js';
 import { fmtNum, table } from '../../report/format.js';
-import type { Storage } from '../../storage/types.js';
-import { action, globals, parseWholeNumber, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
-
-/** Inputs `predict` takes as flags of their own; others come as --at name=value. */
-const NAMED_INPUTS = ['N', 'D', 'M', 'loss', 'C', 'T', 'batch', 'Smin'];
+import { action, globals, printJson, withStorage, type CliIO } from '../context.js';
+import { finiteNumber, flag, wholeNumber } from '../flags.js';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
 
-/** Where a study's trials put the usual inputs, when --map does not say. */
-const STUDY_DEFAULTS: Record<string, string> = { loss: 'value', N: 'scale.params', D: 'scale.tokens', batch: 'batch_size' };
+type InputFlags = Partial<Record<(typeof NAMED_INPUTS)[number], string>> & { at: string[] };
 
-async function studyRows(storage: Storage, name: string): Promise<{ rows: Record<string, number>[]; studyId: number }> {
-  const study = await requireStudy(storage, name);
-  const trials = (await storage.getTrials(study.id)).filter((t) => t.state === 'COMPLETE');
-  if (trials.length === 0) throw new UsageError(`study ${name} has no completed trial to fit`);
-  const rows = trials.map((t) => {
-    const r: Record<string, number> = {};
-    for (const [k, v] of Object.entries(t.params)) if (typeof v === 'number') r[k] = v;
-    for (const [k, v] of Object.entries(t.scale ?? {})) if (typeof v === 'number') r[`scale.${k}`] = v;
-    if (t.value !== null) r.value = t.value;
-    return r;
-  });
-  return { rows, studyId: study.id };
-}
-
-function csvRows(file: string, cwd: string): Record<string, string>[] {
-  const abs = path.resolve(cwd, file);
-  if (!existsSync(abs)) throw new UsageError(`--csv ${file}: file not found`);
-  const { header, rows } = parseCsv(readFileSync(abs, 'utf8'));
-  if (header.length === 0) throw new UsageError(`--csv ${file}: the file is empty`);
-  return rows.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])));
+/** The inputs of a prediction: the named flags first, then each `--at name=value`. */
+function inputsAt(f: InputFlags): Record<string, number> {
+  const at: Record<string, number> = {};
+  const put = (k: string, v: string, flag: string): void => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag}: found '${v}'; allowed: a finite number such as 7e9`);
+    at[k] = n;
+  };
+  for (const k of NAMED_INPUTS) if (f[k] !== undefined) put(k, f[k], `--${k}`);
+  for (const a of f.at) {
+    const eq = a.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--at: found '${a}'; allowed: name=value`);
+    put(a.slice(0, eq), a.slice(eq + 1), `--at ${a.slice(0, eq)}`);
+  }
+  return at;
 }
 
 function printFit(io: CliIO, id: number | null, law: LawName, fit: FitResult): void {
@@ -57,6 +47,19 @@ function printFit(io: CliIO, id: number | null, law: LawName, fit: FitResult): v
   if (id !== null) io.stdout.write(`saved as fit ${id}; predict with: scaletune predict ${law} --fit ${id} ${LAWS[law].predictInputs({}).map((k) => `--${k} <value>`).join(' ')}\n`);
 }
 
+interface FitFlags {
+  study?: string;
+  csv?: string;
+  map: string[];
+  where: string[];
+  x?: string[];
+  y?: string;
+  bootstrap?: number;
+  seed?: number;
+  save: boolean;
+  json?: boolean;
+}
+
 export function makeFitCommand(io: CliIO): Command {
   return new Command('fit')
     .description('fit a scaling law to runs from a study or a CSV file; the fit is kept for predict')
@@ -67,96 +70,73 @@ export function makeFitCommand(io: CliIO): Command {
     .option('--where <col=value>', 'keep only rows whose column equals the value (repeatable)', collect, [])
     .option('--x <columns>', 'input columns of the generic laws (power, power-offset)', list)
     .option('--y <column>', 'output column of the generic laws')
-    .option('--bootstrap <n>', 'bootstrap resamples for intervals (0 for none)', parseWholeNumber('--bootstrap'))
-    .option('--seed <n>', 'bootstrap seed', parseWholeNumber('--seed'))
+    .option('--bootstrap <n>', 'bootstrap resamples for intervals (0 for none)', wholeNumber)
+    .addOption(flag('seed', 'bootstrap seed'))
     .option('--no-save', 'do not keep the fit in the database')
-    .option('--json', 'print {law, n_points, params, intervals, objective, residuals, backtest} as JSON')
+    .addOption(flag('json', 'print {law, n_points, params, intervals, objective, residuals, backtest} as JSON'))
     .action(
-      action(io, async (law: LawName, f: { study?: string; csv?: string; map: string[]; where: string[]; x?: string[]; y?: string; bootstrap?: number; seed?: number; save: boolean; json?: boolean }, cmd: Command) => {
+      action(io, async (law: LawName, f: FitFlags, cmd: Command) => {
         if (!f.study === !f.csv) throw new UsageError('name where the points come from: --study <name> or --csv <file> (one of them)');
-        const spec = { ...(f.x ? { x: f.x } : {}), ...(f.y ? { y: f.y } : {}) };
-        const opts = { ...spec, ...(f.bootstrap !== undefined || f.seed !== undefined ? { bootstrap: { ...(f.bootstrap !== undefined ? { count: f.bootstrap } : {}), ...(f.seed !== undefined ? { seed: f.seed } : {}) } } : {}) };
-        const needed = LAWS[law].inputs(opts);
-        const maps = parseMaps(f.map);
-        const where = parseWhere(f.where);
+        const opts = {
+          map: f.map,
+          where: f.where,
+          ...(f.x ? { x: f.x } : {}),
+          ...(f.y ? { y: f.y } : {}),
+          ...(f.bootstrap !== undefined || f.seed !== undefined ? { bootstrap: { ...(f.bootstrap !== undefined ? { count: f.bootstrap } : {}), ...(f.seed !== undefined ? { seed: f.seed } : {}) } } : {}),
+          cwd: io.cwd,
+        };
         const g = globals(cmd, io);
-        const finish = async (points: Record<string, number>[], storage: Storage | null, studyId: number | null): Promise<number> => {
-          const result = LAWS[law].fit(points, opts);
-          let id: number | null = null;
-          if (storage) {
-            const source = f.csv ? { csv: path.resolve(io.cwd, f.csv), map: f.map, where: f.where } : { study: f.study, map: f.map, where: f.where };
-            id = (await storage.saveFit({ studyId, law, source, spec, points, result })).id;
-          }
-          if (f.json) {
-            printJson(io, { id, law, n_points: result.nPoints, params: result.params, intervals: result.intervals, objective: result.objective, residuals: result.residuals, backtest: result.backtest });
-          } else printFit(io, id, law, result);
+        const print = (fit: LawFit, id: number | null): number => {
+          const r = fit.result;
+          if (f.json) printJson(io, { id, law, n_points: r.nPoints, params: r.params, intervals: r.intervals, objective: r.objective, residuals: r.residuals, backtest: r.backtest });
+          else printFit(io, id, law, r);
           return EXIT.OK;
         };
         if (f.csv) {
-          const points = buildPoints(csvRows(f.csv, io.cwd), { source: f.csv, needed, maps, where });
+          const fit = await fitLaw(law, { csv: f.csv }, opts);
           // points from a file need no database unless the fit is kept
-          return f.save ? withStorage(g, io, (storage) => finish(points, storage, null), { create: true }) : finish(points, null, null);
+          return print(fit, f.save ? await withStorage(g, io, (storage) => keepFit(storage, fit), { create: true }) : null);
         }
         return withStorage(g, io, async (storage) => {
-          const s = await studyRows(storage, f.study!);
-          const points = buildPoints(s.rows, { source: `study ${f.study}`, needed, maps, where, defaults: STUDY_DEFAULTS });
-          return finish(points, f.save ? storage : null, s.studyId);
+          const fit = await fitLaw(law, { study: f.study!, storage }, opts);
+          return print(fit, f.save ? await keepFit(storage, fit) : null);
         });
       }),
     );
 }
 
 export function makePredictCommand(io: CliIO): Command {
-  return new Command('predict')
+  const cmd = new Command('predict')
     .description('predict from a kept fit, with the interval of its bootstrap refits')
     .addArgument(new Argument('<law>', 'law').choices(LAW_NAMES))
-    .option('--fit <id>', 'which fit (default: the newest of this law)')
-    .option('--N <value>', 'parameters (non-embedding)')
-    .option('--D <value>', 'training tokens')
-    .option('--M <value>', 'tokens per parameter (overtrain)')
-    .option('--loss <value>', 'loss (error, critical-batch laws)')
-    .option('--C <value>', 'compute in FLOPs (deepseek, isoflop)')
-    .option('--T <value>', 'tokens (power-scheduler)')
-    .option('--batch <value>', 'batch size (power-scheduler)')
-    .option('--Smin <value>', 'steps at infinite batch (kaplan-steps)')
+    .addOption(flag('fit'));
+  const help: Record<(typeof NAMED_INPUTS)[number], string> = {
+    N: 'parameters (non-embedding)',
+    D: 'training tokens',
+    M: 'tokens per parameter (overtrain)',
+    loss: 'loss (error, critical-batch laws)',
+    C: 'compute in FLOPs (deepseek, isoflop)',
+    T: 'tokens (power-scheduler)',
+    batch: 'batch size (power-scheduler)',
+    Smin: 'steps at infinite batch (kaplan-steps)',
+  };
+  for (const k of NAMED_INPUTS) cmd.option(`--${k} <value>`, help[k]);
+  return cmd
     .option('--at <name=value>', 'an input of a generic law, e.g. C=1e24 (repeatable)', collect, [])
-    .option('--json', 'print {law, fit, at, prediction, interval} as JSON')
+    .addOption(flag('json', 'print {law, fit, at, prediction, interval} as JSON'))
     .action(
-      action(io, async (law: LawName, f: Record<string, string | string[] | boolean | undefined>, cmd: Command) =>
-        withStorage(globals(cmd, io), io, async (storage) => {
-          let fit;
-          if (f.fit !== undefined) {
-            if (!/^\d+$/.test(String(f.fit))) throw new UsageError(`--fit: found '${f.fit}'; allowed: a fit id as printed by scaletune fit`);
-            fit = await storage.getFit(Number(f.fit));
-            if (!fit) throw new UsageError(`--fit ${f.fit}: no such fit in ${storage.location}`);
-            if (fit.law !== law) throw new UsageError(`--fit ${f.fit}: that fit is of law ${fit.law}, not ${law}`);
-          } else {
-            fit = await storage.latestFit(law);
-            if (!fit) throw new UsageError(`no ${law} fit in ${storage.location}; make one with: scaletune fit ${law} …`);
-          }
-          const at: Record<string, number> = {};
-          const put = (k: string, v: string, flag: string): void => {
-            const n = Number(v);
-            if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag}: found '${v}'; allowed: a finite number such as 7e9`);
-            at[k] = n;
-          };
-          for (const k of NAMED_INPUTS) if (typeof f[k] === 'string') put(k, f[k] as string, `--${k}`);
-          for (const a of (f.at as string[]) ?? []) {
-            const eq = a.indexOf('=');
-            if (eq <= 0) throw new UsageError(`--at: found '${a}'; allowed: name=value`);
-            put(a.slice(0, eq), a.slice(eq + 1), `--at ${a.slice(0, eq)}`);
-          }
-          const missing = LAWS[law].predictInputs(fit.spec).filter((k) => !(k in at));
-          if (missing.length) throw new UsageError(`predict ${law}: missing ${missing.map((k) => (NAMED_INPUTS.includes(k) ? `--${k}` : `--at ${k}=<value>`)).join(', ')}`);
-          const p = predictWithInterval(law, fit.result, at, fit.spec);
-          if (f.json) printJson(io, { law, fit: fit.id, at, prediction: p.value, interval: p.interval });
+      action(io, async (law: LawName, f: InputFlags & { fit?: number; json?: boolean }, c: Command) =>
+        withStorage(globals(c, io), io, async (storage) => {
+          const at = inputsAt(f);
+          const p = await predict(storage, law, at, f.fit !== undefined ? { fit: f.fit } : {});
+          if (f.json) printJson(io, { law, fit: p.fit.id, at, prediction: p.value, interval: p.interval });
           else {
             const where = Object.entries(at).map(([k, v]) => `${k}=${fmtNum(v)}`).join(' ');
             for (const [k, v] of Object.entries(p.value)) {
               const iv = p.interval[k];
               io.stdout.write(`${k} = ${fmtNum(v)}${iv ? `  (95% interval ${fmtNum(iv[0])} to ${fmtNum(iv[1])})` : '  (no interval: the fit has no bootstrap refits)'}  at ${where}\n`);
             }
-            io.stdout.write(`from fit ${fit.id} (${law}, ${fit.result.nPoints} points)\n`);
+            io.stdout.write(`from fit ${p.fit.id} (${law}, ${p.fit.result.nPoints} points)\n`);
           }
           return EXIT.OK;
         }),
@@ -165,32 +145,27 @@ export function makePredictCommand(io: CliIO): Command {
 }
 
 export function makeScheduleCommand(io: CliIO): Command {
-  const num = (flag: string) => (v: string): number => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag}: found '${v}'; allowed: a finite number`);
-    return n;
-  };
   return new Command('schedule')
     .description("the Power scheduler's learning-rate table (step, tokens, lr) for a trainer to read")
-    .option('--fit <id>', 'take a and b from a power-scheduler fit (default: the newest, when --a/--b are not given)')
-    .option('--a <value>', 'the law\'s a', num('--a'))
-    .option('--b <value>', 'the law\'s b (negative)', num('--b'))
-    .requiredOption('--batch <value>', 'batch size, in the units the law was fitted in', num('--batch'))
-    .requiredOption('--tokens <value>', 'total training tokens', num('--tokens'))
-    .requiredOption('--tokens-per-step <value>', 'tokens per optimizer step', num('--tokens-per-step'))
-    .requiredOption('--lr-max <value>', 'upper bound of the learning rate', num('--lr-max'))
-    .option('--warmup-tokens <value>', 'linear warmup over this many tokens', num('--warmup-tokens'))
-    .option('--decay-fraction <value>', 'final decay over this fraction of the tokens (default 0.1)', num('--decay-fraction'))
+    .addOption(flag('fit', 'take a and b from a power-scheduler fit (default: the newest, when --a/--b are not given)'))
+    .option('--a <value>', 'the law\'s a', finiteNumber)
+    .option('--b <value>', 'the law\'s b (negative)', finiteNumber)
+    .requiredOption('--batch <value>', 'batch size, in the units the law was fitted in', finiteNumber)
+    .requiredOption('--tokens <value>', 'total training tokens', finiteNumber)
+    .requiredOption('--tokens-per-step <value>', 'tokens per optimizer step', finiteNumber)
+    .requiredOption('--lr-max <value>', 'upper bound of the learning rate', finiteNumber)
+    .option('--warmup-tokens <value>', 'linear warmup over this many tokens', finiteNumber)
+    .option('--decay-fraction <value>', 'final decay over this fraction of the tokens (default 0.1)', finiteNumber)
     .addOption(new Option('--decay <shape>', 'final decay').choices(['exponential', 'linear']).default('exponential'))
-    .option('--every <n>', 'print every n-th step (the last always)', num('--every'))
+    .option('--every <n>', 'print every n-th step (the last always)', finiteNumber)
     .addOption(new Option('--format <format>', 'output').choices(['csv', 'json']).default('csv'))
     .action(
-      action(io, async (f: { fit?: string; a?: number; b?: number; batch: number; tokens: number; tokensPerStep: number; lrMax: number; warmupTokens?: number; decayFraction?: number; decay: 'exponential' | 'linear'; every?: number; format: 'csv' | 'json' }, cmd: Command) => {
+      action(io, async (f: { fit?: number; a?: number; b?: number; batch: number; tokens: number; tokensPerStep: number; lrMax: number; warmupTokens?: number; decayFraction?: number; decay: 'exponential' | 'linear'; every?: number; format: 'csv' | 'json' }, cmd: Command) => {
         let a = f.a;
         let b = f.b;
         if (a === undefined || b === undefined) {
           const fit = await withStorage(globals(cmd, io), io, async (storage) => {
-            const got = f.fit !== undefined ? await storage.getFit(Number(f.fit)) : await storage.latestFit('power-scheduler');
+            const got = f.fit !== undefined ? await storage.getFit(f.fit) : await storage.latestFit('power-scheduler');
             if (!got || got.law !== 'power-scheduler') throw new UsageError(`no power-scheduler fit${f.fit !== undefined ? ` with id ${f.fit}` : ''}; give --a and --b, or fit one with: scaletune fit power-scheduler …`);
             return got;
           });
@@ -221,7 +196,7 @@ export function makeFitsCommand(io: CliIO): Command {
   return new Command('fits')
     .description('list the kept fits')
     .option('--law <law>', 'only fits of this law')
-    .option('--json', 'print an array of {id, law, n_points, params, source, created_at}')
+    .addOption(flag('json', 'print an array of {id, law, n_points, params, source, created_at}'))
     .action(
       action(io, async (f: { law?: string; json?: boolean }, cmd: Command) =>
         withStorage(globals(cmd, io), io, async (storage) => {

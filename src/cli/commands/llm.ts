@@ -3,13 +3,14 @@ import { Command } from 'commander';
 import { EXIT } from '../../core/errors.js';
 import { table } from '../../report/format.js';
 import { action, globals, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
+import { flag } from '../flags.js';
 
 export function makeLlmLogCommand(io: CliIO): Command {
   return new Command('llm-log')
     .description('the calls method llm made: purpose, outcome, tokens, cost and latency, and its fallbacks')
     .argument('<study>', 'study name')
     .option('--full', 'print each request and answer too')
-    .option('--json', 'print the calls as JSON')
+    .addOption(flag('json', 'print the calls as JSON'))
     .action(
       action(io, async (name: string, f: { full?: boolean; json?: boolean }, cmd: Command) => {
         const g = globals(cmd, io);

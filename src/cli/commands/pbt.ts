@@ -3,9 +3,10 @@ import { Command } from 'commander';
 import { METHOD_NAMES, METHODS } from '../../registry/methods.js';
 import { EXIT, UsageError } from '../../core/errors.js';
 import { lineageModel, type LineageModel } from '../../report/lineage.js';
-import { fmtNum, fmtParams } from '../../report/format.js';
+import { formatLineage } from '../../report/lineage-text.js';
 import type { Storage, StudyRecord } from '../../storage/types.js';
-import { action, globals, parseWholeNumber, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
+import { action, globals, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
+import { flag } from '../flags.js';
 import { executeStudy } from './run.js';
 
 async function pbtStudy(storage: Storage, name: string): Promise<StudyRecord> {
@@ -25,41 +26,23 @@ export function makeLineageCommand(io: CliIO): Command {
   return new Command('lineage')
     .description("a PBT study's family tree: every exploit, each member's end, and the winner's hyperparameter schedule")
     .argument('<study>', 'study name')
-    .option('--member <k>', 'the schedule of this member instead of the winner', parseWholeNumber('--member'))
-    .option('--json', 'print JSON')
+    .addOption(flag('member', 'the schedule of this member instead of the winner'))
+    .addOption(flag('json', 'print JSON'))
     .action(
       action(io, async (name: string, flags: { member?: number; json?: boolean }, cmd: Command) =>
         withStorage(globals(cmd, io), io, async (storage) => {
           const study = await pbtStudy(storage, name);
           const m = await modelOf(storage, study, flags.member);
-          const metric = study.config.metric?.name ?? 'value';
           if (flags.json) {
             printJson(io, {
               study: study.name,
-              metric,
+              metric: study.config.metric?.name ?? 'value',
               lineage: m.lineage.map((e) => ({ member: e.member, step: e.step, kind: e.kind, donor: e.donor, donor_step: e.donorStep, params_before: e.paramsBefore, params_after: e.paramsAfter, scores: e.scores })),
               members: m.members,
               winner: m.winner,
               schedule: m.schedule,
             });
-            return EXIT.OK;
-          }
-          const o = study.config.pbt!;
-          const w = (s: string): unknown => io.stdout.write(`${s}\n`);
-          w(`study ${study.name}: ${study.config.method}, population ${o.population}, interval ${o.interval} ${o.unit ?? 'steps'}, budget ${o.maxSteps} ${o.unit ?? 'steps'}${o.synch ? ', synch' : ''}`);
-          w(`decisions (${m.lineage.length}):`);
-          for (const e of m.lineage) {
-            const changed = Object.keys(e.paramsAfter).filter((k) => JSON.stringify(e.paramsAfter[k]) !== JSON.stringify(e.paramsBefore[k]));
-            const diff = changed.map((k) => `${k} ${fmtNum(e.paramsBefore[k] as number)} → ${fmtNum(e.paramsAfter[k] as number)}`).join(', ');
-            const who = e.kind === 'retry' ? 'retried from its last checkpoint' : `${e.kind === 'replace' ? 'replaced by' : '←'} member ${e.donor} (step ${e.donorStep})`;
-            w(`  step ${String(e.step).padEnd(6)} member ${e.member} ${who}${diff ? `   ${diff}` : ''}`);
-          }
-          w('members:');
-          for (const x of m.members) w(`  member ${x.member}  step ${x.step}  ${metric} ${fmtNum(x.score)}  exploits ${x.exploits}`);
-          if (m.winner) {
-            w(`${flags.member !== undefined ? 'member' : 'winner: member'} ${m.winner.member} (${metric} ${fmtNum(m.winner.score)}); its schedule from step 0 (replay it: scaletune replay ${study.name} --member ${m.winner.member}):`);
-            for (const p of m.schedule) w(`  steps ${`${p.from}–${p.to}`.padEnd(12)} trained by member ${p.member}   ${fmtParams(p.params)}`);
-          } else w('no member has finished yet');
+          } else io.stdout.write(formatLineage(study, m, flags.member));
           return EXIT.OK;
         }),
       ),
@@ -70,10 +53,10 @@ export function makeReplayCommand(io: CliIO): Command {
   return new Command('replay')
     .description("train one new run from scratch that follows a PBT member's hyperparameter schedule (default: the winner's)")
     .argument('<study>', 'the PBT study')
-    .option('--member <k>', 'the member whose schedule to follow', parseWholeNumber('--member'))
-    .option('--name <name>', 'name of the new study (default <study>-replay-<member>)')
-    .option('--json', 'print the outcome as JSON')
-    .option('--no-live', 'plain progress lines even on a terminal')
+    .addOption(flag('member'))
+    .addOption(flag('name', 'name of the new study (default <study>-replay-<member>)'))
+    .addOption(flag('json', 'print the outcome as JSON'))
+    .addOption(flag('live'))
     .action(
       action(io, async (name: string, flags: { member?: number; name?: string; json?: boolean; live?: boolean }, cmd: Command) => {
         const g = globals(cmd, io);

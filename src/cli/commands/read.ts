@@ -7,13 +7,14 @@ import { TRIAL_STATES, type TrialState } from '../../core/trial.js';
 import { bestTrial } from '../../orchestrator/best.js';
 import { fmtNum, fmtParams, table, toCsv, trialsCsv, trialToJson } from '../../report/format.js';
 import { action, globals, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
+import { flag } from '../flags.js';
 
 const when = (t: number | null): string => (t === null ? '-' : new Date(t).toISOString().replace('T', ' ').slice(0, 19));
 
 export function makeStudiesCommand(io: CliIO): Command {
   return new Command('studies')
     .description('list the studies in the database')
-    .option('--json', 'print an array of studies as JSON')
+    .addOption(flag('json', 'print an array of studies as JSON'))
     .action(action(io, async (flags: { json?: boolean }, cmd: Command) =>
       withStorage(globals(cmd, io), io, async (storage) => {
         const studies = await storage.listStudies();
@@ -55,7 +56,7 @@ export function makeTrialsCommand(io: CliIO): Command {
   return new Command('trials')
     .description("list a study's trials")
     .argument('<study>', 'study name')
-    .option('--json', 'print an array of {number, state, params, value, …}')
+    .addOption(flag('json', 'print an array of {number, state, params, value, …}'))
     .option('--csv', 'print CSV, one column per parameter')
     .addOption(new Option('--state <state>', 'only trials in this state').choices(TRIAL_STATES.map((s) => s.toLowerCase())))
     .action(action(io, async (name: string, flags: { json?: boolean; csv?: boolean; state?: string }, cmd: Command) =>
@@ -85,7 +86,7 @@ export function makeBestCommand(io: CliIO): Command {
   return new Command('best')
     .description("print a study's best completed trial")
     .argument('<study>', 'study name')
-    .option('--json', 'print the trial as JSON')
+    .addOption(flag('json', 'print the trial as JSON'))
     .action(action(io, async (name: string, flags: { json?: boolean }, cmd: Command) =>
       withStorage(globals(cmd, io), io, async (storage) => {
         const study = await requireStudy(storage, name);

@@ -2,23 +2,21 @@
 import { Command } from 'commander';
 import { methodEntry } from '../../registry/methods.js';
 import { UsageError } from '../../core/errors.js';
-import { action, globals, parsePositiveInt, requireStudy, withStorage, type CliIO } from '../context.js';
+import { action, globals, requireStudy, withStorage, type CliIO } from '../context.js';
+import { flag, positiveInt } from '../flags.js';
 import { executeStudy, type RunFlags } from './run.js';
 
 export function makeResumeCommand(io: CliIO): Command {
   return new Command('resume')
     .description('continue a study: re-queue trials whose runner died, then run until the cap')
     .argument('<study>', 'study name')
-    .option('--parallel <n>', 'runs at a time (overrides the config)', parsePositiveInt('--parallel'))
-    .option('--run-cap <n>', 'the most runs (raise it to extend a finished study)', parsePositiveInt('--run-cap'))
-    .option('--json', 'print the outcome as JSON on stdout (progress goes to stderr)')
-    .option('--no-live', 'plain progress lines even on a terminal')
+    .addOption(flag('parallel'))
+    .addOption(flag('runCap', 'the most runs (raise it to extend a finished study)'))
+    .addOption(flag('json'))
+    .addOption(flag('live'))
     .action(action(io, async (name: string, flags: RunFlags, cmd: Command) => {
       const g = globals(cmd, io);
-      return withStorage(g, io, async (storage) => {
-        const study = await requireStudy(storage, name);
-        return executeStudy(storage, study, g, io, flags);
-      });
+      return withStorage(g, io, async (storage) => executeStudy(storage, await requireStudy(storage, name), g, io, flags));
     }));
 }
 
@@ -32,10 +30,10 @@ export function makeWorkerCommand(io: CliIO): Command {
   return new Command('worker')
     .description('run trials of an existing study until it is done; start as many as you like, on any machines sharing the --db')
     .argument('<study>', 'study name (create it with: scaletune create <config> --db …)')
-    .option('--parallel <n>', 'runs at a time in this worker (default 1)', parsePositiveInt('--parallel'))
-    .option('--stale-after <s>', "seconds without a heartbeat after which another worker's trial is re-queued (default 60)", parsePositiveInt('--stale-after'))
-    .option('--json', 'print the outcome as JSON on stdout (progress goes to stderr)')
-    .option('--no-live', 'plain progress lines even on a terminal')
+    .addOption(flag('parallel', 'runs at a time in this worker (default 1)'))
+    .option('--stale-after <s>', "seconds without a heartbeat after which another worker's trial is re-queued (default 60)", positiveInt)
+    .addOption(flag('json'))
+    .addOption(flag('live'))
     .action(action(io, async (name: string, flags: RunFlags & { staleAfter?: number }, cmd: Command) => {
       const g = globals(cmd, io);
       return withStorage(g, io, async (storage) => {

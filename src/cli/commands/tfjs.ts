@@ -8,6 +8,7 @@ import { MARKOV_DEFAULTS, MarkovSource } from '../../backends/tfjs/language.js';
 import { writeSyntheticTokens } from '../../backends/tfjs/token-file.js';
 import { EXIT, UsageError } from '../../core/errors.js';
 import { action, printJson, type CliIO } from '../context.js';
+import { flag, numberIn } from '../flags.js';
 
 interface TorchProbe {
   ok: boolean;
@@ -26,7 +27,7 @@ function probeTorch(python: string): TorchProbe {
 export function makeDoctorCommand(io: CliIO): Command {
   return new Command('doctor')
     .description('say which training runtime the tfjs backend uses here and why the others are not used')
-    .option('--json', 'print JSON')
+    .addOption(flag('json', 'print JSON'))
     .option('--python <exe>', 'python for the PyTorch reference trainer', 'python3')
     .action(
       action(io, async (flags: { json?: boolean; python: string }) => {
@@ -48,24 +49,18 @@ export function makeDoctorCommand(io: CliIO): Command {
     );
 }
 
-const num = (flag: string, lo: number, hi: number, int: boolean) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < lo || n > hi || (int && !Number.isInteger(n))) throw new UsageError(`${flag}: found '${v}'; allowed: ${int ? 'a whole number' : 'a number'} from ${lo} to ${hi}`);
-  return n;
-};
-
 export function makeDataCommand(io: CliIO): Command {
   return new Command('data')
     .description('write the synthetic language of the tfjs backend to a token file (for the PyTorch reference trainer)')
     .addOption(new Option('--task <task>', 'the task').choices(['synthetic-lm']).default('synthetic-lm'))
     .requiredOption('--out <file>', 'token file to write (uint16 little-endian), with <file>.json beside it')
-    .option('--tokens <n>', 'tokens to write', num('--tokens', 2, 2e9, true), 10_000_000)
-    .option('--vocab <n>', 'symbols', num('--vocab', 2, 65535, true), MARKOV_DEFAULTS.vocab)
-    .option('--order <k>', 'Markov order', num('--order', 1, 8, true), MARKOV_DEFAULTS.order)
-    .option('--branching <n>', 'likely successors per context', num('--branching', 1, 65535, true), MARKOV_DEFAULTS.branching)
-    .option('--mix <p>', 'weight of the uniform part', num('--mix', 1e-9, 1 - 1e-9, false), MARKOV_DEFAULTS.mix)
-    .option('--seed <n>', 'seed of the language', num('--seed', 0, 2 ** 31 - 1, true), 0)
-    .option('--json', 'print the description as JSON')
+    .option('--tokens <n>', 'tokens to write', numberIn(2, 2e9, true), 10_000_000)
+    .option('--vocab <n>', 'symbols', numberIn(2, 65535, true), MARKOV_DEFAULTS.vocab)
+    .option('--order <k>', 'Markov order', numberIn(1, 8, true), MARKOV_DEFAULTS.order)
+    .option('--branching <n>', 'likely successors per context', numberIn(1, 65535, true), MARKOV_DEFAULTS.branching)
+    .option('--mix <p>', 'weight of the uniform part', numberIn(1e-9, 1 - 1e-9, false), MARKOV_DEFAULTS.mix)
+    .option('--seed <n>', 'seed of the language', numberIn(0, 2 ** 31 - 1, true), 0)
+    .addOption(flag('json', 'print the description as JSON'))
     .action(
       action(io, (flags: { out: string; tokens: number; vocab: number; order: number; branching: number; mix: number; seed: number; json?: boolean }) => {
         const data = { vocab: flags.vocab, order: flags.order, branching: flags.branching, mix: flags.mix, seed: flags.seed };

@@ -1,0 +1,103 @@
+/**
+ * Running a study to its end, fresh or continued: on this machine through the orchestrator's loop, or
+ * (executor slurm) through worker jobs this process submits and watches. Either way the caller gets
+ * the same outcome.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { backendFor } from '../registry/backends.js';
+import type { Backend } from '../backends/types.js';
+import { commandNeedsProgram } from '../config/index.js';
+import { UsageError } from '../core/errors.js';
+import { bestTrial } from '../orchestrator/best.js';
+import { silentReporter, type Reporter } from '../report/reporter.js';
+import { runStudy, type RunStudyOptions } from '../orchestrator/run-study.js';
+import type { Storage, StudyRecord } from '../storage/types.js';
+import { requireStudy } from './create.js';
+import { outcomeOf, type StudyOutcome } from './outcome.js';
+
+export interface ResumeStudyOptions {
+  /** progress of the local loop; default none */
+  reporter?: Reporter;
+  /** default: the one the study's config names */
+  backend?: Backend;
+  /** runs at a time (Slurm: worker jobs); overrides the config */
+  parallel?: number;
+  /** the most runs; overrides the config (raise it to extend a finished study) */
+  runCap?: number;
+  /** abort to stop: running trials end and are re-queued, so that a later resume continues them */
+  signal?: AbortSignal;
+  /** what trainers and the llm searcher may read; default process.env */
+  env?: Record<string, string | undefined>;
+  /**
+   * How long another process's running trial may stay silent before it is re-queued (default 60 s).
+   * Heartbeats and the search for silent trials are paced from it, so that a live trial is never
+   * taken for a dead one.
+   */
+  staleAfterMs?: number;
+  /** run the trials here whatever the study's executor (what a Slurm worker does) */
+  local?: boolean;
+  /** executor slurm: the database every worker opens (a file every node sees, or postgres://…) */
+  db?: string;
+  /** executor slurm: one line of progress */
+  line?: (s: string) => void;
+  /** executor slurm: the command a worker job runs before `worker <study>`; default this installation's bin */
+  command?: string[];
+}
+
+/** Heartbeat and recovery periods that keep a trial's silence well under staleAfterMs. */
+function timing(staleAfterMs: number): Pick<RunStudyOptions, 'staleAfterMs' | 'recoverEveryMs' | 'heartbeatMs'> {
+  return { staleAfterMs, recoverEveryMs: Math.max(500, Math.min(30_000, staleAfterMs / 2)), heartbeatMs: Math.max(200, Math.min(5000, staleAfterMs / 3)) };
+}
+
+/** This installation's bin/scaletune.js, which Slurm worker jobs run. */
+function binPath(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const p = path.join(dir, 'bin', 'scaletune.js');
+    if (existsSync(p)) return p;
+    dir = path.dirname(dir);
+  }
+  throw new UsageError('bin/scaletune.js is missing from this installation');
+}
+
+/** Run a study (a record or a name) until its cap, its end, its target or the signal; trials a dead runner left are re-queued first. */
+export async function resumeStudy(storage: Storage, which: StudyRecord | string, o: ResumeStudyOptions = {}): Promise<StudyOutcome> {
+  const study = typeof which === 'string' ? await requireStudy(storage, which) : which;
+  if (study.config.backend.type === 'command' && commandNeedsProgram(study.config.command) && !study.config.program) {
+    throw new UsageError(`study ${study.name} names no program, so it cannot launch runs; drive it with: scaletune ask ${study.name} / scaletune tell`);
+  }
+  if (study.config.executor?.type === 'slurm' && !o.local) return resumeOnSlurm(storage, study, o);
+  const end = await runStudy({
+    storage,
+    study,
+    backend: o.backend ?? backendFor(study.config),
+    reporter: o.reporter ?? silentReporter,
+    ...(o.parallel !== undefined ? { parallel: o.parallel } : {}),
+    ...(o.runCap !== undefined ? { runCap: o.runCap } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.staleAfterMs !== undefined ? timing(o.staleAfterMs) : {}),
+    ...(o.env ? { env: o.env } : {}),
+  });
+  return outcomeOf(end);
+}
+
+async function resumeOnSlurm(storage: Storage, study: StudyRecord, o: ResumeStudyOptions): Promise<StudyOutcome> {
+  if (o.db === undefined || o.db === ':memory:') throw new UsageError('executor slurm: workers share the study through its database; allowed: --db with a file every node sees, or postgres://…');
+  const { runOnSlurm } = await import('../orchestrator/slurm.js');
+  const jobs = await runOnSlurm({
+    storage,
+    study,
+    config: study.config.executor!,
+    db: o.db,
+    workers: o.parallel ?? study.config.parallel,
+    command: o.command ?? [process.execPath, binPath()],
+    ...(o.env ? { env: o.env } : {}),
+    line: o.line ?? (() => undefined),
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  const trials = await storage.getTrials(study.id);
+  // the workers know why each stopped; this process only knows that none is left
+  return outcomeOf({ study, trials, best: bestTrial(trials, study.config.metric), interrupted: jobs.interrupted, reason: jobs.interrupted ? 'interrupted' : 'no_more_work' }, jobs);
+}
