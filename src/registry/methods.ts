@@ -24,6 +24,8 @@ export interface MethodCapabilities {
   walksGrid: boolean;
   /** proposals come from an endpoint asked over the network, so they may take seconds and may fail */
   asyncProposals: boolean;
+  /** several free slots get distinct proposals at once (parallel > 1 runs different configurations) */
+  parallelProposals: boolean;
 }
 
 /** A searcher as the claim loop uses it: synchronous for the pure ones, a promise for method llm. */
@@ -52,7 +54,7 @@ export interface MethodEntry {
   capabilities: MethodCapabilities;
 }
 
-const SEARCH: MethodCapabilities = { needsMetric: null, needsCheckpoints: false, oneController: false, ladder: true, walksGrid: false, asyncProposals: false };
+const SEARCH: MethodCapabilities = { needsMetric: null, needsCheckpoints: false, oneController: false, ladder: true, walksGrid: false, asyncProposals: false, parallelProposals: true };
 const POPULATION: MethodCapabilities = { ...SEARCH, needsMetric: 'ranks members by a metric', needsCheckpoints: true, oneController: true, ladder: false };
 const pure = (m: PureMethod) => (rt: SearcherRuntime): Searcher => SEARCHERS[m](rt.context);
 const pbtBlock = { key: 'pbt', spec: pbtOptions as OptionSpec<unknown>, required: true } as const;

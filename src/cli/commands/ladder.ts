@@ -8,6 +8,7 @@ import { formatLadder, formatVerify } from '../../report/ladder-text.js';
 import type { Reporter } from '../../report/reporter.js';
 import type { Storage, StudyRecord } from '../../storage/types.js';
 import { action, globals, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
+import { flag } from '../flags.js';
 import { pickReporter } from './run.js';
 
 export function makeVerifyCommand(io: CliIO): Command {
@@ -15,8 +16,8 @@ export function makeVerifyCommand(io: CliIO): Command {
     .description('train one run with the hyperparameters a ladder predicts, and compare its loss with the prediction')
     .argument('<study>', 'a study with scales')
     .addOption(new Option('--at <where>', 'largest: the largest proxy scale, predicted by the others; target: the target itself').choices(['largest', 'target']).default('largest'))
-    .option('--json', 'print the result as JSON')
-    .option('--no-live', 'plain progress lines even on a terminal')
+    .addOption(flag('json', 'print the result as JSON'))
+    .addOption(flag('live'))
     .action(
       action(io, async (name: string, f: { at: VerifyAt; json?: boolean; live?: boolean }, cmd: Command) => {
         const g = globals(cmd, io);

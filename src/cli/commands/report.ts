@@ -9,6 +9,7 @@ import { checkAgainst, formatCheck } from '../../report/check.js';
 import { renderHtml, renderMarkdown, reportBlocks } from '../../report/render.js';
 import type { Storage, StudyRecord } from '../../storage/types.js';
 import { action, globals, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
+import { flag } from '../flags.js';
 
 export type ReportFormat = 'md' | 'html' | 'json';
 
@@ -112,7 +113,7 @@ export function makeCheckCommand(io: CliIO): Command {
     .argument('<study>', 'the study to judge')
     .requiredOption('--against <baseline>', 'a study in the same database, or a report JSON file')
     .option('--tolerance <t>', 'how much worse a scale’s best loss may be: 1% or 0.01', '1%')
-    .option('--json', 'print the checks as JSON')
+    .addOption(flag('json', 'print the checks as JSON'))
     .action(
       action(io, async (name: string, f: { against: string; tolerance: string; json?: boolean }, cmd: Command) => {
         const g = globals(cmd, io);
