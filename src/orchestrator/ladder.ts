@@ -9,10 +9,10 @@ import { UsageError } from '../core/errors.js';
 import { methodEntry, type ClaimSearcher } from '../registry/methods.js';
 import { inSearch, ladderOrder, scaleRecord } from '../../fitters/ladder/index.js';
 import type { Storage, StudyRecord } from '../storage/types.js';
-import { EarlyStopping, type Scheduler, type SchedulerClaim } from './scheduler.js';
+import { BaseScheduler, type Scheduler, type SchedulerClaim } from './scheduler.js';
 
 /** A ladder's scheduler: each scale searched by its own searcher, with its own budget, smallest compute first. */
-export class LadderScheduler extends EarlyStopping implements Scheduler {
+export class LadderScheduler extends BaseScheduler implements Scheduler {
   readonly shownCap: number | null;
   readonly startNotes: string[] = [];
   readonly fatal = null;
@@ -69,13 +69,5 @@ export class LadderScheduler extends EarlyStopping implements Scheduler {
       }
     }
     return { done: 'exhausted' };
-  }
-
-  async onEnd(): Promise<boolean> {
-    return false;
-  }
-
-  takeNotes(): string[] {
-    return [];
   }
 }

@@ -14,11 +14,11 @@ import { sample, type Params } from '../core/distributions.js';
 import { Rng } from '../core/rng.js';
 import { segmentCheckpoint, type Trial } from '../core/trial.js';
 import type { Storage, StudyRecord } from '../storage/types.js';
-import { EarlyStopping, type Scheduler, type SchedulerClaim } from './scheduler.js';
+import { BaseScheduler, type Scheduler, type SchedulerClaim } from './scheduler.js';
 
 export type PbtClaim = Trial | 'wait' | null;
 
-export class PbtController extends EarlyStopping implements Scheduler {
+export class PbtController extends BaseScheduler implements Scheduler {
   private readonly o: PbtOptions;
   private readonly goal: 'minimize' | 'maximize';
   /** set when PBT cannot go on (a trainer without checkpoints): the run stops with this message */
@@ -42,12 +42,12 @@ export class PbtController extends EarlyStopping implements Scheduler {
     if (runCap !== undefined) this.startNotes.push(`run_cap ${runCap} is not used by method ${study.config.method}: its budget is population × max_steps`);
   }
 
-  takeNotes(): string[] {
+  override takeNotes(): string[] {
     return this.notes.splice(0);
   }
 
   /** A segment's end is PBT's decision point: the member goes on, exploits a better one, or is replaced. */
-  async onEnd(trial: Trial): Promise<boolean> {
+  override async onEnd(trial: Trial): Promise<boolean> {
     await this.afterSegment(trial);
     return true;
   }

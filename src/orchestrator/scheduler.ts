@@ -39,8 +39,11 @@ export interface Scheduler {
   readonly fatal: string | null;
 }
 
-/** Early stopping as every scheduler applies it: the study's rule, or no verdict at all. */
-export class EarlyStopping {
+/**
+ * What every scheduler shares: early stopping as the study's rule says (or no verdict at all), and
+ * nothing to decide or say when a trial ends unless the scheduler overrides it.
+ */
+export abstract class BaseScheduler {
   private readonly stopper: Stopper | null;
   readonly watchesReports: boolean;
   constructor(storage: Storage, study: StudyRecord) {
@@ -50,10 +53,18 @@ export class EarlyStopping {
   async onReport(trial: Trial, points: readonly CurvePoint[]): ReturnType<Scheduler['onReport']> {
     return this.stopper ? this.stopper.decide(trial, points) : null;
   }
+
+  async onEnd(_trial: Trial): Promise<boolean> {
+    return false;
+  }
+
+  takeNotes(): string[] {
+    return [];
+  }
 }
 
 /** A searcher proposes from the history; storage enforces the cap and, for walked grids, uniqueness. */
-export class SearchScheduler extends EarlyStopping implements Scheduler {
+export class SearchScheduler extends BaseScheduler implements Scheduler {
   readonly shownCap: number | null;
   readonly startNotes: string[] = [];
   readonly fatal = null;
@@ -73,13 +84,5 @@ export class SearchScheduler extends EarlyStopping implements Scheduler {
   async claim(worker: string): Promise<SchedulerClaim> {
     const c = await claimNext(this.storage, this.study, this.searcher, worker, this.runCap, this.unique);
     return c.trial ?? { done: c.reason };
-  }
-
-  async onEnd(): Promise<boolean> {
-    return false;
-  }
-
-  takeNotes(): string[] {
-    return [];
   }
 }
