@@ -37,7 +37,7 @@ export function studyConfigSchema(): Record<string, unknown> {
         description: 'argv of the trainer; macros: ${env} ${interpreter} ${program} ${args} ${args_no_hyphens} ${args_json} ${args_json_file}',
         default: ['${env}', '${interpreter}', '${program}', '${args}'],
       },
-      method: { enum: [...METHOD_NAMES], description: 'how configurations are proposed' },
+      method: { enum: [...METHOD_NAMES], description: `how configurations are proposed: ${METHOD_NAMES.map((m) => `${m} (${METHODS[m].summary})`).join('; ')}` },
       metric: {
         type: 'object',
         additionalProperties: false,
