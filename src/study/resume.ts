@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { backendFor } from '../registry/backends.js';
+import { backendEntry, backendFor } from '../registry/backends.js';
 import type { Backend } from '../backends/types.js';
 import { commandNeedsProgram } from '../config/index.js';
 import { UsageError } from '../core/errors.js';
@@ -65,7 +65,7 @@ function binPath(): string {
 /** Run a study (a record or a name) until its cap, its end, its target or the signal; trials a dead runner left are re-queued first. */
 export async function resumeStudy(storage: Storage, which: StudyRecord | string, o: ResumeStudyOptions = {}): Promise<StudyOutcome> {
   const study = typeof which === 'string' ? await requireStudy(storage, which) : which;
-  if (study.config.backend.type === 'command' && commandNeedsProgram(study.config.command) && !study.config.program) {
+  if (backendEntry(study.config.backend.type).capabilities.launchesProgram && commandNeedsProgram(study.config.command) && !study.config.program) {
     throw new UsageError(`study ${study.name} names no program, so it cannot launch runs; drive it with: scaletune ask ${study.name} / scaletune tell`);
   }
   if (study.config.executor?.type === 'slurm' && !o.local) return resumeOnSlurm(storage, study, o);
