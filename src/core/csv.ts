@@ -1,33 +1,22 @@
-/** RFC 4180 CSV: quoted fields, doubled quotes, commas and newlines inside quotes. */
-export function parseCsv(text: string): { header: string[]; rows: string[][] } {
-  const out: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"' && field === '') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      field = '';
-      if (row.length > 1 || row[0] !== '') out.push(row);
-      row = [];
-    } else field += c;
+/**
+ * RFC 4180 CSV through csv-parse, a maintained parser: the hand-written one dropped a one-column row
+ * whose field was empty and read an unclosed quote to the end of the file without a word.
+ */
+import { parse } from 'csv-parse/sync';
+import { UsageError } from './errors.js';
+
+/** Header and rows of a CSV text; a malformed one is a UsageError naming `source` (e.g. the file) and the line. */
+export function parseCsv(text: string, source = 'CSV'): { header: string[]; rows: string[][] } {
+  let records: string[][];
+  try {
+    // rows may be ragged (the caller names a missing cell), files may mix line ends, and a stray quote
+    // inside a bare field is data
+    records = parse(text, { bom: true, record_delimiter: ['\r\n', '\n', '\r'], relax_column_count: true, relax_quotes: true, skip_empty_lines: true });
+  } catch (e) {
+    const err = e as Error & { code?: string; lines?: number };
+    if (err.code === 'CSV_QUOTE_NOT_CLOSED') throw new UsageError(`${source}: a quoted field is not closed by the end of the file (line ${err.lines}); allowed: a closing " for every opening one, "" for a quote inside`);
+    throw new UsageError(`${source}: ${err.message}`);
   }
-  if (field !== '' || row.length) {
-    row.push(field);
-    out.push(row);
-  }
-  const [header = [], ...rows] = out;
-  return { header: header.map((h) => h.replace(/^\uFEFF/, '').trim()), rows };
+  const [header = [], ...rows] = records;
+  return { header: header.map((h) => h.trim()), rows };
 }

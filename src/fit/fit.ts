@@ -61,7 +61,7 @@ export function trialRow(t: Trial): Record<string, number> {
 export function readCsvRows(file: string, cwd: string = process.cwd()): Record<string, string>[] {
   const abs = path.resolve(cwd, file);
   if (!existsSync(abs)) throw new UsageError(`--csv ${file}: file not found`);
-  const { header, rows } = parseCsv(readFileSync(abs, 'utf8'));
+  const { header, rows } = parseCsv(readFileSync(abs, 'utf8'), `--csv ${file}`);
   if (header.length === 0) throw new UsageError(`--csv ${file}: the file is empty`);
   return rows.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])));
 }
