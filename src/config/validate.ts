@@ -225,7 +225,7 @@ function parseMethodOptions(issues: Issues, raw: Record<string, unknown>, ctx: O
   for (const key of OPTION_KEYS) {
     if (raw[key] === undefined || entry.options?.key === key) continue;
     const owners = methodsOwning(key);
-    issues.add(key, `options for method${owners.length > 1 ? 's' : ''} ${owners.join(' and ')}, but method is ${ctx.method}`);
+    issues.add(key, `options for method${owners.length > 1 ? 's' : ''} ${owners.join(' and ')}, but method is ${ctx.method}; allowed: remove ${key}, or method: ${owners.join(' or ')}`);
   }
   const need = entry.capabilities.needsMetric;
   if (need && !ctx.metric) issues.add('metric', `missing; method ${ctx.method} ${need}: add metric: {name, goal}`);
