@@ -8,6 +8,7 @@ import { processAlive } from '../../src/orchestrator/recovery.js';
 import { startTrial } from '../../src/orchestrator/run-trial.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
 import { makeStudy, tmpDir, trainerConfig, writeFile } from '../helpers/fixtures.js';
+import { until } from '../helpers/wait.js';
 
 /** Run one trial of the fixture trainer (or `program`) with these params; return the finished trial and its records. */
 async function runOne(params: Params, raw: Record<string, unknown> = {}, backend = new CommandBackend({ killGraceMs: 500 })) {
@@ -108,6 +109,33 @@ describe('command backend', () => {
     const child = Number(readFileSync(pidFile, 'utf8'));
     await new Promise((r) => setTimeout(r, 100));
     expect(processAlive(child)).toBe(false);
+  });
+
+  it('a trainer that exits 0 takes down what it started in its group, even what ignores SIGTERM', async () => {
+    const dir = tmpDir();
+    const pidFile = path.join(dir, 'children.json');
+    // one grandchild holds no pipe (so the trainer's pipes close at once), one ignores SIGTERM
+    const program = writeFile(
+      dir,
+      'leaves.mjs',
+      `import { spawn } from 'node:child_process'; import { writeFileSync } from 'node:fs';
+       const quiet = spawn('sleep', ['300'], { stdio: 'ignore' });
+       const stubborn = spawn(process.execPath, ['-e', 'process.on("SIGTERM", () => {}); setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+       writeFileSync(${JSON.stringify(pidFile)}, JSON.stringify([quiet.pid, stubborn.pid]));
+       console.log(JSON.stringify({ step: 1, loss: 2 }));
+       setTimeout(() => process.exit(0), 300);`,
+    );
+    const { trial, elapsed } = await runOne({}, { program });
+    const children = JSON.parse(readFileSync(pidFile, 'utf8')) as number[];
+    try {
+      expect(trial.state).toBe('COMPLETE');
+      expect(trial.value).toBe(2);
+      // killed at the end of the grace period (500 ms here), then reaped by init within a second or two
+      await until(() => children.every((c) => !processAlive(c)), 5000);
+      expect(elapsed).toBeLessThan(5000);
+    } finally {
+      for (const c of children) if (processAlive(c)) process.kill(c, 'SIGKILL');
+    }
   });
 
   it('a crash fails the trial with the exit code and the end of stderr', async () => {
