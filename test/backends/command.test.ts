@@ -159,6 +159,13 @@ describe('command backend', () => {
     expect(parseReportLine('{"step": 2, "loss": Infinity, "note": "NaN in a string"}')).toEqual({ step: 2, tokens: null, metrics: { loss: Infinity }, checkpoint: null, totalSteps: null });
   });
 
+  it('booleans and strings are passed on as printed (booleans also as 1/0); a step that is not a whole number is not used', () => {
+    expect(parseReportLine('{"step": "abc", "ok": true, "eval": {"loss": "2.5"}, "loss": 1}')).toEqual({ step: null, tokens: null, metrics: { ok: 1, loss: 1 }, checkpoint: null, totalSteps: null, nonNumeric: { ok: true, 'eval/loss': '2.5' }, badStep: 'step "abc" is not a whole number from 0 to 2147483647' });
+    expect(parseReportLine('{"step": 100.0, "loss": 1}')).toMatchObject({ step: 100 });
+    for (const bad of ['-1', '2.5', 'NaN', '3e9', 'true']) expect(parseReportLine(`{"step": ${bad}, "loss": 1}`)).toMatchObject({ step: null, badStep: `step ${bad === '3e9' ? '3000000000' : bad} is not a whole number from 0 to 2147483647` });
+    expect(parseReportLine('{"step": null, "loss": 1}')).not.toHaveProperty('badStep');
+  });
+
   it('huge output: logs are capped, a huge line is cut, the result still counts', async () => {
     const { trial, logs } = await runOne({ mode: 'huge', steps: 3, fail_at: 2 });
     expect(trial.state).toBe('COMPLETE');
