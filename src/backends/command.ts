@@ -111,6 +111,62 @@ class LineSplitter {
   }
 }
 
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The trainer's process group, ended as a whole however the trainer itself ended: what it started there
+ * (a data loader, a `sleep` in a shell script) must not outlive the trial. Once the group is seen empty
+ * it is never signalled again, since its id may then be reused by another trainer's group.
+ */
+class ProcessGroup {
+  private termAt: number | null = null;
+  private killTimer: NodeJS.Timeout | null = null;
+  private over = false;
+  constructor(
+    private readonly pgid: number,
+    private readonly graceMs: number,
+  ) {}
+
+  /** Whether a member is left; a killed member counts until it is reaped, which can take a second. */
+  private alive(): boolean {
+    try {
+      process.kill(-this.pgid, 0);
+      return true;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  }
+
+  private signal(sig: NodeJS.Signals): void {
+    try {
+      process.kill(-this.pgid, sig);
+    } catch {
+      /* already gone */
+    }
+  }
+
+  /** SIGTERM to every member now, SIGKILL to the group if any is left after the grace period. */
+  terminate(): void {
+    if (this.over || this.termAt !== null) return;
+    this.termAt = Date.now();
+    this.signal('SIGTERM');
+    this.killTimer = setTimeout(() => {
+      if (!this.over && this.alive()) this.signal('SIGKILL');
+    }, this.graceMs);
+  }
+
+  /** After the trainer has exited: end what it left and resolve once the group is empty (or, past SIGKILL, given up on). */
+  async end(): Promise<void> {
+    if (this.alive()) {
+      this.terminate();
+      const giveUpAt = this.termAt! + this.graceMs + 2000;
+      while (this.alive() && Date.now() < giveUpAt) await sleep(50);
+    }
+    this.over = true;
+    if (this.killTimer) clearTimeout(this.killTimer);
+  }
+}
+
 export class CommandBackend implements Backend {
   constructor(private readonly opts: CommandBackendOptions = {}) {}
 
@@ -126,9 +182,7 @@ export class CommandBackend implements Backend {
     let stopped: string | null = null;
     let timedOut = false;
     let stderrTail = '';
-    let killTimer: NodeJS.Timeout | null = null;
     let timeoutTimer: NodeJS.Timeout | null = null;
-    let exited = false;
     let drainTimer: NodeJS.Timeout | null = null;
 
     const child = spawn(argv[0]!, argv.slice(1), {
@@ -139,20 +193,8 @@ export class CommandBackend implements Backend {
       detached: true,
     });
     const pid = child.pid;
-
-    const killGroup = (signal: NodeJS.Signals): void => {
-      if (pid === undefined) return;
-      try {
-        process.kill(-pid, signal);
-      } catch {
-        /* already gone */
-      }
-    };
-    const terminate = (): void => {
-      if (exited) return;
-      killGroup('SIGTERM');
-      killTimer ??= setTimeout(() => killGroup('SIGKILL'), grace);
-    };
+    const group = pid === undefined ? null : new ProcessGroup(pid, grace);
+    const terminate = (): void => group?.terminate();
 
     const out = new LineSplitter(maxLine, (line) => {
       const r = parseReportLine(line);
@@ -179,28 +221,31 @@ export class CommandBackend implements Backend {
 
     const done = new Promise<RunOutcome>((resolve) => {
       let settled = false;
+      let closed = false;
+      let ended: Pick<RunOutcome, 'exitCode' | 'signal'> | null = null;
       const finish = (o: Omit<RunOutcome, 'timedOut' | 'stopped' | 'stderrTail'>): void => {
         if (settled) return;
         settled = true;
         if (timeoutTimer) clearTimeout(timeoutTimer);
-        if (killTimer) clearTimeout(killTimer);
         if (drainTimer) clearTimeout(drainTimer);
         out.flush();
         err.flush();
         resolve({ ...o, timedOut, stopped, stderrTail: stderrTail.trim() });
       };
       child.on('error', (e) => {
-        exited = true;
         finish({ exitCode: null, signal: null, spawnError: `cannot start ${JSON.stringify(argv[0])}: ${e.message}` });
       });
-      child.on('close', (code, signal) => finish({ exitCode: code, signal, spawnError: null }));
-      child.on('exit', (code, signal) => {
-        exited = true;
-        // Processes the trainer left behind may hold its pipes open; give them a moment, then end them.
-        drainTimer = setTimeout(() => {
-          killGroup('SIGKILL');
-          finish({ exitCode: code, signal, spawnError: null });
-        }, 2000);
+      child.on('close', () => {
+        closed = true;
+        if (ended) finish({ ...ended, spawnError: null });
+      });
+      child.on('exit', (exitCode, signal) => {
+        void (group?.end() ?? Promise.resolve()).then(() => {
+          ended = { exitCode, signal };
+          if (closed) finish({ ...ended, spawnError: null });
+          // a process that left the group (setsid) may hold the pipes open: give it a moment, not forever
+          else drainTimer = setTimeout(() => finish({ ...ended!, spawnError: null }), 2000);
+        });
       });
     });
     if (pid !== undefined) events.onStart?.(pid);

@@ -7,6 +7,8 @@ import type { Report } from './types.js';
 
 const RESERVED = new Set(['step', 'tokens', 'checkpoint', 'total_steps', '_step', '_timestamp', '_runtime']);
 const SENTINEL = '\u0000scaletune-num:';
+/** Steps are stored as 32-bit integers (the metrics tables of SQLite and PostgreSQL). */
+export const MAX_STEP = 2 ** 31 - 1;
 
 /** Replace bare NaN / Infinity / -Infinity outside strings with sentinel strings. */
 function quoteNonFinite(line: string): string {
@@ -41,6 +43,13 @@ function toNumber(v: unknown): number | null {
   return null;
 }
 
+/** A value as the trainer printed it, shortened for a message. */
+export function printed(v: unknown): string {
+  const n = toNumber(v);
+  const s = n !== null ? String(n) : (JSON.stringify(v) ?? String(v));
+  return s.length > 60 ? `${s.slice(0, 60)}…` : s;
+}
+
 /** Parse one stdout line; null when it is not a JSON object (then it belongs in the log). */
 export function parseReportLine(line: string): Report | null {
   const s = line.trim();
@@ -59,23 +68,31 @@ export function parseReportLine(line: string): Report | null {
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return null;
   const o = obj as Record<string, unknown>;
   const metrics: Record<string, number> = {};
+  const nonNumeric: Record<string, boolean | string> = {};
   const flatten = (prefix: string, v: unknown, depth: number): void => {
     const n = toNumber(v);
     if (n !== null) metrics[prefix] = n;
-    else if (typeof v === 'boolean') metrics[prefix] = v ? 1 : 0;
+    else if (typeof v === 'boolean') {
+      metrics[prefix] = v ? 1 : 0;
+      nonNumeric[prefix] = v;
+    } else if (typeof v === 'string') nonNumeric[prefix] = v;
     else if (v && typeof v === 'object' && !Array.isArray(v) && depth < 4) {
       for (const [k, x] of Object.entries(v)) flatten(`${prefix}/${k}`, x, depth + 1);
     }
   };
   for (const [k, v] of Object.entries(o)) if (!RESERVED.has(k)) flatten(k, v, 0);
-  const step = toNumber(o.step ?? o._step);
+  const rawStep = o.step ?? o._step;
+  const step = toNumber(rawStep);
+  const wholeStep = step !== null && Number.isInteger(step) && step >= 0 && step <= MAX_STEP;
   const tokens = toNumber(o.tokens);
   const total = toNumber(o.total_steps);
   return {
-    step: step !== null && Number.isFinite(step) ? Math.floor(step) : null,
+    step: wholeStep ? step : null,
     tokens: tokens !== null && Number.isFinite(tokens) ? tokens : null,
     metrics,
     checkpoint: typeof o.checkpoint === 'string' && o.checkpoint !== '' ? o.checkpoint : null,
     totalSteps: total !== null && Number.isFinite(total) && total > 0 ? total : null,
+    ...(Object.keys(nonNumeric).length ? { nonNumeric } : {}),
+    ...(rawStep != null && !wholeStep ? { badStep: `step ${printed(rawStep)} is not a whole number from 0 to ${MAX_STEP}` } : {}),
   };
 }

@@ -16,6 +16,14 @@ export interface Report {
   checkpoint: string | null;
   /** total steps the run will take, when the trainer says (drives progress bars) */
   totalSteps: number | null;
+  /**
+   * Fields printed as a boolean or a string, as printed (present only when there are some). Booleans are
+   * in `metrics` too, as 1/0 (flags, e.g. for constraints); the orchestrator refuses either as a value of
+   * the study's metric.
+   */
+  nonNumeric?: Record<string, boolean | string>;
+  /** why the printed `step` was not used (then `step` is null), for the trial's log */
+  badStep?: string;
 }
 
 export interface RunRequest {

@@ -49,6 +49,9 @@ export interface ClientOptions {
   fetchImpl?: typeof fetch;
 }
 
+/** Token counts are stored as 32-bit integers (llm_calls in SQLite and PostgreSQL). */
+const MAX_TOKENS = 2 ** 31 - 1;
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** `…/v1` + `/chat/completions`, whatever the user wrote (with or without a trailing slash or the path). */
@@ -107,7 +110,8 @@ export async function chatComplete(o: ClientOptions, req: ChatRequest): Promise<
     const content = json.choices?.[0]?.message?.content;
     if (!Array.isArray(json.choices) || json.choices.length === 0) throw new LlmError('bad_response', `${url}: the answer has no choices`, attempt);
     if (typeof content !== 'string') throw new LlmError('bad_response', `${url}: the answer's first choice has no message content`, attempt);
-    const n = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+    // A count the storage cannot hold, or a negative one that would lower the spent budget, is unknown.
+    const n = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_TOKENS ? v : null);
     return { text: content, promptTokens: n(json.usage?.prompt_tokens), completionTokens: n(json.usage?.completion_tokens), latencyMs: Date.now() - t0, attempts: attempt };
   }
   throw new LlmError('http', lastError || `${url}: no answer`);

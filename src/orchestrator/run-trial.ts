@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { runParams } from '../registry/backends.js';
+import { printed } from '../backends/protocol.js';
 import type { Backend, Report, RunOutcome } from '../backends/types.js';
 import type { MetricConfig } from '../config/index.js';
 import { formatDuration } from '../core/duration.js';
@@ -76,7 +77,9 @@ class TrialRun {
   private objective: number | null = null;
   private objectiveSeen = false;
   private readonly seen = new Set<string>();
-  private divergence: string | null = null;
+  /** why a value of the study's metric fails the trial (NaN, Infinity, not a number); the run was stopped there */
+  private badMetric: string | null = null;
+  private badStepNoted = false;
   private pendingMetrics: MetricInput[] = [];
   private pendingLogs: { stream: LogStream; line: string }[] = [];
   private logCount = 0;
@@ -150,11 +153,20 @@ class TrialRun {
   private onReport(r: Report): void {
     const { storage, trial, study } = this.o;
     const step = r.step ?? this.lastStep + 1;
+    if (r.badStep) this.noteBadStep(r.badStep, step);
     this.lastStep = Math.max(this.lastStep, step);
-    for (const [name, value] of Object.entries(r.metrics)) {
-      this.pendingMetrics.push({ step, name, value, tokens: r.tokens });
-      this.seen.add(name);
-      if (this.metric && name === this.metric.name) this.onObjective(step, name, value);
+    const metrics = { ...r.metrics };
+    const name = this.metric?.name;
+    const notANumber = name === undefined ? undefined : r.nonNumeric?.[name];
+    if (name !== undefined && notANumber !== undefined) {
+      // a boolean is also in metrics as 1/0, which is right for a flag but must not become the trial's value
+      delete metrics[name];
+      this.onNotANumber(step, name, notANumber);
+    }
+    for (const [field, value] of Object.entries(metrics)) {
+      this.pendingMetrics.push({ step, name: field, value, tokens: r.tokens });
+      this.seen.add(field);
+      if (field === name) this.onObjective(step, field, value);
     }
     const reached = trial.stopAt !== null && (study.config.pbt?.unit === 'tokens' ? (r.tokens ?? -1) >= trial.stopAt : step >= trial.stopAt);
     if (r.checkpoint && reached && !this.segmentEnded) {
@@ -167,16 +179,30 @@ class TrialRun {
       this.writes = this.writes.then(() => storage.setCheckpoint(trial.id, cp)).catch((e: Error) => this.keepError(e));
     }
     this.scheduleFlush();
-    this.o.onReport?.(trial, { step, tokens: r.tokens, metrics: r.metrics, totalSteps: r.totalSteps });
+    this.o.onReport?.(trial, { step, tokens: r.tokens, metrics, totalSteps: r.totalSteps });
+  }
+
+  /** The study's metric printed as a boolean or a string: the trainer reports something else, so it is stopped at once. */
+  private onNotANumber(step: number, name: string, v: boolean | string): void {
+    if (this.badMetric) return;
+    this.badMetric = `metric '${name}' was ${printed(v)} (a ${typeof v}) at step ${step}; allowed: a number`;
+    this.handle.stop(this.badMetric);
+  }
+
+  /** A step that cannot be stored as given; the report is kept, and the log says where it went. */
+  private noteBadStep(why: string, step: number): void {
+    if (this.badStepNoted) return;
+    this.badStepNoted = true;
+    this.pendingLogs.push({ stream: 'scaletune', line: `${why}; the report is stored at step ${step}, the previous step + 1 (noted once per trial)` });
   }
 
   /** A value of the study's metric: a divergence stops the run at once; else the scheduler may stop it. */
   private onObjective(step: number, name: string, value: number): void {
     this.objectiveSeen = true;
     this.objective = value;
-    if (!Number.isFinite(value) && !this.divergence) {
-      this.divergence = `metric '${name}' was ${value} at step ${step} (the run diverged)`;
-      this.handle.stop(this.divergence);
+    if (!Number.isFinite(value) && !this.badMetric) {
+      this.badMetric = `metric '${name}' was ${value} at step ${step} (the run diverged)`;
+      this.handle.stop(this.badMetric);
       return;
     }
     const scheduler = this.o.scheduler;
@@ -186,7 +212,7 @@ class TrialRun {
     const { storage, study, trial } = this.o;
     this.decisions = this.decisions
       .then(async () => {
-        if (this.pruned || this.divergence) return;
+        if (this.pruned || this.badMetric) return;
         const d = await scheduler.onReport(trial, snapshot);
         if (!d || this.pruned) return;
         this.pruned = d.reason;
@@ -224,7 +250,7 @@ class TrialRun {
     await this.writes;
     if (this.writeError) throw this.writeError;
     if (this.pruned) return { kind: 'finished', trial: await storage.finishTrial(trial.id, { state: 'PRUNED', value: this.objective, error: this.pruned }) };
-    if (outcome.stopped && !this.divergence && !(this.segmentEnded && outcome.stopped.startsWith('segment end'))) return { kind: 'interrupted', trial, reason: outcome.stopped };
+    if (outcome.stopped && !this.badMetric && !(this.segmentEnded && outcome.stopped.startsWith('segment end'))) return { kind: 'interrupted', trial, reason: outcome.stopped };
     const error = await this.failure(outcome);
     const state = error ? 'FAIL' : 'COMPLETE';
     return { kind: 'finished', trial: await storage.finishTrial(trial.id, { state, value: state === 'COMPLETE' ? this.objective : null, error }) };
@@ -234,7 +260,7 @@ class TrialRun {
   private async failure(outcome: RunOutcome): Promise<string | null> {
     const { storage, study, trial } = this.o;
     const metric = this.metric;
-    const error = this.divergence ?? (this.segmentEnded && outcome.stopped ? null : failureReason(outcome, study.config.timeoutMs));
+    const error = this.badMetric ?? (this.segmentEnded && outcome.stopped ? null : failureReason(outcome, study.config.timeoutMs));
     if (error || !metric) return error;
     if (!this.objectiveSeen && trial.resumeFrom) {
       // Resumed from a checkpoint with nothing left to train (it was killed after its last step): the

@@ -8,6 +8,7 @@ import { processAlive } from '../../src/orchestrator/recovery.js';
 import { startTrial } from '../../src/orchestrator/run-trial.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
 import { makeStudy, tmpDir, trainerConfig, writeFile } from '../helpers/fixtures.js';
+import { until } from '../helpers/wait.js';
 
 /** Run one trial of the fixture trainer (or `program`) with these params; return the finished trial and its records. */
 async function runOne(params: Params, raw: Record<string, unknown> = {}, backend = new CommandBackend({ killGraceMs: 500 })) {
@@ -28,6 +29,31 @@ const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.sta
 writeFileSync(process.env.OUT_FILE, JSON.stringify({ argv: process.argv.slice(2), env, cwd: process.cwd() }));
 console.log(JSON.stringify({ step: 1, loss: 1.5 }));
 `;
+
+/**
+ * A trainer that starts, in its process group, a `sleep` that holds no pipe (so the trainer's pipes close
+ * as it exits) and a child that ignores SIGTERM, reports, then ends with `ending`.
+ */
+function groupTrainer(ending: string) {
+  const dir = tmpDir();
+  const pidFile = path.join(dir, 'children.json');
+  const program = writeFile(
+    dir,
+    'leaves.mjs',
+    `import { spawn } from 'node:child_process'; import { writeFileSync } from 'node:fs';
+     const quiet = spawn('sleep', ['300'], { stdio: 'ignore' });
+     const stubborn = spawn(process.execPath, ['-e', 'process.on("SIGTERM", () => {}); setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+     writeFileSync(${JSON.stringify(pidFile)}, JSON.stringify([quiet.pid, stubborn.pid]));
+     console.log(JSON.stringify({ step: 1, loss: 2 }));
+     ${ending}`,
+  );
+  const children = (): number[] => (existsSync(pidFile) ? (JSON.parse(readFileSync(pidFile, 'utf8')) as number[]) : []);
+  // a failing test must not leave them running either
+  const cleanUp = (): void => {
+    for (const c of children()) if (processAlive(c)) process.kill(c, 'SIGKILL');
+  };
+  return { program, children, cleanUp };
+}
 
 describe('command backend', () => {
   it('passes parameters through every macro and the environment, without a shell', async () => {
@@ -91,23 +117,34 @@ describe('command backend', () => {
   });
 
   it('a timeout kills the whole process group and fails the trial', async () => {
-    const dir = tmpDir();
-    const pidFile = path.join(dir, 'child.pid');
-    const program = writeFile(
-      dir,
-      'hang.mjs',
-      `import { spawn } from 'node:child_process'; import { writeFileSync } from 'node:fs';
-       const c = spawn('sleep', ['300'], { stdio: 'ignore' }); writeFileSync(${JSON.stringify(pidFile)}, String(c.pid));
-       process.on('SIGTERM', () => {}); // a trainer that ignores SIGTERM still ends (SIGKILL after the grace)
-       console.log(JSON.stringify({ step: 1, loss: 2 })); setInterval(() => {}, 1000);`,
-    );
-    const { trial, elapsed } = await runOne({}, { program, timeout: 1 });
-    expect(trial.state).toBe('FAIL');
-    expect(trial.error).toMatch(/timed out after 1\.0s/);
-    expect(elapsed).toBeLessThan(6000);
-    const child = Number(readFileSync(pidFile, 'utf8'));
-    await new Promise((r) => setTimeout(r, 100));
-    expect(processAlive(child)).toBe(false);
+    // a trainer that ignores SIGTERM still ends (SIGKILL after the grace)
+    const leaves = groupTrainer("process.on('SIGTERM', () => {}); setInterval(() => {}, 1000);");
+    try {
+      const { trial, elapsed } = await runOne({}, { program: leaves.program, timeout: 1 });
+      expect(trial.state).toBe('FAIL');
+      expect(trial.error).toMatch(/timed out after 1\.0s/);
+      expect(elapsed).toBeLessThan(6000);
+      expect(leaves.children().filter(processAlive)).toEqual([]);
+    } finally {
+      leaves.cleanUp();
+    }
+  });
+
+  it.each([
+    ['exits 0', 'setTimeout(() => process.exit(0), 300);', 'COMPLETE'],
+    ['exits 3', 'setTimeout(() => process.exit(3), 300);', 'FAIL'],
+    ['is killed', "setTimeout(() => process.kill(process.pid, 'SIGKILL'), 300);", 'FAIL'],
+  ])('a trainer that %s takes down what it started in its group, even what ignores SIGTERM', async (_, ending, state) => {
+    const leaves = groupTrainer(ending);
+    try {
+      const { trial, elapsed } = await runOne({}, { program: leaves.program });
+      expect(trial.state).toBe(state);
+      // killed at the end of the grace period (500 ms here), then reaped by init within a second or two
+      await until(() => leaves.children().every((c) => !processAlive(c)), 5000);
+      expect(elapsed).toBeLessThan(5000);
+    } finally {
+      leaves.cleanUp();
+    }
   });
 
   it('a crash fails the trial with the exit code and the end of stderr', async () => {
@@ -128,7 +165,14 @@ describe('command backend', () => {
   });
 
   it('Infinity in the metric is a divergence too', () => {
-    expect(parseReportLine('{"step": 2, "loss": Infinity, "note": "NaN in a string"}')).toEqual({ step: 2, tokens: null, metrics: { loss: Infinity }, checkpoint: null, totalSteps: null });
+    expect(parseReportLine('{"step": 2, "loss": Infinity, "note": "NaN in a string"}')).toEqual({ step: 2, tokens: null, metrics: { loss: Infinity }, checkpoint: null, totalSteps: null, nonNumeric: { note: 'NaN in a string' } });
+  });
+
+  it('booleans and strings are passed on as printed (booleans also as 1/0); a step that is not a whole number is not used', () => {
+    expect(parseReportLine('{"step": "abc", "ok": true, "eval": {"loss": "2.5"}, "loss": 1}')).toEqual({ step: null, tokens: null, metrics: { ok: 1, loss: 1 }, checkpoint: null, totalSteps: null, nonNumeric: { ok: true, 'eval/loss': '2.5' }, badStep: 'step "abc" is not a whole number from 0 to 2147483647' });
+    expect(parseReportLine('{"step": 100.0, "loss": 1}')).toMatchObject({ step: 100 });
+    for (const bad of ['-1', '2.5', 'NaN', '3e9', 'true']) expect(parseReportLine(`{"step": ${bad}, "loss": 1}`)).toMatchObject({ step: null, badStep: `step ${bad === '3e9' ? '3000000000' : bad} is not a whole number from 0 to 2147483647` });
+    expect(parseReportLine('{"step": null, "loss": 1}')).not.toHaveProperty('badStep');
   });
 
   it('huge output: logs are capped, a huge line is cut, the result still counts', async () => {

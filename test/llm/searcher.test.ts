@@ -62,6 +62,13 @@ describe('method llm against a scripted OpenAI-compatible server', () => {
     expect(calls[0]).toMatchObject({ purpose: 'warm-start', status: 'ok', promptTokens: 120, completionTokens: 40, attempts: 1 });
   });
 
+  it('negative token counts from the endpoint count as unknown: the spent budget never goes down', async () => {
+    const { s, storage, study } = await searcher([{ content: '{"lr": 0.001, "batch_size": 32}', usage: { prompt_tokens: -1_000_000, completion_tokens: -1_000_000 } }], { price: { prompt: 1, completion: 2 } });
+    await s.suggest([], 1);
+    const calls = await storage.getLlmCalls(study.id);
+    expect(calls[0]).toMatchObject({ status: 'ok', promptTokens: null, completionTokens: null, cost: 0 });
+  });
+
   it('candidate sampling: examples, the target f* = best − 0.1·range, candidates read from prose and ranked by the GP', async () => {
     const { s, storage, study } = await searcher([{ content: 'Sure! Here are my suggestions:\n1. {"lr": 0.002, "batch_size": 64} — close to the best\n2. {"lr": 0.004, "batch_size": 32}\nHope this helps.' }, { content: '```json\n{"lr": 0.0025, "batch_size": 128}\n```\nand also ## lr: 0.0035, batch_size: 16 ##' }]);
     const out = await s.suggest(HISTORY, 2);

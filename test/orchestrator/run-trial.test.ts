@@ -1,0 +1,54 @@
+/**
+ * One trial's outcome from what a real trainer process printed: values of the study's metric that are
+ * not numbers, and steps that cannot be stored as given.
+ */
+import { describe, expect, it } from 'vitest';
+import { CommandBackend } from '../../src/backends/command.js';
+import { startTrial } from '../../src/orchestrator/run-trial.js';
+import { MemoryStorage } from '../../src/storage/memory.js';
+import { makeStudy, tmpDir, trainerConfig, writeFile } from '../helpers/fixtures.js';
+
+/** Run a trainer that prints these JSON lines, then exits (after `linger` ms), with metric val_loss. */
+async function printing(lines: unknown[], linger = 0) {
+  const dir = tmpDir();
+  const program = writeFile(dir, 'prints.mjs', `for (const l of ${JSON.stringify(lines.map((l) => JSON.stringify(l)))}) console.log(l);\nsetTimeout(() => {}, ${linger});`);
+  const storage = new MemoryStorage();
+  const study = await makeStudy(storage, trainerConfig({ program, metric: { name: 'val_loss', goal: 'minimize' } }), 'reports', dir);
+  const trial = (await storage.createRunning(study.id, { params: {}, worker: 'test' }))!;
+  const t0 = Date.now();
+  const res = await startTrial({ storage, study, trial, backend: new CommandBackend({ killGraceMs: 500 }) }).result;
+  if (res.kind !== 'finished') throw new Error('interrupted');
+  return { elapsed: Date.now() - t0, trial: res.trial, metrics: await storage.getMetrics(study.id), logs: await storage.getLogs(trial.id) };
+}
+
+describe('a trial judged by what its trainer printed', () => {
+  it('the metric printed as a boolean fails the trial and stops the trainer; a boolean flag elsewhere stays 1/0', async () => {
+    const { trial, metrics, elapsed } = await printing([{ step: 1, val_loss: 2, feasible: true }, { step: 3, val_loss: true }], 20_000);
+    expect(elapsed).toBeLessThan(10_000);
+    expect(trial.state).toBe('FAIL');
+    expect(trial.value).toBeNull();
+    expect(trial.error).toBe("metric 'val_loss' was true (a boolean) at step 3; allowed: a number");
+    expect(metrics.map((m) => [m.step, m.name, m.value])).toEqual([[1, 'val_loss', 2], [1, 'feasible', 1]]);
+  });
+
+  it('the metric printed as a string fails the trial, naming what it printed', async () => {
+    const { trial } = await printing([{ step: 3, val_loss: '2.5' }]);
+    expect(trial.state).toBe('FAIL');
+    expect(trial.error).toBe(`metric 'val_loss' was "2.5" (a string) at step 3; allowed: a number`);
+  });
+
+  it('a string elsewhere is ignored as before', async () => {
+    const { trial } = await printing([{ step: 1, val_loss: 2.5, phase: 'eval' }]);
+    expect(trial.state).toBe('COMPLETE');
+    expect(trial.value).toBe(2.5);
+  });
+
+  it('a step that is not a whole number keeps the report at the previous step + 1 and says so in the log, once', async () => {
+    const { trial, metrics, logs } = await printing([{ step: 4, val_loss: 3 }, { step: 'abc', val_loss: 2 }, { step: -2, val_loss: 1.5 }, { step: 7.5, val_loss: 1 }, { step: 3e9, val_loss: 0.5 }]);
+    expect(trial.state).toBe('COMPLETE');
+    expect(trial.value).toBe(0.5);
+    expect(metrics.map((m) => m.step)).toEqual([4, 5, 6, 7, 8]);
+    const notes = logs.filter((l) => l.stream === 'scaletune').map((l) => l.line);
+    expect(notes).toEqual(['step "abc" is not a whole number from 0 to 2147483647; the report is stored at step 5, the previous step + 1 (noted once per trial)']);
+  });
+});
