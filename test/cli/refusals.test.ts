@@ -66,3 +66,20 @@ describe('--db that cannot be a database', () => {
     expect(existsSync(path.join(dir, 'scaletune.db'))).toBe(false);
   });
 });
+
+describe('paths that are folders where a file belongs', () => {
+  it('fit --csv <a folder> and export --out <a folder> exit 2 naming the path', async () => {
+    const dir = tmpDir();
+    mkdirSync(path.join(dir, 'points'));
+    const fit = await runCli(['fit', 'chinchilla', '--csv', 'points'], { cwd: dir });
+    expect(fit.code).toBe(2);
+    expect(fit.stderr).toContain('--csv points: is a folder, not a file; allowed: a CSV file');
+    expect((await runCli(['run', study(dir), '--quiet'], { cwd: dir })).code).toBe(0);
+    mkdirSync(path.join(dir, 'out'));
+    for (const format of ['csv', 'json']) {
+      const r = await runCli(['export', 's', '--format', format, '--out', 'out'], { cwd: dir });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('--out out: is a folder; allowed: a file to write');
+    }
+  });
+});

@@ -1,6 +1,6 @@
 /** Read-back commands: `studies`, `trials`, `best`, `export`. Each reads storage, shapes, prints. */
 import { Command, Option } from 'commander';
-import { writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT, ScaletuneError, UsageError } from '../../core/errors.js';
 import { TRIAL_STATES, type TrialState } from '../../core/trial.js';
@@ -138,7 +138,13 @@ export function makeExportCommand(io: CliIO): Command {
           )}\n`;
         }
         if (flags.out) {
-          writeFileSync(path.resolve(io.cwd, flags.out), text);
+          const out = path.resolve(io.cwd, flags.out);
+          if (existsSync(out) && statSync(out).isDirectory()) throw new UsageError(`--out ${flags.out}: is a folder; allowed: a file to write (it is replaced)`);
+          try {
+            writeFileSync(out, text);
+          } catch (e) {
+            throw new UsageError(`--out ${flags.out}: cannot write it (${(e as Error).message})`);
+          }
           io.stderr.write(`wrote ${flags.out}\n`);
         } else io.stdout.write(text);
         return EXIT.OK;
