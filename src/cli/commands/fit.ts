@@ -195,7 +195,7 @@ export function makeScheduleCommand(io: CliIO): Command {
 export function makeFitsCommand(io: CliIO): Command {
   return new Command('fits')
     .description('list the kept fits')
-    .option('--law <law>', 'only fits of this law')
+    .addOption(new Option('--law <law>', 'only fits of this law').choices(LAW_NAMES))
     .addOption(flag('json', 'print an array of {id, law, n_points, params, source, created_at}'))
     .action(
       action(io, async (f: { law?: string; json?: boolean }, cmd: Command) =>
