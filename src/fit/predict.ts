@@ -1,6 +1,7 @@
 /** Predicting from a kept fit, as `scaletune predict` does: the fit, the law's outputs, and their bootstrap interval. */
 import { LAWS, predictWithInterval, type LawName, type Prediction } from '../../fitters/laws.js';
 import { UsageError } from '../core/errors.js';
+import { commandHint } from '../core/hint.js';
 import type { Storage, StoredFit } from '../storage/types.js';
 
 /** Inputs that have a flag of their own on `predict`; a generic law's others come as `--at name=value`. */
@@ -12,7 +13,7 @@ const flagOf = (k: string): string => ((NAMED_INPUTS as readonly string[]).inclu
 export async function findFit(storage: Storage, law: LawName, id?: number): Promise<StoredFit> {
   if (id === undefined) {
     const fit = await storage.latestFit(law);
-    if (!fit) throw new UsageError(`no ${law} fit in ${storage.location}; make one with: scaletune fit ${law} …`);
+    if (!fit) throw new UsageError(`no ${law} fit in ${storage.location}; make one with: ${commandHint(`fit ${law} …`, storage.location, process.cwd())}`);
     return fit;
   }
   const fit = await storage.getFit(id);

@@ -6,7 +6,7 @@ import { EXIT, ScaletuneError, UsageError } from '../../core/errors.js';
 import { TRIAL_STATES, type TrialState } from '../../core/trial.js';
 import { bestTrial } from '../../orchestrator/best.js';
 import { fmtNum, fmtParams, table, toCsv, trialsCsv, trialToJson } from '../../report/format.js';
-import { action, globals, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
+import { action, globals, hint, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
 import { flag } from '../flags.js';
 
 const when = (t: number | null): string => (t === null ? '-' : new Date(t).toISOString().replace('T', ' ').slice(0, 19));
@@ -90,7 +90,7 @@ export function makeBestCommand(io: CliIO): Command {
     .action(action(io, async (name: string, flags: { json?: boolean }, cmd: Command) =>
       withStorage(globals(cmd, io), io, async (storage) => {
         const study = await requireStudy(storage, name);
-        if (!study.config.metric) throw new UsageError(`study ${name} has no metric, so no trial is best; see: scaletune trials ${name}`);
+        if (!study.config.metric) throw new UsageError(`study ${name} has no metric, so no trial is best; see: ${hint(globals(cmd, io), io, `trials ${name}`)}`);
         const trials = await storage.getTrials(study.id);
         const best = bestTrial(trials, study.config.metric);
         if (!best) throw new ScaletuneError(`study ${name} has no completed trial yet`, EXIT.FAILURE);
