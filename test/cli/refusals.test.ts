@@ -12,6 +12,7 @@ const EVERY_COMMAND = [
   ['studies'],
   ['trials', 's'],
   ['best', 's'],
+  ['logs', 's', '0'],
   ['export', 's', '--format', 'csv'],
   ['run', 's.yaml'],
   ['create', 's.yaml'],
