@@ -5,6 +5,7 @@
 import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ScaletuneError } from '../core/errors.js';
+import { commandHint } from '../core/hint.js';
 
 const HEADER = 'SQLite format 3\0';
 
@@ -44,7 +45,7 @@ function makeFolders(file: string, dir: string): void {
 export function checkDatabasePath(file: string, create: boolean): void {
   if (file === '') throw new ScaletuneError("database path is empty; allowed: a SQLite file path, :memory:, or postgres://user:password@host:5432/database", 2);
   if (!existsSync(file)) {
-    if (!create) throw new ScaletuneError(`no database at ${file}; start a study there with: scaletune run <config> --db ${file}`, 2);
+    if (!create) throw new ScaletuneError(`no database at ${file}; start a study there with: ${commandHint('run <config>', file, process.cwd())}`, 2);
     const dir = path.dirname(path.resolve(file));
     makeFolders(file, dir);
     if (!writable(dir)) throw refuse(file, `cannot create it: the folder ${dir} is read-only; allowed: a path in a folder you can write`);
