@@ -1,7 +1,10 @@
 /** What every command gets: where to print, the environment, the global flags, and storage helpers. */
 import type { Command } from 'commander';
 import path from 'node:path';
-import { openStorage, type Storage } from '../storage/index.js';
+import { UsageError } from '../core/errors.js';
+import { commandHint, DEFAULT_DB } from '../core/hint.js';
+import { openStorage, SqliteStorage, type Storage } from '../storage/index.js';
+import { fileProblem } from '../storage/sqlite-file.js';
 
 // the library's lookup, so that a mistyped study name gets the same message from every command
 export { requireStudy } from '../study/create.js';
@@ -28,7 +31,11 @@ export interface GlobalOptions {
 
 export function globals(cmd: Command, io: CliIO): GlobalOptions {
   const o = cmd.optsWithGlobals() as { db?: string; quiet?: boolean; debug?: boolean };
-  return { db: o.db ?? io.env.SCALETUNE_DB ?? './scaletune.db', quiet: Boolean(o.quiet), debug: Boolean(o.debug) };
+  // an empty path would resolve to the working directory and be reported as that folder
+  if (o.db !== undefined && o.db.trim() === '') throw new UsageError("--db '': empty path; allowed: a SQLite file path, :memory:, or postgres://user:password@host:5432/database");
+  const env = io.env.SCALETUNE_DB;
+  if (o.db === undefined && env !== undefined && env.trim() === '') throw new UsageError('SCALETUNE_DB is set but empty; allowed: a SQLite file path, :memory:, or postgres://…; unset it for ./scaletune.db');
+  return { db: o.db ?? env ?? DEFAULT_DB, quiet: Boolean(o.quiet), debug: Boolean(o.debug) };
 }
 
 export function dbPath(g: GlobalOptions, io: CliIO): string {
@@ -37,12 +44,24 @@ export function dbPath(g: GlobalOptions, io: CliIO): string {
 
 /** Open storage, run `fn`, always close. Only commands that create studies may create the database. */
 export async function withStorage<T>(g: GlobalOptions, io: CliIO, fn: (s: Storage) => Promise<T>, opts: { create?: boolean } = {}): Promise<T> {
-  const storage = openStorage(dbPath(g, io), { create: opts.create ?? false });
+  const location = dbPath(g, io);
+  const storage = openStorage(location, { create: opts.create ?? false });
   try {
     return await fn(storage);
+  } catch (e) {
+    // a write to a read-only SQLite file fails deep inside a command; say which file and why
+    throw storage instanceof SqliteStorage ? fileProblem(location, e) : e;
   } finally {
     await storage.close();
   }
+}
+
+/**
+ * A command to print as a hint (`continue with: …`): with `--db` whenever the database in use is not
+ * the default one, so that pasting it reaches the same study.
+ */
+export function hint(g: GlobalOptions, io: CliIO, args: string): string {
+  return commandHint(args, dbPath(g, io), io.cwd);
 }
 
 export function printJson(io: CliIO, v: unknown): void {

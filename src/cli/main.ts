@@ -16,6 +16,7 @@ import { makeDemoCommand } from './commands/demo.js';
 import { makeLineageCommand, makeReplayCommand } from './commands/pbt.js';
 import { makeVerifyCommand } from './commands/ladder.js';
 import { makeLlmLogCommand } from './commands/llm.js';
+import { makeLogsCommand } from './commands/logs.js';
 import { makeCheckCommand, makeReportCommand } from './commands/report.js';
 
 function version(): string {
@@ -40,7 +41,7 @@ export function buildProgram(io: CliIO): Command {
         return EXIT.OK;
       }),
     );
-  for (const make of [makeRunCommand, makeResumeCommand, makeCreateCommand, makeStudiesCommand, makeTrialsCommand, makeBestCommand, makeExportCommand, makeAskCommand, makeTellCommand, makeFitCommand, makeFitsCommand, makePredictCommand, makeScheduleCommand, makeDoctorCommand, makeDataCommand, makeDemoCommand, makeLineageCommand, makeReplayCommand, makeVerifyCommand, makeReportCommand, makeCheckCommand, makeLlmLogCommand, makeWorkerCommand]) {
+  for (const make of [makeRunCommand, makeResumeCommand, makeCreateCommand, makeStudiesCommand, makeTrialsCommand, makeLogsCommand, makeBestCommand, makeExportCommand, makeAskCommand, makeTellCommand, makeFitCommand, makeFitsCommand, makePredictCommand, makeScheduleCommand, makeDoctorCommand, makeDataCommand, makeDemoCommand, makeLineageCommand, makeReplayCommand, makeVerifyCommand, makeReportCommand, makeCheckCommand, makeLlmLogCommand, makeWorkerCommand]) {
     program.addCommand(make(io));
   }
   program.addCommand(schema);

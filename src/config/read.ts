@@ -7,6 +7,9 @@ import { isObj } from '../core/options.js';
 import type { StudyConfig } from './study.js';
 import { validateStudyConfig, type ValidateOptions } from './validate.js';
 
+/** More alias expansions than any hand-written config needs: a document past it is an alias bomb. */
+const MAX_ALIASES = 1000;
+
 /** Parse YAML (JSON is YAML) keeping track of which numbers were written as integers. */
 export function parseConfigText(text: string, file: string): { raw: unknown; intPaths: Set<string> } {
   const doc = YAML.parseDocument(text, { intAsBigInt: true, prettyErrors: true, uniqueKeys: true });
@@ -34,7 +37,15 @@ export function parseConfigText(text: string, file: string): { raw: unknown; int
     }
     return v;
   };
-  return { raw: walk(doc.toJS({ maxAliasCount: 1000 }), ''), intPaths };
+  let js: unknown;
+  try {
+    js = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (e) {
+    // yaml stops an alias bomb (aliases of aliases, growing exponentially) by throwing here
+    if (/alias/i.test((e as Error).message)) throw new ConfigError(file, [{ path: '', message: `too many aliases (*name) expand in this document (more than ${MAX_ALIASES}); allowed: a config whose aliases expand to a small document` }]);
+    throw e;
+  }
+  return { raw: walk(js, ''), intPaths };
 }
 
 /** Read and validate a study config file. Throws ConfigError (exit code 2) naming every problem. */

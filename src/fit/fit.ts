@@ -3,7 +3,7 @@
  * the caller, shaped into the law's inputs by `map` and `where`, fitted; `keepFit` keeps it for `predict`.
  * The fitters stay pure; this module is what reads storage and files for them.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { LAWS, type LawFitOptions, type LawName } from '../../fitters/laws.js';
 import type { FitResult } from '../../fitters/types.js';
@@ -61,6 +61,7 @@ export function trialRow(t: Trial): Record<string, number> {
 export function readCsvRows(file: string, cwd: string = process.cwd()): Record<string, string>[] {
   const abs = path.resolve(cwd, file);
   if (!existsSync(abs)) throw new UsageError(`--csv ${file}: file not found`);
+  if (!statSync(abs).isFile()) throw new UsageError(`--csv ${file}: is a folder, not a file; allowed: a CSV file with a header row`);
   const { header, rows } = parseCsv(readFileSync(abs, 'utf8'), `--csv ${file}`);
   if (header.length === 0) throw new UsageError(`--csv ${file}: the file is empty`);
   return rows.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])));

@@ -1,6 +1,7 @@
 /** Predicting from a kept fit, as `scaletune predict` does: the fit, the law's outputs, and their bootstrap interval. */
 import { LAWS, predictWithInterval, type LawName, type Prediction } from '../../fitters/laws.js';
 import { UsageError } from '../core/errors.js';
+import { commandHint } from '../core/hint.js';
 import type { Storage, StoredFit } from '../storage/types.js';
 
 /** Inputs that have a flag of their own on `predict`; a generic law's others come as `--at name=value`. */
@@ -12,7 +13,7 @@ const flagOf = (k: string): string => ((NAMED_INPUTS as readonly string[]).inclu
 export async function findFit(storage: Storage, law: LawName, id?: number): Promise<StoredFit> {
   if (id === undefined) {
     const fit = await storage.latestFit(law);
-    if (!fit) throw new UsageError(`no ${law} fit in ${storage.location}; make one with: scaletune fit ${law} …`);
+    if (!fit) throw new UsageError(`no ${law} fit in ${storage.location}; make one with: ${commandHint(`fit ${law} …`, storage.location, process.cwd())}`);
     return fit;
   }
   const fit = await storage.getFit(id);
@@ -28,8 +29,21 @@ export interface PredictOptions {
 
 /** What the kept fit of `law` predicts at the inputs `at`, with the interval of its bootstrap refits. */
 export async function predict(storage: Storage, law: LawName, at: Record<string, number>, o: PredictOptions = {}): Promise<Prediction & { fit: StoredFit }> {
+  // sizes, token counts, losses and compute are all positive: anything else printed NaN or Infinity
+  for (const [k, v] of Object.entries(at)) if (!Number.isFinite(v) || v <= 0) throw new UsageError(`predict ${law}: ${flagOf(k)} is ${v}; allowed: a positive finite number such as 7e9`);
+  // a generic law's inputs are its fit's columns; the named laws' are known before any fit is read
+  const known = LAWS[law].predictInputs({});
+  if (known.length) refuseForeign(law, at, known);
   const fit = await findFit(storage, law, o.fit);
-  const missing = LAWS[law].predictInputs(fit.spec).filter((k) => !(k in at));
+  const inputs = LAWS[law].predictInputs(fit.spec);
+  refuseForeign(law, at, inputs);
+  const missing = inputs.filter((k) => !(k in at));
   if (missing.length) throw new UsageError(`predict ${law}: missing ${missing.map(flagOf).join(', ')}`);
   return { ...predictWithInterval(law, fit.result, at, fit.spec), fit };
+}
+
+/** An input the law does not take would be silently ignored; say which ones it takes. */
+function refuseForeign(law: LawName, at: Record<string, number>, inputs: readonly string[]): void {
+  const foreign = Object.keys(at).filter((k) => !inputs.includes(k));
+  if (foreign.length) throw new UsageError(`predict ${law}: ${foreign.map(flagOf).join(', ')} ${foreign.length === 1 ? 'is not an input' : 'are not inputs'} of ${law}; it takes ${inputs.map(flagOf).join(', ')}`);
 }

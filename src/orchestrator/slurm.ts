@@ -11,6 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { SlurmExecutorConfig } from '../config/index.js';
 import { ScaletuneError } from '../core/errors.js';
+import { commandHint } from '../core/hint.js';
 import type { Storage, StudyRecord } from '../storage/types.js';
 import { newWorkerId, recoverStaleTrials } from './recovery.js';
 
@@ -163,7 +164,7 @@ export async function runOnSlurm(o: SlurmRunOptions): Promise<SlurmOutcome> {
         o.line(`submitted ${n} replacement worker job${n === 1 ? '' : 's'}`);
       }
       if (live.size === 0 && left.running === 0) {
-        if (left.waiting > 0) o.line(`no worker left and executor.max_resubmits (${o.config.maxResubmits}) reached; ${left.waiting} trial(s) wait: continue with scaletune resume ${study.name}`);
+        if (left.waiting > 0) o.line(`no worker left and executor.max_resubmits (${o.config.maxResubmits}) reached; ${left.waiting} trial(s) wait: continue with ${commandHint(`resume ${study.name}`, o.db, process.cwd())}`);
         break;
       }
     }

@@ -3,8 +3,8 @@ import type { StudyRecord } from '../storage/types.js';
 import { fmtNum, fmtParams } from './format.js';
 import type { LineageModel } from './lineage.js';
 
-/** `member` set: the schedule shown is that member's, not the winner's. */
-export function formatLineage(study: StudyRecord, m: LineageModel, member?: number): string {
+/** `member` set: the schedule shown is that member's, not the winner's; `cmdHint` words the replay command for the database in use. */
+export function formatLineage(study: StudyRecord, m: LineageModel, member?: number, cmdHint: (args: string) => string = (args) => `scaletune ${args}`): string {
   const o = study.config.pbt!;
   const metric = study.config.metric?.name ?? 'value';
   const unit = o.unit ?? 'steps';
@@ -20,7 +20,7 @@ export function formatLineage(study: StudyRecord, m: LineageModel, member?: numb
   out.push('members:');
   for (const x of m.members) out.push(`  member ${x.member}  step ${x.step}  ${metric} ${fmtNum(x.score)}  exploits ${x.exploits}`);
   if (m.winner) {
-    out.push(`${member !== undefined ? 'member' : 'winner: member'} ${m.winner.member} (${metric} ${fmtNum(m.winner.score)}); its schedule from step 0 (replay it: scaletune replay ${study.name} --member ${m.winner.member}):`);
+    out.push(`${member !== undefined ? 'member' : 'winner: member'} ${m.winner.member} (${metric} ${fmtNum(m.winner.score)}); its schedule from step 0 (replay it: ${cmdHint(`replay ${study.name} --member ${m.winner.member}`)}):`);
     for (const p of m.schedule) out.push(`  steps ${`${p.from}–${p.to}`.padEnd(12)} trained by member ${p.member}   ${fmtParams(p.params)}`);
   } else out.push('no member has finished yet');
   return `${out.join('\n')}\n`;

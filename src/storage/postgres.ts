@@ -8,6 +8,7 @@
 import pg from 'pg';
 import type { StudyConfig } from '../config/index.js';
 import { canonicalJson } from '../core/distributions.js';
+import { redactUrl } from '../core/hint.js';
 import { FrozenTrialError, ScaletuneError, UsageError } from '../core/errors.js';
 import { isFinished, TRIAL_STATES, type LineageEntry, type LogLine, type Metric, type StudyEvent, type Trial, type TrialState } from '../core/trial.js';
 import { fitFromRow, lineageFromRow, llmCallFromRow, studyFromRow, trialFromRow, type Row } from './rows.js';
@@ -70,10 +71,8 @@ const TYPES = {
 const finiteOrNull = (v: number | null | undefined): number | null => (v === undefined || v === null || Number.isNaN(v) ? null : v);
 const json = (v: unknown): string => JSON.stringify(v);
 
-/** The URL with its password hidden, for messages. */
-export function redactUrl(url: string): string {
-  return url.replace(/(postgres(?:ql)?:\/\/[^:/@]+:)[^@]*@/, '$1***@');
-}
+// the URL with its password hidden, for messages; hints print it the same way
+export { redactUrl };
 
 export class PostgresStorage implements Storage {
   readonly location: string;

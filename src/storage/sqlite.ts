@@ -3,36 +3,16 @@
  * `BEGIN IMMEDIATE` transactions for every claim, so several processes on one machine can share a file.
  */
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
 import type { StudyConfig } from '../config/index.js';
 import { canonicalJson } from '../core/distributions.js';
 import { FrozenTrialError, ScaletuneError, UsageError } from '../core/errors.js';
 import { isFinished, TRIAL_STATES, type LineageEntry, type LogLine, type Metric, type StudyEvent, type Trial, type TrialState } from '../core/trial.js';
 import { fitFromRow, lineageFromRow, llmCallFromRow, studyFromRow, trialFromRow, type Row } from './rows.js';
 import { MIGRATIONS } from './sqlite-migrations.js';
+import { checkDatabasePath, fileProblem } from './sqlite-file.js';
 import type { ClaimPolicy, FinalState, MetricInput, LlmCall, NewFit, NewLineage, NewLlmCall, NewTrial, Storage, StoredFit, StudyRecord, StudySummary } from './types.js';
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
-
-/**
- * mkdir -p, one level at a time: Node's recursive mkdirSync spins forever on some paths (under
- * /proc, for one), and a database path is user input.
- */
-function makeFolders(dir: string): void {
-  const missing: string[] = [];
-  for (let d = dir; !existsSync(d); d = path.dirname(d)) {
-    if (path.dirname(d) === d) break;
-    missing.unshift(d);
-  }
-  for (const d of missing) {
-    try {
-      mkdirSync(d);
-    } catch (e) {
-      throw new ScaletuneError(`cannot make the folder ${d} for the database: ${(e as Error).message}`, 2);
-    }
-  }
-}
 
 /** SQLite stores NaN as NULL; Infinity survives. */
 const finiteOrNull = (v: number | null | undefined): number | null => (v === undefined || v === null || Number.isNaN(v) ? null : v);
@@ -44,20 +24,23 @@ export class SqliteStorage implements Storage {
   /** `create: false` refuses to make a new file (read-only commands must not invent a database). */
   constructor(file: string, opts: { timeoutMs?: number; create?: boolean } = {}) {
     this.location = file;
-    if (file !== ':memory:') {
-      if (opts.create === false && !existsSync(file)) throw new ScaletuneError(`no database at ${file}; start a study there with: scaletune run <config> --db ${file}`, 2);
-      makeFolders(path.dirname(path.resolve(file)));
-    }
+    if (file !== ':memory:') checkDatabasePath(file, opts.create !== false);
     try {
       this.db = new Database(file, { timeout: opts.timeoutMs ?? 30_000 });
     } catch (e) {
-      throw new ScaletuneError(`cannot open database ${file}: ${(e as Error).message}`, 2);
+      const p = fileProblem(file, e);
+      throw p instanceof ScaletuneError ? p : new ScaletuneError(`cannot open database ${file}: ${(e as Error).message}`, 2);
     }
-    this.db.pragma('journal_mode = WAL');
-    // WAL + NORMAL survives a killed process (not a power cut) and keeps commits cheap.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    this.migrate();
+    try {
+      this.db.pragma('journal_mode = WAL');
+      // WAL + NORMAL survives a killed process (not a power cut) and keeps commits cheap.
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+      this.migrate();
+    } catch (e) {
+      this.db.close();
+      throw fileProblem(file, e);
+    }
   }
 
   private migrate(): void {
@@ -79,8 +62,13 @@ export class SqliteStorage implements Storage {
       .immediate();
   }
 
+  /** Every write goes through here, so a database that became read-only is refused by name. */
   private immediate<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (e) {
+      throw fileProblem(this.location, e);
+    }
   }
 
   async createStudy(input: { name: string; config: StudyConfig; seed: number; cwd: string; artifactsDir: string }): Promise<StudyRecord> {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { StudyConfig } from '../config/index.js';
 import { UsageError } from '../core/errors.js';
+import { commandHint } from '../core/hint.js';
 import { randomSeed } from '../core/rng.js';
 import type { Storage, StudyRecord } from '../storage/types.js';
 
@@ -46,11 +47,11 @@ export async function createStudy(storage: Storage, config: StudyConfig, o: Crea
   let name = base;
   let note: string | null = null;
   if (await storage.getStudy(name)) {
-    if (o.name) throw new UsageError(`--name ${o.name}: a study with that name already exists in ${storage.location}; continue it with: scaletune resume ${o.name}`);
+    if (o.name) throw new UsageError(`--name ${o.name}: a study with that name already exists in ${storage.location}; continue it with: ${commandHint(`resume ${o.name}`, storage.location, o.cwd ?? process.cwd())}`);
     let i = 2;
     while (await storage.getStudy(`${base}-${i}`)) i++;
     name = `${base}-${i}`;
-    note = `study '${base}' already exists in ${storage.location}; this one is '${name}' (continue the old one with: scaletune resume ${base})`;
+    note = `study '${base}' already exists in ${storage.location}; this one is '${name}' (continue the old one with: ${commandHint(`resume ${base}`, storage.location, o.cwd ?? process.cwd())})`;
   }
   const cwd = o.cwd ?? process.cwd();
   const seed = config.seed ?? o.seed ?? randomSeed();
@@ -67,6 +68,6 @@ export async function requireStudy(storage: Storage, name: string): Promise<Stud
   if (s) return s;
   const names = (await storage.listStudies()).map((x) => x.name);
   throw new UsageError(
-    `no study named '${name}' in ${storage.location}; ${names.length ? `studies there: ${names.slice(-20).join(', ')}` : 'it holds no study yet (start one with: scaletune run <config>)'}`,
+    `no study named '${name}' in ${storage.location}; ${names.length ? `studies there: ${names.slice(-20).join(', ')}` : `it holds no study yet (start one with: ${commandHint('run <config>', storage.location, process.cwd())})`}`,
   );
 }

@@ -10,6 +10,7 @@ import { backendEntry, backendFor } from '../registry/backends.js';
 import type { Backend } from '../backends/types.js';
 import { commandNeedsProgram } from '../config/index.js';
 import { UsageError } from '../core/errors.js';
+import { commandHint } from '../core/hint.js';
 import { bestTrial } from '../orchestrator/best.js';
 import { silentReporter, type Reporter } from '../report/reporter.js';
 import { runStudy, type RunStudyOptions } from '../orchestrator/run-study.js';
@@ -66,7 +67,7 @@ function binPath(): string {
 export async function resumeStudy(storage: Storage, which: StudyRecord | string, o: ResumeStudyOptions = {}): Promise<StudyOutcome> {
   const study = typeof which === 'string' ? await requireStudy(storage, which) : which;
   if (backendEntry(study.config.backend.type).capabilities.launchesProgram && commandNeedsProgram(study.config.command) && !study.config.program) {
-    throw new UsageError(`study ${study.name} names no program, so it cannot launch runs; drive it with: scaletune ask ${study.name} / scaletune tell`);
+    throw new UsageError(`study ${study.name} names no program, so it cannot launch runs; drive it with: ${commandHint(`ask ${study.name}`, storage.location, process.cwd())} and ${commandHint(`tell ${study.name} <trial> --value <v>`, storage.location, process.cwd())}`);
   }
   if (study.config.executor?.type === 'slurm' && !o.local) return resumeOnSlurm(storage, study, o);
   const end = await runStudy({

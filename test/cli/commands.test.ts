@@ -173,3 +173,28 @@ describe('commands', () => {
     expect(plain).toMatch(/7B: lr\* .* · loss .*\(from 2 scales\)/);
   });
 });
+
+describe('hints name the database in use', () => {
+  it('with --db or SCALETUNE_DB off the default, every printed command carries --db; with the default, none', async () => {
+    const dir = tmpDir();
+    const db = path.join(dir, 'other.db');
+    study(dir);
+    writeFile(dir, 'bare.yaml', 'name: bare\nmethod: random\nrun_cap: 2\nparameters: {x: {min: 0.0, max: 1.0}}\n');
+    expect((await runCli(['run', 's.yaml', '--quiet', '--db', db], { cwd: dir })).code).toBe(0);
+    const again = await runCli(['run', 's.yaml', '--quiet'], { cwd: dir, env: { SCALETUNE_DB: db } });
+    expect(again.stderr).toContain(`(continue the old one with: scaletune resume s --db ${db})`);
+    const best = await runCli(['best', 's', '--db', db], { cwd: dir });
+    expect(best.stderr).toContain(`see: scaletune trials s --db ${db}`);
+    expect((await runCli(['create', 'bare.yaml', '--db', db], { cwd: dir })).code).toBe(0);
+    const bare = await runCli(['resume', 'bare', '--db', db], { cwd: dir });
+    expect(bare.stderr).toContain(`drive it with: scaletune ask bare --db ${db} and scaletune tell bare <trial> --value <v> --db ${db}`);
+    const aborted = new AbortController();
+    aborted.abort();
+    const stopped = await runCli(['resume', 's', '--run-cap', '4', '--db', db], { cwd: dir, signal: aborted.signal });
+    expect(stopped.stderr).toContain(`stopped; continue with: scaletune resume s --db ${db}`);
+    const here = await runCli(['run', 's.yaml', '--quiet'], { cwd: dir });
+    expect(here.code).toBe(0);
+    expect((await runCli(['run', 's.yaml', '--quiet'], { cwd: dir })).stderr).toContain('(continue the old one with: scaletune resume s)');
+    expect((await runCli(['best', 's', '--db', './scaletune.db'], { cwd: dir })).stderr).toContain('see: scaletune trials s\n');
+  });
+});

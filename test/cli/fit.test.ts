@@ -58,6 +58,29 @@ describe('fit and predict', () => {
     expect(unknownLaw.code).toBe(2);
   });
 
+  it('predict refuses non-positive and non-finite inputs and inputs the law does not take; fits refuses an unknown law (exit 2)', async () => {
+    const dir = tmpDir();
+    const rows = [['N', 'D', 'loss']];
+    for (const N of [1e7, 3e7, 1e8, 3e8, 1e9]) for (const m of [10, 20, 40]) rows.push([String(N), String(N * m), String(1.7 + 400 / N ** 0.34 + 1500 / (N * m) ** 0.3)]);
+    writeFile(dir, 'runs.csv', csv(rows));
+    expect((await runCli(['fit', 'chinchilla', '--csv', 'runs.csv', '--bootstrap', '0'], { cwd: dir })).code).toBe(0);
+    for (const [args, said] of [
+      [['--N', '-1e9', '--D', '2e12'], 'predict chinchilla: --N is -1000000000; allowed: a positive finite number'],
+      [['--N', '7e9', '--D', '0'], 'predict chinchilla: --D is 0; allowed: a positive finite number'],
+      [['--N', '7e9', '--D', 'Infinity'], "--D: found 'Infinity'; allowed: a finite number"],
+      [['--C', '1e22'], 'predict chinchilla: --C is not an input of chinchilla; it takes --N, --D'],
+      [['--N', '7e9', '--D', '2e12', '--at', 'x=3'], 'predict chinchilla: --at x=<value> is not an input of chinchilla; it takes --N, --D'],
+    ] as const) {
+      const r = await runCli(['predict', 'chinchilla', ...args], { cwd: dir });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toContain(said);
+      expect(r.stdout).toBe('');
+    }
+    const fits = await runCli(['fits', '--law', 'banana'], { cwd: dir });
+    expect(fits.code).toBe(2);
+    expect(fits.stderr).toContain("argument 'banana' is invalid. Allowed choices are chinchilla");
+  });
+
   it('fits the completed trials of a study (value as loss, parameters as columns)', async () => {
     const dir = tmpDir();
     writeFile(dir, 's.yaml', `name: s\nprogram: ${TRAINER}\nmethod: grid\nmetric: {name: loss}\nparameters:\n  lr: {values: [0.0003, 0.001, 0.003, 0.01]}\n  steps: {value: 3}\n  step_ms: {value: 1}\n`);

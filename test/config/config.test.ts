@@ -120,6 +120,14 @@ describe('config validation: malformed configs exit 2 with the field and what is
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('/nonexistent/study.yaml: (document): file not found');
   });
+
+  it('an alias bomb (aliases of aliases, 9^12 nodes) exits 2 at once naming the file, not a crash or a hang', async () => {
+    const rows = ['a0: &a0 [x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i <= 12; i++) rows.push(`a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(', ')}]`);
+    const t0 = Date.now();
+    await expectConfigRefused(`${rows.join('\n')}\nparameters: {x: {value: 1}}\n`, ['(document): too many aliases (*name) expand in this document (more than 1000)']);
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
 });
 
 describe('configs found in the wild run unchanged', () => {

@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import type { ScaletuneError } from '../../src/core/errors.js';
 import { SCHEMA_VERSION, SqliteStorage } from '../../src/storage/sqlite.js';
 import { makeStudy, ROOT, tmpDir, trainerConfig } from '../helpers/fixtures.js';
+import { makeReadOnly } from '../helpers/read-only.js';
 import { storageContract } from './contract.js';
 
 storageContract('sqlite', () => new SqliteStorage(path.join(tmpDir(), 'scaletune.db')));
@@ -75,5 +78,57 @@ describe('SqliteStorage', () => {
     expect(trials.every((t) => t.state === 'COMPLETE')).toBe(true);
     expect((await check.getMetrics(study.id)).length).toBe(N);
     await check.close();
+  });
+});
+
+describe('SqliteStorage refuses a path that cannot hold its database, naming it (exit 2)', () => {
+  const refusal = (file: string, create = true): ScaletuneError => {
+    try {
+      new SqliteStorage(file, { create });
+    } catch (e) {
+      return e as ScaletuneError;
+    }
+    throw new Error(`${file} was opened`);
+  };
+
+  it('a text file, a folder, a file where a folder should be, an empty path', () => {
+    const dir = tmpDir();
+    const text = path.join(dir, 'notes.db');
+    writeFileSync(text, 'hello\n');
+    const e = refusal(text, false);
+    expect(e.exitCode).toBe(2);
+    expect(e.message).toBe(`database ${text}: is not a SQLite database (it does not start with "SQLite format 3"); allowed: a database scaletune made, or a new path`);
+    expect(readFileSync(text, 'utf8')).toBe('hello\n');
+    expect(refusal(dir).message).toContain(`database ${dir}: is a folder`);
+    expect(refusal(path.join(text, 'x.db')).message).toContain(`database ${path.join(text, 'x.db')}: ${text} is a file, not a folder`);
+    expect(refusal('').message).toContain('database path is empty');
+  });
+
+  it('a read-only database reads, refuses writes by name; a read-only folder gets no new database', async (ctx) => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'ro.db');
+    const s = new SqliteStorage(file);
+    await makeStudy(s, trainerConfig(), 'kept', dir);
+    await s.close();
+    const undo = makeReadOnly(file);
+    if (!undo) return ctx.skip();
+    try {
+      const ro = new SqliteStorage(file, { create: false });
+      expect((await ro.listStudies()).map((x) => x.name)).toEqual(['kept']);
+      const e = await makeStudy(ro, trainerConfig(), 'new', dir).then(() => null, (x: ScaletuneError) => x);
+      expect(e?.exitCode).toBe(2);
+      expect(e?.message).toContain(`database ${file}: is read-only`);
+      await ro.close();
+    } finally {
+      undo();
+    }
+    const folder = path.join(dir, 'ro');
+    mkdirSync(folder);
+    const undoFolder = makeReadOnly(folder)!;
+    try {
+      expect(refusal(path.join(folder, 'new.db')).message).toBe(`database ${path.join(folder, 'new.db')}: cannot create it: the folder ${folder} is read-only; allowed: a path in a folder you can write`);
+    } finally {
+      undoFolder();
+    }
   });
 });

@@ -60,6 +60,23 @@ export interface TextCorpus {
   text: string;
 }
 
+/** A text as character tokens: its distinct characters (code points) in sorted order, and each one's index. */
+export function characterTokens(text: string): { chars: string[]; tokens: Int32Array } {
+  const symbols = Array.from(text);
+  const chars = [...new Set(symbols)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const index = new Map(chars.map((c, i) => [c, i]));
+  return { chars, tokens: Int32Array.from(symbols, (c) => index.get(c)!) };
+}
+
+/** The entropy (nats) of the tokens' frequencies: the loss of the best model that ignores context. */
+export function unigramEntropy(tokens: ArrayLike<number>, vocab: number): number {
+  const counts = new Float64Array(vocab);
+  for (let i = 0; i < tokens.length; i++) counts[tokens[i]!]!++;
+  let h = 0;
+  for (const c of counts) if (c > 0) h -= (c / tokens.length) * Math.log(c / tokens.length);
+  return h;
+}
+
 /** Character-level language modelling over a text: the last `valFraction` of it is held out. */
 export class TextLmTask implements Task {
   readonly name = 'text-lm' as const;
@@ -74,20 +91,14 @@ export class TextLmTask implements Task {
     private readonly seed: number,
     valFraction = 0.1,
   ) {
-    const symbols = Array.from(corpus.text);
-    this.chars = [...new Set(symbols)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const { chars, tokens } = characterTokens(corpus.text);
+    this.chars = chars;
     if (this.chars.length < 2) throw new RangeError(`${corpus.path}: the corpus has ${this.chars.length} distinct character(s); a language model needs at least 2`);
     this.vocab = this.chars.length;
-    const index = new Map(this.chars.map((c, i) => [c, i]));
-    const tokens = Int32Array.from(symbols, (c) => index.get(c)!);
     const cut = Math.floor(tokens.length * (1 - valFraction));
     this.train = tokens.subarray(0, cut);
     this.val = tokens.subarray(cut);
-    const counts = new Float64Array(this.vocab);
-    for (const t of this.train) counts[t]!++;
-    let h = 0;
-    for (const c of counts) if (c > 0) h -= (c / this.train.length) * Math.log(c / this.train.length);
-    this.unigramEntropy = h;
+    this.unigramEntropy = unigramEntropy(this.train, this.vocab);
     this.path = corpus.path;
   }
 

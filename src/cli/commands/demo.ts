@@ -11,7 +11,7 @@ import { Command } from 'commander';
 import { loadStudyConfig, type StudyConfig } from '../../config/index.js';
 import { fmtNum } from '../../report/format.js';
 import type { Storage, StudyRecord } from '../../storage/types.js';
-import { action, globals, withStorage, type CliIO } from '../context.js';
+import { action, globals, hint, withStorage, type CliIO } from '../context.js';
 import { flag } from '../flags.js';
 import { loadLadder } from '../../orchestrator/verify.js';
 import { createFromCli, executeStudy } from './run.js';
@@ -74,7 +74,7 @@ export function makeDemoCommand(io: CliIO): Command {
                 const why = E > floor ? 'above it: the proxies are short of data and steps, not only of size' : 'below it, which no model can reach: a few widths do not pin E down, so trust the law near the sizes measured, not far beyond';
                 io.stdout.write(`the loss law's E = ${fmtNum(E)} against the language's exact Bayes loss ${fmtNum(floor)} for this window (${why})\n`);
               }
-              io.stdout.write(`report: scaletune report ${study.name} --format html --out ${study.name}.html\n`);
+              io.stdout.write(`report: ${hint(g, io, `report ${study.name} --format html --out ${study.name}.html`)}\n`);
             }
             return code;
           },

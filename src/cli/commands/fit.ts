@@ -8,7 +8,7 @@ import { EXIT, UsageError } from '../../core/errors.js';
 import { fitLaw, keepFit, type LawFit } from '../../fit/fit.js';
 import { NAMED_INPUTS, predict } from '../../fit/predict.js';
 import { fmtNum, table } from '../../report/format.js';
-import { action, globals, printJson, withStorage, type CliIO } from '../context.js';
+import { action, globals, hint, printJson, withStorage, type CliIO } from '../context.js';
 import { finiteNumber, flag, wholeNumber } from '../flags.js';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
@@ -33,7 +33,7 @@ function inputsAt(f: InputFlags): Record<string, number> {
   return at;
 }
 
-function printFit(io: CliIO, id: number | null, law: LawName, fit: FitResult): void {
+function printFit(io: CliIO, id: number | null, law: LawName, fit: FitResult, cmdHint: (args: string) => string): void {
   const rows = Object.entries(fit.params).map(([k, v]) => {
     const iv = fit.intervals[k];
     return [k, fmtNum(v), iv ? `[${fmtNum(iv[0])}, ${fmtNum(iv[1])}]` : '-'];
@@ -44,7 +44,7 @@ function printFit(io: CliIO, id: number | null, law: LawName, fit: FitResult): v
   const b = fit.backtest;
   if (b) io.stdout.write(`backtest: without ${b.heldOut}: fit on ${b.nFit}, predict ${b.nHeldOut}: mean ${(100 * b.meanAbsRelError).toFixed(2)}%, max ${(100 * b.maxAbsRelError).toFixed(2)}%\n`);
   else io.stdout.write('backtest: none (too few scales to hold one back)\n');
-  if (id !== null) io.stdout.write(`saved as fit ${id}; predict with: scaletune predict ${law} --fit ${id} ${LAWS[law].predictInputs({}).map((k) => `--${k} <value>`).join(' ')}\n`);
+  if (id !== null) io.stdout.write(`saved as fit ${id}; predict with: ${cmdHint(`predict ${law} --fit ${id} ${LAWS[law].predictInputs({}).map((k) => `--${k} <value>`).join(' ')}`)}\n`);
 }
 
 interface FitFlags {
@@ -89,7 +89,7 @@ export function makeFitCommand(io: CliIO): Command {
         const print = (fit: LawFit, id: number | null): number => {
           const r = fit.result;
           if (f.json) printJson(io, { id, law, n_points: r.nPoints, params: r.params, intervals: r.intervals, objective: r.objective, residuals: r.residuals, backtest: r.backtest });
-          else printFit(io, id, law, r);
+          else printFit(io, id, law, r, (args) => hint(g, io, args));
           return EXIT.OK;
         };
         if (f.csv) {
@@ -166,7 +166,7 @@ export function makeScheduleCommand(io: CliIO): Command {
         if (a === undefined || b === undefined) {
           const fit = await withStorage(globals(cmd, io), io, async (storage) => {
             const got = f.fit !== undefined ? await storage.getFit(f.fit) : await storage.latestFit('power-scheduler');
-            if (!got || got.law !== 'power-scheduler') throw new UsageError(`no power-scheduler fit${f.fit !== undefined ? ` with id ${f.fit}` : ''}; give --a and --b, or fit one with: scaletune fit power-scheduler …`);
+            if (!got || got.law !== 'power-scheduler') throw new UsageError(`no power-scheduler fit${f.fit !== undefined ? ` with id ${f.fit}` : ''}; give --a and --b, or fit one with: ${hint(globals(cmd, io), io, 'fit power-scheduler …')}`);
             return got;
           });
           a ??= fit.result.params.a!;
@@ -195,7 +195,7 @@ export function makeScheduleCommand(io: CliIO): Command {
 export function makeFitsCommand(io: CliIO): Command {
   return new Command('fits')
     .description('list the kept fits')
-    .option('--law <law>', 'only fits of this law')
+    .addOption(new Option('--law <law>', 'only fits of this law').choices(LAW_NAMES))
     .addOption(flag('json', 'print an array of {id, law, n_points, params, source, created_at}'))
     .action(
       action(io, async (f: { law?: string; json?: boolean }, cmd: Command) =>

@@ -7,7 +7,7 @@ import { loadLadder, runVerify } from '../../orchestrator/verify.js';
 import { formatLadder, formatVerify } from '../../report/ladder-text.js';
 import type { Reporter } from '../../report/reporter.js';
 import type { Storage, StudyRecord } from '../../storage/types.js';
-import { action, globals, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
+import { action, globals, hint, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
 import { flag } from '../flags.js';
 import { pickReporter } from './run.js';
 
@@ -32,7 +32,7 @@ export function makeVerifyCommand(io: CliIO): Command {
             await reporter.close();
           }
           if (!v) {
-            io.stderr.write(`stopped; continue with: scaletune verify ${name} --at ${f.at}\n`);
+            io.stderr.write(`stopped; continue with: ${hint(g, io, `verify ${name} --at ${f.at}`)}\n`);
             return EXIT.INTERRUPTED;
           }
           const { summary } = await loadLadder(storage, study);

@@ -5,7 +5,7 @@ import { EXIT, UsageError } from '../../core/errors.js';
 import { lineageModel, type LineageModel } from '../../report/lineage.js';
 import { formatLineage } from '../../report/lineage-text.js';
 import type { Storage, StudyRecord } from '../../storage/types.js';
-import { action, globals, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
+import { action, globals, hint, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
 import { flag } from '../flags.js';
 import { executeStudy } from './run.js';
 
@@ -42,7 +42,7 @@ export function makeLineageCommand(io: CliIO): Command {
               winner: m.winner,
               schedule: m.schedule,
             });
-          } else io.stdout.write(formatLineage(study, m, flags.member));
+          } else io.stdout.write(formatLineage(study, m, flags.member, (args) => hint(globals(cmd, io), io, args)));
           return EXIT.OK;
         }),
       ),

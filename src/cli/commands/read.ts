@@ -1,12 +1,12 @@
 /** Read-back commands: `studies`, `trials`, `best`, `export`. Each reads storage, shapes, prints. */
 import { Command, Option } from 'commander';
-import { writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT, ScaletuneError, UsageError } from '../../core/errors.js';
 import { TRIAL_STATES, type TrialState } from '../../core/trial.js';
 import { bestTrial } from '../../orchestrator/best.js';
 import { fmtNum, fmtParams, table, toCsv, trialsCsv, trialToJson } from '../../report/format.js';
-import { action, globals, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
+import { action, globals, hint, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
 import { flag } from '../flags.js';
 
 const when = (t: number | null): string => (t === null ? '-' : new Date(t).toISOString().replace('T', ' ').slice(0, 19));
@@ -90,7 +90,7 @@ export function makeBestCommand(io: CliIO): Command {
     .action(action(io, async (name: string, flags: { json?: boolean }, cmd: Command) =>
       withStorage(globals(cmd, io), io, async (storage) => {
         const study = await requireStudy(storage, name);
-        if (!study.config.metric) throw new UsageError(`study ${name} has no metric, so no trial is best; see: scaletune trials ${name}`);
+        if (!study.config.metric) throw new UsageError(`study ${name} has no metric, so no trial is best; see: ${hint(globals(cmd, io), io, `trials ${name}`)}`);
         const trials = await storage.getTrials(study.id);
         const best = bestTrial(trials, study.config.metric);
         if (!best) throw new ScaletuneError(`study ${name} has no completed trial yet`, EXIT.FAILURE);
@@ -138,7 +138,13 @@ export function makeExportCommand(io: CliIO): Command {
           )}\n`;
         }
         if (flags.out) {
-          writeFileSync(path.resolve(io.cwd, flags.out), text);
+          const out = path.resolve(io.cwd, flags.out);
+          if (existsSync(out) && statSync(out).isDirectory()) throw new UsageError(`--out ${flags.out}: is a folder; allowed: a file to write (it is replaced)`);
+          try {
+            writeFileSync(out, text);
+          } catch (e) {
+            throw new UsageError(`--out ${flags.out}: cannot write it (${(e as Error).message})`);
+          }
           io.stderr.write(`wrote ${flags.out}\n`);
         } else io.stdout.write(text);
         return EXIT.OK;

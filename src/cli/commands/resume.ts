@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { methodEntry } from '../../registry/methods.js';
 import { UsageError } from '../../core/errors.js';
-import { action, globals, requireStudy, withStorage, type CliIO } from '../context.js';
+import { action, globals, hint, requireStudy, withStorage, type CliIO } from '../context.js';
 import { flag, positiveInt } from '../flags.js';
 import { executeStudy, type RunFlags } from './run.js';
 
@@ -38,7 +38,7 @@ export function makeWorkerCommand(io: CliIO): Command {
       const g = globals(cmd, io);
       return withStorage(g, io, async (storage) => {
         const study = await requireStudy(storage, name);
-        if (methodEntry(study.config.method).capabilities.oneController) throw new UsageError(`study ${name} uses method ${study.config.method}, whose exploit decisions need one controller; run it with: scaletune resume ${name}`);
+        if (methodEntry(study.config.method).capabilities.oneController) throw new UsageError(`study ${name} uses method ${study.config.method}, whose exploit decisions need one controller; run it with: ${hint(g, io, `resume ${name}`)}`);
         return executeStudy(storage, study, g, io, { parallel: flags.parallel ?? 1, ...flags, local: true, ...(flags.staleAfter !== undefined ? { staleAfterMs: flags.staleAfter * 1000 } : {}) });
       });
     }));

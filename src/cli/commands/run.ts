@@ -11,7 +11,7 @@ import type { Storage, StudyRecord } from '../../storage/types.js';
 import { createStudy, type CreatedStudy } from '../../study/create.js';
 import { exitCodeOf, type StudyOutcome } from '../../study/outcome.js';
 import { resumeStudy } from '../../study/resume.js';
-import { action, dbPath, globals, printJson, withStorage, type CliIO, type GlobalOptions } from '../context.js';
+import { action, dbPath, globals, hint, printJson, withStorage, type CliIO, type GlobalOptions } from '../context.js';
 import { flag } from '../flags.js';
 import type { afterLadder } from './ladder.js';
 
@@ -74,7 +74,8 @@ export async function executeStudy(storage: Storage, study: StudyRecord, g: Glob
   } finally {
     await reporter.close();
   }
-  if (outcome.slurm) printSlurmOutcome(io, outcome, Boolean(flags.json), line);
+  const cmdHint = (args: string): string => hint(g, io, args);
+  if (outcome.slurm) printSlurmOutcome(io, outcome, Boolean(flags.json), line, cmdHint);
   else {
     let ladder: Awaited<ReturnType<typeof afterLadder>> | null = null;
     if (study.config.scales?.length && !outcome.interrupted) {
@@ -84,9 +85,9 @@ export async function executeStudy(storage: Storage, study: StudyRecord, g: Glob
     }
     if (flags.json) {
       printJson(io, { ...outcomeJson(outcome), ...(ladder ? { ladder: ladderJson(ladder.summary), verify: ladder.verify } : {}) });
-    } else if (!ladder && (!g.quiet || outcome.best)) printBest(io, outcome, true);
+    } else if (!ladder && (!g.quiet || outcome.best)) printBest(io, outcome, true, cmdHint);
   }
-  if (outcome.interrupted) io.stderr.write(`stopped; continue with: scaletune resume ${study.name}\n`);
+  if (outcome.interrupted) io.stderr.write(`stopped; continue with: ${cmdHint(`resume ${study.name}`)}\n`);
   return exitCodeOf(outcome);
 }
 
@@ -97,18 +98,18 @@ function outcomeJson(o: StudyOutcome): Record<string, unknown> {
 }
 
 /** The best trial's line; with `orNone`, a line saying none completed. */
-function printBest(io: CliIO, o: StudyOutcome, orNone: boolean): void {
+function printBest(io: CliIO, o: StudyOutcome, orNone: boolean, cmdHint: (args: string) => string): void {
   const metric = o.study.config.metric;
   if (!metric) return;
   if (o.best) io.stdout.write(`best: trial ${o.best.number}  ${metric.name}=${fmtNum(o.best.value)}  ${fmtParams(o.best.params)}\n`);
-  else if (orNone) io.stdout.write(`no trial completed${o.counts.FAIL ? ` (${o.counts.FAIL} failed; see: scaletune trials ${o.study.name})` : ''}\n`);
+  else if (orNone) io.stdout.write(`no trial completed${o.counts.FAIL ? ` (${o.counts.FAIL} failed; see: ${cmdHint(`trials ${o.study.name}`)})` : ''}\n`);
 }
 
-function printSlurmOutcome(io: CliIO, o: StudyOutcome, json: boolean, line: (s: string) => void): void {
+function printSlurmOutcome(io: CliIO, o: StudyOutcome, json: boolean, line: (s: string) => void, cmdHint: (args: string) => string): void {
   if (json) return printJson(io, outcomeJson(o));
   const jobs = o.slurm!;
   line(`study ${o.study.name} ${o.interrupted ? 'stopped' : 'finished'}: ${o.counts.COMPLETE} complete, ${o.counts.FAIL} failed; ${jobs.jobs.length} worker jobs (${jobs.resubmitted} replacing lost ones)`);
-  printBest(io, o, false);
+  printBest(io, o, false, cmdHint);
 }
 
 function addRunFlags(cmd: Command): Command {

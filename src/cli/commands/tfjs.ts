@@ -1,11 +1,12 @@
-/** `scaletune doctor` (which training runtimes work here, and why not the others) and `scaletune data`. */
+/** `scaletune doctor` (which training runtimes work here, and why not the others) and `scaletune data` (token files). */
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { probeRuntimes } from '../../backends/tfjs/runtime.js';
 import { MARKOV_DEFAULTS, MarkovSource } from '../../backends/tfjs/language.js';
-import { writeSyntheticTokens } from '../../backends/tfjs/token-file.js';
+import { writeSyntheticTokens, writeTextTokens, type TextTokenFileInfo } from '../../backends/tfjs/token-file.js';
 import { EXIT, UsageError } from '../../core/errors.js';
 import { action, printJson, type CliIO } from '../context.js';
 import { flag, numberIn } from '../flags.js';
@@ -49,10 +50,43 @@ export function makeDoctorCommand(io: CliIO): Command {
     );
 }
 
+/** Options of the synthetic language, which a token file from a corpus does not take. */
+const SYNTHETIC_FLAGS = ['tokens', 'vocab', 'order', 'branching', 'mix', 'seed'] as const;
+
+interface DataFlags {
+  task?: 'synthetic-lm' | 'text-lm';
+  corpus?: string;
+  out: string;
+  tokens: number;
+  vocab: number;
+  order: number;
+  branching: number;
+  mix: number;
+  seed: number;
+  json?: boolean;
+}
+
+/** A corpus as character tokens, as the tfjs backend's text-lm and torch_lm.py's --corpus read it. */
+function writeCorpusTokens(io: CliIO, flags: DataFlags, cmd: Command, out: string): TextTokenFileInfo {
+  if (!flags.corpus) throw new UsageError('--task text-lm: give the text with --corpus <file>');
+  const given = SYNTHETIC_FLAGS.filter((k) => cmd.getOptionValueSource(k) === 'cli');
+  if (given.length) throw new UsageError(`${given.map((k) => `--${k}`).join(', ')}: options of the synthetic language; a token file from --corpus holds the whole text, one token per character`);
+  const corpus = path.resolve(io.cwd, flags.corpus);
+  if (!existsSync(corpus)) throw new UsageError(`--corpus ${flags.corpus}: file not found`);
+  if (!statSync(corpus).isFile()) throw new UsageError(`--corpus ${flags.corpus}: is a folder; allowed: a UTF-8 text file`);
+  try {
+    return writeTextTokens(out, corpus, readFileSync(corpus, 'utf8'));
+  } catch (e) {
+    if (e instanceof RangeError) throw new UsageError(`--corpus ${flags.corpus}: ${e.message}`);
+    throw e;
+  }
+}
+
 export function makeDataCommand(io: CliIO): Command {
   return new Command('data')
-    .description('write the synthetic language of the tfjs backend to a token file (for the PyTorch reference trainer)')
-    .addOption(new Option('--task <task>', 'the task').choices(['synthetic-lm']).default('synthetic-lm'))
+    .description('write a token file for trainers outside this process (the PyTorch reference trainer): the synthetic language of the tfjs backend, or a text corpus as characters')
+    .addOption(new Option('--task <task>', 'the task (default: text-lm with --corpus, else synthetic-lm)').choices(['synthetic-lm', 'text-lm']))
+    .option('--corpus <file>', 'UTF-8 text to write as character tokens (task text-lm)')
     .requiredOption('--out <file>', 'token file to write (uint16 little-endian), with <file>.json beside it')
     .option('--tokens <n>', 'tokens to write', numberIn(2, 2e9, true), 10_000_000)
     .option('--vocab <n>', 'symbols', numberIn(2, 65535, true), MARKOV_DEFAULTS.vocab)
@@ -62,14 +96,23 @@ export function makeDataCommand(io: CliIO): Command {
     .option('--seed <n>', 'seed of the language', numberIn(0, 2 ** 31 - 1, true), 0)
     .addOption(flag('json', 'print the description as JSON'))
     .action(
-      action(io, (flags: { out: string; tokens: number; vocab: number; order: number; branching: number; mix: number; seed: number; json?: boolean }) => {
+      action(io, (flags: DataFlags, cmd: Command) => {
+        const out = path.resolve(io.cwd, flags.out);
+        if (existsSync(out) && statSync(out).isDirectory()) throw new UsageError(`--out ${flags.out}: is a folder; allowed: a file to write (it is replaced)`);
+        const task = flags.task ?? (flags.corpus ? 'text-lm' : 'synthetic-lm');
+        if (task === 'text-lm') {
+          const info = writeCorpusTokens(io, flags, cmd, out);
+          if (flags.json) printJson(io, { file: out, ...info });
+          else io.stdout.write(`wrote ${info.tokens} tokens (${info.vocab} characters, ${info.dtype}) of ${info.corpus} to ${out}\nunigram entropy ${info.unigram_entropy.toFixed(4)} nats; description in ${out}.json\n`);
+          return EXIT.OK;
+        }
+        if (flags.corpus) throw new UsageError('--corpus: for --task text-lm; the synthetic language is generated, not read');
         const data = { vocab: flags.vocab, order: flags.order, branching: flags.branching, mix: flags.mix, seed: flags.seed };
         try {
           void new MarkovSource(data);
         } catch (e) {
           throw new UsageError(`synthetic-lm: ${(e as Error).message}`);
         }
-        const out = path.resolve(io.cwd, flags.out);
         const info = writeSyntheticTokens(out, data, flags.tokens);
         if (flags.json) printJson(io, { file: out, ...info });
         else io.stdout.write(`wrote ${info.tokens} tokens (vocab ${info.vocab}, ${info.dtype}) to ${out}\nentropy rate ${info.entropy_rate.toFixed(4)} nats, unigram entropy ${info.unigram_entropy.toFixed(4)}; description in ${out}.json\n`);
