@@ -4,6 +4,7 @@
  * InvalidArgumentError, so it is reported like commander's own errors, with the usage hint.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { MAX_PARALLEL, PARALLEL_ALLOWED, STUDY_NAME, STUDY_NAME_ALLOWED } from '../config/study.js';
 
 export function positiveInt(v: string): number {
   const n = Number(v);
@@ -22,6 +23,12 @@ export function finiteNumber(v: string): number {
   return n;
 }
 
+/** The config's rule for `name:`: the name becomes a folder under the runs root. */
+export function studyName(v: string): string {
+  if (!STUDY_NAME.test(v)) throw new InvalidArgumentError(`allowed: ${STUDY_NAME_ALLOWED}`);
+  return v;
+}
+
 export function fitId(v: string): number {
   if (!/^\d+$/.test(v)) throw new InvalidArgumentError('allowed: a fit id as printed by scaletune fit');
   return Number(v);
@@ -36,6 +43,13 @@ export function numberIn(lo: number, hi: number, int: boolean): (v: string) => n
   };
 }
 
+/** The config's range for `parallel:`, in the same words. */
+export function parallelRuns(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isInteger(n) || n < 1 || n > MAX_PARALLEL) throw new InvalidArgumentError(`allowed: ${PARALLEL_ALLOWED}`);
+  return n;
+}
+
 interface FlagSpec {
   flags: string;
   description: string;
@@ -48,10 +62,10 @@ export const FLAGS = {
   debug: { flags: '--debug', description: 'print stack traces of unexpected errors' },
   json: { flags: '--json', description: 'print the outcome as JSON on stdout (progress goes to stderr)' },
   live: { flags: '--no-live', description: 'plain progress lines even on a terminal' },
-  parallel: { flags: '--parallel <n>', description: 'runs at a time (overrides the config)', parse: positiveInt },
+  parallel: { flags: '--parallel <n>', description: `runs at a time, 1 to ${MAX_PARALLEL} (overrides the config)`, parse: parallelRuns },
   runCap: { flags: '--run-cap <n>', description: 'the most runs (overrides the config)', parse: positiveInt },
   seed: { flags: '--seed <n>', description: 'seed when the config names none', parse: wholeNumber },
-  name: { flags: '--name <name>', description: 'study name (default: the config name, else the file name)' },
+  name: { flags: '--name <name>', description: 'study name (default: the config name, else the file name)', parse: studyName },
   member: { flags: '--member <k>', description: 'the member whose schedule to follow', parse: wholeNumber },
   fit: { flags: '--fit <id>', description: 'which fit (default: the newest of this law)', parse: fitId },
 } satisfies Record<string, FlagSpec>;

@@ -33,6 +33,18 @@ const DIST_KEYS: Record<DistributionType, { required: string[]; optional: string
   q_log_normal: { required: [], optional: ['mu', 'sigma', 'q'] },
 };
 
+/**
+ * What a double holds: exponents of log_uniform outside [EXP_MIN, EXP_MAX] give e^x = Infinity or 0
+ * (or lose precision below the normal range), and whole numbers past 2^53 − 1 are not all there.
+ * A draw of a normal is never more than NORMAL_REACH standard deviations out (Box–Muller from
+ * 53-bit uniforms reaches 8.6, the inverse CDF 8.3).
+ */
+const EXP_MIN = -708;
+const EXP_MAX = 709;
+const WHOLE_MAX = Number.MAX_SAFE_INTEGER;
+const NORMAL_REACH = 10;
+const EXPONENTS = `an exponent from ${EXP_MIN} to ${EXP_MAX} (values are e^min to e^max, and e^x is a finite, non-zero number only there)`;
+
 /** One entry of `parameters:` (W&B's distribution keys) → a distribution, or null with its problems added. */
 export function parseParameter(ctx: Ctx, p: string, spec: unknown): Distribution | null {
   if (!isObj(spec)) {
@@ -105,13 +117,48 @@ export function parseParameter(ctx: Ctx, p: string, spec: unknown): Distribution
     if (integer && !Number.isInteger(hi)) (ctx.issues.bad(`${p}.max`, hi, 'a whole number'), (ok = false));
     if (positive && lo <= 0) (ctx.issues.bad(`${p}.min`, lo, `a positive number (distribution ${type} is over values, not exponents)`), (ok = false));
     if (ok && (integer ? hi < lo : hi <= lo)) (ctx.issues.bad(`${p}.max`, hi, `a number ${integer ? 'at least' : 'greater than'} min (${lo})`), (ok = false));
-    return ok ? [lo, hi] : null;
+    return ok && representable(lo, hi, integer) ? [lo, hi] : null;
+  };
+  const representable = (lo: number, hi: number, integer: boolean): boolean => {
+    const before = ctx.issues.count;
+    if (integer) {
+      for (const [k, v] of [['min', lo], ['max', hi]] as const) {
+        if (!Number.isSafeInteger(v)) ctx.issues.bad(`${p}.${k}`, v, `a whole number from -${WHOLE_MAX} to ${WHOLE_MAX} (2^53 − 1; past it not every whole number is a double)`);
+      }
+      if (ctx.issues.count === before && hi - lo > WHOLE_MAX) ctx.issues.bad(`${p}.max`, hi, `a whole number at most ${WHOLE_MAX} (2^53 − 1) above min (${lo}), so that every value between can be drawn`);
+    } else if (type === 'log_uniform' || type === 'q_log_uniform') {
+      if (lo < EXP_MIN) ctx.issues.bad(`${p}.min`, lo, EXPONENTS);
+      if (hi > EXP_MAX) ctx.issues.bad(`${p}.max`, hi, EXPONENTS);
+    } else if (!Number.isFinite(hi - lo)) {
+      ctx.issues.bad(`${p}.max`, hi, `a number at most ${Number.MAX_VALUE} above min (${lo}): values are drawn as min + u·(max − min), which must be a finite number`);
+    }
+    return ctx.issues.count === before;
   };
   const normalParams = (): [number, number] | null => {
     const mu = spec.mu === undefined ? 0 : num('mu');
     const sigma = spec.sigma === undefined ? 1 : num('sigma', 'a positive number');
     if (sigma !== null && sigma <= 0) (ctx.issues.bad(`${p}.sigma`, sigma, 'a positive number'), null);
-    return mu === null || sigma === null || sigma <= 0 ? null : [mu, sigma];
+    if (mu === null || sigma === null || sigma <= 0) return null;
+    return normalReach(mu, sigma) ? [mu, sigma] : null;
+  };
+  // a draw is mu ± NORMAL_REACH·sigma at most, e to that power for the log variants
+  const normalReach = (mu: number, sigma: number): boolean => {
+    const reach = `${NORMAL_REACH} standard deviations`;
+    if (type === 'log_normal' || type === 'q_log_normal') {
+      if (mu < EXP_MIN || mu > EXP_MAX) {
+        ctx.issues.bad(`${p}.mu`, mu, `an exponent from ${EXP_MIN} to ${EXP_MAX} (values are e^x, a finite, non-zero number only there)`);
+        return false;
+      }
+      const most = Math.min(EXP_MAX - mu, mu - EXP_MIN) / NORMAL_REACH;
+      if (sigma > most) {
+        ctx.issues.bad(`${p}.sigma`, sigma, `a positive number at most ${most} (values reach e^(mu ± ${reach}), a finite, non-zero number only for exponents from ${EXP_MIN} to ${EXP_MAX})`);
+        return false;
+      }
+    } else if (!Number.isFinite(Math.abs(mu) + NORMAL_REACH * sigma)) {
+      ctx.issues.bad(`${p}.sigma`, sigma, `a positive number at most ${(Number.MAX_VALUE - Math.abs(mu)) / NORMAL_REACH} (values reach mu ± ${reach}, which must be a finite number)`);
+      return false;
+    }
+    return true;
   };
 
   switch (type) {
@@ -182,6 +229,11 @@ function checkValue(ctx: Ctx, p: string, v: unknown): boolean {
   }
   if (typeof v === 'number' && !Number.isFinite(v)) {
     ctx.issues.bad(p, v, 'a finite number');
+    return false;
+  }
+  // written as a whole number but read as the nearest double: the trainer would get other digits
+  if (typeof v === 'number' && !Number.isSafeInteger(v) && ctx.intPaths?.has(p)) {
+    ctx.issues.bad(p, v, `a whole number from -${WHOLE_MAX} to ${WHOLE_MAX} (2^53 − 1), or a string for larger ones`);
     return false;
   }
   return true;

@@ -1,6 +1,7 @@
 /** The JSON Schema of a study config, for editors (`scaletune schema`). Built from the same tables the validator uses. */
 import { DISTRIBUTION_TYPES } from '../core/distributions.js';
 import { BACKEND_TYPES, BACKENDS, EXECUTOR_TYPES, EXECUTORS, METHOD_NAMES, METHODS, stoppingOptions, type MethodEntry } from '../registry/index.js';
+import { MAX_PARALLEL, STUDY_NAME } from './study.js';
 
 /** Each method's option block (`bayes`, `pbt`, `llm`), from the method that owns it. */
 function methodBlocks(): Record<string, unknown> {
@@ -25,7 +26,7 @@ export function studyConfigSchema(): Record<string, unknown> {
     additionalProperties: false,
     required: ['method', 'parameters'],
     properties: {
-      name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$', description: 'study name (default: the file name)' },
+      name: { type: 'string', pattern: STUDY_NAME.source, description: 'study name (default: the file name)' },
       description: { type: 'string' },
       project: { type: 'string', description: 'W&B key, accepted and ignored' },
       entity: { type: 'string', description: 'W&B key, accepted and ignored' },
@@ -56,7 +57,7 @@ export function studyConfigSchema(): Record<string, unknown> {
       },
       run_cap: { type: 'integer', minimum: 1, description: 'the most runs this study makes' },
       early_terminate: stoppingOptions.schema(),
-      parallel: { type: 'integer', minimum: 1, maximum: 256, default: 1 },
+      parallel: { type: 'integer', minimum: 1, maximum: MAX_PARALLEL, default: 1 },
       seed: { type: 'integer', minimum: 0 },
       timeout: {
         oneOf: [

@@ -120,3 +120,15 @@ export const TOP_LEVEL_KEYS = [
   'project',
   'entity',
 ] as const;
+
+/**
+ * A study's name names its folder of trial outputs under the runs root, so it may hold no path
+ * separator, no `..` and nothing a shell would need quoted. The config's `name:`, `--name` and
+ * createStudy's `name` are held to the same rule.
+ */
+export const STUDY_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+export const STUDY_NAME_ALLOWED = 'letters, digits, `_`, `.` and `-`, starting with a letter or digit, at most 128 characters';
+
+/** The most runs at a time, in a config's `parallel:` and on the command line alike. */
+export const MAX_PARALLEL = 256;
+export const PARALLEL_ALLOWED = `a whole number from 1 to ${MAX_PARALLEL}`;

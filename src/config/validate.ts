@@ -3,8 +3,9 @@
  * (src/registry/), the ladder in ./ladder.ts. Every problem is collected, each with the path of its
  * field, what was found and what is allowed; one ConfigError (exit code 2) lists them all.
  */
-import { existsSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { interpreterFor } from '../backends/command.js';
 import { contains, gridValues, type Params, type ParamValue, type SearchSpace } from '../core/distributions.js';
 import { parseDuration } from '../core/duration.js';
 import { ConfigError } from '../core/errors.js';
@@ -13,7 +14,7 @@ import type { MetricConfig } from '../core/trial.js';
 import { BACKEND_TYPES, BACKENDS, EXECUTORS, EXECUTOR_TYPES, METHOD_NAMES, METHODS, methodsOwning, PLANNED_BACKENDS, PLANNED_METHODS, stoppingOptions, type BackendConfig, type BackendType, type ExecutorType, type Method, type MethodEntry } from '../registry/index.js';
 import { parseLadder } from './ladder.js';
 import { describeDomain, parseParameter, type Ctx } from './parameters.js';
-import { DEFAULT_COMMAND, LIST_MACROS, MACROS, TOP_LEVEL_KEYS, type StudyConfig } from './study.js';
+import { DEFAULT_COMMAND, LIST_MACROS, MACROS, MAX_PARALLEL, PARALLEL_ALLOWED, STUDY_NAME, STUDY_NAME_ALLOWED, TOP_LEVEL_KEYS, type StudyConfig } from './study.js';
 
 export interface ValidateOptions {
   file?: string;
@@ -37,8 +38,9 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
   const issues = ctx.issues;
   for (const k of Object.keys(raw)) if (!(TOP_LEVEL_KEYS as readonly string[]).includes(k)) issues.add(k, `unknown key; allowed: ${TOP_LEVEL_KEYS.join(', ')}`);
 
+  refuseNul(issues, raw, '');
   const name = optionalString(issues, raw, 'name');
-  if (name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(name)) issues.bad('name', name, 'letters, digits, `_`, `.` and `-`, starting with a letter or digit, at most 128 characters');
+  if (name !== undefined && !STUDY_NAME.test(name)) issues.bad('name', name, STUDY_NAME_ALLOWED);
   const description = optionalString(issues, raw, 'description');
   const configDir = opts.configDir ?? '';
   const method = parseMethod(issues, raw.method);
@@ -52,7 +54,7 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
   const { program, command } = parseProgram(issues, raw, octx, opts.forRun !== false);
 
   const runCap = optionalInt(issues, raw, 'run_cap', 1, Number.MAX_SAFE_INTEGER, 'a whole number of runs, at least 1');
-  const parallel = optionalInt(issues, raw, 'parallel', 1, 256, 'a whole number from 1 to 256') ?? 1;
+  const parallel = optionalInt(issues, raw, 'parallel', 1, MAX_PARALLEL, PARALLEL_ALLOWED) ?? 1;
   const seed = optionalInt(issues, raw, 'seed', 0, 2 ** 53 - 1, 'a whole number, 0 or more');
   let timeoutMs: number | undefined;
   if (raw.timeout !== undefined) {
@@ -68,7 +70,9 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
   const stopping = raw.early_terminate === undefined ? undefined : stoppingOptions.parse(raw.early_terminate, octx, issues);
   const ladder = parseLadder(ctx, raw, octx);
 
-  if (issues.count > 0) throw new ConfigError(file, issues.list);
+  // a path may be made of a key with a NUL in it: printed escaped, so that the message is text
+  const printable = (t: string): string => t.replace(/\0/g, '\\u0000');
+  if (issues.count > 0) throw new ConfigError(file, issues.list.map((i) => ({ path: printable(i.path), message: printable(i.message) })));
   return {
     ...(name !== undefined ? { name } : {}),
     ...(description !== undefined ? { description } : {}),
@@ -91,6 +95,24 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
     ...ladder,
     configDir,
   };
+}
+
+/**
+ * Strings of a config become trainers' arguments and environment, which cannot hold a NUL character
+ * (spawn throws), and rows in PostgreSQL's jsonb, which cannot either: refused here, with the field,
+ * rather than as a study that dies with its trial left running.
+ */
+function refuseNul(issues: Issues, v: unknown, at: string): void {
+  const allowed = 'text without NUL characters';
+  if (typeof v === 'string') {
+    if (v.includes('\0')) issues.bad(at || '(document)', v, allowed);
+  } else if (Array.isArray(v)) v.forEach((x, i) => refuseNul(issues, x, `${at}[${i}]`));
+  else if (isObj(v)) {
+    for (const [k, x] of Object.entries(v)) {
+      if (k.includes('\0')) issues.bad(at || '(document)', k, `keys of ${allowed}`);
+      refuseNul(issues, x, at ? `${at}.${k}` : k);
+    }
+  }
 }
 
 function parseMethod(issues: Issues, raw: unknown): Method {
@@ -176,9 +198,39 @@ function parseProgram(issues: Issues, raw: Record<string, unknown>, ctx: OptionC
     }
   } else if (forRun && commandNeedsProgram(command)) {
     if (raw.program === undefined) issues.add('program', 'missing; allowed: a path to the training program (command uses ${program})');
-    else if (program && ctx.configDir && !existsSync(program)) issues.add('program', `found ${describe(raw.program)}, but ${program} does not exist; allowed: a path to an existing file, relative to the config file`);
+    else if (program && ctx.configDir && !program.includes('\0')) {
+      const problem = programProblem(program, command);
+      if (problem) issues.add('program', `found ${describe(raw.program)}, but ${program} ${problem}`);
+    }
   }
   return { ...(program !== undefined ? { program } : {}), command };
+}
+
+/**
+ * Why the trainer could not be started, found now rather than as a failed first trial: an
+ * interpreter must be able to read the file, and a program without one (no known extension, the
+ * command naming ${program} first) is executed itself, so it needs its execute bit.
+ */
+function programProblem(program: string, command: readonly string[]): string | null {
+  const existing = 'allowed: a path to an existing file, relative to the config file';
+  if (!existsSync(program)) return `does not exist; ${existing}`;
+  if (statSync(program).isDirectory()) return `is a folder; ${existing}`;
+  if (!canAccess(program, fsConstants.R_OK)) return 'cannot be read; allowed: a file this user may read (chmod +r)';
+  const interpreter = interpreterFor(program);
+  const argv = command.filter((c) => c !== '${env}' && !(c === '${interpreter}' && interpreter === null));
+  if (argv[0] === '${program}' && !canAccess(program, fsConstants.X_OK)) {
+    return `is run as the command itself (no interpreter is known for its extension) and is not executable; allowed: an executable file (chmod +x), or a command that names its interpreter, e.g. [bash, "\${program}", "\${args}"]`;
+  }
+  return null;
+}
+
+function canAccess(file: string, mode: number): boolean {
+  try {
+    accessSync(file, mode);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function parseCommand(issues: Issues, raw: unknown): string[] {

@@ -68,7 +68,7 @@ export const METHODS = {
     scheduler: 'search',
     searcher: pure('bayes'),
     options: { key: 'bayes', spec: bayesOptions as OptionSpec<unknown>, required: false },
-    capabilities: SEARCH,
+    capabilities: { ...SEARCH, needsMetric: 'models a metric with a Gaussian process' },
   },
   pbt: { summary: 'population-based training: exploit the best members, perturb their hyperparameters', scheduler: 'population', options: pbtBlock, explore: 'perturb', capabilities: POPULATION },
   pb2: { summary: 'population-based bandits: exploit as PBT, explore by GP-UCB', scheduler: 'population', options: pbtBlock, explore: 'pb2', capabilities: POPULATION },

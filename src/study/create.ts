@@ -1,14 +1,15 @@
 /** Making a study from a config, and finding one by name: what `scaletune run`/`create` do before any trial. */
 import os from 'node:os';
 import path from 'node:path';
-import type { StudyConfig } from '../config/index.js';
+import { STUDY_NAME, STUDY_NAME_ALLOWED, type StudyConfig } from '../config/index.js';
+import { describe } from '../core/options.js';
 import { UsageError } from '../core/errors.js';
 import { commandHint } from '../core/hint.js';
 import { randomSeed } from '../core/rng.js';
 import type { Storage, StudyRecord } from '../storage/types.js';
 
 export interface CreateStudyOptions {
-  /** a name that must be free (a UsageError when taken); without it, the config's name, else the file's, made unique */
+  /** a name that must be free (a UsageError when taken, or when it breaks the rule for a config's `name:`); without it, the config's name, else the file's, made unique */
   name?: string;
   /** the config file it came from: the default name, and recorded in the study_created event */
   file?: string;
@@ -40,6 +41,9 @@ export function defaultRunsDir(storage: Storage, cwd: string): string {
 /** Create the study a config describes; its initial points are queued first, in order, whatever the method. */
 export async function createStudy(storage: Storage, config: StudyConfig, o: CreateStudyOptions = {}): Promise<CreatedStudy> {
   const label = o.file ?? 'config';
+  // the CLI and the config validator check these too; a library caller reaches here with neither
+  if (o.name !== undefined && !STUDY_NAME.test(o.name)) throw new UsageError(`name: found ${describe(o.name)}; allowed: ${STUDY_NAME_ALLOWED}`);
+  if (config.name !== undefined && !STUDY_NAME.test(config.name)) throw new UsageError(`${label}: name: found ${describe(config.name)}; allowed: ${STUDY_NAME_ALLOWED}`);
   if (config.bayes?.warmStart && !(await storage.getStudy(config.bayes.warmStart))) {
     throw new UsageError(`${label}: bayes.warm_start: no study named '${config.bayes.warmStart}' in ${storage.location} to learn from`);
   }

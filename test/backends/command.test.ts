@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildArgv, CommandBackend } from '../../src/backends/command.js';
@@ -11,10 +11,10 @@ import { makeStudy, tmpDir, trainerConfig, writeFile } from '../helpers/fixtures
 import { until } from '../helpers/wait.js';
 
 /** Run one trial of the fixture trainer (or `program`) with these params; return the finished trial and its records. */
-async function runOne(params: Params, raw: Record<string, unknown> = {}, backend = new CommandBackend({ killGraceMs: 500 })) {
+async function runOne(params: Params, raw: Record<string, unknown> = {}, backend = new CommandBackend({ killGraceMs: 500 }), config = trainerConfig(raw)) {
   const storage = new MemoryStorage();
   const dir = tmpDir();
-  const study = await makeStudy(storage, trainerConfig(raw), 'backend', dir);
+  const study = await makeStudy(storage, config, 'backend', dir);
   const trial = (await storage.createRunning(study.id, { params, worker: 'test' }))!;
   const t0 = Date.now();
   const res = await startTrial({ storage, study, trial, backend }).result;
@@ -195,7 +195,12 @@ describe('command backend', () => {
 
   it('a program that cannot start fails the trial, not the study', async () => {
     const dir = tmpDir();
-    const { trial } = await runOne({}, { program: writeFile(dir, 'x.sh', 'not executable'), command: ['${program}'] });
+    const program = writeFile(dir, 'x.sh', 'not executable');
+    chmodSync(program, 0o755);
+    const config = trainerConfig({ program, command: ['${program}'] });
+    // the config check found it executable; it lost its execute bit before the trial started
+    chmodSync(program, 0o644);
+    const { trial } = await runOne({}, {}, undefined, config);
     expect(trial.state).toBe('FAIL');
     expect(trial.error).toMatch(/cannot start .*x\.sh.*EACCES/);
   });

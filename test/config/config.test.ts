@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { loadStudyConfig, parseConfigText, validateStudyConfig } from '../../src/config/index.js';
 import { ConfigError } from '../../src/core/errors.js';
+import { METHOD_NAMES, METHODS, type MethodEntry } from '../../src/registry/index.js';
 import { studyConfigSchema } from '../../src/config/index.js';
 import { runCli } from '../helpers/cli.js';
 import { expectConfigRefused } from '../helpers/refused.js';
@@ -34,7 +35,7 @@ const MALFORMED: [string, string, string[]][] = [
   ['pbt mutation of an unknown parameter', `${HEAD.replace('random', 'pbt')}parameters: {a: {min: 0.0, max: 1.0}}\npbt: {population: 4, max_steps: 100, perturbation_interval: 10, hyperparam_mutations: [b]}\n`, ['pbt.hyperparam_mutations[0]: found "b"', 'a parameter of this study (a)']],
   ['pbt quantile above a half', `${HEAD.replace('random', 'pbt')}parameters: {a: {min: 0.0, max: 1.0}}\npbt: {population: 4, max_steps: 100, perturbation_interval: 10, quantile: 0.7}\n`, ['pbt.quantile: found 0.7']],
   ['pbt interval above max_steps', `${HEAD.replace('random', 'pbt')}parameters: {a: {min: 0.0, max: 1.0}}\npbt: {population: 4, max_steps: 10, perturbation_interval: 20}\n`, ['pbt.perturbation_interval: found 20; allowed: at most max_steps (10)']],
-  ['bayes option misspelt', `program: train.mjs\nmethod: bayes\nbayes: {acquisition: ei}\nparameters: {a: {min: 0.0, max: 1.0}}\n`, ['bayes.acquisition: found "ei"', 'logei, ucb']],
+  ['bayes option misspelt', `program: train.mjs\nmethod: bayes\nmetric: {name: loss}\nbayes: {acquisition: ei}\nparameters: {a: {min: 0.0, max: 1.0}}\n`, ['bayes.acquisition: found "ei"', 'logei, ucb']],
   ['bayes options on another method', `program: train.mjs\nmethod: random\nbayes: {initial: 4}\nparameters: {a: {min: 0.0, max: 1.0}}\n`, ['bayes: options for method bayes, but method is random']],
   ['missing parameters', `${HEAD}`, ['parameters: missing']],
   ['parameters not a mapping', `${HEAD}parameters: [lr, bs]\n`, ['parameters: found a list of 2']],
@@ -98,6 +99,29 @@ const MALFORMED: [string, string, string[]][] = [
   ['initial point missing a parameter', `${P('  lr: {min: 0.001, max: 0.1}\n  opt: {values: [adam, sgd]}\n')}initial_points:\n  - {lr: 0.01}\n`, ['initial_points[0].opt: missing']],
   ['initial point with an unknown parameter', `${P('  lr: {min: 0.001, max: 0.1}\n')}initial_points:\n  - {lr: 0.01, momentum: 0.9}\n`, ['initial_points[0].momentum: not a parameter of this study']],
   ['name with a space', `name: my study\n${P('  a: {value: 1}\n')}`, ['name: found "my study"']],
+  ['name that climbs out of the runs folder', `name: ../../tmp/x\n${P('  a: {value: 1}\n')}`, ['name: found "../../tmp/x"', 'starting with a letter or digit']],
+  ['NUL in a constant value', P('  x: {value: "a\\0b"}\n'), ['parameters.x.value: found "a\\u0000b" (a string); allowed: text without NUL characters']],
+  ['NUL in a categorical value', P('  x: {values: [ok, "b\\0"]}\n'), ['parameters.x.values[1]: found "b\\u0000"', 'text without NUL characters']],
+  ['NUL in a nested value', P('  x: {value: {layers: ["a\\0"]}}\n'), ['parameters.x.value.layers[0]: found "a\\u0000"']],
+  ['NUL in an env value', `${P('  a: {value: 1}\n')}env: {TOKEN: "s\\0t"}\n`, ['env.TOKEN: found "s\\u0000t"', 'text without NUL characters']],
+  ['NUL in a key', `${P('  a: {value: 1}\n')}env: {"A\\0B": x}\n`, ['env: found "A\\u0000B"', 'keys of text without NUL characters']],
+  ['NUL in program', `program: "train\\0.mjs"\nmethod: random\nparameters: {a: {value: 1}}\n`, ['program: found "train\\u0000.mjs"', 'text without NUL characters']],
+  ['NUL in a command item', `${P('  a: {value: 1}\n')}command: [node, "\${program}", "--x=\\0"]\n`, ['command[2]: found "--x=\\u0000"', 'text without NUL characters']],
+  ['log_uniform past e^709', P('  lr: {distribution: log_uniform, min: 700, max: 1000}\n'), ['parameters.lr.max: found 1000', 'an exponent from -708 to 709']],
+  ['log_uniform below e^-708', P('  lr: {distribution: log_uniform, min: -800, max: -2}\n'), ['parameters.lr.min: found -800', 'an exponent from -708 to 709']],
+  ['q_log_uniform past e^709', P('  bs: {distribution: q_log_uniform, min: 2, max: 710, q: 8}\n'), ['parameters.bs.max: found 710', 'an exponent from -708 to 709']],
+  ['uniform wider than a double', P('  x: {min: -1e308, max: 1e308}\n'), ['parameters.x.max: found 1e+308', 'above min (-1e+308)', '(max − min), which must be a finite number']],
+  ['q_uniform wider than a double', P('  x: {distribution: q_uniform, min: -1e308, max: 1e308, q: 1}\n'), ['parameters.x.max: found 1e+308']],
+  ['int_uniform past 2^53', P('  n: {min: 0, max: 9007199254740993}\n'), ['parameters.n.max: found 9007199254740992', 'a whole number from -9007199254740991 to 9007199254740991 (2^53 − 1']],
+  ['int_uniform bound written as a double', P('  n: {distribution: int_uniform, min: 1, max: 1e20}\n'), ['parameters.n.max: found 100000000000000000000', '2^53 − 1']],
+  ['int_uniform span past 2^53', P('  n: {min: -9007199254740991, max: 9007199254740991}\n'), ['parameters.n.max: found 9007199254740991', 'at most 9007199254740991 (2^53 − 1) above min (-9007199254740991)']],
+  ['normal wider than a double', P('  w: {distribution: normal, mu: 0, sigma: 1e308}\n'), ['parameters.w.sigma: found 1e+308', 'values reach mu ± 10 standard deviations']],
+  ['log_normal past e^709', P('  w: {distribution: log_normal, mu: 0, sigma: 100}\n'), ['parameters.w.sigma: found 100', 'at most 70.8', 'exponents from -708 to 709']],
+  ['q_log_normal mu past e^709', P('  w: {distribution: q_log_normal, mu: 800, sigma: 1, q: 1}\n'), ['parameters.w.mu: found 800', 'an exponent from -708 to 709']],
+  ['constant past 2^53', P('  seed: {value: 12345678901234567890}\n'), ['parameters.seed.value: found 12345678901234567000', 'or a string for larger ones']],
+  ['program is a folder', `program: .\nmethod: random\nparameters: {a: {value: 1}}\n`, ['program: found "." (a string), but', 'is a folder; allowed: a path to an existing file']],
+  ['program run as the command without an execute bit', `program: study.yaml\nmethod: random\nparameters: {a: {value: 1}}\n`, ['program: found "study.yaml"', 'is run as the command itself', 'not executable', 'chmod +x']],
+  ['bayes without a metric', `program: train.mjs\nmethod: bayes\nparameters: {a: {min: 0.0, max: 1.0}}\n`, ['metric: missing; method bayes models a metric with a Gaussian process']],
 ];
 
 describe('config validation: malformed configs exit 2 with the field and what is allowed', () => {
@@ -196,6 +220,31 @@ describe('configs found in the wild run unchanged', () => {
     expect(hb?.type === 'hyperband' && hb.bands.slice(0, 4)).toEqual([3, 9, 27, 81]);
     expect(load(`program: train.py\nmethod: random\nmetric: {name: loss}\nparameters: {a: {value: 1}}\nearly_terminate: {type: asha, grace: 2, eta: 2, max_t: 20}\n`).stopping).toEqual({ type: 'asha', eta: 2, rungs: [2, 4, 8, 16] });
     expect(load(`program: train.py\nmethod: random\nmetric: {name: loss}\nparameters: {a: {value: 1}}\nearly_terminate: {type: median}\n`).stopping).toEqual({ type: 'median', warmupSteps: 0, startupTrials: 5 });
+  });
+
+  it('accepts domains up to the edges of what a double holds', () => {
+    const c = load(`program: train.py\nmethod: random\nparameters:\n  a: {distribution: log_uniform, min: -708, max: 709}\n  b: {min: 0, max: 9007199254740991}\n  c: {min: -8e307, max: 8e307}\n  d: {distribution: log_normal, mu: 0, sigma: 70.8}\n  e: {value: 9007199254740991}\n`);
+    expect(Object.values(c.parameters).map((d) => d.type)).toEqual(['log_uniform', 'int_uniform', 'uniform', 'log_normal', 'constant']);
+  });
+
+  it('random, grid and sobol need no metric; the registry says why the other methods do', () => {
+    expect(METHOD_NAMES.filter((m) => (METHODS[m] as MethodEntry).capabilities.needsMetric === null)).toEqual(['random', 'grid', 'sobol']);
+    for (const method of ['random', 'grid', 'sobol']) expect(validateStudyConfig({ method, parameters: { a: { values: [1, 2] } } }, { forRun: false }).metric).toBeUndefined();
+  });
+
+  it('a program with no known interpreter runs through the one its command names, or as itself when executable', () => {
+    const dir = tmpDir();
+    const train = writeFile(dir, 'train', '#!/bin/sh\n');
+    expect(loadStudyConfig(writeFile(dir, 'a.yaml', `program: train\nmethod: random\ncommand: [sh, "\${program}", "\${args}"]\nparameters: {a: {value: 1}}\n`)).program).toBe(train);
+    chmodSync(train, 0o755);
+    expect(loadStudyConfig(writeFile(dir, 'b.yaml', `program: train\nmethod: random\nparameters: {a: {value: 1}}\n`)).program).toBe(train);
+  });
+
+  // root reads every file, so only another user sees this refusal
+  it.skipIf(process.getuid?.() === 0)('a program its interpreter cannot read is refused', () => {
+    const dir = tmpDir();
+    chmodSync(writeFile(dir, 'train.py', ''), 0o000);
+    expect(() => loadStudyConfig(writeFile(dir, 's.yaml', `program: train.py\nmethod: random\nparameters: {a: {value: 1}}\n`))).toThrow('train.py cannot be read; allowed: a file this user may read');
   });
 
   it('parses timeouts', () => {
