@@ -14,8 +14,19 @@ export function newWorkerId(kind: 'run' | 'ask' = 'run'): string {
   return kind === 'ask' ? `ask:${base}` : base;
 }
 
+/** Whether a trial was claimed with `ask`: only such a trial's result comes from outside (`tell`). */
+export function isAskWorker(worker: string | null): boolean {
+  return worker?.startsWith('ask:') ?? false;
+}
+
+/** A worker id in words, for messages that name who runs a trial. */
+export function describeWorker(worker: string | null): string {
+  const w = parseWorker(worker);
+  return w ? `a scaletune process (pid ${w.pid} on ${w.host})` : `worker ${worker ?? 'unknown'}`;
+}
+
 function parseWorker(worker: string | null): { host: string; pid: number } | null {
-  if (!worker || worker.startsWith('ask:')) return null;
+  if (!worker || isAskWorker(worker)) return null;
   const [host, pid] = worker.split(':');
   const n = Number(pid);
   return host && Number.isInteger(n) ? { host, pid: n } : null;
