@@ -54,6 +54,14 @@ function killOrphan(t: Trial): boolean {
   }
 }
 
+/**
+ * A RUNNING trial of another orchestrator process: recoverStaleTrials re-queues it once that process is
+ * found dead, so whoever is still running the study must not call it finished before it ends.
+ */
+export function runByPeer(t: Trial, me: string): boolean {
+  return t.state === 'RUNNING' && t.worker !== me && parseWorker(t.worker) !== null;
+}
+
 export interface Recovered {
   stale: Trial;
   copy: Trial;

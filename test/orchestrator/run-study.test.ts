@@ -122,4 +122,21 @@ describe('runStudy', () => {
     expect(end.trials.filter((t) => t.state === 'COMPLETE').length).toBe(3);
     expect(end.trials.filter((t) => t.state === 'RUNNING' || t.state === 'WAITING')).toEqual([]);
   });
+
+  it("does not call the study finished while a live peer's trial runs: the cap counts it, and the peer may still die", async () => {
+    const storage = new MemoryStorage();
+    const study = await makeStudy(storage, trainerConfig({ run_cap: 3, parameters: { lr: { value: 0.003 }, steps: { value: 5 }, step_ms: { value: 5 } } }));
+    // another run in a live process (this one) has a trial of the study running
+    const peer = (await storage.createRunning(study.id, { params: { lr: 0.003 }, worker: `${os.hostname()}:${process.pid}:peer` }))!;
+    let finished = 0;
+    const reporter: Reporter = {
+      ...silentReporter,
+      trialFinished: () => {
+        if (++finished === 2) setTimeout(() => void storage.finishTrial(peer.id, { state: 'COMPLETE', value: 2.5 }), 300);
+      },
+    };
+    const end = await runStudy({ storage, study, backend: new CommandBackend(), reporter });
+    expect(end.reason).toBe('run_cap');
+    expect(end.trials.map((t) => t.state)).toEqual(['COMPLETE', 'COMPLETE', 'COMPLETE']);
+  });
 });
