@@ -49,6 +49,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyEnd> {
 
 /** How often a process with nothing left of its own looks whether its peers' trials ended or their processes died. */
 const PEER_POLL_MS = 1000;
+const BEST_REREAD_MS = 1000;
 
 /** One process's run of a study: its pool of running trials and what it has learned so far. */
 class StudyRun {
@@ -56,6 +57,7 @@ class StudyRun {
   private readonly settled: TrialResult[] = [];
   private readonly parallel: number;
   private best: Trial | null = null;
+  private bestReadAt = 0;
   private reason: StudyEnd['reason'] | null = null;
   private interrupted = false;
   private noMoreWork = false;
@@ -205,7 +207,9 @@ class StudyRun {
     const { storage, study, reporter } = this.o;
     const metric = study.config.metric;
     if (res.kind !== 'finished') {
-      const copy = await storage.requeue(res.trial.id, `interrupted (${res.reason}); re-queued`);
+      // an interrupt's reason is the word itself: say it once
+      const why = res.reason === 'interrupted' ? 'interrupted' : `interrupted (${res.reason})`;
+      const copy = await storage.requeue(res.trial.id, `${why}; re-queued`);
       await storage.logEvent(study.id, res.trial.id, this.worker, 'trial_interrupted', { reason: res.reason, copy: copy.number });
       reporter.trialRequeued({ ...res.trial, state: 'STALE' }, copy);
       return;
@@ -213,6 +217,12 @@ class StudyRun {
     const t = res.trial;
     if (t.state === 'COMPLETE' && metric) {
       this.best = bestTrial([...(this.best ? [this.best] : []), t], metric);
+      // and peers' results, so that workers sharing a study all show its best; re-read at most once a
+      // second, since a simulated ladder settles trials by the hundred and reading each time is quadratic
+      if (Date.now() - this.bestReadAt >= BEST_REREAD_MS) {
+        this.bestReadAt = Date.now();
+        this.best = bestTrial(await storage.getTrials(study.id), metric);
+      }
       if (reachesTarget(t.value, metric) && !this.reason) {
         this.reason = 'target';
         await storage.logEvent(study.id, t.id, this.worker, 'target_reached', { value: t.value, target: metric.target });
