@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { EXIT, ScaletuneError } from '../core/errors.js';
 import { studyConfigSchema } from '../config/index.js';
 import { reportSchema } from '../report/schema.js';
-import { action, exitHolder, type CliIO } from './context.js';
+import { action, exitHolder, type CliIO, type Out } from './context.js';
 import { addGlobalFlags } from './flags.js';
 import { makeAskCommand, makeTellCommand } from './commands/ask-tell.js';
 import { makeBestCommand, makeExportCommand, makeStudiesCommand, makeTrialsCommand } from './commands/read.js';
@@ -79,6 +79,22 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
+/**
+ * `scaletune run s.yaml | head -n 2`: once the reader has gone (EPIPE), what is written is dropped and
+ * the command carries on, so that a closed pipe costs the output and never the work (exiting here
+ * would leave the run's trials RUNNING and its trainers orphaned). A terminal keeps its stream, which
+ * the live view needs whole.
+ */
+function dropWhenClosed(stream: NodeJS.WriteStream): Out {
+  let closed = false;
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    closed = true;
+  });
+  if (stream.isTTY) return stream;
+  return { write: (s: string) => (closed ? true : stream.write(s)), isTTY: false };
+}
+
 /** Entry point of bin/scaletune.js: real streams, signals, exit code. */
 export function runFromProcess(): void {
   const controller = new AbortController();
@@ -95,14 +111,7 @@ export function runFromProcess(): void {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  // `scaletune trials x | head`: the reader went away; stop quietly, as Unix tools do
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK);
-      throw e;
-    });
-  }
-  const io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), signal: controller.signal };
+  const io: CliIO = { stdout: dropWhenClosed(process.stdout), stderr: dropWhenClosed(process.stderr), env: process.env, cwd: process.cwd(), signal: controller.signal };
   main(process.argv.slice(2), io).then(
     (code) => {
       process.exitCode = code;

@@ -14,8 +14,19 @@ export function newWorkerId(kind: 'run' | 'ask' = 'run'): string {
   return kind === 'ask' ? `ask:${base}` : base;
 }
 
+/** Whether a trial was claimed with `ask`: only such a trial's result comes from outside (`tell`). */
+export function isAskWorker(worker: string | null): boolean {
+  return worker?.startsWith('ask:') ?? false;
+}
+
+/** A worker id in words, for messages that name who runs a trial. */
+export function describeWorker(worker: string | null): string {
+  const w = parseWorker(worker);
+  return w ? `a scaletune process (pid ${w.pid} on ${w.host})` : `worker ${worker ?? 'unknown'}`;
+}
+
 function parseWorker(worker: string | null): { host: string; pid: number } | null {
-  if (!worker || worker.startsWith('ask:')) return null;
+  if (!worker || isAskWorker(worker)) return null;
   const [host, pid] = worker.split(':');
   const n = Number(pid);
   return host && Number.isInteger(n) ? { host, pid: n } : null;
@@ -41,6 +52,14 @@ function killOrphan(t: Trial): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A RUNNING trial of another orchestrator process: recoverStaleTrials re-queues it once that process is
+ * found dead, so whoever is still running the study must not call it finished before it ends.
+ */
+export function runByPeer(t: Trial, me: string): boolean {
+  return t.state === 'RUNNING' && t.worker !== me && parseWorker(t.worker) !== null;
 }
 
 export interface Recovered {

@@ -8,7 +8,7 @@ import type { Trial } from '../core/trial.js';
 import { schedulerFor } from '../registry/schedulers.js';
 import type { Storage, StudyRecord } from '../storage/types.js';
 import { bestTrial, reachesTarget } from './best.js';
-import { newWorkerId, recoverStaleTrials } from './recovery.js';
+import { newWorkerId, recoverStaleTrials, runByPeer } from './recovery.js';
 import type { Reporter, StudyEnd } from '../report/reporter.js';
 import { startTrial, type RunningTrial, type TrialLimits, type TrialResult } from './run-trial.js';
 import type { Scheduler } from './scheduler.js';
@@ -47,12 +47,17 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyEnd> {
   return run.finish();
 }
 
+/** How often a process with nothing left of its own looks whether its peers' trials ended or their processes died. */
+const PEER_POLL_MS = 1000;
+const BEST_REREAD_MS = 1000;
+
 /** One process's run of a study: its pool of running trials and what it has learned so far. */
 class StudyRun {
   private readonly active = new Map<number, RunningTrial>();
   private readonly settled: TrialResult[] = [];
   private readonly parallel: number;
   private best: Trial | null = null;
+  private bestReadAt = 0;
   private reason: StudyEnd['reason'] | null = null;
   private interrupted = false;
   private noMoreWork = false;
@@ -92,13 +97,15 @@ class StudyRun {
     if (this.o.signal?.aborted) this.onAbort();
   }
 
-  private async recover(): Promise<void> {
+  /** Re-queue dead processes' trials; returns how many, so that a caller waiting on peers knows there is work. */
+  private async recover(): Promise<number> {
     const found = await recoverStaleTrials(this.storage, this.study, { me: this.worker, ...(this.o.staleAfterMs !== undefined ? { staleAfterMs: this.o.staleAfterMs } : {}) });
     for (const r of found) this.o.reporter.trialRequeued(r.stale, r.copy);
     if (found.length > 0) {
       this.noMoreWork = false;
       this.wake?.();
     }
+    return found.length;
   }
 
   /** Heartbeats for the running trials; and, since another process sharing this study may die, its trials re-queued and run here. */
@@ -125,10 +132,40 @@ class StudyRun {
     for (;;) {
       while (this.settled.length) await this.settle(this.settled.shift()!);
       if (!this.interrupted && this.reason !== 'target' && !this.noMoreWork) await this.fill();
-      if (this.active.size === 0 && this.settled.length === 0) return;
+      if (this.active.size === 0 && this.settled.length === 0) {
+        if (await this.awaitPeers()) continue;
+        return;
+      }
       if (this.settled.length === 0) await new Promise<void>((r) => (this.wake = r));
       this.wake = null;
     }
+  }
+
+  /**
+   * Nothing of this process's own is left: the study is finished only once no other process's trial is
+   * RUNNING, since a peer that dies now leaves its trial to whoever is still here (the run cap counts
+   * it, so without this the last survivor would say "run cap reached" over a trial nobody runs). Waits
+   * while live peers run, re-queuing a dead one's trials; true when the scheduler should be asked again.
+   */
+  private async awaitPeers(): Promise<boolean> {
+    let waited = false;
+    while (!this.interrupted && this.reason !== 'target') {
+      const peers = (await this.storage.getTrials(this.study.id)).filter((t) => runByPeer(t, this.worker));
+      if (peers.length === 0) break;
+      waited = true;
+      if ((await this.recover()) > 0) break;
+      await new Promise<void>((r) => {
+        const timer = setTimeout(r, Math.min(PEER_POLL_MS, this.o.recoverEveryMs ?? PEER_POLL_MS));
+        this.wake = () => {
+          clearTimeout(timer);
+          r();
+        };
+      });
+      this.wake = null;
+    }
+    // a peer's trial that ended may have freed work (a re-queued copy, a ladder's next scale)
+    if (waited) this.noMoreWork = false;
+    return waited && !this.interrupted;
   }
 
   /** Claim and launch trials until the pool is full, the scheduler has to wait, or there is no more work. */
@@ -170,7 +207,9 @@ class StudyRun {
     const { storage, study, reporter } = this.o;
     const metric = study.config.metric;
     if (res.kind !== 'finished') {
-      const copy = await storage.requeue(res.trial.id, `interrupted (${res.reason}); re-queued`);
+      // an interrupt's reason is the word itself: say it once
+      const why = res.reason === 'interrupted' ? 'interrupted' : `interrupted (${res.reason})`;
+      const copy = await storage.requeue(res.trial.id, `${why}; re-queued`);
       await storage.logEvent(study.id, res.trial.id, this.worker, 'trial_interrupted', { reason: res.reason, copy: copy.number });
       reporter.trialRequeued({ ...res.trial, state: 'STALE' }, copy);
       return;
@@ -178,6 +217,12 @@ class StudyRun {
     const t = res.trial;
     if (t.state === 'COMPLETE' && metric) {
       this.best = bestTrial([...(this.best ? [this.best] : []), t], metric);
+      // and peers' results, so that workers sharing a study all show its best; re-read at most once a
+      // second, since a simulated ladder settles trials by the hundred and reading each time is quadratic
+      if (Date.now() - this.bestReadAt >= BEST_REREAD_MS) {
+        this.bestReadAt = Date.now();
+        this.best = bestTrial(await storage.getTrials(study.id), metric);
+      }
       if (reachesTarget(t.value, metric) && !this.reason) {
         this.reason = 'target';
         await storage.logEvent(study.id, t.id, this.worker, 'target_reached', { value: t.value, target: metric.target });

@@ -182,6 +182,8 @@ export class InkReporter implements Reporter {
 
   studyFinished(e: StudyEnd): void {
     const n = (st: string): number => e.trials.filter((t) => t.state === st).length;
+    // the study's best over all its trials, also those other processes ran
+    this.s.best = e.best;
     this.s.footer = `${e.interrupted ? 'stopped' : 'finished'}: ${n('COMPLETE')} complete, ${n('PRUNED') ? `${n('PRUNED')} stopped early, ` : ''}${n('FAIL')} failed`;
     this.update();
   }

@@ -4,7 +4,7 @@
  */
 import { UsageError } from '../core/errors.js';
 import type { Trial } from '../core/trial.js';
-import { newWorkerId } from '../orchestrator/recovery.js';
+import { describeWorker, isAskWorker, newWorkerId } from '../orchestrator/recovery.js';
 import { schedulerFor } from '../registry/schedulers.js';
 import type { Storage, StudyRecord } from '../storage/types.js';
 
@@ -33,6 +33,10 @@ export interface TellResult {
 export async function tellTrial(storage: Storage, study: StudyRecord, number: number, r: TellResult = {}): Promise<Trial> {
   const t = await storage.getTrialByNumber(study.id, number);
   if (!t) throw new UsageError(`study ${study.name} has no trial ${number}`);
+  // a trial a run owns gets its result from its trainer; a forged one would be overwritten or kill the runner
+  if (t.state === 'RUNNING' && !isAskWorker(t.worker)) {
+    throw new UsageError(`trial ${number} of study ${study.name} is run by ${describeWorker(t.worker)}, not claimed with ask; only asked trials can be told`);
+  }
   const state = r.state ?? 'COMPLETE';
   const value = r.value ?? null;
   if (state === 'COMPLETE' && value === null && study.config.metric) {

@@ -190,4 +190,22 @@ describe('ask/tell', () => {
     expect(again.status).toBe(2);
     expect(again.stderr.toString()).toContain('already finished');
   }, 60_000);
+
+  it("tell refuses a trial that a running `run` owns, naming it and its runner; the run's own result stands", async () => {
+    const cwd = tmpDir();
+    writeFile(cwd, 'study.yaml', `name: owned\nprogram: ${TRAINER}\nmethod: random\nmetric: {name: loss}\nrun_cap: 1\nseed: 1\nparameters:\n  lr: {value: 0.003}\n  steps: {value: 30}\n  step_ms: {value: 50}\n`);
+    const run = startBin(['run', 'study.yaml'], { cwd });
+    await untilRunning(path.join(cwd, 'scaletune.db'));
+    const told = await bin(['tell', 'owned', '0', '--value', '0.5'], { cwd });
+    expect(told.code).toBe(2);
+    expect(told.stderr).toContain(`trial 0 of study owned is run by a scaletune process (pid ${run.child.pid} on `);
+    expect(told.stderr).toContain('not claimed with ask');
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(0);
+    const trials = JSON.parse((await bin(['trials', 'owned', '--json'], { cwd })).stdout) as { state: string; value: number }[];
+    // the trainer's value (2 at lr 3e-3), not the one told
+    expect(trials).toHaveLength(1);
+    expect(trials[0]!.state).toBe('complete');
+    expect(trials[0]!.value).toBeCloseTo(2, 1);
+  }, 60_000);
 });

@@ -1,7 +1,8 @@
 /**
  * Workers sharing one study on PostgreSQL, as real processes: 8 workers run every trial exactly once
  * within the global cap; a worker killed with SIGKILL mid-trial has its trial recovered by another.
- * And 8 workers on one SQLite file, the default on one machine.
+ * And on one SQLite file, the default on one machine: 8 workers; and 2, one killed mid-trial, whose
+ * survivor runs the dead one's trial before it calls the study finished.
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -78,5 +79,32 @@ describe('workers on SQLite (one machine, the default)', () => {
   it('8 worker processes on one file: every trial run exactly once within the cap', async () => {
     const dir = tmpDir('scaletune-sqlite-workers-');
     await eightWorkers(path.join(dir, 'shared.db'), dir);
+  }, 120_000);
+
+  it('two workers, one killed with SIGKILL mid-trial: the survivor re-queues its trial and runs it before saying the study is finished', async () => {
+    const dir = tmpDir('scaletune-sqlite-kill-');
+    const db = path.join(dir, 'shared.db');
+    expect((await bin(['create', writeFile(dir, 'study.yaml', STUDY(4, 12, 150)), '--db', db], { cwd: dir })).code).toBe(0);
+    const victim = startBin(['worker', 'shared', '--db', db], { cwd: dir });
+    const survivor = startBin(['worker', 'shared', '--db', db], { cwd: dir });
+    const s = openStorage(db);
+    const st = (await s.getStudy('shared'))!;
+    let running: Awaited<ReturnType<typeof s.getTrials>>[number] | undefined;
+    const victims = (t: { worker: string | null }) => t.worker?.includes(`:${victim.child.pid}:`) ?? false;
+    await until(async () => Boolean((running = (await s.getTrials(st.id)).find((t) => t.state === 'RUNNING' && t.checkpoint && victims(t)))), 30_000);
+    victim.child.kill('SIGKILL');
+    await victim.done;
+    // no --stale-after and a 30 s recovery period: only the check before finishing can find the dead trial in time
+    const r = await survivor.done;
+    expect(r.code, r.stderr).toBe(0);
+    const trials = await s.getTrials(st.id);
+    await s.close();
+    expect(trials.find((t) => t.id === running!.id)!.state).toBe('STALE');
+    const copy = trials.find((t) => t.retryOf === running!.id)!;
+    expect(copy.state, copy.error ?? '').toBe('COMPLETE');
+    expect(copy.resumeFrom).toBeTruthy();
+    expect(trials.filter((t) => t.state === 'COMPLETE')).toHaveLength(4);
+    expect(trials.filter((t) => t.state === 'RUNNING' || t.state === 'WAITING')).toEqual([]);
+    expect(r.stdout).toMatch(/trial \d+ stale \(its runner \(pid \d+\) died\); re-queued as trial \d+/);
   }, 120_000);
 });

@@ -76,7 +76,7 @@ describe('runStudy', () => {
     const first = await runStudy({ storage, study, backend: new CommandBackend(), reporter: rec.r, signal: ac.signal });
     expect(first.interrupted).toBe(true);
     expect(first.reason).toBe('interrupted');
-    expect(first.trials.filter((t) => t.state === 'STALE').length).toBe(2);
+    expect(first.trials.filter((t) => t.state === 'STALE').map((t) => t.error)).toEqual(['interrupted; re-queued', 'interrupted; re-queued']);
     const copies = first.trials.filter((t) => t.state === 'WAITING');
     expect(copies.length).toBe(2);
     expect(copies.every((c) => c.resumeFrom !== null)).toBe(true);
@@ -121,5 +121,40 @@ describe('runStudy', () => {
     expect(end.trials.find((t) => t.retryOf === later.id)?.state).toBe('COMPLETE');
     expect(end.trials.filter((t) => t.state === 'COMPLETE').length).toBe(3);
     expect(end.trials.filter((t) => t.state === 'RUNNING' || t.state === 'WAITING')).toEqual([]);
+  });
+
+  it("does not call the study finished while a live peer's trial runs: the cap counts it, and the peer may still die", async () => {
+    const storage = new MemoryStorage();
+    const study = await makeStudy(storage, trainerConfig({ run_cap: 3, parameters: { lr: { value: 0.003 }, steps: { value: 5 }, step_ms: { value: 5 } } }));
+    // another run in a live process (this one) has a trial of the study running
+    const peer = (await storage.createRunning(study.id, { params: { lr: 0.003 }, worker: `${os.hostname()}:${process.pid}:peer` }))!;
+    let finished = 0;
+    const reporter: Reporter = {
+      ...silentReporter,
+      trialFinished: () => {
+        if (++finished === 2) setTimeout(() => void storage.finishTrial(peer.id, { state: 'COMPLETE', value: 2.5 }), 300);
+      },
+    };
+    const end = await runStudy({ storage, study, backend: new CommandBackend(), reporter });
+    expect(end.reason).toBe('run_cap');
+    expect(end.trials.map((t) => t.state)).toEqual(['COMPLETE', 'COMPLETE', 'COMPLETE']);
+  });
+
+  it("each trial's best is the study's, also over a peer's trials, so workers sharing a study show the same", async () => {
+    const storage = new MemoryStorage();
+    // trials over a second long: the study is re-read for its best at most once a second
+    const study = await makeStudy(storage, trainerConfig({ run_cap: 3, parameters: { lr: { value: 0.003 }, steps: { value: 25 }, step_ms: { value: 50 } } }));
+    const peer = (await storage.createRunning(study.id, { params: { lr: 0.003 }, worker: `${os.hostname()}:${process.pid}:peer` }))!;
+    const bests: (number | null)[] = [];
+    const reporter: Reporter = {
+      ...silentReporter,
+      trialFinished: (_t, best) => {
+        // the peer finishes, better than anything here, while this run's second trial runs
+        if (bests.push(best?.number ?? null) === 1) void storage.finishTrial(peer.id, { state: 'COMPLETE', value: 0.5 });
+      },
+    };
+    const end = await runStudy({ storage, study, backend: new CommandBackend(), reporter });
+    expect(bests).toEqual([1, peer.number]);
+    expect(end.best?.number).toBe(peer.number);
   });
 });
