@@ -46,6 +46,8 @@ describe('a simulated 70B ladder, end to end', () => {
     const hits = { alphaN: 0, betaD: 0, gammaB: 0, lrTarget: 0, lossTarget: 0, E: 0 };
     for (const seed of seeds) {
       const L = out[seed]!.ladder;
+      expect(L).toMatchObject({ lr_param: 'lr', batch_param: 'batch_size' });
+      expect(L.laws.loss.residuals).toHaveProperty('mean_abs_rel_error');
       expect(L.laws.lr).toMatchObject({ x: ['N', 'D'], chosen: 'auto' });
       expect(L.laws.batch).toMatchObject({ x: ['D'] });
       expect(L.laws.loss).toMatchObject({ law: 'chinchilla' });
