@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
+import { snakeKeys } from '../report/format.js';
 import { commandHint, DEFAULT_DB } from '../core/hint.js';
 import { openStorage, SqliteStorage, type Storage } from '../storage/index.js';
 import { fileProblem } from '../storage/sqlite-file.js';
@@ -64,8 +65,9 @@ export function hint(g: GlobalOptions, io: CliIO, args: string): string {
   return commandHint(args, dbPath(g, io), io.cwd);
 }
 
+/** Every `--json` output goes through here, so all of them speak snake_case (see snakeKeys). */
 export function printJson(io: CliIO, v: unknown): void {
-  io.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
+  io.stdout.write(`${JSON.stringify(snakeKeys(v), null, 2)}\n`);
 }
 
 const exitCodes = new WeakMap<CliIO, { code: number }>();

@@ -21,6 +21,39 @@ export interface TrialJson {
   scale?: Record<string, unknown>;
 }
 
+/**
+ * Keys whose values are maps named by the user or by a law (parameter names, law coefficients, trial
+ * states, a config as written): their own keys are kept as they are.
+ */
+const VERBATIM = new Set(['params', 'before', 'after', 'params_before', 'params_after', 'intervals', 'counts', 'config', 'attrs', 'request', 'scores', 'model']);
+
+const snake = (k: string): string => k.replace(/([a-z0-9])([A-Z])/g, (_m, a: string, b: string) => `${a}_${b.toLowerCase()}`);
+const camel = (k: string): string => k.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+
+function mapKeys(v: unknown, rename: (k: string) => string): unknown {
+  if (Array.isArray(v)) return v.map((x) => mapKeys(x, rename));
+  if (v === null || typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    const name = rename(k);
+    out[name] = VERBATIM.has(k) || VERBATIM.has(name) ? x : mapKeys(x, rename);
+  }
+  return out;
+}
+
+/**
+ * Machine output's one vocabulary: every key snake_case (`lrParam` → `lr_param`; `N` stays `N`), deeply,
+ * except inside user-named maps. The TypeScript shapes stay camelCase; every JSON printer converts here.
+ */
+export function snakeKeys(v: unknown): unknown {
+  return mapKeys(v, snake);
+}
+
+/** The inverse of snakeKeys, for reading machine output back into the TypeScript shapes (camelCase input passes unchanged). */
+export function camelKeys(v: unknown): unknown {
+  return mapKeys(v, camel);
+}
+
 const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
 
 export function trialToJson(t: Trial, all: readonly Trial[] = []): TrialJson {

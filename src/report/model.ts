@@ -8,9 +8,17 @@ import type { LineageEntry, Metric, Trial } from '../core/trial.js';
 import type { StudyRecord } from '../storage/types.js';
 import { lineageModel, type SchedulePiece } from './lineage.js';
 import { predictLadder, summarizeLadder, verifyResults, type LadderSummary, type Predicted, type VerifyResult } from '../../fitters/ladder/index.js';
-import { ladderJson } from './ladder-json.js';
+import { camelKeys, snakeKeys } from './format.js';
+import { ladderJson, verifyJson } from './ladder-json.js';
 
-export const REPORT_SCHEMA_ID = 'scaletune.report/1';
+/**
+ * Version 2: keys in snake_case and trial states in lower case, as in all machine output. Version 1
+ * (camelCase ladder and verify keys, no `schema_version`) is still read as a baseline.
+ */
+export const REPORT_SCHEMA_VERSION = 2;
+export const REPORT_SCHEMA_ID = `scaletune.report/${REPORT_SCHEMA_VERSION}` as const;
+/** what a report saved before version 2 says in its `schema` field */
+export const REPORT_SCHEMA_ID_V1 = 'scaletune.report/1';
 
 export interface HistoryPoint {
   number: number;
@@ -35,6 +43,7 @@ export interface LawCurvePoint {
 
 export interface ReportModel {
   schema: typeof REPORT_SCHEMA_ID;
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
   generated: string;
   study: {
     name: string;
@@ -151,6 +160,7 @@ export function buildReport(input: ReportInput): ReportModel {
 
   return {
     schema: REPORT_SCHEMA_ID,
+    schemaVersion: REPORT_SCHEMA_VERSION,
     generated: (input.now ?? new Date()).toISOString(),
     study: {
       name: study.name,
@@ -168,4 +178,20 @@ export function buildReport(input: ReportInput): ReportModel {
     verify: verifyResults(cfg, trials),
     pbt,
   };
+}
+
+/** The report as `report --format json` writes it (the shape `schema --report` describes). */
+export function reportJson(model: ReportModel): unknown {
+  return snakeKeys({ ...model, verify: model.verify.map(verifyJson) });
+}
+
+/**
+ * A report JSON read back into the model (the CI gate's saved baseline): version 2 as written, or a
+ * version 1 report, which had camelCase keys and no version field. Returns null for any other schema;
+ * the caller checks the fields it needs.
+ */
+export function readReportJson(raw: Record<string, unknown>): ReportModel | null {
+  if (raw.schema !== REPORT_SCHEMA_ID && raw.schema !== REPORT_SCHEMA_ID_V1) return null;
+  const model = camelKeys(raw) as Record<string, unknown>;
+  return { ...model, schema: REPORT_SCHEMA_ID, schemaVersion: REPORT_SCHEMA_VERSION } as unknown as ReportModel;
 }

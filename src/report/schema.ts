@@ -1,14 +1,17 @@
 /**
  * The JSON Schema of `scaletune report --format json` (`scaletune schema --report`): scripts and the CI
  * gate read reports by it, so a change to it is a change to a public interface (a test keeps a copy).
+ * Keys are snake_case and states lower case, as in all machine output (see snakeKeys); the TypeScript
+ * model is camelCase and is converted when written.
  */
-import { REPORT_SCHEMA_ID } from './model.js';
+import { REPORT_SCHEMA_ID, REPORT_SCHEMA_VERSION } from './model.js';
 
 const num = { type: 'number' };
 const numOrNull = { type: ['number', 'null'] };
 const interval = { type: ['array', 'null'], items: num, minItems: 2, maxItems: 2 };
 const predicted = { type: ['object', 'null'], additionalProperties: false, required: ['value', 'interval'], properties: { value: num, interval } };
 const params = { type: 'object', description: 'parameter name to value' };
+const state = { type: 'string', pattern: '^[a-z]+$', description: 'a trial state in lower case: complete, fail, …' };
 const obj = (required: string[], properties: Record<string, unknown>, nullable = false): Record<string, unknown> => ({ type: nullable ? ['object', 'null'] : 'object', additionalProperties: false, required, properties });
 
 const run = obj(['trial', 'lr', 'batch', 'loss'], { trial: { type: 'integer' }, lr: num, batch: numOrNull, loss: num });
@@ -21,7 +24,7 @@ const law = obj(['y', 'law', 'x', 'formula', 'chosen', 'why', 'params', 'interva
   why: { type: 'string' },
   params: { type: 'object', additionalProperties: num },
   intervals: { type: 'object', additionalProperties: { type: 'array', items: num, minItems: 2, maxItems: 2 } },
-  residuals: obj(['rmse', 'meanAbsRelError', 'maxAbsRelError'], { rmse: num, meanAbsRelError: num, maxAbsRelError: num }),
+  residuals: obj(['rmse', 'mean_abs_rel_error', 'max_abs_rel_error'], { rmse: num, mean_abs_rel_error: num, max_abs_rel_error: num }),
 }, true);
 const curvePoint = obj(['N', 'D', 'C', 'value', 'lo', 'hi'], { N: num, D: num, C: num, value: num, lo: numOrNull, hi: numOrNull });
 const measured = obj(['predicted', 'measured'], { predicted, measured: num }, true);
@@ -31,8 +34,9 @@ export function reportSchema(): Record<string, unknown> {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     $id: 'https://scaletune.dev/schema/report.json',
     title: 'scaletune report',
-    ...obj(['schema', 'generated', 'study', 'best', 'history', 'ladder', 'verify', 'pbt'], {
+    ...obj(['schema', 'schema_version', 'generated', 'study', 'best', 'history', 'ladder', 'verify', 'pbt'], {
       schema: { const: REPORT_SCHEMA_ID },
+      schema_version: { const: REPORT_SCHEMA_VERSION },
       generated: { type: 'string', format: 'date-time' },
       study: obj(['name', 'method', 'backend', 'metric', 'goal', 'seed', 'created', 'counts'], {
         name: { type: 'string' },
@@ -45,13 +49,13 @@ export function reportSchema(): Record<string, unknown> {
         counts: { type: 'object', additionalProperties: { type: 'integer' } },
       }),
       best: obj(['number', 'value', 'params', 'scale'], { number: { type: 'integer' }, value: num, params, scale: { type: ['string', 'null'] } }, true),
-      history: { type: 'array', items: obj(['number', 'state', 'value', 'scale', 'best', 'params'], { number: { type: 'integer' }, state: { type: 'string' }, value: numOrNull, scale: { type: ['string', 'null'] }, best: numOrNull, params }) },
+      history: { type: 'array', items: obj(['number', 'state', 'value', 'scale', 'best', 'params'], { number: { type: 'integer' }, state, value: numOrNull, scale: { type: ['string', 'null'] }, best: numOrNull, params }) },
       ladder: obj(
-        ['metric', 'lrParam', 'batchParam', 'scales', 'target', 'laws', 'prediction', 'backtest', 'notes', 'curves', 'atScales'],
+        ['metric', 'lr_param', 'batch_param', 'scales', 'target', 'laws', 'prediction', 'backtest', 'notes', 'curves', 'at_scales'],
         {
           metric: { type: 'string' },
-          lrParam: { type: 'string' },
-          batchParam: { type: ['string', 'null'] },
+          lr_param: { type: 'string' },
+          batch_param: { type: ['string', 'null'] },
           scales: {
             type: 'array',
             items: obj(['name', 'N', 'D', 'runs', 'trials', 'budget', 'done', 'failed', 'best', 'optimum'], {
@@ -70,28 +74,28 @@ export function reportSchema(): Record<string, unknown> {
           target: obj(['name', 'N', 'D'], { name: { type: 'string' }, N: num, D: num }, true),
           laws: obj(['lr', 'batch', 'loss'], { lr: law, batch: law, loss: law }),
           prediction: obj(['lr', 'batch', 'loss'], { lr: predicted, batch: predicted, loss: predicted }, true),
-          backtest: obj(['scale', 'N', 'D', 'lr', 'batch', 'loss', 'lossGap'], { scale: { type: 'string' }, N: num, D: num, lr: measured, batch: measured, loss: measured, lossGap: obj(['run', 'loss', 'gap'], { run: { type: 'integer' }, loss: num, gap: num }, true) }, true),
+          backtest: obj(['scale', 'N', 'D', 'lr', 'batch', 'loss', 'loss_gap'], { scale: { type: 'string' }, N: num, D: num, lr: measured, batch: measured, loss: measured, loss_gap: obj(['run', 'loss', 'gap'], { run: { type: 'integer' }, loss: num, gap: num }, true) }, true),
           notes: { type: 'array', items: { type: 'string' } },
           curves: obj(['lr', 'batch', 'loss'], { lr: { type: 'array', items: curvePoint }, batch: { type: 'array', items: curvePoint }, loss: { type: 'array', items: curvePoint } }),
-          atScales: { type: 'array', items: obj(['scale', 'lr', 'batch', 'loss'], { scale: { type: 'string' }, lr: predicted, batch: predicted, loss: predicted }) },
+          at_scales: { type: 'array', items: obj(['scale', 'lr', 'batch', 'loss'], { scale: { type: 'string' }, lr: predicted, batch: predicted, loss: predicted }) },
         },
         true,
       ),
       verify: {
         type: 'array',
-        items: obj(['at', 'scale', 'N', 'D', 'trial', 'state', 'error', 'params', 'heldBack', 'predicted', 'measured', 'bestAtScale'], {
+        items: obj(['at', 'scale', 'N', 'D', 'trial', 'state', 'error', 'params', 'held_back', 'predicted', 'measured', 'best_at_scale'], {
           at: { enum: ['largest', 'target'] },
           scale: { type: 'string' },
           N: numOrNull,
           D: num,
           trial: { type: 'integer' },
-          state: { type: 'string' },
+          state,
           error: { type: ['string', 'null'] },
           params,
-          heldBack: { type: 'boolean' },
+          held_back: { type: 'boolean' },
           predicted,
           measured: numOrNull,
-          bestAtScale: numOrNull,
+          best_at_scale: numOrNull,
         }),
       },
       pbt: obj(

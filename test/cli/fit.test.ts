@@ -25,6 +25,7 @@ describe('fit and predict', () => {
     expect(Object.keys(out)).toEqual(['id', 'law', 'n_points', 'params', 'intervals', 'objective', 'residuals', 'backtest']);
     expect(Object.keys(out.params)).toEqual(['E', 'A', 'B', 'alpha', 'beta']);
     expect(out.n_points).toBe(15);
+    expect(Object.keys(out.residuals)).toEqual(['rmse', 'mean_abs_rel_error', 'max_abs_rel_error']);
     expect(out.params.alpha).toBeCloseTo(0.34, 2);
     const p = JSON.parse((await runCli(['predict', 'chinchilla', '--N', '7e9', '--D', '2e12', '--json', '--db', db], { cwd: dir })).stdout);
     expect(p.fit).toBe(out.id);

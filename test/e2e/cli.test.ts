@@ -54,7 +54,13 @@ describe('the quickstart through the built CLI', () => {
     expect(exp.trials[0].metrics.filter((m: { name: string }) => m.name === 'val_loss')).toHaveLength(30);
     expect(exp.events.map((e: { kind: string }) => e.kind)).toContain('study_created');
     const long = (await bin(['export', 'quickstart', '--format', 'csv', '--what', 'metrics'], { cwd })).stdout.trim().split('\n');
-    expect(long[0]).toBe('trial,step,tokens,name,value');
+    expect(long[0]).toBe('number,step,tokens,name,value');
+    // --what holds for JSON too: the same rows, the trial named as in the trials table
+    const longJson = JSON.parse((await bin(['export', 'quickstart', '--format', 'json', '--what', 'metrics'], { cwd })).stdout) as Record<string, unknown>[];
+    expect(longJson).toHaveLength(long.length - 1);
+    expect(Object.keys(longJson[0]!)).toEqual(['number', 'step', 'tokens', 'name', 'value']);
+    const trialsJson = JSON.parse((await bin(['export', 'quickstart', '--format', 'json', '--what', 'trials'], { cwd })).stdout);
+    expect(trialsJson).toEqual(trials);
 
     const studies = JSON.parse((await bin(['studies', '--json'], { cwd })).stdout);
     expect(studies[0]).toMatchObject({ name: 'quickstart', method: 'sobol', counts: { complete: 12 } });

@@ -46,6 +46,8 @@ describe('a simulated 70B ladder, end to end', () => {
     const hits = { alphaN: 0, betaD: 0, gammaB: 0, lrTarget: 0, lossTarget: 0, E: 0 };
     for (const seed of seeds) {
       const L = out[seed]!.ladder;
+      expect(L).toMatchObject({ lr_param: 'lr', batch_param: 'batch_size' });
+      expect(L.laws.loss.residuals).toHaveProperty('mean_abs_rel_error');
       expect(L.laws.lr).toMatchObject({ x: ['N', 'D'], chosen: 'auto' });
       expect(L.laws.batch).toMatchObject({ x: ['D'] });
       expect(L.laws.loss).toMatchObject({ law: 'chinchilla' });
@@ -68,7 +70,7 @@ describe('a simulated 70B ladder, end to end', () => {
   it('trains the verify run at the target with the predicted hyperparameters and reports predicted against measured', () => {
     for (const seed of seeds) {
       const [v] = out[seed]!.verify;
-      expect(v).toMatchObject({ at: 'target', scale: '70B', state: 'COMPLETE', heldBack: false });
+      expect(v).toMatchObject({ at: 'target', scale: '70B', state: 'complete', held_back: false });
       expect(v.params.lr).toBeCloseTo(out[seed]!.ladder.prediction.lr.value, 12);
       expect(Math.abs(v.measured / v.predicted.value - 1)).toBeLessThan(0.02);
     }
@@ -81,7 +83,12 @@ describe('a simulated 70B ladder, end to end', () => {
     expect(json.code, json.stderr).toBe(0);
     const model = JSON.parse(json.stdout);
     expect(validate(model), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    expect(model).toMatchObject({ schema: 'scaletune.report/2', schema_version: 2 });
     expect(model.ladder.scales).toHaveLength(9);
+    expect(model.ladder).toMatchObject({ lr_param: 'lr', batch_param: 'batch_size' });
+    expect(model.ladder.at_scales).toHaveLength(9);
+    expect(model.verify[0]).toMatchObject({ state: 'complete', held_back: false });
+    expect(JSON.stringify(model)).not.toMatch(/"[a-z]+[A-Z][A-Za-z]*":/); // no camelCase key anywhere
     // the schema is a public interface: any change to it must be deliberate (update the snapshot with vitest -u)
     await expect(`${JSON.stringify(reportSchema(), null, 2)}\n`).toMatchFileSnapshot('__snapshots__/report.schema.json');
 
@@ -115,6 +122,14 @@ describe('a simulated 70B ladder, end to end', () => {
     expect(ok.stdout).toMatch(/^PASS  best loss at 25M-20x: .* \+0\.00% \(tolerance 1\.00%\)$/m);
     expect(ok.stdout).toMatch(/check: again holds against baseline.json \(11 checks passed\)/);
 
+    // a baseline saved before report schema 2 (camelCase keys, no schema_version; arrays the gate does not read shortened) still gates
+    const OLD = path.join(ROOT, 'fixtures/reports/ladder-1.report-v1.json');
+    expect(JSON.parse(readFileSync(OLD, 'utf8'))).toMatchObject({ schema: 'scaletune.report/1', ladder: { lrParam: 'lr', batchParam: 'batch_size' } });
+    const old = await runCli(['check', 'again', '--against', OLD, '--db', db], { cwd: dir });
+    expect(old.code, old.stdout + old.stderr).toBe(0);
+    expect(old.stdout).toMatch(/^PASS  predicted batch_size\* for the target: .* inside the baseline's interval/m);
+    expect(old.stdout).toMatch(/\(11 checks passed\)/);
+
     // the same ladder searching learning rates 10x to 100x too small
     const worse = config(dir, 1, (s) => s.replace(/min: 0.0001, max: 0.03/, 'min: 0.000003, max: 0.00003'));
     expect((await runCli(['run', worse, '--db', db, '--name', 'worse', '--quiet'], { cwd: dir })).code).toBe(0);
@@ -123,6 +138,10 @@ describe('a simulated 70B ladder, end to end', () => {
     expect(bad.stdout).toMatch(/^FAIL  best loss at 25M-20x: .* \(tolerance 0\.50%\)$/m);
     expect(bad.stdout).toMatch(/^FAIL  predicted lr\* for the target: .* outside the baseline's interval/m);
     expect(bad.stdout).toMatch(/check: worse regressed against ladder-1: \d+ of 11 checks failed/);
+    const badOld = await runCli(['check', 'worse', '--against', OLD, '--db', db, '--tolerance', '0.5%'], { cwd: dir });
+    expect(badOld.code).toBe(5);
+    expect(badOld.stdout).toMatch(/^FAIL  predicted lr\* for the target: .* outside the baseline's interval/m);
+    expect(badOld.stdout.split('\n').filter((l) => l.startsWith('FAIL')).length).toBe(bad.stdout.split('\n').filter((l) => l.startsWith('FAIL')).length);
     const asJson = await runCli(['check', 'worse', '--against', 'ladder-1', '--db', db, '--json'], { cwd: dir });
     expect(asJson.code).toBe(5);
     expect(JSON.parse(asJson.stdout)).toMatchObject({ study: 'worse', baseline: 'ladder-1', tolerance: 0.01, regressed: true });
@@ -132,7 +151,7 @@ describe('a simulated 70B ladder, end to end', () => {
     writeFile(dir, 'not-a-report.json', JSON.stringify({ schema: 'something else' }));
     const r = await runCli(['check', 'ladder-1', '--against', 'not-a-report.json', '--db', db], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('--against not-a-report.json: field schema is "something else"; allowed: "scaletune.report/1"');
+    expect(r.stderr).toContain('--against not-a-report.json: field schema is "something else"; allowed: "scaletune.report/2" or "scaletune.report/1"');
     const t = await runCli(['check', 'ladder-1', '--against', 'ladder-2', '--db', db, '--tolerance', 'lots'], { cwd: dir });
     expect(t.code).toBe(2);
     expect(t.stderr).toContain("--tolerance: found 'lots'");
@@ -145,8 +164,8 @@ describe('a simulated 70B ladder, end to end', () => {
     const first = await runCli(['verify', 'ladder-2', '--at', 'largest', '--db', db, '--json'], { cwd: dir });
     expect(first.code, first.stderr).toBe(0);
     const v = JSON.parse(first.stdout);
-    expect(v).toMatchObject({ at: 'largest', scale: '6.4B-20x', heldBack: true, state: 'COMPLETE' });
-    expect(Math.abs(v.measured / v.bestAtScale - 1)).toBeLessThan(0.01);
+    expect(v).toMatchObject({ at: 'largest', scale: '6.4B-20x', held_back: true, state: 'complete' });
+    expect(Math.abs(v.measured / v.best_at_scale - 1)).toBeLessThan(0.01);
     const L = out[2]!.ladder;
     expect(v.params.lr).toBeCloseTo(L.backtest.lr.predicted.value, 10); // the backtest's prediction, now trained
     const second = await runCli(['verify', 'ladder-2', '--at', 'largest', '--db', db, '--json'], { cwd: dir });

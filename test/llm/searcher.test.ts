@@ -259,6 +259,8 @@ llm: {base_url: "${url}", model: tiny, api_key_env: TEST_LLM_KEY, mode: ${mode},
     const replayed = JSON.parse((await runCli(['llm-log', 'rep', '--db', db, '--json'], { cwd: dir })).stdout);
     expect(replayed.totals).toMatchObject({ errors: 0, fallbacks: 0, cost: 0 });
     expect(replayed.totals.replayed).toBe(replayed.totals.calls);
+    expect(replayed.calls[0]).toMatchObject({ status: 'replayed', prompt_tokens: expect.any(Number), study_id: expect.any(Number) });
+    expect(replayed.calls[0]).not.toHaveProperty('promptTokens');
 
     // the key: sent in the header only, never written
     for (const f of [db, `${db}-wal`]) {

@@ -4,6 +4,7 @@ import type { LadderSummary, VerifyAt, VerifyResult } from '../../../fitters/lad
 import { backendFor } from '../../registry/backends.js';
 import { EXIT, UsageError } from '../../core/errors.js';
 import { loadLadder, runVerify } from '../../orchestrator/verify.js';
+import { verifyJson } from '../../report/ladder-json.js';
 import { formatLadder, formatVerify } from '../../report/ladder-text.js';
 import type { Reporter } from '../../report/reporter.js';
 import type { Storage, StudyRecord } from '../../storage/types.js';
@@ -36,7 +37,7 @@ export function makeVerifyCommand(io: CliIO): Command {
             return EXIT.INTERRUPTED;
           }
           const { summary } = await loadLadder(storage, study);
-          if (f.json) printJson(io, v);
+          if (f.json) printJson(io, verifyJson(v));
           else io.stdout.write(`${formatVerify(v, summary.metric, summary.lrParam, summary.batchParam)}\n`);
           return v.measured === null ? EXIT.FAILURE : EXIT.OK;
         });

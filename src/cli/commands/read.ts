@@ -5,7 +5,7 @@ import path from 'node:path';
 import { EXIT, ScaletuneError, UsageError } from '../../core/errors.js';
 import { TRIAL_STATES, type TrialState } from '../../core/trial.js';
 import { bestTrial } from '../../orchestrator/best.js';
-import { fmtNum, fmtParams, table, toCsv, trialsCsv, trialToJson } from '../../report/format.js';
+import { fmtNum, fmtParams, snakeKeys, table, toCsv, trialsCsv, trialToJson } from '../../report/format.js';
 import { action, globals, hint, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
 import { flag } from '../flags.js';
 
@@ -106,36 +106,35 @@ export function makeExportCommand(io: CliIO): Command {
     .description('export a study: trials (CSV), or everything with metrics and events (JSON)')
     .argument('<study>', 'study name')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).makeOptionMandatory())
-    .addOption(new Option('--what <what>', 'for CSV: the trials table, or every intermediate metric in long form').choices(['trials', 'metrics']).default('trials'))
+    .addOption(new Option('--what <what>', 'the trials table, or every intermediate metric in long form (CSV default: trials; JSON default: the whole study)').choices(['trials', 'metrics']))
     .option('--out <path>', 'write to a file instead of stdout')
-    .action(action(io, async (name: string, flags: { format: 'csv' | 'json'; what: 'trials' | 'metrics'; out?: string }, cmd: Command) =>
+    .action(action(io, async (name: string, flags: { format: 'csv' | 'json'; what?: 'trials' | 'metrics'; out?: string }, cmd: Command) =>
       withStorage(globals(cmd, io), io, async (storage) => {
         const study = await requireStudy(storage, name);
         const trials = await storage.getTrials(study.id);
+        const numberOf = new Map(trials.map((t) => [t.id, t.number]));
+        // the trial is `number` in the metrics rows as in the trials table
+        const metricRows = async (): Promise<{ number: number | null; step: number; tokens: number | null; name: string; value: number | null }[]> =>
+          (await storage.getMetrics(study.id)).map((m) => ({ number: numberOf.get(m.trialId) ?? null, step: m.step, tokens: m.tokens, name: m.name, value: m.value }));
+        const json = (v: unknown): string => `${JSON.stringify(snakeKeys(v), null, 2)}\n`;
         let text: string;
         if (flags.format === 'csv') {
-          if (flags.what === 'metrics') {
-            const numberOf = new Map(trials.map((t) => [t.id, t.number]));
-            const metrics = await storage.getMetrics(study.id);
-            text = toCsv(['trial', 'step', 'tokens', 'name', 'value'], metrics.map((m) => [numberOf.get(m.trialId), m.step, m.tokens, m.name, m.value]));
-          } else text = trialsCsv(trials);
-        } else {
+          if (flags.what === 'metrics') text = toCsv(['number', 'step', 'tokens', 'name', 'value'], (await metricRows()).map((m) => [m.number, m.step, m.tokens, m.name, m.value]));
+          else text = trialsCsv(trials);
+        } else if (flags.what === 'metrics') text = json(await metricRows());
+        else if (flags.what === 'trials') text = json(trials.map((t) => trialToJson(t, trials)));
+        else {
           const metrics = await storage.getMetrics(study.id);
           const events = await storage.getEvents(study.id);
-          const numberOf = new Map(trials.map((t) => [t.id, t.number]));
-          text = `${JSON.stringify(
-            {
-              format: 'scaletune-study/1',
-              study: { name: study.name, config: study.config, seed: study.seed, created_at: new Date(study.createdAt).toISOString(), attrs: await storage.getStudyAttrs(study.id) },
-              trials: trials.map((t) => ({
-                ...trialToJson(t, trials),
-                metrics: metrics.filter((m) => m.trialId === t.id).map((m) => ({ step: m.step, tokens: m.tokens, name: m.name, value: m.value })),
-              })),
-              events: events.map((e) => ({ at: new Date(e.at).toISOString(), trial: e.trialId === null ? null : (numberOf.get(e.trialId) ?? null), who: e.who, kind: e.kind, detail: e.detail })),
-            },
-            null,
-            2,
-          )}\n`;
+          text = json({
+            format: 'scaletune-study/1',
+            study: { name: study.name, config: study.config, seed: study.seed, created_at: new Date(study.createdAt).toISOString(), attrs: await storage.getStudyAttrs(study.id) },
+            trials: trials.map((t) => ({
+              ...trialToJson(t, trials),
+              metrics: metrics.filter((m) => m.trialId === t.id).map((m) => ({ step: m.step, tokens: m.tokens, name: m.name, value: m.value })),
+            })),
+            events: events.map((e) => ({ at: new Date(e.at).toISOString(), trial: e.trialId === null ? null : (numberOf.get(e.trialId) ?? null), who: e.who, kind: e.kind, detail: e.detail })),
+          });
         }
         if (flags.out) {
           const out = path.resolve(io.cwd, flags.out);

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT, UsageError } from '../../core/errors.js';
 import { reportCharts, renderSvg, type Chart } from '../../report/charts.js';
-import { buildReport, REPORT_SCHEMA_ID, type ReportModel } from '../../report/model.js';
+import { buildReport, readReportJson, REPORT_SCHEMA_ID, REPORT_SCHEMA_ID_V1, reportJson, type ReportModel } from '../../report/model.js';
 import { checkAgainst, formatCheck } from '../../report/check.js';
 import { renderHtml, renderMarkdown, reportBlocks } from '../../report/render.js';
 import type { Storage, StudyRecord } from '../../storage/types.js';
@@ -25,7 +25,7 @@ export async function studyReport(storage: Storage, study: StudyRecord, now?: Da
 
 /** The report in one format; Markdown with `out` writes its charts as SVG files in `<name>.files/`. */
 export async function renderReport(model: ReportModel, format: ReportFormat, out: string | null): Promise<{ text: string; files: string[] }> {
-  if (format === 'json') return { text: `${JSON.stringify(model, null, 2)}\n`, files: [] };
+  if (format === 'json') return { text: `${JSON.stringify(reportJson(model), null, 2)}\n`, files: [] };
   const charts = reportCharts(model);
   const svgs = new Map<string, string>();
   for (const c of charts) svgs.set(c.id, await renderSvg(c.spec));
@@ -100,11 +100,11 @@ function readBaselineFile(file: string, shown: string): ReportModel {
   } catch (e) {
     throw new UsageError(`--against ${shown}: not valid JSON (${(e as Error).message}); allowed: a report written by scaletune report <study> --format json`);
   }
-  const r = raw as Partial<ReportModel> | null;
-  if (!r || typeof r !== 'object') throw new UsageError(`--against ${shown}: found ${typeof raw}; allowed: a report written by scaletune report <study> --format json`);
-  if (r.schema !== REPORT_SCHEMA_ID) throw new UsageError(`--against ${shown}: field schema is ${JSON.stringify(r.schema)}; allowed: "${REPORT_SCHEMA_ID}" (a report written by scaletune report <study> --format json)`);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`--against ${shown}: found ${Array.isArray(raw) ? 'an array' : typeof raw}; allowed: a report written by scaletune report <study> --format json`);
+  const r = readReportJson(raw as Record<string, unknown>);
+  if (!r) throw new UsageError(`--against ${shown}: field schema is ${JSON.stringify((raw as Record<string, unknown>).schema)}; allowed: "${REPORT_SCHEMA_ID}" or "${REPORT_SCHEMA_ID_V1}" (a report written by scaletune report <study> --format json)`);
   for (const k of ['study', 'history'] as const) if (!r[k] || typeof r[k] !== 'object') throw new UsageError(`--against ${shown}: field ${k} is missing or not an object; allowed: a report written by scaletune report --format json`);
-  return r as ReportModel;
+  return r;
 }
 
 export function makeCheckCommand(io: CliIO): Command {

@@ -6,7 +6,7 @@ import { EXIT } from '../../core/errors.js';
 import type { Reporter } from '../../report/reporter.js';
 import { PlainReporter } from '../../report/plain.js';
 import { fmtNum, fmtParams, trialToJson } from '../../report/format.js';
-import { ladderJson } from '../../report/ladder-json.js';
+import { ladderJson, verifyJson } from '../../report/ladder-json.js';
 import type { Storage, StudyRecord } from '../../storage/types.js';
 import { createStudy, type CreatedStudy } from '../../study/create.js';
 import { exitCodeOf, type StudyOutcome } from '../../study/outcome.js';
@@ -84,7 +84,7 @@ export async function executeStudy(storage: Storage, study: StudyRecord, g: Glob
       if (ladder.interrupted) outcome = { ...outcome, interrupted: true };
     }
     if (flags.json) {
-      printJson(io, { ...outcomeJson(outcome), ...(ladder ? { ladder: ladderJson(ladder.summary), verify: ladder.verify } : {}) });
+      printJson(io, { ...outcomeJson(outcome), ...(ladder ? { ladder: ladderJson(ladder.summary), verify: ladder.verify.map(verifyJson) } : {}) });
     } else if (!ladder && (!g.quiet || outcome.best)) printBest(io, outcome, true, cmdHint);
   }
   if (outcome.interrupted) io.stderr.write(`stopped; continue with: ${cmdHint(`resume ${study.name}`)}\n`);

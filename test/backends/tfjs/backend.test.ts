@@ -130,7 +130,7 @@ describe('backend tfjs: interrupt, resume, demo, text', () => {
     expect(L.prediction.loss.value).toBeGreaterThan(0);
     expect(L.backtest.scale).toBe('w24');
     expect(out.verify).toHaveLength(1);
-    expect(out.verify[0]).toMatchObject({ at: 'largest', scale: 'w24', state: 'COMPLETE', heldBack: true });
+    expect(out.verify[0]).toMatchObject({ at: 'largest', scale: 'w24', state: 'complete', held_back: true });
     expect(out.verify[0].params.lr).toBeCloseTo(L.backtest.lr.predicted.value, 10);
     expect(out.verify[0].measured).toBeGreaterThan(1);
     const plain = await runCli(['demo', '--quick', '--db', path.join(dir, 'demo.db')], { cwd: dir });
