@@ -1,7 +1,7 @@
 /** The scale ladder's part of a study config: `scales:`, `target:`, `fit:` and `verify:`. */
 import { gridValues, type Params, type ParamValue, type SearchSpace } from '../core/distributions.js';
 import { isNum, isObj, type OptionContext } from '../core/options.js';
-import { BACKENDS, METHOD_NAMES, METHODS, type BackendType, type Method, type MethodEntry } from '../registry/index.js';
+import { BACKENDS, methodEntry, methodsWhere, type BackendType, type Method } from '../registry/index.js';
 import { parseParameter, type Ctx } from './parameters.js';
 import type { LadderFitConfig, ScaleConfig, StudyConfig } from './study.js';
 
@@ -13,7 +13,7 @@ const FIT_KEYS = ['lr', 'batch', 'loss', 'lr_param', 'batch_param'];
 export function parseLadder(ctx: Ctx, raw: Record<string, unknown>, octx: OptionContext): Pick<StudyConfig, 'scales' | 'target' | 'fit' | 'verify'> {
   const { parameters, metric } = octx;
   const method = octx.method as Method;
-  const capabilities = (METHODS[method] as MethodEntry).capabilities;
+  const capabilities = methodEntry(method).capabilities;
   const backend = octx.backendType in BACKENDS ? BACKENDS[octx.backendType as BackendType] : null;
   const out: Pick<StudyConfig, 'scales' | 'target' | 'fit' | 'verify'> = {};
   if (raw.scales === undefined) {
@@ -47,7 +47,7 @@ export function parseLadder(ctx: Ctx, raw: Record<string, unknown>, octx: Option
   const paramsWhat = 'the number of non-embedding parameters N, a positive number such as 2e4';
   const paramsRequired = backend?.capabilities.scaleNeedsParams ?? false;
   if (!capabilities.ladder) {
-    const allowed = METHOD_NAMES.filter((m) => (METHODS[m] as MethodEntry).capabilities.ladder);
+    const allowed = methodsWhere((e) => e.capabilities.ladder);
     ctx.issues.add('scales', `a ladder searches each scale with its own budget; method ${method} is not available for ladders in this version; allowed: ${allowed.join(', ')}`);
   }
   if (!metric) ctx.issues.add('metric', 'missing; a ladder finds the best run at each scale by a metric: add metric: {name: loss, goal: minimize}');

@@ -1,13 +1,13 @@
 /** The JSON Schema of a study config, for editors (`scaletune schema`). Built from the same tables the validator uses. */
 import { DISTRIBUTION_TYPES } from '../core/distributions.js';
-import { BACKEND_TYPES, BACKENDS, EXECUTOR_TYPES, EXECUTORS, METHOD_NAMES, METHODS, stoppingOptions, type MethodEntry } from '../registry/index.js';
+import { BACKEND_TYPES, BACKENDS, EXECUTOR_TYPES, EXECUTORS, METHOD_NAMES, METHODS, methodEntry, stoppingOptions } from '../registry/index.js';
 import { MAX_PARALLEL, STUDY_NAME } from './study.js';
 
 /** Each method's option block (`bayes`, `pbt`, `llm`), from the method that owns it. */
 function methodBlocks(): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const m of METHOD_NAMES) {
-    const o = (METHODS[m] as MethodEntry).options;
+    const o = methodEntry(m).options;
     if (o) out[o.key] ??= o.spec.schema();
   }
   return out;

@@ -11,7 +11,7 @@ import { parseDuration } from '../core/duration.js';
 import { ConfigError } from '../core/errors.js';
 import { describe, isNum, isObj, Issues, type OptionContext } from '../core/options.js';
 import type { MetricConfig } from '../core/trial.js';
-import { BACKEND_TYPES, BACKENDS, EXECUTORS, EXECUTOR_TYPES, METHOD_NAMES, METHODS, methodsOwning, PLANNED_BACKENDS, PLANNED_METHODS, stoppingOptions, type BackendConfig, type BackendType, type ExecutorType, type Method, type MethodEntry } from '../registry/index.js';
+import { BACKEND_TYPES, BACKENDS, EXECUTORS, EXECUTOR_TYPES, METHOD_NAMES, METHODS, methodEntry, methodsOwning, methodsWhere, PLANNED_BACKENDS, PLANNED_METHODS, stoppingOptions, type BackendConfig, type BackendType, type ExecutorType, type Method, type MethodEntry } from '../registry/index.js';
 import { parseLadder } from './ladder.js';
 import { describeDomain, parseParameter, type Ctx } from './parameters.js';
 import { DEFAULT_COMMAND, LIST_MACROS, MACROS, MAX_PARALLEL, PARALLEL_ALLOWED, STUDY_NAME, STUDY_NAME_ALLOWED, TOP_LEVEL_KEYS, type StudyConfig } from './study.js';
@@ -28,7 +28,7 @@ export interface ValidateOptions {
 }
 
 /** The option blocks that belong to some method (`bayes:`, `pbt:`, `llm:`). */
-const OPTION_KEYS = [...new Set(METHOD_NAMES.map((m) => (METHODS[m] as MethodEntry).options?.key).filter((k): k is NonNullable<typeof k> => k !== undefined))];
+const OPTION_KEYS = [...new Set(METHOD_NAMES.map((m) => methodEntry(m).options?.key).filter((k): k is NonNullable<typeof k> => k !== undefined))];
 
 /** Validate a config object (as parsed from YAML/JSON); throws ConfigError listing every problem. */
 export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): StudyConfig {
@@ -44,7 +44,7 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
   const description = optionalString(issues, raw, 'description');
   const configDir = opts.configDir ?? '';
   const method = parseMethod(issues, raw.method);
-  const entry: MethodEntry = METHODS[method];
+  const entry = methodEntry(method);
   const metric = parseMetric(issues, raw.metric);
   const parameters = parseParameters(ctx, raw.parameters, entry);
   const rawBackendType = typeof raw.backend === 'string' ? raw.backend : isObj(raw.backend) ? raw.backend.type : 'command';
@@ -172,9 +172,9 @@ function parseBackend(issues: Issues, raw: Record<string, unknown>, ctx: OptionC
     return void issues.bad(typeof raw.backend === 'string' ? 'backend' : 'backend.type', type ?? raw.backend, `${BACKEND_TYPES.join(', ')}${planned ? ` (${type} is not available in this version yet)` : ''}`);
   }
   const entry = BACKENDS[type as BackendType];
-  const method = METHODS[ctx.method as Method] as MethodEntry;
+  const method = methodEntry(ctx.method as Method);
   if (method.capabilities.needsCheckpoints && !entry.capabilities.checkpoints) {
-    const allowed = METHOD_NAMES.filter((m) => !(METHODS[m] as MethodEntry).capabilities.needsCheckpoints);
+    const allowed = methodsWhere((e) => !e.capabilities.needsCheckpoints);
     issues.add('method', `found ${ctx.method}; backend ${type} keeps no checkpoints, which population-based training needs; allowed with ${type}: ${allowed.join(', ')}`);
   }
   return entry.parse(isObj(raw.backend) ? raw.backend : { type }, ctx, issues);
@@ -273,7 +273,7 @@ function parseEnv(issues: Issues, raw: unknown): Record<string, string> {
 
 /** The study's method reads its own block; a block of another method is a mistake worth naming. */
 function parseMethodOptions(issues: Issues, raw: Record<string, unknown>, ctx: OptionContext): Pick<StudyConfig, 'bayes' | 'pbt' | 'llm'> {
-  const entry: MethodEntry = METHODS[ctx.method as Method];
+  const entry = methodEntry(ctx.method as Method);
   for (const key of OPTION_KEYS) {
     if (raw[key] === undefined || entry.options?.key === key) continue;
     const owners = methodsOwning(key);
@@ -295,7 +295,7 @@ function parseExecutor(issues: Issues, raw: Record<string, unknown>, ctx: Option
   }
   const entry = EXECUTORS[e.type as ExecutorType];
   const parsed = entry.parse(e, ctx, issues);
-  if (entry.capabilities.workers && (METHODS[ctx.method as Method] as MethodEntry).capabilities.oneController) {
+  if (entry.capabilities.workers && methodEntry(ctx.method as Method).capabilities.oneController) {
     issues.add('executor', `method ${ctx.method} decides exploits in one controller and is not run by Slurm workers in this version; allowed: remove executor`);
   }
   if (entry.capabilities.launchesPrograms && raw.backend !== undefined && !launchesProgram(ctx.backendType)) {

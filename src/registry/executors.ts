@@ -25,7 +25,7 @@ export const EXECUTORS = {
   } satisfies ExecutorEntry<undefined>,
   slurm: {
     summary: 'worker jobs through sbatch',
-    parse: (raw, ctx, issues) => slurmOptions.parse(raw, ctx, issues),
+    parse: slurmOptions.parse,
     schema: slurmOptions.schema,
     capabilities: { workers: true, launchesPrograms: true },
   } satisfies ExecutorEntry<SlurmExecutorConfig>,

@@ -91,7 +91,12 @@ export function methodEntry(m: Method): MethodEntry {
   return METHODS[m];
 }
 
+/** The methods whose entry satisfies `test`, in the registry's order (for messages that say what is allowed). */
+export function methodsWhere(test: (e: MethodEntry) => boolean): Method[] {
+  return METHOD_NAMES.filter((m) => test(methodEntry(m)));
+}
+
 /** The methods whose options live in this block, for a message about a block the study's method does not read. */
 export function methodsOwning(key: string): Method[] {
-  return METHOD_NAMES.filter((m) => (METHODS[m] as MethodEntry).options?.key === key);
+  return methodsWhere((e) => e.options?.key === key);
 }

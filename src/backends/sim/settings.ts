@@ -14,7 +14,7 @@
  * parameter that changes nothing would only waste the search, so others are refused.
  */
 import type { ConfigIssue } from '../../core/errors.js';
-import { describe } from '../../core/options.js';
+import { describe, isNum, isObj } from '../../core/options.js';
 import type { SearchSpace } from '../../core/distributions.js';
 import { SIM_DEFAULTS, type SimConstants } from './model.js';
 
@@ -55,8 +55,6 @@ const NON_NEGATIVE = new Set(['lr_curvature', 'batch_curvature', 'noise', 'alpha
 export const SIM_PARAMETERS = ['lr', 'batch_size', 'params', 'tokens'];
 const KEYS = ['type', 'params', 'tokens', 'seq_len', 'batch_size', 'reports', 'constants'];
 
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 export function validateSimBackend(raw: Record<string, unknown>, parameters: SearchSpace): { config: SimBackendConfig | null; issues: ConfigIssue[] } {
   const issues: ConfigIssue[] = [];

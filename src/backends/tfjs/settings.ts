@@ -9,6 +9,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ConfigIssue } from '../../core/errors.js';
+import { isObj } from '../../core/options.js';
 import type { Distribution, Params, ParamValue, SearchSpace } from '../../core/distributions.js';
 import { SCHEDULES } from './schedule.js';
 import { MARKOV_DEFAULTS, MAX_TABLE } from './language.js';
@@ -135,7 +136,6 @@ export interface RunSettings {
 }
 
 const describe = (v: unknown): string => (v === undefined ? 'nothing' : typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v));
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function allowedText(k: Kind): string {
   switch (k.kind) {
