@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { StudyConfig } from '../config/index.js';
 import type { Params, ParamValue } from '../core/distributions.js';
 import { parseReportLine } from './protocol.js';
+import { linkProgramFiles } from './workdir.js';
 import type { Backend, RunEvents, RunHandle, RunOutcome, RunRequest } from './types.js';
 
 /** How a value appears in `--name=value`: as W&B's agent writes it (Python's str for booleans and None). */
@@ -66,6 +67,14 @@ export function trialEnv(req: RunRequest): Record<string, string> {
     ...(req.resumeFrom ? { SCALETUNE_RESUME_FROM: req.resumeFrom } : {}),
     ...(req.stopAt ? { [req.stopUnit === 'tokens' ? 'SCALETUNE_STOP_AT_TOKENS' : 'SCALETUNE_STOP_AT_STEP']: String(req.stopAt) } : {}),
   };
+}
+
+/** The trainer's working folder: the study's, or (workdir: trial) the trial's own, with the study's and the program's files linked in. */
+function workingFolder(req: RunRequest): string {
+  const { config, cwd } = req.study;
+  if (config.workdir?.type !== 'trial') return cwd;
+  linkProgramFiles(req.trialDir, [cwd, ...(config.program ? [path.dirname(config.program)] : [])], config.workdir.exclude);
+  return req.trialDir;
 }
 
 export interface CommandBackendOptions {
@@ -178,6 +187,7 @@ export class CommandBackend implements Backend {
     const argsJsonFile = path.join(req.trialDir, 'params.json');
     writeFileSync(argsJsonFile, `${JSON.stringify(req.params, null, 2)}\n`);
     const argv = buildArgv(req.study.config, req.params, argsJsonFile);
+    const cwd = workingFolder(req);
 
     let stopped: string | null = null;
     let timedOut = false;
@@ -186,8 +196,8 @@ export class CommandBackend implements Backend {
     let drainTimer: NodeJS.Timeout | null = null;
 
     const child = spawn(argv[0]!, argv.slice(1), {
-      cwd: req.study.cwd,
-      env: { ...process.env, ...trialEnv(req) },
+      cwd,
+      env: { ...process.env, ...trialEnv(req), ...req.env },
       stdio: ['ignore', 'pipe', 'pipe'],
       // its own process group, so that a timeout or Ctrl-C ends the trainer and everything it started
       detached: true,

@@ -40,6 +40,8 @@ export interface RunRequest {
   /** what stopAt counts: steps (default), or tokens seen (SCALETUNE_STOP_AT_TOKENS) */
   stopUnit?: 'steps' | 'tokens';
   timeoutMs?: number;
+  /** variables the orchestrator sets for this run on top of the trainer's own (CUDA_VISIBLE_DEVICES for its GPUs) */
+  env?: Record<string, string>;
 }
 
 export interface RunEvents {

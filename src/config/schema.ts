@@ -2,6 +2,8 @@
 import { DISTRIBUTION_TYPES } from '../core/distributions.js';
 import { BACKEND_TYPES, BACKENDS, EXECUTOR_TYPES, EXECUTORS, METHOD_NAMES, METHODS, methodEntry, stoppingOptions } from '../registry/index.js';
 import { MAX_PARALLEL, STUDY_NAME } from './study.js';
+import { workdirOptions } from '../backends/workdir.js';
+import { resourcesOptions } from '../orchestrator/gpus.js';
 
 /** Each method's option block (`bayes`, `pbt`, `llm`), from the method that owns it. */
 function methodBlocks(): Record<string, unknown> {
@@ -107,6 +109,8 @@ export function studyConfigSchema(): Record<string, unknown> {
         },
       },
       executor: { oneOf: EXECUTOR_TYPES.map((t) => EXECUTORS[t].schema()) },
+      workdir: workdirOptions.schema(),
+      resources: resourcesOptions.schema(),
       verify: { enum: ['largest', 'target', 'none', false], description: 'after the ladder, one run with the predicted hyperparameters' },
       initial_points: { type: 'array', items: { type: 'object' }, description: 'configurations to run first, in order' },
       ...methodBlocks(),

@@ -9,6 +9,8 @@ import type { PbtOptions } from '../../schedulers/pbt.js';
 import type { StoppingRule } from '../../schedulers/stopping.js';
 import type { LlmConfig } from '../llm/config.js';
 import type { SlurmExecutorConfig } from '../orchestrator/slurm-options.js';
+import type { ResourcesConfig } from '../orchestrator/gpus.js';
+import type { WorkdirConfig } from '../backends/workdir.js';
 import type { BackendConfig, Method } from '../registry/index.js';
 
 export type { MetricConfig, SlurmExecutorConfig, Method, BackendConfig };
@@ -86,6 +88,10 @@ export interface StudyConfig {
   llm?: LlmConfig;
   /** where runs execute: this process (default), or worker jobs submitted to Slurm */
   executor?: SlurmExecutorConfig;
+  /** each trial in a folder of its own (absent: the study's folder) */
+  workdir?: WorkdirConfig;
+  /** GPUs the trials share out (CUDA_VISIBLE_DEVICES per trial) */
+  resources?: ResourcesConfig;
   /** configurations to run first, in order (as Optuna's enqueue_trial), fixed parameters filled in */
   initialPoints?: Params[];
   /** folder the config was read from ('' for configs given as objects) */
@@ -111,6 +117,8 @@ export const TOP_LEVEL_KEYS = [
   'pbt',
   'llm',
   'executor',
+  'workdir',
+  'resources',
   'initial_points',
   'scales',
   'target',

@@ -12,6 +12,8 @@ import { ConfigError } from '../core/errors.js';
 import { describe, isNum, isObj, Issues, type OptionContext } from '../core/options.js';
 import type { MetricConfig } from '../core/trial.js';
 import { BACKEND_TYPES, BACKENDS, EXECUTORS, EXECUTOR_TYPES, METHOD_NAMES, METHODS, methodEntry, methodsOwning, methodsWhere, PLANNED_BACKENDS, PLANNED_METHODS, stoppingOptions, type BackendConfig, type BackendType, type ExecutorType, type Method, type MethodEntry } from '../registry/index.js';
+import { workdirOptions } from '../backends/workdir.js';
+import { resourcesOptions } from '../orchestrator/gpus.js';
 import { parseLadder } from './ladder.js';
 import { describeDomain, parseParameter, type Ctx } from './parameters.js';
 import { DEFAULT_COMMAND, LIST_MACROS, MACROS, MAX_PARALLEL, PARALLEL_ALLOWED, STUDY_NAME, STUDY_NAME_ALLOWED, TOP_LEVEL_KEYS, type StudyConfig } from './study.js';
@@ -65,6 +67,8 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
   const env = parseEnv(issues, raw.env);
   const methodOptions = parseMethodOptions(issues, raw, octx);
   const executor = parseExecutor(issues, raw, octx);
+  const workdir = raw.workdir === undefined ? undefined : workdirOptions.parse(raw.workdir, octx, issues);
+  const resources = raw.resources === undefined ? undefined : resourcesOptions.parse(raw.resources, octx, issues);
   const initialPoints = raw.initial_points === undefined ? undefined : parseInitialPoints(issues, raw.initial_points, parameters);
   const earlyTerminate = isObj(raw.early_terminate) ? raw.early_terminate : undefined;
   const stopping = raw.early_terminate === undefined ? undefined : stoppingOptions.parse(raw.early_terminate, octx, issues);
@@ -91,6 +95,8 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
     ...(stopping ? { stopping } : {}),
     ...methodOptions,
     ...(executor ? { executor } : {}),
+    ...(workdir && workdir.type !== 'study' ? { workdir } : {}),
+    ...(resources ? { resources } : {}),
     ...(initialPoints?.length ? { initialPoints } : {}),
     ...ladder,
     configDir,
@@ -193,7 +199,7 @@ function parseProgram(issues: Issues, raw: Record<string, unknown>, ctx: OptionC
   }
   const command = raw.command === undefined ? DEFAULT_COMMAND : parseCommand(issues, raw.command);
   if (!launchesProgram(ctx.backendType)) {
-    for (const k of ['program', 'command'] as const) {
+    for (const k of ['program', 'command', 'workdir', 'resources'] as const) {
       if (raw[k] !== undefined) issues.add(k, `not used by backend ${ctx.backendType}, which runs in-process; allowed: remove it, or use backend: command to launch a program`);
     }
   } else if (forRun && commandNeedsProgram(command)) {

@@ -13,6 +13,7 @@ import type { Reporter, StudyEnd } from '../report/reporter.js';
 import { startTrial, type RunningTrial, type TrialLimits, type TrialResult } from './run-trial.js';
 import type { Scheduler } from './scheduler.js';
 import { ScaletuneError } from '../core/errors.js';
+import { FAILING_AFTER, findDevices, GpuPool, isCudaFailure, planSlots } from './gpus.js';
 
 export interface RunStudyOptions {
   storage: Storage;
@@ -55,7 +56,9 @@ const BEST_REREAD_MS = 1000;
 class StudyRun {
   private readonly active = new Map<number, RunningTrial>();
   private readonly settled: TrialResult[] = [];
-  private readonly parallel: number;
+  private parallel: number;
+  /** the GPU slots trials take (resources:), or null when the study names none */
+  private gpus: GpuPool | null = null;
   private best: Trial | null = null;
   private bestReadAt = 0;
   private reason: StudyEnd['reason'] | null = null;
@@ -84,17 +87,41 @@ class StudyRun {
   async start(): Promise<void> {
     const { reporter } = this.o;
     const cfg = this.study.config;
+    const gpuNotes = this.planGpus();
     await this.recover();
     const initial = await this.storage.getTrials(this.study.id);
     this.best = bestTrial(initial, cfg.metric);
     if (reachesTarget(this.best?.value ?? null, cfg.metric)) this.reason = 'target';
     reporter.studyStarted({ study: this.study, runCap: this.scheduler.shownCap, parallel: this.parallel, finishedBefore: initial.filter((t) => t.state === 'COMPLETE' || t.state === 'FAIL' || t.state === 'PRUNED') });
-    for (const n of this.scheduler.startNotes) reporter.warn(n);
+    for (const n of [...gpuNotes, ...this.scheduler.startNotes]) reporter.warn(n);
     if (cfg.earlyTerminate && !cfg.stopping) reporter.warn('this study was created before early stopping existed: its early_terminate is not applied');
     const runCap = this.o.runCap ?? cfg.runCap;
     await this.storage.logEvent(this.study.id, null, this.worker, 'run_started', { parallel: this.parallel, runCap: runCap ?? null, pid: process.pid });
     this.o.signal?.addEventListener('abort', this.onAbort);
     if (this.o.signal?.aborted) this.onAbort();
+  }
+
+  /** The GPU slots of `resources:`, found now so that a machine without the GPUs fails before any trial; parallel is capped by them. */
+  private planGpus(): string[] {
+    const res = this.study.config.resources;
+    if (!res) return [];
+    let devices: string[];
+    try {
+      devices = findDevices(res, this.o.env ?? process.env);
+    } catch (e) {
+      throw new ScaletuneError((e as Error).message, 2);
+    }
+    if (res.perTrial > devices.length) throw new ScaletuneError(`resources.per_trial is ${res.perTrial} GPUs, but only ${devices.length} are available (${devices.join(', ')})`, 2);
+    const { slots, unused } = planSlots(devices, res.perTrial);
+    this.gpus = new GpuPool(slots);
+    const share = res.perTrial < 1 ? `${slots.length / devices.length} trials per GPU` : `${res.perTrial} GPU(s) per trial`;
+    const notes: string[] = [];
+    if (this.parallel > slots.length) {
+      notes.push(`parallel ${this.parallel} is capped at ${slots.length}: resources gives ${slots.length} GPU slot(s) (${devices.length} GPU(s): ${devices.join(', ')}; ${share})`);
+      this.parallel = slots.length;
+    }
+    if (unused.length) notes.push(`GPU(s) ${unused.join(', ')} left unused: ${devices.length} GPUs do not split into groups of ${res.perTrial}`);
+    return notes;
   }
 
   /** Re-queue dead processes' trials; returns how many, so that a caller waiting on peers knows there is work. */
@@ -170,7 +197,7 @@ class StudyRun {
 
   /** Claim and launch trials until the pool is full, the scheduler has to wait, or there is no more work. */
   private async fill(): Promise<void> {
-    while (this.active.size < this.parallel && !this.interrupted) {
+    while (this.active.size < this.parallel && !this.interrupted && (this.gpus?.hasFree() ?? true)) {
       const c = await this.scheduler.claim(this.worker);
       if (c === 'wait') return;
       if ('done' in c) {
@@ -184,14 +211,35 @@ class StudyRun {
         this.o.reporter.trialRequeued({ ...c, state: 'STALE' }, copy);
         return;
       }
-      await this.storage.logEvent(this.study.id, c.id, this.worker, 'trial_started', { params: c.params, retryOf: c.retryOf });
-      this.launch(c);
+      const env = await this.takeGpus(c);
+      await this.storage.logEvent(this.study.id, c.id, this.worker, 'trial_started', { params: c.params, retryOf: c.retryOf, ...(env ? { gpus: env.CUDA_VISIBLE_DEVICES } : {}) });
+      this.launch(c, env);
     }
   }
 
-  private launch(trial: Trial): void {
+  /** A GPU slot for the trial, recorded with it; the variables its trainer gets. */
+  private async takeGpus(trial: Trial): Promise<Record<string, string> | undefined> {
+    const slot = this.gpus?.acquire(trial.id);
+    if (!slot) return undefined;
+    await this.storage.setTrialAttr(trial.id, 'gpus', slot.devices);
+    return { CUDA_VISIBLE_DEVICES: slot.devices.join(',') };
+  }
+
+  /** A trial's GPUs are free again; a device whose trials keep failing with CUDA errors is reported (and left out while others remain). */
+  private async releaseGpus(trial: Trial, failed: boolean): Promise<void> {
+    if (!this.gpus) return;
+    const failing = this.gpus.release(trial.id, failed && isCudaFailure(trial.error));
+    for (const d of failing) {
+      const out = this.gpus.leftOut(d);
+      const why = `GPU ${d}: its trials failed with CUDA errors ${FAILING_AFTER} times in a row (last, trial ${trial.number}: ${(trial.error ?? '').split('\n')[0]!.slice(0, 200)})`;
+      this.o.reporter.warn(`${why}; ${out ? 'it gets no more trials in this run' : 'it is the only GPU left, so trials still run on it'}`);
+      await this.storage.logEvent(this.study.id, trial.id, this.worker, 'gpu_failing', { device: d, left_out: out, error: trial.error });
+    }
+  }
+
+  private launch(trial: Trial, env?: Record<string, string>): void {
     const { storage, study, backend, reporter } = this.o;
-    const run = startTrial({ storage, study, trial, backend, scheduler: this.scheduler, onReport: (t, r) => reporter.trialReport(t, r), ...(this.o.limits ? { limits: this.o.limits } : {}) });
+    const run = startTrial({ storage, study, trial, backend, scheduler: this.scheduler, onReport: (t, r) => reporter.trialReport(t, r), ...(this.o.limits ? { limits: this.o.limits } : {}), ...(env ? { env } : {}) });
     this.active.set(trial.id, run);
     reporter.trialStarted(trial);
     const done = (res: TrialResult): void => {
@@ -206,6 +254,7 @@ class StudyRun {
   private async settle(res: TrialResult): Promise<void> {
     const { storage, study, reporter } = this.o;
     const metric = study.config.metric;
+    await this.releaseGpus(res.trial, res.kind === 'finished' && res.trial.state === 'FAIL');
     if (res.kind !== 'finished') {
       // an interrupt's reason is the word itself: say it once
       const why = res.reason === 'interrupted' ? 'interrupted' : `interrupted (${res.reason})`;

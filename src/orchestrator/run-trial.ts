@@ -54,6 +54,8 @@ export interface StartTrialOptions {
   backend: Backend;
   onReport?: (t: Trial, r: LiveReport) => void;
   limits?: TrialLimits;
+  /** variables its trainer gets on top of its own (its GPUs) */
+  env?: Record<string, string>;
   /** what decides at the trial's reports (early stopping) */
   scheduler?: Pick<Scheduler, 'onReport' | 'watchesReports'>;
 }
@@ -112,6 +114,7 @@ class TrialRun {
         stopAt: trial.stopAt,
         stopUnit: study.config.pbt?.unit ?? 'steps',
         ...(study.config.timeoutMs !== undefined ? { timeoutMs: study.config.timeoutMs } : {}),
+        ...(o.env ? { env: o.env } : {}),
       },
       {
         onReport: (r) => this.onReport(r),

@@ -19,6 +19,8 @@ export interface TrialJson {
   stop_at?: number;
   /** scale ladders: the scale the trial ran at (`verify` runs say so in `role`) */
   scale?: Record<string, unknown>;
+  /** the devices the trial ran on (CUDA_VISIBLE_DEVICES), for studies with `resources:` */
+  gpus?: string[];
 }
 
 /**
@@ -56,7 +58,7 @@ export function camelKeys(v: unknown): unknown {
 
 const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
 
-export function trialToJson(t: Trial, all: readonly Trial[] = []): TrialJson {
+export function trialToJson(t: Trial, all: readonly Trial[] = [], attrs: Record<string, unknown> = {}): TrialJson {
   const retry = t.retryOf === null ? null : (all.find((x) => x.id === t.retryOf)?.number ?? null);
   return {
     number: t.number,
@@ -72,6 +74,7 @@ export function trialToJson(t: Trial, all: readonly Trial[] = []): TrialJson {
     ...(t.member !== null ? { member: t.member } : {}),
     ...(t.stopAt !== null ? { stop_at: t.stopAt } : {}),
     ...(t.scale ? { scale: t.scale } : {}),
+    ...(Array.isArray(attrs.gpus) ? { gpus: attrs.gpus as string[] } : {}),
   };
 }
 

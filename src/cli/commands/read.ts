@@ -65,8 +65,11 @@ export function makeTrialsCommand(io: CliIO): Command {
         const study = await requireStudy(storage, name);
         const all = await storage.getTrials(study.id);
         const trials = flags.state ? all.filter((t) => t.state === (flags.state!.toUpperCase() as TrialState)) : all;
-        if (flags.json) printJson(io, trials.map((t) => trialToJson(t, all)));
-        else if (flags.csv) io.stdout.write(trialsCsv(trials));
+        if (flags.json) {
+          // a trial's GPUs are an attribute: read only for studies that assign them
+          const attrs = study.config.resources ? await Promise.all(trials.map((t) => storage.getTrialAttrs(t.id))) : [];
+          printJson(io, trials.map((t, i) => trialToJson(t, all, attrs[i])));
+        } else if (flags.csv) io.stdout.write(trialsCsv(trials));
         else if (trials.length === 0) io.stdout.write(`study ${name} has no trials${flags.state ? ` in state ${flags.state}` : ''}\n`);
         else {
           const metric = study.config.metric?.name ?? 'value';
