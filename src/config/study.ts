@@ -86,6 +86,8 @@ export interface StudyConfig {
   llm?: LlmConfig;
   /** where runs execute: this process (default), or worker jobs submitted to Slurm */
   executor?: SlurmExecutorConfig;
+  /** put scaletune's wandb stand-in first on the trainer's PYTHONPATH (absent: off) */
+  wandb?: 'stand-in';
   /** configurations to run first, in order (as Optuna's enqueue_trial), fixed parameters filled in */
   initialPoints?: Params[];
   /** folder the config was read from ('' for configs given as objects) */
@@ -116,6 +118,7 @@ export const TOP_LEVEL_KEYS = [
   'target',
   'fit',
   'verify',
+  'wandb',
   // W&B's own, accepted and ignored
   'project',
   'entity',
