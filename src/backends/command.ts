@@ -10,6 +10,7 @@ import type { StudyConfig } from '../config/index.js';
 import type { Params, ParamValue } from '../core/distributions.js';
 import { parseReportLine } from './protocol.js';
 import { linkProgramFiles } from './workdir.js';
+import { standInPythonPath } from './wandb-stand-in.js';
 import type { Backend, RunEvents, RunHandle, RunOutcome, RunRequest } from './types.js';
 
 /** How a value appears in `--name=value`: as W&B's agent writes it (Python's str for booleans and None). */
@@ -66,6 +67,7 @@ export function trialEnv(req: RunRequest): Record<string, string> {
     ...(req.trial.scale ? { SCALETUNE_SCALE: JSON.stringify(req.trial.scale) } : {}),
     ...(req.resumeFrom ? { SCALETUNE_RESUME_FROM: req.resumeFrom } : {}),
     ...(req.stopAt ? { [req.stopUnit === 'tokens' ? 'SCALETUNE_STOP_AT_TOKENS' : 'SCALETUNE_STOP_AT_STEP']: String(req.stopAt) } : {}),
+    ...standInPythonPath(req.study.config),
   };
 }
 

@@ -1,4 +1,5 @@
 /** The JSON Schema of a study config, for editors (`scaletune schema`). Built from the same tables the validator uses. */
+import { WANDB_MODES } from '../backends/wandb-stand-in.js';
 import { DISTRIBUTION_TYPES } from '../core/distributions.js';
 import { BACKEND_TYPES, BACKENDS, EXECUTOR_TYPES, EXECUTORS, METHOD_NAMES, METHODS, methodEntry, stoppingOptions } from '../registry/index.js';
 import { MAX_PARALLEL, STUDY_NAME } from './study.js';
@@ -112,6 +113,7 @@ export function studyConfigSchema(): Record<string, unknown> {
       workdir: workdirOptions.schema(),
       resources: resourcesOptions.schema(),
       verify: { enum: ['largest', 'target', 'none', false], description: 'after the ladder, one run with the predicted hyperparameters' },
+      wandb: { enum: [...WANDB_MODES, false], description: "stand-in: put scaletune's wandb stand-in first on the trainer's PYTHONPATH, so that programs written for W&B sweeps run unchanged (command backend only)" },
       initial_points: { type: 'array', items: { type: 'object' }, description: 'configurations to run first, in order' },
       ...methodBlocks(),
       env: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] }, propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' } },

@@ -92,6 +92,8 @@ export interface StudyConfig {
   workdir?: WorkdirConfig;
   /** GPUs the trials share out (CUDA_VISIBLE_DEVICES per trial) */
   resources?: ResourcesConfig;
+  /** put scaletune's wandb stand-in first on the trainer's PYTHONPATH (absent: off) */
+  wandb?: 'stand-in';
   /** configurations to run first, in order (as Optuna's enqueue_trial), fixed parameters filled in */
   initialPoints?: Params[];
   /** folder the config was read from ('' for configs given as objects) */
@@ -124,6 +126,7 @@ export const TOP_LEVEL_KEYS = [
   'target',
   'fit',
   'verify',
+  'wandb',
   // W&B's own, accepted and ignored
   'project',
   'entity',

@@ -6,6 +6,7 @@
 import { accessSync, constants as fsConstants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { interpreterFor } from '../backends/command.js';
+import { WANDB_MODES } from '../backends/wandb-stand-in.js';
 import { contains, gridValues, type Params, type ParamValue, type SearchSpace } from '../core/distributions.js';
 import { parseDuration } from '../core/duration.js';
 import { ConfigError } from '../core/errors.js';
@@ -73,6 +74,7 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
   const earlyTerminate = isObj(raw.early_terminate) ? raw.early_terminate : undefined;
   const stopping = raw.early_terminate === undefined ? undefined : stoppingOptions.parse(raw.early_terminate, octx, issues);
   const ladder = parseLadder(ctx, raw, octx);
+  const wandb = parseWandb(issues, raw.wandb, octx);
 
   // a path may be made of a key with a NUL in it: printed escaped, so that the message is text
   const printable = (t: string): string => t.replace(/\0/g, '\\u0000');
@@ -99,6 +101,7 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
     ...(resources ? { resources } : {}),
     ...(initialPoints?.length ? { initialPoints } : {}),
     ...ladder,
+    ...(wandb ? { wandb } : {}),
     configDir,
   };
 }
@@ -308,6 +311,15 @@ function parseExecutor(issues: Issues, raw: Record<string, unknown>, ctx: Option
     issues.add('executor', `Slurm workers launch trainer programs: allowed with backend ${BACKEND_TYPES.filter(launchesProgram).join(', ')} only`);
   }
   return parsed;
+}
+
+/** `wandb:` — only for trainers scaletune launches: an in-process backend imports no Python. */
+function parseWandb(issues: Issues, raw: unknown, ctx: OptionContext): StudyConfig['wandb'] {
+  // YAML 1.1 readers, and people, write off as false
+  if (raw === undefined || raw === 'off' || raw === false) return undefined;
+  if (raw !== 'stand-in') return void issues.bad('wandb', raw, `${WANDB_MODES.join(', ')} (stand-in: programs that import wandb run unchanged, reporting through scaletune's stand-in)`);
+  if (!launchesProgram(ctx.backendType)) return void issues.add('wandb', `found "stand-in", but backend ${ctx.backendType} runs in-process and launches no program; allowed: off, or backend: command`);
+  return 'stand-in';
 }
 
 function parseInitialPoints(issues: Issues, raw: unknown, parameters: SearchSpace): Params[] {
