@@ -186,7 +186,7 @@ parameters:
       `name: wb-ladder
 ${common}method: grid
 parameters:
-  lr: {values: [0.01, 0.03, 0.1, 0.3, 1.0]}
+  lr: {values: [0.03, 0.1, 0.3, 1.0, 3.0]}
 scales:
   - {name: w8, params: 8, tokens: 2048, model: {width: 8}}
   - {name: w32, params: 32, tokens: 2048, model: {width: 32}}

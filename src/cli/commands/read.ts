@@ -73,12 +73,16 @@ export function makeTrialsCommand(io: CliIO): Command {
         else if (trials.length === 0) io.stdout.write(`study ${name} has no trials${flags.state ? ` in state ${flags.state}` : ''}\n`);
         else {
           const metric = study.config.metric?.name ?? 'value';
-          const rows = trials.map((t) => {
+          const scaled = Boolean(study.config.scales);
+          const gpus = study.config.resources ? await Promise.all(trials.map(async (t) => (await storage.getTrialAttrs(t.id)).gpus)) : null;
+          const rows = trials.map((t, i) => {
             const j = trialToJson(t, all);
             const note = t.state === 'FAIL' || t.state === 'STALE' ? (t.error ?? '').split('\n')[0]!.slice(0, 80) : '';
-            return [String(t.number), j.state, fmtNum(t.value), j.duration_s === null ? '-' : `${j.duration_s.toFixed(1)}s`, fmtParams(t.params), note];
+            const scale = scaled ? [typeof t.scale?.name === 'string' ? t.scale.name : '-'] : [];
+            const gpu = gpus ? [Array.isArray(gpus[i]) ? (gpus[i] as string[]).join(',') : '-'] : [];
+            return [String(t.number), j.state, ...scale, fmtNum(t.value), j.duration_s === null ? '-' : `${j.duration_s.toFixed(1)}s`, fmtParams(t.params), ...gpu, note];
           });
-          io.stdout.write(`${table(['#', 'state', metric, 'time', 'params', 'note'], rows)}\n`);
+          io.stdout.write(`${table(['#', 'state', ...(scaled ? ['scale'] : []), metric, 'time', 'params', ...(gpus ? ['gpus'] : []), 'note'], rows)}\n`);
         }
         return EXIT.OK;
       })),
