@@ -1,5 +1,6 @@
 /** The JSON Schema of a study config, for editors (`scaletune schema`). Built from the same tables the validator uses. */
 import { DISTRIBUTION_TYPES } from '../core/distributions.js';
+import { logMetricsSchema } from '../backends/log-metrics-options.js';
 import { BACKEND_TYPES, BACKENDS, EXECUTOR_TYPES, EXECUTORS, METHOD_NAMES, METHODS, methodEntry, stoppingOptions } from '../registry/index.js';
 import { MAX_PARALLEL, STUDY_NAME } from './study.js';
 
@@ -69,6 +70,7 @@ export function studyConfigSchema(): Record<string, unknown> {
       backend: {
         oneOf: [{ enum: [...BACKEND_TYPES] }, ...BACKEND_TYPES.map((t) => BACKENDS[t].schema())],
       },
+      metrics: logMetricsSchema(),
       scales: {
         type: 'array',
         minItems: 1,
