@@ -15,9 +15,6 @@ export interface LogMetricsConfig {
   patterns: string[];
 }
 
-/** Group names that fill a report's own fields instead of becoming metrics. */
-export const RESERVED_GROUPS = ['step', 'tokens', 'checkpoint', 'total_steps'] as const;
-
 const PRESETS_ALLOWED = PRESET_NAMES.join(', ');
 const ALLOWED = `json (the default), a preset name (${PRESETS_ALLOWED}), or a mapping {format?: json|patterns, preset?, patterns?: [regular expressions with named groups]}`;
 

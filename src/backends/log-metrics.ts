@@ -156,7 +156,7 @@ export function neverMatchedMessage(settings: LogMetricsConfig, summary: ParserS
   return `the trainer printed no report: no JSON line, and no line matched ${tried.join('; ')}${lines}`;
 }
 
-/** Every report in a whole captured output, as the command backend would make them from that stream (fixtures, `scaletune` tools). */
+/** Every report in a whole captured output, as the command backend makes them from that stream (fixture logs, a saved log). */
 export function parseLog(settings: LogMetricsConfig | undefined, text: string, stream: Stream = 'stdout'): { reports: Report[]; notes: string[]; summary: ParserSummary } {
   const parser = createReportParser(settings);
   const reports: Report[] = [];

@@ -41,12 +41,11 @@ export function metricName(label: string): string {
 }
 
 /**
- * Terminal control sequences: CSI (colours, cursor moves, line clears), OSC (titles, links), the
- * two-character escapes, and the other C0 controls except tab. Backspaces go too: Keras 2 rubs out its
+ * Terminal control sequences: CSI (colours, cursor moves, line clears), OSC (titles, links), charset
+ * designations, the two-character escapes (ESC 7, ESC M, …), and the other C0 controls except tab. Backspaces go too: Keras 2 rubs out its
  * bar with them before each `\r`.
  */
-// eslint-disable-next-line no-control-regex
-const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|[\x00-\x08\x0b-\x1f\x7f]/g;
+const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[()*+][0-9A-Za-z]|\x1b[0-~]|[\x00-\x08\x0b-\x1f\x7f]/g;
 
 export function stripEscapes(text: string): string {
   return text.replace(ESCAPES, '');

@@ -144,7 +144,7 @@ const hf: Preset = {
 const lightning: Preset = {
   reads: 'PyTorch Lightning progress bars "Epoch E: P%|…| n/total [elapsed<remaining, rate, name=value, …]"',
   create() {
-    const BAR = /^Epoch (\d+):\s*\d+%\|[^|]*\|\s*(\d+)\/(\d+|\?)\s*\[([^\]]*)\]\s*$/;
+    const BAR = /^Epoch (\d+)(?:\/\d+)?:\s*\d+%\|[^|]*\|\s*(\d+)\/(\d+|\?)\s*\[([^\]]*)\]\s*$/;
     let held: { step: number; metrics: Record<string, number> } | null = null;
     let epoch = -1;
     let offset = 0;

@@ -137,7 +137,9 @@ describe('presets on output in each tool’s format', () => {
     expect(l.line('stderr', 'Epoch 0:  50%|█████     | 5/? [00:01<?, 4.00it/s, v_num=0, loss=1.000]').reports).toEqual([]);
     // an unknown total: the step counts on from the previous epoch's last position
     expect(l.line('stderr', 'Epoch 1:  10%|█         | 1/? [00:01<?, 4.00it/s, v_num=0, loss=0.900]').reports).toMatchObject([{ step: 5, metrics: { loss: 1 } }]);
-    expect(l.end()).toMatchObject([{ step: 6, metrics: { loss: 0.9 } }]);
+    // a bar that names the last epoch too (Epoch 1/9) reads the same
+    expect(l.line('stderr', 'Epoch 1/9:  20%|██        | 2/? [00:01<?, 4.00it/s, v_num=0, loss=0.800]').reports).toMatchObject([{ step: 6, metrics: { loss: 0.9 } }]);
+    expect(l.end()).toMatchObject([{ step: 7, metrics: { loss: 0.8 } }]);
   });
 
   it('a value a preset cannot read refuses the line with a note', () => {
@@ -181,7 +183,7 @@ describe('numbers as trainers print them', () => {
   });
 
   it('strips colours, cursor moves, titles and backspaces', () => {
-    expect(stripEscapes('\x1b[1m10/10\x1b[0m \x1b[32m━━\x1b[0m\x1b[K\x1b]0;title\x07 done\b\b')).toBe('10/10 ━━ done');
+    expect(stripEscapes('\x1b(B\x1b[1m10/10\x1b[0m \x1b[32m━━\x1b[0m\x1b[K\x1b]0;title\x07 done\b\b\x1b7')).toBe('10/10 ━━ done');
   });
 
   it('reads Python literals', () => {
