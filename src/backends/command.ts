@@ -1,7 +1,7 @@
 /**
  * The command backend: launch any trainer as a child process, without a shell, in a process group of
- * its own, and stream its JSON lines. This is how GPU runs happen (DESIGN.md, "The command backend
- * protocol").
+ * its own, and stream its reports: JSON lines, and lines the study's `metrics:` patterns read
+ * (log-metrics.ts). This is how GPU runs happen (DESIGN.md, "The command backend protocol").
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import type { Params, ParamValue } from '../core/distributions.js';
 import { parseReportLine } from './protocol.js';
 import { linkProgramFiles } from './workdir.js';
 import { standInPythonPath } from './wandb-stand-in.js';
+import { cleanSegment, createReportParser, neverMatchedMessage } from './log-metrics.js';
 import type { Backend, RunEvents, RunHandle, RunOutcome, RunRequest } from './types.js';
 
 /** How a value appears in `--name=value`: as W&B's agent writes it (Python's str for booleans and None). */
@@ -88,37 +89,62 @@ export interface CommandBackendOptions {
   stderrTailBytes?: number;
 }
 
-/** Splits a byte stream into lines, never holding more than maxLineBytes of one line. */
+/**
+ * Splits a byte stream into lines, and each line into the segments a `\r` redraws (progress bars),
+ * never holding more than maxLineBytes of one segment. Every segment is offered to the report parser,
+ * escapes stripped, since tqdm and Keras print metrics in the redraws; the log gets a line's last
+ * non-blank segment only, as a terminal ends up showing it: a bar redrawn a thousand times is one line
+ * to a reader, and a thousand would crowd the trial's log cap.
+ */
 class LineSplitter {
   private buf = '';
   private dropping = 0;
-  constructor(private readonly max: number, private readonly emit: (line: string) => void) {}
+  private shown: string | null = null;
+  constructor(
+    private readonly max: number,
+    private readonly onSegment: (text: string) => void,
+    private readonly onLine: (text: string) => void,
+  ) {}
   push(chunk: string): void {
     let start = 0;
-    for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
-      this.take(chunk.slice(start, nl), true);
-      start = nl + 1;
+    const ends = /[\r\n]/g;
+    for (let m = ends.exec(chunk); m; m = ends.exec(chunk)) {
+      this.take(chunk.slice(start, m.index));
+      this.endSegment();
+      if (m[0] === '\n') this.endLine();
+      start = m.index + 1;
     }
-    if (start < chunk.length) this.take(chunk.slice(start), false);
+    if (start < chunk.length) this.take(chunk.slice(start));
   }
-  private take(part: string, ends: boolean): void {
+  private take(part: string): void {
     if (this.dropping > 0) {
       this.dropping += part.length;
-    } else {
-      this.buf += part;
-      if (this.buf.length > this.max) {
-        this.dropping = this.buf.length - this.max;
-        this.buf = this.buf.slice(0, this.max);
-      }
+      return;
     }
-    if (ends) this.flush();
+    this.buf += part;
+    if (this.buf.length > this.max) {
+      this.dropping = this.buf.length - this.max;
+      this.buf = this.buf.slice(0, this.max);
+    }
   }
-  flush(): void {
+  private endSegment(): void {
     if (this.buf === '' && this.dropping === 0) return;
-    const line = this.dropping > 0 ? `${this.buf} [... line cut: ${this.dropping} more characters]` : this.buf;
+    const raw = this.dropping > 0 ? `${this.buf} [... line cut: ${this.dropping} more characters]` : this.buf;
     this.buf = '';
     this.dropping = 0;
-    this.emit(line.endsWith('\r') ? line.slice(0, -1) : line);
+    const text = cleanSegment(raw);
+    if (text.trim() === '') return;
+    this.shown = text;
+    this.onSegment(text);
+  }
+  private endLine(): void {
+    if (this.shown !== null) this.onLine(this.shown);
+    this.shown = null;
+  }
+  /** the output ended: what is held is a whole line */
+  flush(): void {
+    this.endSegment();
+    this.endLine();
   }
 }
 
@@ -208,21 +234,33 @@ export class CommandBackend implements Backend {
     const group = pid === undefined ? null : new ProcessGroup(pid, grace);
     const terminate = (): void => group?.terminate();
 
-    const out = new LineSplitter(maxLine, (line) => {
-      const r = parseReportLine(line);
-      if (r) events.onReport(r);
-      else events.onLog('stdout', line);
-    });
-    const err = new LineSplitter(maxLine, (line) => {
-      events.onLog('stderr', line);
-    });
+    const logMetrics = req.study.config.metrics;
+    const parser = createReportParser(logMetrics);
+    const splitter = (stream: 'stdout' | 'stderr'): LineSplitter => {
+      // a JSON report is not a log line; the flag is the line's last segment's
+      let lastWasReport = false;
+      return new LineSplitter(
+        maxLine,
+        (text) => {
+          const o = parser.line(stream, text);
+          lastWasReport = o.json;
+          for (const r of o.reports) events.onReport(r);
+          for (const n of o.notes) events.onNote?.(n);
+        },
+        (line) => {
+          if (lastWasReport) return;
+          // the tail as the log keeps it: readable, without a progress bar's every redraw
+          if (stream === 'stderr') stderrTail = `${stderrTail}${line}\n`.slice(-tailBytes);
+          events.onLog(stream, line);
+        },
+      );
+    };
+    const out = splitter('stdout');
+    const err = splitter('stderr');
     child.stdout.setEncoding('utf8');
     child.stderr.setEncoding('utf8');
     child.stdout.on('data', (c: string) => out.push(c));
-    child.stderr.on('data', (c: string) => {
-      stderrTail = (stderrTail + c).slice(-tailBytes);
-      err.push(c);
-    });
+    child.stderr.on('data', (c: string) => err.push(c));
 
     if (req.timeoutMs !== undefined) {
       timeoutTimer = setTimeout(() => {
@@ -242,7 +280,11 @@ export class CommandBackend implements Backend {
         if (drainTimer) clearTimeout(drainTimer);
         out.flush();
         err.flush();
-        resolve({ ...o, timedOut, stopped, stderrTail: stderrTail.trim() });
+        for (const r of parser.end()) events.onReport(r);
+        // only a run that otherwise ended well: a crash or a timeout is the better explanation
+        const clean = o.spawnError === null && o.exitCode === 0 && o.signal === null && !timedOut && stopped === null;
+        const failure = logMetrics && clean && parser.summary().reports === 0 ? neverMatchedMessage(logMetrics, parser.summary()) : null;
+        resolve({ ...o, timedOut, stopped, stderrTail: stderrTail.trim(), ...(failure ? { failure } : {}) });
       };
       child.on('error', (e) => {
         finish({ exitCode: null, signal: null, spawnError: `cannot start ${JSON.stringify(argv[0])}: ${e.message}` });

@@ -45,10 +45,12 @@ export interface RunRequest {
 }
 
 export interface RunEvents {
-  /** a parsed JSON line */
+  /** a parsed JSON line, or what the study's metrics patterns read from a line */
   onReport(report: Report): void;
-  /** a line that is not a report, or any stderr line */
+  /** a line of output that is not a JSON report (a redrawn line: its last state) */
   onLog(stream: 'stdout' | 'stderr', line: string): void;
+  /** scaletune's own remark on the trainer's output (a line a pattern matched but could not read), for the trial's log */
+  onNote?(line: string): void;
   /** the trainer's process started */
   onStart?(pid: number): void;
 }

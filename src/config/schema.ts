@@ -1,6 +1,7 @@
 /** The JSON Schema of a study config, for editors (`scaletune schema`). Built from the same tables the validator uses. */
 import { WANDB_MODES } from '../backends/wandb-stand-in.js';
 import { DISTRIBUTION_TYPES } from '../core/distributions.js';
+import { logMetricsSchema } from '../backends/log-metrics-options.js';
 import { BACKEND_TYPES, BACKENDS, EXECUTOR_TYPES, EXECUTORS, METHOD_NAMES, METHODS, methodEntry, stoppingOptions } from '../registry/index.js';
 import { MAX_PARALLEL, STUDY_NAME } from './study.js';
 import { workdirOptions } from '../backends/workdir.js';
@@ -72,6 +73,7 @@ export function studyConfigSchema(): Record<string, unknown> {
       backend: {
         oneOf: [{ enum: [...BACKEND_TYPES] }, ...BACKEND_TYPES.map((t) => BACKENDS[t].schema())],
       },
+      metrics: logMetricsSchema(),
       scales: {
         type: 'array',
         minItems: 1,

@@ -11,6 +11,7 @@ import type { LlmConfig } from '../llm/config.js';
 import type { SlurmExecutorConfig } from '../orchestrator/slurm-options.js';
 import type { ResourcesConfig } from '../orchestrator/gpus.js';
 import type { WorkdirConfig } from '../backends/workdir.js';
+import type { LogMetricsConfig } from '../backends/log-metrics-options.js';
 import type { BackendConfig, Method } from '../registry/index.js';
 
 export type { MetricConfig, SlurmExecutorConfig, Method, BackendConfig };
@@ -67,6 +68,11 @@ export interface StudyConfig {
   /** per-run wall-clock limit */
   timeoutMs?: number;
   backend: BackendConfig;
+  /**
+   * how the trainer's output becomes reports besides JSON lines (a preset, patterns), from `metrics:`
+   * or the command backend's own `metrics:`; absent: JSON lines only
+   */
+  metrics?: LogMetricsConfig;
   /** a scale ladder: the proxy scales, searched one by one, smallest first */
   scales?: ScaleConfig[];
   /** the scale the ladder predicts for */
@@ -114,6 +120,7 @@ export const TOP_LEVEL_KEYS = [
   'seed',
   'timeout',
   'backend',
+  'metrics',
   'env',
   'bayes',
   'pbt',

@@ -7,6 +7,7 @@ import { accessSync, constants as fsConstants, existsSync, statSync } from 'node
 import path from 'node:path';
 import { interpreterFor } from '../backends/command.js';
 import { WANDB_MODES } from '../backends/wandb-stand-in.js';
+import { parseLogMetrics } from '../backends/log-metrics-options.js';
 import { contains, gridValues, type Params, type ParamValue, type SearchSpace } from '../core/distributions.js';
 import { parseDuration } from '../core/duration.js';
 import { ConfigError } from '../core/errors.js';
@@ -55,6 +56,7 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
   const octx: OptionContext = { method, parameters, ...(metric ? { metric } : {}), backendType, configDir };
   const backend = parseBackend(issues, raw, octx);
   const { program, command } = parseProgram(issues, raw, octx, opts.forRun !== false);
+  const metrics = parseMetricsSource(issues, raw, octx, backend);
 
   const runCap = optionalInt(issues, raw, 'run_cap', 1, Number.MAX_SAFE_INTEGER, 'a whole number of runs, at least 1');
   const parallel = optionalInt(issues, raw, 'parallel', 1, MAX_PARALLEL, PARALLEL_ALLOWED) ?? 1;
@@ -92,6 +94,7 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
     ...(seed !== undefined ? { seed } : {}),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     backend: backend ?? { type: 'command' },
+    ...(metrics ? { metrics } : {}),
     env,
     ...(earlyTerminate ? { earlyTerminate } : {}),
     ...(stopping ? { stopping } : {}),
@@ -187,6 +190,18 @@ function parseBackend(issues: Issues, raw: Record<string, unknown>, ctx: OptionC
     issues.add('method', `found ${ctx.method}; backend ${type} keeps no checkpoints, which population-based training needs; allowed with ${type}: ${allowed.join(', ')}`);
   }
   return entry.parse(isObj(raw.backend) ? raw.backend : { type }, ctx, issues);
+}
+
+/**
+ * The top-level `metrics:`, or the command backend's own: the same setting in two places (the second
+ * keeps a backend block self-contained), so giving both is refused rather than one silently winning.
+ */
+function parseMetricsSource(issues: Issues, raw: Record<string, unknown>, ctx: OptionContext, backend: BackendConfig | undefined): StudyConfig['metrics'] {
+  const inBackend = isObj(raw.backend) && raw.backend.metrics !== undefined;
+  if (raw.metrics !== undefined && inBackend) return void issues.add('backend.metrics', 'given both here and as the top-level metrics; allowed: one of the two');
+  if (raw.metrics !== undefined && !launchesProgram(ctx.backendType)) return void issues.add('metrics', `not used by backend ${ctx.backendType}, which reports in-process; allowed: remove it, or use backend: command to launch a program`);
+  if (inBackend) return backend?.type === 'command' ? backend.metrics : undefined;
+  return parseLogMetrics(raw.metrics, 'metrics', issues);
 }
 
 /** Does the backend named in the file launch a program? (A name the registry does not know is treated as command's: it is refused elsewhere.) */

@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { runParams } from '../registry/backends.js';
+import { describeMetricsSource } from '../backends/log-metrics-options.js';
 import { printed } from '../backends/protocol.js';
 import type { Backend, Report, RunOutcome } from '../backends/types.js';
 import type { MetricConfig } from '../config/index.js';
@@ -119,6 +120,10 @@ class TrialRun {
       {
         onReport: (r) => this.onReport(r),
         onLog: (stream, line) => this.onLog(stream, line),
+        onNote: (line) => {
+          this.pendingLogs.push({ stream: 'scaletune', line });
+          this.scheduleFlush();
+        },
         onStart: (pid) => {
           this.writes = this.writes.then(() => o.storage.setTrialPid(trial.id, pid)).catch(() => undefined);
         },
@@ -279,7 +284,9 @@ class TrialRun {
     }
     if (!this.objectiveSeen) {
       const others = [...this.seen];
-      return `the trainer exited without reporting metric '${metric.name}'${others.length ? ` (it reported: ${others.slice(0, 10).join(', ')})` : ' (it printed no JSON report)'}`;
+      // in pattern mode the user needs to know what was looked for, not only what was found
+      const source = study.config.metrics ? `; metrics are read from ${describeMetricsSource(study.config.metrics)}` : '';
+      return `the trainer exited without reporting metric '${metric.name}'${others.length ? ` (it reported: ${others.slice(0, 10).join(', ')}${source})` : source ? ` (no report it printed held a metric${source})` : ' (it printed no JSON report)'}`;
     }
     if (this.objective !== null && !Number.isFinite(this.objective)) return `metric '${metric.name}' ended as ${this.objective}`;
     return null;

@@ -6,13 +6,16 @@ import type { Params } from '../core/distributions.js';
 import type { Issues, OptionContext } from '../core/options.js';
 import type { Trial } from '../core/trial.js';
 import { CommandBackend } from '../backends/command.js';
+import { logMetricsSchema, parseLogMetrics, type LogMetricsConfig } from '../backends/log-metrics-options.js';
 import { SimBackend } from '../backends/sim/backend.js';
 import { simBackendSchema, validateSimBackend, type SimBackendConfig } from '../backends/sim/settings.js';
 import { TfjsBackend } from '../backends/tfjs/backend.js';
 import { SETTINGS as TFJS_SETTINGS, tfjsBackendSchema, validateTfjsBackend, type TfjsBackendConfig } from '../backends/tfjs/settings.js';
 import type { Backend } from '../backends/types.js';
 
-export type BackendConfig = { type: 'command' } | TfjsBackendConfig | SimBackendConfig;
+/** The command backend's block; its `metrics` is also the study's (validate.ts takes one of the two). */
+export type CommandBackendConfig = { type: 'command'; metrics?: LogMetricsConfig };
+export type BackendConfig = CommandBackendConfig | TfjsBackendConfig | SimBackendConfig;
 
 export interface BackendCapabilities {
   /** runs a trainer program as a child process (so `program`/`command` apply, and Slurm workers can run it) */
@@ -49,10 +52,11 @@ const size = (scale: Record<string, unknown>, keys: ('params' | 'tokens')[]): Pa
 export const BACKENDS = {
   command: {
     parse(raw, _ctx, issues) {
-      for (const k of Object.keys(raw)) if (k !== 'type') issues.add(`backend.${k}`, 'unknown key; allowed for backend command: type');
-      return { type: 'command' };
+      for (const k of Object.keys(raw)) if (k !== 'type' && k !== 'metrics') issues.add(`backend.${k}`, 'unknown key; allowed for backend command: type, metrics');
+      const metrics = parseLogMetrics(raw.metrics, 'backend.metrics', issues);
+      return { type: 'command', ...(metrics ? { metrics } : {}) };
     },
-    schema: () => ({ type: 'object', additionalProperties: false, required: ['type'], properties: { type: { const: 'command' } } }),
+    schema: () => ({ type: 'object', additionalProperties: false, required: ['type'], properties: { type: { const: 'command' }, metrics: logMetricsSchema() } }),
     capabilities: { launchesProgram: true, checkpoints: true, scaleNeedsParams: false },
     refuseModelKey: () => null,
     // a command trainer reads its scale from SCALETUNE_SCALE and gets the model's entries as arguments

@@ -259,3 +259,52 @@ describe('command backend', () => {
     expect(diverged.trial.error).toContain("metric 'loss' was NaN at step 2");
   });
 });
+
+describe('command backend: metrics read from log lines', () => {
+  // a tqdm-like bar on stderr, redrawn with \r and coloured, one redraw split across two writes
+  const BARS = `
+const later = () => new Promise((r) => setTimeout(r, 30));
+process.stdout.write('starting\\n');
+process.stderr.write('\\r 10%|█         | 1/10 [\\x1b[32mloss=2.500\\x1b[0m]');
+process.stderr.write('\\r 50%|█████     | 5/');
+await later();
+process.stderr.write('10 [\\x1b[32mloss=1.500\\x1b[0m]\\r100%|██████████| 10/10 [\\x1b[32mloss=nan\\x1b[0m]\\n');
+await later();
+process.stdout.write('{"step": 20, "acc": 0.5}\\n');
+process.stdout.write('\\x1b[1mstep 30: val loss 1.5E+00\\x1b[0m\\r\\n');
+`;
+  const metrics = { patterns: [String.raw`(?<step>\d+)/10 \[loss=(?<loss>\S+)\]`, String.raw`step (?<step>\d+): val loss (?<val_loss>\S+)`] };
+
+  it('patterns read stdout and stderr through redraws and colours; the log keeps a redrawn line once, readable', async () => {
+    const program = writeFile(tmpDir(), 'bars.mjs', BARS);
+    const { trial, metrics: ms, logs } = await runOne({}, { program, metrics, metric: { name: 'val_loss', goal: 'minimize' } });
+    expect(trial.error).toBeNull();
+    expect(trial.state).toBe('COMPLETE');
+    expect(trial.value).toBe(1.5);
+    // NaN is stored as null
+    expect(ms.map((m) => [m.step, m.name, m.value]).sort((a, b) => (a[0] as number) - (b[0] as number))).toEqual([
+      [1, 'loss', 2.5],
+      [5, 'loss', 1.5],
+      [10, 'loss', null],
+      [20, 'acc', 0.5],
+      [30, 'val_loss', 1.5],
+    ]);
+    expect(logs.filter((l) => l.stream === 'stderr').map((l) => l.line)).toEqual(['100%|██████████| 10/10 [loss=nan]']);
+    expect(logs.filter((l) => l.stream === 'stdout').map((l) => l.line)).toEqual(['starting', 'step 30: val loss 1.5E+00']);
+  });
+
+  it('without metrics: only stdout JSON is read, and the log still gets redrawn lines once, without escapes', async () => {
+    const program = writeFile(tmpDir(), 'bars.mjs', BARS);
+    const { trial, metrics: ms, logs } = await runOne({}, { program, metric: { name: 'acc', goal: 'maximize' } });
+    expect(trial.state).toBe('COMPLETE');
+    expect(ms.map((m) => [m.step, m.name, m.value])).toEqual([[20, 'acc', 0.5]]);
+    expect(logs.map((l) => l.line)).toEqual(expect.arrayContaining(['100%|██████████| 10/10 [loss=nan]', 'step 30: val loss 1.5E+00']));
+  });
+
+  it('a refused match is noted in the trial log', async () => {
+    const program = writeFile(tmpDir(), 'odd.mjs', `console.log('step 1: val loss 2.0'); console.log('step 2: val loss n/a');`);
+    const { trial, logs } = await runOne({}, { program, metrics, metric: { name: 'val_loss', goal: 'minimize' } });
+    expect(trial.value).toBe(2);
+    expect(logs.filter((l) => l.stream === 'scaletune').map((l) => l.line)).toEqual([`line not read as a report: pattern 2 (${JSON.stringify(metrics.patterns[1])}): group val_loss is "n/a", not a number: step 2: val loss n/a`]);
+  });
+});

@@ -122,6 +122,16 @@ const MALFORMED: [string, string, string[]][] = [
   ['program is a folder', `program: .\nmethod: random\nparameters: {a: {value: 1}}\n`, ['program: found "." (a string), but', 'is a folder; allowed: a path to an existing file']],
   ['program run as the command without an execute bit', `program: study.yaml\nmethod: random\nparameters: {a: {value: 1}}\n`, ['program: found "study.yaml"', 'is run as the command itself', 'not executable', 'chmod +x']],
   ['bayes without a metric', `program: train.mjs\nmethod: bayes\nparameters: {a: {min: 0.0, max: 1.0}}\n`, ['metric: missing; method bayes models a metric with a Gaussian process']],
+  ['metrics preset misspelt', `${P('  a: {value: 1}\n')}metrics: {preset: nanogtp}\n`, ['metrics.preset: found "nanogtp"', 'nanogpt, hf, lightning, keras, megatron, torchtitan']],
+  ['metrics a string that is no preset', `${P('  a: {value: 1}\n')}metrics: tensorboard\n`, ['metrics: found "tensorboard"', 'a preset name (nanogpt, hf']],
+  ['metrics pattern not a regular expression', `${P('  a: {value: 1}\n')}metrics:\n  patterns: ['loss (?<loss>[\\d.+']\n`, ['metrics.patterns[0]: found "loss (?<loss>[', 'not a valid regular expression (Invalid regular expression:', 'Unterminated character class']],
+  ['metrics pattern without a named group', `${P('  a: {value: 1}\n')}metrics: {patterns: ['loss ([\\d.]+)']}\n`, ['metrics.patterns[0]', 'has no named group', '(?<loss>']],
+  ['metrics pattern that matches every line', `${P('  a: {value: 1}\n')}metrics: {patterns: ['(?<loss>\\d*)']}\n`, ['metrics.patterns[0]', 'matches an empty line']],
+  ['metrics format json with patterns', `${P('  a: {value: 1}\n')}metrics: {format: json, patterns: ['l (?<l>\\S+)']}\n`, ['metrics.format: is json', 'allowed: format: patterns']],
+  ['metrics both top-level and in the backend', `${P('  a: {value: 1}\n')}metrics: nanogpt\nbackend: {type: command, metrics: hf}\n`, ['backend.metrics: given both here and as the top-level metrics; allowed: one of the two']],
+  ['metrics in the backend misspelt', `${P('  a: {value: 1}\n')}backend: {type: command, metrics: {presets: hf}}\n`, ['backend.metrics.presets: unknown key; allowed: format, preset, patterns']],
+  ['metrics mistaken for metric', `${P('  a: {value: 1}\n')}metrics: {name: loss, goal: minimize}\n`, ['metrics.name: unknown key', 'the objective is metric: {name, goal}']],
+  ['metrics with an in-process backend', `method: random\nparameters: {a: {min: 0.0, max: 1.0}}\nbackend: sim\nmetrics: nanogpt\n`, ['metrics: not used by backend sim']],
 ];
 
 describe('config validation: malformed configs exit 2 with the field and what is allowed', () => {
@@ -247,6 +257,19 @@ describe('configs found in the wild run unchanged', () => {
     expect(() => loadStudyConfig(writeFile(dir, 's.yaml', `program: train.py\nmethod: random\nparameters: {a: {value: 1}}\n`))).toThrow('train.py cannot be read; allowed: a file this user may read');
   });
 
+  it('reads metrics: as a preset name, a mapping, or in the command backend block', () => {
+    const head = `program: train.py\nmethod: random\nparameters: {a: {value: 1}}\n`;
+    expect(load(head).metrics).toBeUndefined();
+    expect(load(`${head}metrics: json\n`).metrics).toBeUndefined();
+    expect(load(`${head}metrics: {format: json}\n`).metrics).toBeUndefined();
+    expect(load(`${head}metrics: nanogpt\n`).metrics).toEqual({ preset: 'nanogpt', patterns: [] });
+    const patterns = `metrics:\n  preset: hf\n  patterns:\n    - 'step (?P<step>\\d+): loss (?P<loss>\\S+)'\n`;
+    expect(load(`${head}${patterns}`).metrics).toEqual({ preset: 'hf', patterns: ['step (?P<step>\\d+): loss (?P<loss>\\S+)'] });
+    const inBackend = load(`${head}backend: {type: command, metrics: {format: patterns, preset: keras}}\n`);
+    expect(inBackend.metrics).toEqual({ preset: 'keras', patterns: [] });
+    expect(inBackend.backend).toEqual({ type: 'command', metrics: { preset: 'keras', patterns: [] } });
+  });
+
   it('parses timeouts', () => {
     expect(load(`program: train.py\nmethod: random\ntimeout: 1h30m\nparameters: {a: {value: 1}}\n`).timeoutMs).toBe(5_400_000);
     expect(load(`program: train.py\nmethod: random\ntimeout: 45\nparameters: {a: {value: 1}}\n`).timeoutMs).toBe(45_000);
@@ -275,6 +298,15 @@ describe('the published JSON Schema', () => {
     expect(validate(pbt), JSON.stringify(validate.errors)).toBe(true);
     expect(validate({ ...pbt, pbt: { population: 4, perturbation_interval: { tokens: 4096 }, max_tokens: 40960 } }), JSON.stringify(validate.errors)).toBe(true);
     expect(validate({ ...pbt, pbt: { ...pbt.pbt, quantil: 0.2 } })).toBe(false);
+  });
+
+  it('accepts the metrics shapes the validator accepts and rejects a misspelt one', () => {
+    const base = { method: 'random', parameters: { a: { value: 1 } } };
+    for (const metrics of ['json', 'nanogpt', { preset: 'hf' }, { format: 'patterns', patterns: ['l (?<l>\\S+)'] }]) {
+      expect(validate({ ...base, metrics }), JSON.stringify(validate.errors)).toBe(true);
+    }
+    expect(validate({ ...base, backend: { type: 'command', metrics: 'keras' } }), JSON.stringify(validate.errors)).toBe(true);
+    for (const metrics of ['nanogtp', { presets: 'hf' }, { patterns: [] }, { patterns: 'x' }]) expect(validate({ ...base, metrics })).toBe(false);
   });
 
   it('is printed by `scaletune schema`', async () => {

@@ -6,7 +6,8 @@ import { recoverStaleTrials } from '../../src/orchestrator/recovery.js';
 import { silentReporter, type Reporter } from '../../src/report/reporter.js';
 import { runStudy } from '../../src/orchestrator/run-study.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
-import { makeStudy, trainerConfig } from '../helpers/fixtures.js';
+import { loadStudyConfig } from '../../src/config/index.js';
+import { makeStudy, tmpDir, trainerConfig, writeFile } from '../helpers/fixtures.js';
 
 function recordingReporter() {
   const events: string[] = [];
@@ -156,5 +157,54 @@ describe('runStudy', () => {
     const end = await runStudy({ storage, study, backend: new CommandBackend(), reporter });
     expect(bests).toEqual([1, peer.number]);
     expect(end.best?.number).toBe(peer.number);
+  });
+});
+
+describe('a bayes study of a trainer that prints nanoGPT lines', () => {
+  it('reads val_loss through metrics: {preset: nanogpt} and completes every trial with its value', async () => {
+    const dir = tmpDir();
+    // Debian's own interpreter: `python3` on PATH may be another one
+    writeFile(
+      dir,
+      'train.py',
+      `import argparse, math
+p = argparse.ArgumentParser()
+p.add_argument('--learning_rate', type=float)
+p.add_argument('--max_iters', type=int)
+a = p.parse_args()
+print("tokens per iteration will be: 8,192")
+for it in range(a.max_iters + 1):
+    loss = 2.0 + (math.log10(a.learning_rate) + 3) ** 2 + 1.0 / (1 + it)
+    if it % 10 == 0:
+        print(f"step {it}: train loss {loss:.4f}, val loss {loss + 0.05:.4f}")
+    print(f"iter {it}: loss {loss:.4f}, time 12.50ms, mfu {-100.0 if it < 5 else 10.0:.2f}%", flush=True)
+`,
+    );
+    const file = writeFile(
+      dir,
+      'study.yaml',
+      `program: train.py
+command: [/usr/bin/python3, "\${program}", "\${args}"]
+method: bayes
+metric: {name: val_loss, goal: minimize}
+metrics: {preset: nanogpt}
+bayes: {initial: 3}
+run_cap: 5
+seed: 3
+parameters:
+  learning_rate: {distribution: log_uniform_values, min: 0.0001, max: 0.1}
+  max_iters: {value: 20}
+`,
+    );
+    const storage = new MemoryStorage();
+    const study = await makeStudy(storage, loadStudyConfig(file), 'nanogpt', dir);
+    const end = await runStudy({ storage, study, backend: new CommandBackend(), reporter: silentReporter });
+    expect(end.trials.map((t) => [t.state, t.error])).toEqual(Array.from({ length: 5 }, () => ['COMPLETE', null]));
+    for (const t of end.trials) {
+      const loss = 2.0 + (Math.log10(t.params.learning_rate as number) + 3) ** 2 + 1 / 21;
+      expect(t.value).toBeCloseTo(loss + 0.05, 4);
+    }
+    const names = new Set((await storage.getMetrics(study.id)).map((m) => m.name));
+    expect(names).toEqual(new Set(['train_loss', 'val_loss', 'loss', 'time_ms', 'mfu']));
   });
 });

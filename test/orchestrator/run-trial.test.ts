@@ -52,3 +52,44 @@ describe('a trial judged by what its trainer printed', () => {
     expect(notes).toEqual(['step "abc" is not a whole number from 0 to 2147483647; the report is stored at step 5, the previous step + 1 (noted once per trial)']);
   });
 });
+
+/** Run a trainer script (an .mjs body) with metric val_loss and these `metrics:` settings. */
+async function withMetrics(body: string, metrics: unknown) {
+  const dir = tmpDir();
+  const program = writeFile(dir, 'train.mjs', body);
+  const storage = new MemoryStorage();
+  const study = await makeStudy(storage, trainerConfig({ program, metric: { name: 'val_loss', goal: 'minimize' }, metrics }), 'patterns', dir);
+  const trial = (await storage.createRunning(study.id, { params: {}, worker: 'test' }))!;
+  const res = await startTrial({ storage, study, trial, backend: new CommandBackend({ killGraceMs: 500 }) }).result;
+  if (res.kind !== 'finished') throw new Error('interrupted');
+  return res.trial;
+}
+
+describe('a trial whose metrics are read from log lines', () => {
+  it('fails when no line matched, showing the first lines and what was tried', async () => {
+    const trial = await withMetrics(`console.log('loading data'); console.error('epoch 1 done: loss=2.0'); console.log('bye');`, { preset: 'nanogpt', patterns: [String.raw`val=(?<val_loss>\S+)`] });
+    expect(trial.state).toBe('FAIL');
+    expect(trial.error).toMatch(/^the trainer printed no report: no JSON line, and no line matched preset nanogpt \(nanoGPT lines .*\); pattern "val=\(\?<val_loss>\\\\S\+\)"; its first lines were:\n/);
+    // both streams, in whatever order the pipes delivered them
+    expect(trial.error).toContain('\n  loading data');
+    expect(trial.error).toContain('\n  epoch 1 done: loss=2.0');
+  });
+
+  it('a trainer that crashed before matching anything fails for its crash', async () => {
+    const trial = await withMetrics(`console.log('loading data'); console.error('CUDA out of memory'); process.exit(3);`, 'nanogpt');
+    expect(trial.state).toBe('FAIL');
+    expect(trial.error).toBe('the trainer exited with code 3: CUDA out of memory');
+  });
+
+  it('a metric never reported names what was reported and where it was read from', async () => {
+    const trial = await withMetrics(`console.log('iter 1: loss 2.0000, time 1.00ms, mfu 1.00%');`, 'nanogpt');
+    expect(trial.state).toBe('FAIL');
+    expect(trial.error).toBe("the trainer exited without reporting metric 'val_loss' (it reported: loss, time_ms, mfu; metrics are read from JSON lines on stdout, preset nanogpt)");
+  });
+
+  it('a JSON report counts as a report in pattern mode', async () => {
+    const trial = await withMetrics(`console.log(JSON.stringify({ step: 1, val_loss: 1.25 }));`, 'nanogpt');
+    expect(trial.state).toBe('COMPLETE');
+    expect(trial.value).toBe(1.25);
+  });
+});
