@@ -77,7 +77,7 @@ parameters:
     const metrics = await runCli(['--db', db, 'export', 'nanogpt', '--format', 'json', '--what', 'metrics'], { cwd: dir });
     const rows = JSON.parse(metrics.stdout) as { trial: number; name: string; step: number }[];
     const first = rows.filter((r) => r.trial === 0);
-    expect(new Set(first.map((r) => r.name))).toEqual(new Set(['loss', 'time', 'mfu', 'train_loss', 'val_loss']));
+    expect(new Set(first.map((r) => r.name))).toEqual(new Set(['loss', 'time_ms', 'mfu', 'train_loss', 'val_loss']));
     expect(first.filter((r) => r.name === 'val_loss').map((r) => r.step)).toEqual([0, 50, 100]);
   });
 
