@@ -61,6 +61,8 @@ describe('command backend', () => {
     const program = writeFile(dir, 'echo.mjs', ECHO);
     const out = path.join(dir, 'out.json');
     const params = { lr: 0.01, name: 'hello world', flag: true, none: null, 'model.layers': [64, 64] };
+    // what Python's json.dumps writes, as W&B's ${args_json} is
+    const PY_JSON = '{"lr": 0.01, "name": "hello world", "flag": true, "none": null, "model.layers": [64, 64]}';
     const { trial, study } = await runOne(params, {
       program,
       command: ['${env}', '${interpreter}', '${program}', '--fixed', 'literal', '${args}', '${args_no_hyphens}', '${args_json}', '--params=${args_json_file}'],
@@ -77,13 +79,13 @@ describe('command backend', () => {
       '--name=hello world',
       '--flag=True',
       '--none=None',
-      '--model.layers=[64,64]',
+      '--model.layers=[64, 64]',
       'lr=0.01',
       'name=hello world',
       'flag=True',
       'none=None',
-      'model.layers=[64,64]',
-      JSON.stringify(params),
+      'model.layers=[64, 64]',
+      PY_JSON,
       `--params=${file}`,
     ]);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(params);
@@ -91,8 +93,9 @@ describe('command backend', () => {
       SCALETUNE_TRIAL_ID: String(trial.id),
       SCALETUNE_TRIAL_NUMBER: '0',
       SCALETUNE_STUDY: 'backend',
-      SCALETUNE_PARAMS: JSON.stringify(params),
+      SCALETUNE_PARAMS: PY_JSON,
       SCALETUNE_CHECKPOINT_DIR: path.join(study.artifactsDir, 'trial-0000', 'checkpoints'),
+      SCALETUNE_RUN_DIR: path.join(study.artifactsDir, 'trial-0000'),
     });
     expect(got.env.SCALETUNE_RESUME_FROM).toBeUndefined();
     expect(got.cwd).toBe(study.cwd);
