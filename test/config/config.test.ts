@@ -69,7 +69,7 @@ const MALFORMED: [string, string, string[]][] = [
   ['beta with min and max', P('  mix: {distribution: beta, min: 0, max: 1}\n'), ['parameters.mix.min: is not used by distribution beta; it takes a, b']],
   ['inv_log_uniform past e^-709', P('  w: {distribution: inv_log_uniform, min: -710, max: 2}\n'), ['parameters.w.min: found -710', 'an exponent from -709 to 708']],
   ['inv_log_uniform_values not positive', P('  w: {distribution: inv_log_uniform_values, min: 0, max: 2}\n'), ['parameters.w.min: found 0', 'a positive number']],
-  ['nested parameters in a scale', `program: train.mjs\nmethod: random\nrun_cap: 2\nmetric: {name: loss}\nparameters:\n  optimizer:\n    parameters:\n      lr: {min: 0.001, max: 0.1}\nscales:\n  - tokens: 1000\n    parameters:\n      optimizer: {parameters: {lr: {value: 0.01}}}\n`, ['not a parameter of this study']],
+  ['nested parameters in a scale', `program: train.mjs\nmethod: random\nrun_cap: 2\nmetric: {name: loss}\nparameters:\n  optimizer:\n    parameters:\n      lr: {min: 0.001, max: 0.1}\nscales:\n  - tokens: 1000\n    parameters:\n      optimizer: {parameters: {lr: {value: 0.01}}}\n`, ['scales[0].parameters.optimizer: not a parameter of this study (nested parameters are named here by their dotted names: optimizer.lr)']],
   ['envvar macro without a name', `${HEAD}command: [python, "--x=\${envvar:}"]\nparameters:\n  a: {value: 1}\n`, ['command[1]', '${envvar:NAME} needs an environment variable name']],
   ['envvar macro with a bad name', `${HEAD}command: [python, "\${envvar:a-b}"]\nparameters:\n  a: {value: 1}\n`, ['command[1]', 'found "a-b"']],
   ['list macro inside an item', `${HEAD}command: [python, "x\${args_no_equals}"]\nparameters:\n  a: {value: 1}\n`, ['${args_no_equals} expands to several arguments']],
@@ -287,6 +287,13 @@ describe('the published JSON Schema', () => {
     expect(validate(pbt), JSON.stringify(validate.errors)).toBe(true);
     expect(validate({ ...pbt, pbt: { population: 4, perturbation_interval: { tokens: 4096 }, max_tokens: 40960 } }), JSON.stringify(validate.errors)).toBe(true);
     expect(validate({ ...pbt, pbt: { ...pbt.pbt, quantil: 0.2 } })).toBe(false);
+  });
+
+  it('accepts nested parameters and the beta and inverse log-uniform distributions, and rejects a nested block with a distribution key', () => {
+    const ok = { method: 'random', parameters: { optimizer: { parameters: { lr: { min: 0.001, max: 0.1 }, betas: { parameters: { b1: { value: 0.9 } } } } }, mix: { distribution: 'q_beta', a: 2, b: 5, q: 0.05 }, wd: { distribution: 'inv_log_uniform_values', min: 1e-5, max: 1e-2 } }, command: ['${env}', 'python3', '--out=${run_dir}', '${args_no_boolean_flags}'] };
+    expect(validate(ok), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ method: 'random', parameters: { optimizer: { parameters: { lr: { value: 1 } }, values: [1] } } })).toBe(false);
+    expect(validate({ method: 'random', parameters: { optimizer: { parameters: {} } } })).toBe(false);
   });
 
   it('is printed by `scaletune schema`', async () => {
