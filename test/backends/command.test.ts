@@ -309,7 +309,7 @@ parameters:
 
   it('runs a Python trainer through ${interpreter} and reads the bare NaN that json.dumps writes', async () => {
     const dir = tmpDir();
-    writeFile(
+    const program = writeFile(
       dir,
       'train.py',
       [
