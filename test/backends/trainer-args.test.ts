@@ -26,6 +26,7 @@ parameters:
   betas: {value: [0.9, 1.0, 2]}
   sched: {value: {warmup: 100, ratio: 1.0, names: [a, 1.0]}}
   batch: {values: [16.0, 32]}
+  heads: {values: [4.0, 8], probabilities: [0.5, 0.5]}
   lr: {min: 0.0, max: 1.0}
   layers: {min: 1, max: 8}
   steps: {distribution: q_uniform, min: 0, max: 100, q: 10}
@@ -51,6 +52,8 @@ describe('literal kinds', () => {
     expect(str('sched', { warmup: 100, ratio: 1, names: ['a', 1] })).toBe("{'warmup': 100, 'ratio': 1.0, 'names': ['a', 1.0]}");
     expect(str('batch', 16)).toBe('16.0');
     expect(str('batch', 32)).toBe('32');
+    expect(str('heads', 4)).toBe('4.0');
+    expect(str('heads', 8)).toBe('8');
   });
 
   it('types draws as W&B does: continuous ones floats, int_uniform ints, q_* ints only for an int q', () => {
