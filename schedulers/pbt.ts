@@ -10,7 +10,7 @@
  *   `resample_probability`, else multiplied by one of `perturbation_factors` (categoricals move to a
  *   neighbouring value), and kept inside its distribution's bounds.
  */
-import { fromUnit, isFixed, quantize, sample, sameValue, type Distribution, type Params, type ParamValue } from '../src/core/distributions.js';
+import { fromUnit, isFixed, quantize, sample, sameValue, valueBounds, type Distribution, type Params, type ParamValue } from '../src/core/distributions.js';
 import type { Rng } from '../src/core/rng.js';
 
 export interface PbtOptions {
@@ -73,12 +73,6 @@ export function chooseDonor(rng: Rng, me: MemberState, members: readonly MemberS
   return donors[Math.floor(rng.next() * donors.length)]!;
 }
 
-function bounds(d: Distribution): [number, number] | null {
-  if (d.type === 'log_uniform' || d.type === 'q_log_uniform') return [Math.exp(d.min), Math.exp(d.max)];
-  if ('min' in d) return [d.min, d.max];
-  return null;
-}
-
 /** One hyperparameter perturbed: multiplied by a factor (numbers) or moved to a neighbour (categoricals). */
 function perturb(rng: Rng, d: Distribution, value: ParamValue, factors: readonly number[]): ParamValue {
   if (d.type === 'categorical') {
@@ -90,7 +84,7 @@ function perturb(rng: Rng, d: Distribution, value: ParamValue, factors: readonly
   if (typeof value !== 'number') return value;
   const f = factors[Math.floor(rng.next() * factors.length)]!;
   let x = value * f;
-  const b = bounds(d);
+  const b = valueBounds(d);
   if (b) x = Math.min(b[1], Math.max(b[0], x));
   if (d.type === 'int_uniform') x = Math.min(d.max, Math.max(d.min, Math.round(x)));
   else if ('q' in d) x = quantize(x, d.q);

@@ -5,7 +5,7 @@
  * duplicates dropped, with the reason each rejected answer was refused. No I/O: the client and the
  * record/replay store live in src/llm/.
  */
-import { canonicalJson, contains, type Distribution, type Params, type ParamValue, type SearchSpace } from '../../src/core/distributions.js';
+import { canonicalJson, contains, isLogScale, valueBounds, type Distribution, type Params, type ParamValue, type SearchSpace } from '../../src/core/distributions.js';
 import { Rng } from '../../src/core/rng.js';
 import type { HistoryTrial } from '../types.js';
 
@@ -58,6 +58,14 @@ export function describeParameter(name: string, d: Distribution): string {
       return `${name}: float from ${Math.exp(d.min)} to ${Math.exp(d.max)}, log scale`;
     case 'q_log_uniform':
       return `${name}: multiple of ${d.q ?? 1} from ${Math.exp(d.min)} to ${Math.exp(d.max)}, log scale`;
+    case 'inv_log_uniform':
+      return `${name}: float from ${Math.exp(-d.max)} to ${Math.exp(-d.min)}, log scale`;
+    case 'inv_log_uniform_values':
+      return `${name}: float from ${d.min} to ${d.max}, log scale`;
+    case 'beta':
+      return `${name}: float from 0 to 1 (beta distribution, a = ${d.a}, b = ${d.b})`;
+    case 'q_beta':
+      return `${name}: multiple of ${d.q} from 0 to 1 (beta distribution, a = ${d.a}, b = ${d.b})`;
     default:
       return `${name}: a number (${d.type})`;
   }
@@ -91,10 +99,10 @@ function systemMessage(t: Templates, s: StudyText): ChatMessage {
 
 function exampleValue(d: Distribution): ParamValue {
   if (d.type === 'categorical') return d.values[0]!;
-  if ('min' in d && 'max' in d) {
-    const lo = d.type === 'log_uniform' || d.type === 'q_log_uniform' ? Math.exp(d.min) : d.min;
-    const hi = d.type === 'log_uniform' || d.type === 'q_log_uniform' ? Math.exp(d.max) : d.max;
-    const mid = d.type.includes('log') ? Math.sqrt(lo * hi) : (lo + hi) / 2;
+  const b = valueBounds(d);
+  if (b) {
+    const [lo, hi] = b;
+    const mid = isLogScale(d) ? Math.sqrt(lo * hi) : (lo + hi) / 2;
     return d.type === 'int_uniform' || (d.type.startsWith('q_') && Number.isInteger(('q' in d ? d.q : undefined) ?? 1)) ? Math.round(mid) : Number(mid.toPrecision(3));
   }
   return 0;
@@ -151,7 +159,7 @@ function coerce(d: Distribution, v: unknown): ParamValue | undefined {
   else if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) x = Number(v);
   else return undefined;
   if (!Number.isFinite(x)) return undefined;
-  const integer = d.type === 'int_uniform' || ((d.type === 'q_uniform' || d.type === 'q_log_uniform_values' || d.type === 'q_log_uniform') && Number.isInteger(d.q ?? 1));
+  const integer = d.type === 'int_uniform' || ((d.type === 'q_uniform' || d.type === 'q_log_uniform_values' || d.type === 'q_log_uniform' || d.type === 'q_beta') && Number.isInteger(d.q ?? 1));
   if (integer) {
     // 3.0 is 3; 3.4 is a mistake the model made, not a value we round into range silently
     if (Math.abs(x - Math.round(x)) > 1e-9) return undefined;

@@ -8,18 +8,17 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { StudyConfig } from '../config/index.js';
 import type { Params, ParamValue } from '../core/distributions.js';
+import { pyStr } from '../core/python.js';
 import { parseReportLine } from './protocol.js';
 import { linkProgramFiles } from './workdir.js';
 import { standInPythonPath } from './wandb-stand-in.js';
 import { cleanSegment, createReportParser, neverMatchedMessage } from './log-metrics.js';
+import { argForms, paramKinds, paramsJson, trainerParams, type ParamKinds } from './trainer-args.js';
 import type { Backend, RunEvents, RunHandle, RunOutcome, RunRequest } from './types.js';
 
-/** How a value appears in `--name=value`: as W&B's agent writes it (Python's str for booleans and None). */
+/** How a value appears in `--name=value`: as W&B's agent writes it, Python's str (whole numbers as ints). */
 export function formatArgValue(v: ParamValue): string {
-  if (typeof v === 'boolean') return v ? 'True' : 'False';
-  if (v === null) return 'None';
-  if (typeof v === 'object') return JSON.stringify(v);
-  return String(v);
+  return pyStr(v);
 }
 
 export function interpreterFor(program: string | undefined): string | null {
@@ -30,28 +29,70 @@ export function interpreterFor(program: string | undefined): string | null {
   return null;
 }
 
+/** Where a trial runs, for the macros that name it, and the environment `${envvar:NAME}` reads. */
+export interface ArgvContext {
+  /** the trial's folder: `${run_dir}` */
+  runDir?: string;
+  /** `${checkpoint_dir}` */
+  checkpointDir?: string;
+  /** for `${envvar:NAME}` (default: this process's environment) */
+  env?: Record<string, string | undefined>;
+}
+
+/** A command that cannot be built for this trial (an unset `${envvar:NAME}`); the trial fails with it. */
+export class CommandArgsError extends Error {}
+
 /**
  * Expand the command's macros into an argv array. List macros (${args}) become several items; a macro
  * that expands to nothing (${interpreter} for a program with no known extension) drops its item.
+ * Values are typed by `config.parameters` (floats written `1.0` stay `1.0`); without it whole numbers
+ * are ints.
  */
-export function buildArgv(config: Pick<StudyConfig, 'command' | 'program'>, params: Params, argsJsonFile: string): string[] {
-  const pairs = Object.entries(params);
-  const scalar: Record<string, string | null> = {
+export function buildArgv(
+  config: Pick<StudyConfig, 'command' | 'program'> & Partial<ParamKinds>,
+  params: Params,
+  argsJsonFile: string,
+  where: ArgvContext = {},
+): string[] {
+  const values = trainerParams({ parameters: config.parameters ?? {}, ...(config.nested ? { nested: config.nested } : {}) }, params);
+  const lists: Record<string, string[]> = argForms(values);
+  const scalar: Record<string, string | null | undefined> = {
     env: existsSync('/usr/bin/env') ? '/usr/bin/env' : null,
     interpreter: interpreterFor(config.program),
     program: config.program ?? null,
-    args_json: JSON.stringify(params),
+    args_json: paramsJson(values),
     args_json_file: argsJsonFile,
+    run_dir: where.runDir,
+    checkpoint_dir: where.checkpointDir,
   };
+  const env = where.env ?? process.env;
+  const unset = new Set<string>();
   const argv: string[] = [];
   for (const item of config.command) {
-    if (item === '${args}') argv.push(...pairs.map(([k, v]) => `--${k}=${formatArgValue(v)}`));
-    else if (item === '${args_no_hyphens}') argv.push(...pairs.map(([k, v]) => `${k}=${formatArgValue(v)}`));
-    else {
-      const whole = /^\$\{(\w+)\}$/.exec(item);
-      if (whole && whole[1]! in scalar && scalar[whole[1]!] === null) continue;
-      argv.push(item.replace(/\$\{(\w+)\}/g, (_, m: string) => scalar[m] ?? ''));
+    const list = /^\$\{(\w+)\}$/.exec(item)?.[1];
+    if (list !== undefined && list in lists) {
+      argv.push(...lists[list]!);
+      continue;
     }
+    if (list !== undefined && list in scalar && scalar[list] === null) continue;
+    argv.push(
+      item.replace(/\$\{(envvar:)?(\w+)\}/g, (whole, envvar: string | undefined, m: string) => {
+        if (envvar) {
+          const v = env[m];
+          if (v === undefined) unset.add(m);
+          return v ?? '';
+        }
+        if (!(m in scalar)) return whole;
+        const v = scalar[m];
+        if (v === undefined) throw new CommandArgsError(`\${${m}} needs the trial's folder, which this caller did not give`);
+        return v ?? '';
+      }),
+    );
+  }
+  // W&B's agent passes the variable's name itself when it is unset, a path that silently points nowhere
+  if (unset.size > 0) {
+    const names = [...unset];
+    throw new CommandArgsError(`the command uses ${names.map((n) => `\${envvar:${n}}`).join(', ')}, but ${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} not set; set ${names.length > 1 ? 'them' : 'it'} where scaletune runs, or in the study's env:`);
   }
   return argv;
 }
@@ -63,8 +104,9 @@ export function trialEnv(req: RunRequest): Record<string, string> {
     SCALETUNE_STUDY: req.study.name,
     SCALETUNE_TRIAL_ID: String(req.trial.id),
     SCALETUNE_TRIAL_NUMBER: String(req.trial.number),
-    SCALETUNE_PARAMS: JSON.stringify(req.params),
+    SCALETUNE_PARAMS: paramsJson(trainerParams(paramKinds(req.study.config, req.trial.scale), req.params)),
     SCALETUNE_CHECKPOINT_DIR: req.checkpointDir,
+    SCALETUNE_RUN_DIR: req.trialDir,
     ...(req.trial.scale ? { SCALETUNE_SCALE: JSON.stringify(req.trial.scale) } : {}),
     ...(req.resumeFrom ? { SCALETUNE_RESUME_FROM: req.resumeFrom } : {}),
     ...(req.stopAt ? { [req.stopUnit === 'tokens' ? 'SCALETUNE_STOP_AT_TOKENS' : 'SCALETUNE_STOP_AT_STEP']: String(req.stopAt) } : {}),
@@ -213,8 +255,16 @@ export class CommandBackend implements Backend {
     const tailBytes = this.opts.stderrTailBytes ?? 4096;
     mkdirSync(req.checkpointDir, { recursive: true });
     const argsJsonFile = path.join(req.trialDir, 'params.json');
-    writeFileSync(argsJsonFile, `${JSON.stringify(req.params, null, 2)}\n`);
-    const argv = buildArgv(req.study.config, req.params, argsJsonFile);
+    const kinds = paramKinds(req.study.config, req.trial.scale);
+    writeFileSync(argsJsonFile, `${paramsJson(trainerParams(kinds, req.params), 2)}\n`);
+    const env = { ...process.env, ...trialEnv(req), ...req.env };
+    let argv: string[];
+    try {
+      argv = buildArgv({ ...req.study.config, ...kinds }, req.params, argsJsonFile, { runDir: req.trialDir, checkpointDir: req.checkpointDir, env });
+    } catch (e) {
+      if (!(e instanceof CommandArgsError)) throw e;
+      return { done: Promise.resolve({ exitCode: null, signal: null, timedOut: false, stopped: null, spawnError: `cannot build the command: ${e.message}`, stderrTail: '' }), stop: () => {} };
+    }
     const cwd = workingFolder(req);
 
     let stopped: string | null = null;
@@ -225,7 +275,7 @@ export class CommandBackend implements Backend {
 
     const child = spawn(argv[0]!, argv.slice(1), {
       cwd,
-      env: { ...process.env, ...trialEnv(req), ...req.env },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
       // its own process group, so that a timeout or Ctrl-C ends the trainer and everything it started
       detached: true,

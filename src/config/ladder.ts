@@ -81,7 +81,11 @@ export function parseLadder(ctx: Ctx, raw: Record<string, unknown>, octx: Option
       if (!isObj(s.parameters)) ctx.issues.bad(`${at}.parameters`, s.parameters, 'a mapping from a parameter of the study to its values or distribution at this scale');
       else
         for (const [k, spec] of Object.entries(s.parameters)) {
-          if (!(k in parameters)) ctx.issues.add(`${at}.parameters.${k}`, `not a parameter of this study; allowed: ${Object.keys(parameters).join(', ')}`);
+          if (!(k in parameters)) {
+            const inside = Object.keys(parameters).filter((n) => n.startsWith(`${k}.`));
+            const hint = inside.length > 0 ? ` (nested parameters are named here by their dotted names: ${inside.join(', ')})` : '';
+            ctx.issues.add(`${at}.parameters.${k}`, `not a parameter of this study${hint}; allowed: ${Object.keys(parameters).join(', ')}`);
+          }
           else {
             const d = parseParameter(ctx, `${at}.parameters.${k}`, spec);
             if (d && capabilities.walksGrid && gridValues(d) === null) ctx.issues.add(`${at}.parameters.${k}`, `distribution ${d.type} is continuous and cannot be walked by method grid`);

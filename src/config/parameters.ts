@@ -1,5 +1,5 @@
 /** The `parameters:` entries of a study config: W&B's distributions, told apart as W&B does. */
-import { DISTRIBUTION_TYPES, type Distribution, type DistributionType, type ParamValue } from '../core/distributions.js';
+import { DISTRIBUTION_TYPES, type Distribution, type DistributionType, type LiteralPath, type ParamValue, type Quantized, type SearchSpace } from '../core/distributions.js';
 import { isNum, isObj, type Issues } from '../core/options.js';
 
 /** Where a parser adds its problems, and which numbers were written as integers. */
@@ -14,7 +14,7 @@ export function isIntLiteral(ctx: Ctx, p: string, v: unknown): boolean {
   return ctx.intPaths ? ctx.intPaths.has(p) : true;
 }
 
-const PARAM_KEYS = ['distribution', 'value', 'values', 'probabilities', 'min', 'max', 'q', 'mu', 'sigma'];
+const PARAM_KEYS = ['distribution', 'value', 'values', 'probabilities', 'min', 'max', 'q', 'mu', 'sigma', 'a', 'b'];
 
 /** Which keys each distribution uses (besides `distribution`), required first. */
 const DIST_KEYS: Record<DistributionType, { required: string[]; optional: string[] }> = {
@@ -31,6 +31,10 @@ const DIST_KEYS: Record<DistributionType, { required: string[]; optional: string
   q_normal: { required: [], optional: ['mu', 'sigma', 'q'] },
   log_normal: { required: [], optional: ['mu', 'sigma'] },
   q_log_normal: { required: [], optional: ['mu', 'sigma', 'q'] },
+  inv_log_uniform: { required: ['min', 'max'], optional: [] },
+  inv_log_uniform_values: { required: ['min', 'max'], optional: [] },
+  beta: { required: [], optional: ['a', 'b'] },
+  q_beta: { required: [], optional: ['a', 'b', 'q'] },
 };
 
 /**
@@ -44,6 +48,53 @@ const EXP_MAX = 709;
 const WHOLE_MAX = Number.MAX_SAFE_INTEGER;
 const NORMAL_REACH = 10;
 const EXPONENTS = `an exponent from ${EXP_MIN} to ${EXP_MAX} (values are e^min to e^max, and e^x is a finite, non-zero number only there)`;
+const INV_EXPONENTS = `an exponent from ${-EXP_MAX} to ${-EXP_MIN} (values are e^-max to e^-min, and e^x is a finite, non-zero number only for x from ${EXP_MIN} to ${EXP_MAX})`;
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_.\-/]*$/;
+const NAME_ALLOWED = 'a name of letters, digits, `_`, `-`, `/` and `.` (dotted names such as model.lr are fine)';
+
+/**
+ * The search space of a `parameters:` mapping. A parameter whose entry is itself `{parameters: …}`
+ * (W&B's nested parameters) is searched under its dotted name (`optimizer.lr`), so that searchers see
+ * flat names; `nested` remembers the path of each such name, so that the trainer gets
+ * `--optimizer={'lr': …}` as from W&B while a flat name the user wrote with a dot stays flat.
+ */
+export function parseSearchSpace(ctx: Ctx, at: string, raw: Record<string, unknown>): { space: SearchSpace; nested: Record<string, string[]> } {
+  const space: SearchSpace = {};
+  const nested: Record<string, string[]> = {};
+  const where: Record<string, string> = {};
+  const walk = (at: string, raw: Record<string, unknown>, prefix: string[]): void => {
+    for (const [pname, spec] of Object.entries(raw)) {
+      const p = `${at}.${pname}`;
+      if (!NAME.test(pname)) {
+        ctx.issues.bad(p, pname, NAME_ALLOWED);
+        continue;
+      }
+      if (isObj(spec) && 'parameters' in spec) {
+        for (const k of Object.keys(spec)) if (k !== 'parameters') ctx.issues.add(`${p}.${k}`, 'not allowed beside parameters; allowed: a parameter is either nested parameters ({parameters: {…}}) or a distribution');
+        const inner = spec.parameters;
+        const what = 'a non-empty mapping from parameter name to its values or distribution';
+        if (!isObj(inner)) ctx.issues.bad(`${p}.parameters`, inner, what);
+        else if (Object.keys(inner).length === 0) ctx.issues.add(`${p}.parameters`, `is empty; allowed: ${what}`);
+        else walk(`${p}.parameters`, inner, [...prefix, pname]);
+        continue;
+      }
+      const path = [...prefix, pname];
+      const flat = path.join('.');
+      if (flat in where) {
+        ctx.issues.add(p, `is searched as ${flat}, as ${where[flat]} is; allowed: one parameter per dotted name (nested parameters are searched under their dotted names)`);
+        continue;
+      }
+      where[flat] = p;
+      const d = parseParameter(ctx, p, spec);
+      if (!d) continue;
+      space[flat] = d;
+      if (prefix.length > 0) nested[flat] = path;
+    }
+  };
+  walk(at, raw, []);
+  return { space, nested };
+}
 
 /** One entry of `parameters:` (W&B's distribution keys) → a distribution, or null with its problems added. */
 export function parseParameter(ctx: Ctx, p: string, spec: unknown): Distribution | null {
@@ -52,7 +103,7 @@ export function parseParameter(ctx: Ctx, p: string, spec: unknown): Distribution
     return null;
   }
   if ('parameters' in spec) {
-    ctx.issues.add(`${p}.parameters`, 'nested parameters are not supported; allowed: flat names, dotted for structure (e.g. optimizer.lr)');
+    ctx.issues.add(`${p}.parameters`, 'nested parameters are allowed only in the study\'s parameters; here, name the nested parameter by its dotted name (e.g. optimizer.lr)');
     return null;
   }
   const before = ctx.issues.count;
@@ -98,14 +149,24 @@ export function parseParameter(ctx: Ctx, p: string, spec: unknown): Distribution
     }
     return v;
   };
-  const q = (): number | null => {
-    if (spec.q === undefined) return 1;
+  // W&B's default q is 1.0, a float: its values are then floats too
+  const q = (): Quantized | null => {
+    if (spec.q === undefined) return { q: 1, qFloat: true };
     const v = num('q', 'a positive number');
     if (v !== null && v <= 0) {
       ctx.issues.bad(`${p}.q`, v, 'a positive number');
       return null;
     }
-    return v;
+    if (v === null) return null;
+    return isIntLiteral(ctx, `${p}.q`, v) ? { q: v } : { q: v, qFloat: true };
+  };
+  const betaParams = (): [number, number] | null => {
+    const [a, b] = (['a', 'b'] as const).map((k) => {
+      const v = spec[k] === undefined ? 1 : num(k, 'a positive number');
+      if (v !== null && v <= 0) ctx.issues.bad(`${p}.${k}`, v, 'a positive number (a shape of the beta distribution)');
+      return v !== null && v > 0 ? v : null;
+    });
+    return a != null && b != null ? [a, b] : null;
   };
   const range = (positive: boolean, integer: boolean): [number, number] | null => {
     const allowed = integer ? 'a whole number' : positive ? 'a positive number' : 'a finite number';
@@ -129,6 +190,9 @@ export function parseParameter(ctx: Ctx, p: string, spec: unknown): Distribution
     } else if (type === 'log_uniform' || type === 'q_log_uniform') {
       if (lo < EXP_MIN) ctx.issues.bad(`${p}.min`, lo, EXPONENTS);
       if (hi > EXP_MAX) ctx.issues.bad(`${p}.max`, hi, EXPONENTS);
+    } else if (type === 'inv_log_uniform') {
+      if (lo < -EXP_MAX) ctx.issues.bad(`${p}.min`, lo, INV_EXPONENTS);
+      if (hi > -EXP_MIN) ctx.issues.bad(`${p}.max`, hi, INV_EXPONENTS);
     } else if (!Number.isFinite(hi - lo)) {
       ctx.issues.bad(`${p}.max`, hi, `a number at most ${Number.MAX_VALUE} above min (${lo}): values are drawn as min + u·(max − min), which must be a finite number`);
     }
@@ -162,8 +226,11 @@ export function parseParameter(ctx: Ctx, p: string, spec: unknown): Distribution
   };
 
   switch (type) {
-    case 'constant':
-      return checkValue(ctx, `${p}.value`, spec.value) ? { type, value: spec.value as ParamValue } : null;
+    case 'constant': {
+      if (!checkValue(ctx, `${p}.value`, spec.value)) return null;
+      const floats = floatsIn(ctx, `${p}.value`, spec.value, []);
+      return { type, value: spec.value as ParamValue, ...(floats.length ? { floats } : {}) };
+    }
     case 'categorical': {
       const values = spec.values;
       if (!Array.isArray(values) || values.length === 0) {
@@ -171,7 +238,9 @@ export function parseParameter(ctx: Ctx, p: string, spec: unknown): Distribution
         return null;
       }
       if (!values.every((v, i) => checkValue(ctx, `${p}.values[${i}]`, v))) return null;
-      if (spec.probabilities === undefined) return { type, values: values as ParamValue[] };
+      const found = values.flatMap((v, i) => floatsIn(ctx, `${p}.values[${i}]`, v, [i]));
+      const floats = found.length ? { floats: found } : {};
+      if (spec.probabilities === undefined) return { type, values: values as ParamValue[], ...floats };
       const pr = spec.probabilities;
       if (!Array.isArray(pr) || pr.length !== values.length || !pr.every((x) => isNum(x) && x >= 0)) {
         ctx.issues.bad(`${p}.probabilities`, pr, `a list of ${values.length} non-negative numbers, one per value`);
@@ -182,18 +251,20 @@ export function parseParameter(ctx: Ctx, p: string, spec: unknown): Distribution
         ctx.issues.add(`${p}.probabilities`, `found probabilities that sum to ${sum}; allowed: numbers that sum to 1`);
         return null;
       }
-      return { type, values: values as ParamValue[], probabilities: pr as number[] };
+      return { type, values: values as ParamValue[], probabilities: pr as number[], ...floats };
     }
     case 'int_uniform': {
       const r = range(false, true);
       return r ? { type, min: r[0], max: r[1] } : null;
     }
     case 'uniform':
-    case 'log_uniform': {
+    case 'log_uniform':
+    case 'inv_log_uniform': {
       const r = range(false, false);
       return r ? { type, min: r[0], max: r[1] } : null;
     }
-    case 'log_uniform_values': {
+    case 'log_uniform_values':
+    case 'inv_log_uniform_values': {
       const r = range(true, false);
       return r ? { type, min: r[0], max: r[1] } : null;
     }
@@ -201,12 +272,12 @@ export function parseParameter(ctx: Ctx, p: string, spec: unknown): Distribution
     case 'q_log_uniform': {
       const r = range(false, false);
       const qq = q();
-      return r && qq !== null ? { type, min: r[0], max: r[1], q: qq } : null;
+      return r && qq !== null ? { type, min: r[0], max: r[1], ...qq } : null;
     }
     case 'q_log_uniform_values': {
       const r = range(true, false);
       const qq = q();
-      return r && qq !== null ? { type, min: r[0], max: r[1], q: qq } : null;
+      return r && qq !== null ? { type, min: r[0], max: r[1], ...qq } : null;
     }
     case 'normal':
     case 'log_normal': {
@@ -217,9 +288,29 @@ export function parseParameter(ctx: Ctx, p: string, spec: unknown): Distribution
     case 'q_log_normal': {
       const n = normalParams();
       const qq = q();
-      return n && qq !== null ? { type, mu: n[0], sigma: n[1], q: qq } : null;
+      return n && qq !== null ? { type, mu: n[0], sigma: n[1], ...qq } : null;
+    }
+    case 'beta': {
+      const ab = betaParams();
+      return ab ? { type, a: ab[0], b: ab[1] } : null;
+    }
+    case 'q_beta': {
+      const ab = betaParams();
+      const qq = q();
+      return ab && qq !== null ? { type, a: ab[0], b: ab[1], ...qq } : null;
     }
   }
+}
+
+/**
+ * The whole numbers inside a value that the file wrote as floats (`1.0`, `1e3`), as paths from `at`.
+ * A config given as an object has no literals: its whole numbers are ints.
+ */
+function floatsIn(ctx: Ctx, p: string, v: unknown, at: LiteralPath): LiteralPath[] {
+  if (typeof v === 'number') return ctx.intPaths && Number.isInteger(v) && !ctx.intPaths.has(p) ? [at] : [];
+  if (Array.isArray(v)) return v.flatMap((x, i) => floatsIn(ctx, `${p}[${i}]`, x, [...at, i]));
+  if (isObj(v)) return Object.entries(v).flatMap(([k, x]) => floatsIn(ctx, `${p}.${k}`, x, [...at, k]));
+  return [];
 }
 
 function checkValue(ctx: Ctx, p: string, v: unknown): boolean {
@@ -244,5 +335,6 @@ export function describeDomain(d: Distribution): string {
   if (d.type === 'categorical') return `one of ${d.values.map((v) => JSON.stringify(v)).join(', ')}`;
   if (d.type === 'constant') return JSON.stringify(d.value);
   if ('min' in d) return `${d.type} from ${d.min} to ${d.max}${'q' in d ? ` in steps of ${d.q}` : ''}`;
+  if ('a' in d) return `${d.type} with a = ${d.a}, b = ${d.b}${'q' in d ? ` in steps of ${d.q}` : ''}`;
   return d.type;
 }

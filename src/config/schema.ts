@@ -3,7 +3,7 @@ import { WANDB_MODES } from '../backends/wandb-stand-in.js';
 import { DISTRIBUTION_TYPES } from '../core/distributions.js';
 import { logMetricsSchema } from '../backends/log-metrics-options.js';
 import { BACKEND_TYPES, BACKENDS, EXECUTOR_TYPES, EXECUTORS, METHOD_NAMES, METHODS, methodEntry, stoppingOptions } from '../registry/index.js';
-import { MAX_PARALLEL, STUDY_NAME } from './study.js';
+import { LIST_MACROS, MACROS, MAX_PARALLEL, STUDY_NAME } from './study.js';
 import { workdirOptions } from '../backends/workdir.js';
 import { resourcesOptions } from '../orchestrator/gpus.js';
 
@@ -39,7 +39,7 @@ export function studyConfigSchema(): Record<string, unknown> {
         type: 'array',
         minItems: 1,
         items: { type: ['string', 'number', 'boolean'] },
-        description: 'argv of the trainer; macros: ${env} ${interpreter} ${program} ${args} ${args_no_hyphens} ${args_json} ${args_json_file}',
+        description: `argv of the trainer; macros: ${MACROS.map((m) => `\${${m}}`).join(' ')} \${envvar:NAME}; ${LIST_MACROS.map((m) => `\${${m}}`).join(' ')} expand to several arguments and stand alone as an item`,
         default: ['${env}', '${interpreter}', '${program}', '${args}'],
       },
       method: { enum: [...METHOD_NAMES], description: `how configurations are proposed: ${METHOD_NAMES.map((m) => `${m} (${METHODS[m].summary})`).join('; ')}` },
@@ -57,7 +57,7 @@ export function studyConfigSchema(): Record<string, unknown> {
         type: 'object',
         minProperties: 1,
         propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_.\\-/]*$' },
-        additionalProperties: { $ref: '#/$defs/parameter' },
+        additionalProperties: { $ref: '#/$defs/parameterOrNested' },
       },
       run_cap: { type: 'integer', minimum: 1, description: 'the most runs this study makes' },
       early_terminate: stoppingOptions.schema(),
@@ -121,6 +121,20 @@ export function studyConfigSchema(): Record<string, unknown> {
       env: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] }, propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' } },
     },
     $defs: {
+      parameterOrNested: {
+        oneOf: [
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['parameters'],
+            description: 'nested parameters: searched as parent.child, passed to the trainer as one mapping (--parent={...})',
+            properties: {
+              parameters: { type: 'object', minProperties: 1, propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_.\\-/]*$' }, additionalProperties: { $ref: '#/$defs/parameterOrNested' } },
+            },
+          },
+          { $ref: '#/$defs/parameter' },
+        ],
+      },
       parameter: {
         type: 'object',
         additionalProperties: false,
@@ -134,6 +148,8 @@ export function studyConfigSchema(): Record<string, unknown> {
           q: { type: 'number', exclusiveMinimum: 0 },
           mu: num,
           sigma: { type: 'number', exclusiveMinimum: 0 },
+          a: { type: 'number', exclusiveMinimum: 0, description: 'beta, q_beta: first shape (default 1)' },
+          b: { type: 'number', exclusiveMinimum: 0, description: 'beta, q_beta: second shape (default 1)' },
         },
         anyOf: [
           { required: ['distribution'] },

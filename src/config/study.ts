@@ -48,9 +48,11 @@ export interface LadderFitConfig {
   batchParam: string;
 }
 
-export const MACROS = ['env', 'interpreter', 'program', 'args', 'args_no_hyphens', 'args_json', 'args_json_file'] as const;
+export const MACROS = ['env', 'interpreter', 'program', 'args', 'args_no_hyphens', 'args_no_equals', 'args_no_boolean_flags', 'args_json', 'args_json_file', 'run_dir', 'checkpoint_dir'] as const;
 /** Macros that expand to several arguments and so must stand alone as one item of `command`. */
-export const LIST_MACROS = ['args', 'args_no_hyphens'];
+export const LIST_MACROS = ['args', 'args_no_hyphens', 'args_no_equals', 'args_no_boolean_flags'];
+/** `${envvar:NAME}`: the value of an environment variable, inside any item. */
+export const ENVVAR_MACRO = /^envvar:([A-Za-z_][A-Za-z0-9_]*)$/;
 export const DEFAULT_COMMAND = ['${env}', '${interpreter}', '${program}', '${args}'];
 
 export interface StudyConfig {
@@ -62,6 +64,11 @@ export interface StudyConfig {
   method: Method;
   metric?: MetricConfig;
   parameters: SearchSpace;
+  /**
+   * the names in `parameters` that came from nested parameters (`optimizer: {parameters: {lr: …}}` is
+   * searched as `optimizer.lr`), each with its path; the trainer gets them nested again
+   */
+  nested?: Record<string, string[]>;
   runCap?: number;
   parallel: number;
   seed?: number;

@@ -17,8 +17,8 @@ import { BACKEND_TYPES, BACKENDS, EXECUTORS, EXECUTOR_TYPES, METHOD_NAMES, METHO
 import { workdirOptions } from '../backends/workdir.js';
 import { resourcesOptions } from '../orchestrator/gpus.js';
 import { parseLadder } from './ladder.js';
-import { describeDomain, parseParameter, type Ctx } from './parameters.js';
-import { DEFAULT_COMMAND, LIST_MACROS, MACROS, MAX_PARALLEL, PARALLEL_ALLOWED, STUDY_NAME, STUDY_NAME_ALLOWED, TOP_LEVEL_KEYS, type StudyConfig } from './study.js';
+import { describeDomain, parseSearchSpace, type Ctx } from './parameters.js';
+import { DEFAULT_COMMAND, ENVVAR_MACRO, LIST_MACROS, MACROS, MAX_PARALLEL, PARALLEL_ALLOWED, STUDY_NAME, STUDY_NAME_ALLOWED, TOP_LEVEL_KEYS, type StudyConfig } from './study.js';
 
 export interface ValidateOptions {
   file?: string;
@@ -50,7 +50,7 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
   const method = parseMethod(issues, raw.method);
   const entry = methodEntry(method);
   const metric = parseMetric(issues, raw.metric);
-  const parameters = parseParameters(ctx, raw.parameters, entry);
+  const { parameters, nested } = parseParameters(ctx, raw.parameters, entry);
   const rawBackendType = typeof raw.backend === 'string' ? raw.backend : isObj(raw.backend) ? raw.backend.type : 'command';
   const backendType = typeof rawBackendType === 'string' ? rawBackendType : 'command';
   const octx: OptionContext = { method, parameters, ...(metric ? { metric } : {}), backendType, configDir };
@@ -89,6 +89,7 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
     method,
     ...(metric ? { metric } : {}),
     parameters,
+    ...(Object.keys(nested).length > 0 ? { nested } : {}),
     ...(runCap !== undefined ? { runCap } : {}),
     parallel,
     ...(seed !== undefined ? { seed } : {}),
@@ -151,29 +152,23 @@ function parseMetric(issues: Issues, m: unknown): MetricConfig | undefined {
   return named ? { name: m.name as string, goal, ...(isNum(m.target) ? { target: m.target } : {}) } : undefined;
 }
 
-function parseParameters(ctx: Ctx, raw: unknown, method: MethodEntry): SearchSpace {
-  const parameters: SearchSpace = {};
+function parseParameters(ctx: Ctx, raw: unknown, method: MethodEntry): { parameters: SearchSpace; nested: Record<string, string[]> } {
+  let parameters: SearchSpace = {};
+  let nested: Record<string, string[]> = {};
   const what = 'a mapping from parameter name to its values or distribution';
   if (raw === undefined) ctx.issues.add('parameters', `missing; allowed: ${what}`);
   else if (!isObj(raw)) ctx.issues.bad('parameters', raw, what);
   else if (Object.keys(raw).length === 0) ctx.issues.add('parameters', 'is empty; allowed: at least one parameter');
-  else
-    for (const [pname, spec] of Object.entries(raw)) {
-      if (!/^[A-Za-z_][A-Za-z0-9_.\-/]*$/.test(pname)) {
-        ctx.issues.bad(`parameters.${pname}`, pname, 'a name of letters, digits, `_`, `-`, `/` and `.` (dotted names such as model.lr are fine)');
-        continue;
-      }
-      const d = parseParameter(ctx, `parameters.${pname}`, spec);
-      if (d) parameters[pname] = d;
-    }
+  else ({ space: parameters, nested } = parseSearchSpace(ctx, 'parameters', raw));
   if (method.capabilities.walksGrid) {
     for (const [pname, d] of Object.entries(parameters)) {
       if (gridValues(d) === null) {
-        ctx.issues.add(`parameters.${pname}`, `distribution ${d.type} is continuous and cannot be walked by method grid; allowed for grid: value, values, int_uniform, q_uniform, q_log_uniform_values (with at most 10000 points)`);
+        const at = nested[pname] ? `parameters.${nested[pname].join('.parameters.')}` : `parameters.${pname}`;
+        ctx.issues.add(at, `distribution ${d.type} is continuous and cannot be walked by method grid; allowed for grid: value, values, int_uniform, q_uniform, q_log_uniform_values, q_beta (with at most 10000 points)`);
       }
     }
   }
-  return parameters;
+  return { parameters, nested };
 }
 
 function parseBackend(issues: Issues, raw: Record<string, unknown>, ctx: OptionContext): BackendConfig | undefined {
@@ -268,7 +263,12 @@ function parseCommand(issues: Issues, raw: unknown): string[] {
     const s = String(item);
     for (const m of s.matchAll(/\$\{([^}]*)\}/g)) {
       const macro = m[1]!;
-      if (!(MACROS as readonly string[]).includes(macro)) issues.add(`command[${i}]`, `unknown macro \${${macro}}; allowed: ${MACROS.map((x) => `\${${x}}`).join(' ')}`);
+      if (macro.startsWith('envvar:')) {
+        const name = macro.slice('envvar:'.length);
+        if (!ENVVAR_MACRO.test(macro)) issues.add(`command[${i}]`, `found ${describe(s)}; \${envvar:NAME} needs an environment variable name (letters, digits and _, not starting with a digit), found ${describe(name)}`);
+        continue;
+      }
+      if (!(MACROS as readonly string[]).includes(macro)) issues.add(`command[${i}]`, `unknown macro \${${macro}}; allowed: ${MACROS.map((x) => `\${${x}}`).join(' ')} \${envvar:NAME}`);
       else if (LIST_MACROS.includes(macro) && s !== `\${${macro}}`) issues.add(`command[${i}]`, `found ${describe(s)}; \${${macro}} expands to several arguments and must be an item of its own`);
     }
     command.push(s);

@@ -8,21 +8,47 @@ import { Rng } from './rng.js';
 export type ParamValue = number | string | boolean | null | ParamValue[] | { [k: string]: ParamValue };
 export type Params = Record<string, ParamValue>;
 
+/**
+ * Where, inside a value, a whole number was written as a float (`1.0`): a path of list indexes and
+ * mapping keys, `[]` for the value itself. JS numbers lose that difference; the trainer must not
+ * (`--grad_clip=1.0`, as W&B passes it). Absent in configs stored before it was kept: every whole
+ * number is then an int, as it was.
+ */
+export type LiteralPath = (string | number)[];
+
 export type Distribution =
-  | { type: 'constant'; value: ParamValue }
-  | { type: 'categorical'; values: ParamValue[]; probabilities?: number[] }
+  /** floats: the whole numbers of `value` that were written as floats */
+  | { type: 'constant'; value: ParamValue; floats?: LiteralPath[] }
+  /** floats: paths into `values` (first the index) of whole numbers written as floats */
+  | { type: 'categorical'; values: ParamValue[]; probabilities?: number[]; floats?: LiteralPath[] }
   | { type: 'int_uniform'; min: number; max: number }
   | { type: 'uniform'; min: number; max: number }
-  | { type: 'q_uniform'; min: number; max: number; q: number }
+  | ({ type: 'q_uniform'; min: number; max: number } & Quantized)
   | { type: 'log_uniform_values'; min: number; max: number }
-  | { type: 'q_log_uniform_values'; min: number; max: number; q: number }
+  | ({ type: 'q_log_uniform_values'; min: number; max: number } & Quantized)
   /** bounds are natural-log exponents: values lie in [e^min, e^max] */
   | { type: 'log_uniform'; min: number; max: number }
-  | { type: 'q_log_uniform'; min: number; max: number; q: number }
+  | ({ type: 'q_log_uniform'; min: number; max: number } & Quantized)
+  /** bounds are exponents of 1/x: log(1/x) is uniform on [min, max], so values lie in [e^-max, e^-min] */
+  | { type: 'inv_log_uniform'; min: number; max: number }
+  /** log(1/x) uniform on [log(1/max), log(1/min)]: values in [min, max], log-uniformly */
+  | { type: 'inv_log_uniform_values'; min: number; max: number }
   | { type: 'normal'; mu: number; sigma: number }
-  | { type: 'q_normal'; mu: number; sigma: number; q: number }
+  | ({ type: 'q_normal'; mu: number; sigma: number } & Quantized)
   | { type: 'log_normal'; mu: number; sigma: number }
-  | { type: 'q_log_normal'; mu: number; sigma: number; q: number };
+  | ({ type: 'q_log_normal'; mu: number; sigma: number } & Quantized)
+  /** Beta(a, b) on [0, 1] */
+  | { type: 'beta'; a: number; b: number }
+  | ({ type: 'q_beta'; a: number; b: number } & Quantized);
+
+/**
+ * A quantized distribution's step. W&B's values are ints when q is an int (`isinstance(q, int)`) and
+ * floats otherwise, its default q being 1.0: qFloat is set when q was not written as an integer.
+ */
+export interface Quantized {
+  q: number;
+  qFloat?: true;
+}
 
 export type DistributionType = Distribution['type'];
 
@@ -36,10 +62,14 @@ export const DISTRIBUTION_TYPES: readonly DistributionType[] = [
   'q_log_uniform_values',
   'log_uniform',
   'q_log_uniform',
+  'inv_log_uniform',
+  'inv_log_uniform_values',
   'normal',
   'q_normal',
   'log_normal',
   'q_log_normal',
+  'beta',
+  'q_beta',
 ];
 
 export type SearchSpace = Record<string, Distribution>;
@@ -82,6 +112,63 @@ export function normalQuantile(p: number): number {
   return ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
 }
 
+/** log Γ(x) for x > 0 (Lanczos, g = 7, 9 terms: about 15 significant digits). */
+export function logGamma(x: number): number {
+  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  // reflection keeps the series where it converges well
+  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - logGamma(1 - x);
+  const z = x - 1;
+  let s = c[0]!;
+  for (let i = 1; i < 9; i++) s += c[i]! / (z + i);
+  const t = z + 7.5;
+  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(s);
+}
+
+/** The continued fraction of the incomplete beta function (modified Lentz), converging for x < (a + 1)/(a + b + 2). */
+function betaContinuedFraction(x: number, a: number, b: number): number {
+  const tiny = 1e-300;
+  let c = 1;
+  let d = 1 - ((a + b) * x) / (a + 1);
+  d = 1 / (Math.abs(d) < tiny ? tiny : d);
+  let h = d;
+  for (let m = 1; m <= 1000; m++) {
+    const m2 = 2 * m;
+    for (const num of [(m * (b - m) * x) / ((a + m2 - 1) * (a + m2)), (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1))]) {
+      d = 1 + num * d;
+      d = 1 / (Math.abs(d) < tiny ? tiny : d);
+      c = 1 + num / c;
+      if (Math.abs(c) < tiny) c = tiny;
+      h *= d * c;
+    }
+    if (Math.abs(d * c - 1) < 1e-15) break;
+  }
+  return h;
+}
+
+/** The Beta(a, b) CDF: the regularized incomplete beta function I_x(a, b). */
+export function betaCdf(x: number, a: number, b: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const front = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log1p(-x));
+  // the fraction converges fast on one side of the mean; the symmetry I_x(a, b) = 1 − I_{1−x}(b, a) covers the other
+  if (x < (a + 1) / (a + b + 2)) return (front * betaContinuedFraction(x, a, b)) / a;
+  return 1 - (front * betaContinuedFraction(1 - x, b, a)) / b;
+}
+
+/** The Beta(a, b) quantile, by bisection on the CDF: slow-ish (60 CDFs) but it cannot diverge, whatever a and b. */
+export function betaQuantile(p: number, a: number, b: number): number {
+  if (p <= 0) return 0;
+  if (p >= 1) return 1;
+  let lo = 0;
+  let hi = 1;
+  for (let i = 0; i < 60 && hi - lo > 1e-16; i++) {
+    const mid = (lo + hi) / 2;
+    if (betaCdf(mid, a, b) < p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
 /** True when the distribution has a single value and so takes no dimension of the search cube. */
 export function isFixed(d: Distribution): boolean {
   return d.type === 'constant' || (d.type === 'categorical' && d.values.length === 1);
@@ -89,7 +176,23 @@ export function isFixed(d: Distribution): boolean {
 
 /** True when the parameter is searched on a log scale (searchers warp it so). */
 export function isLogScale(d: Distribution): boolean {
-  return ['log_uniform_values', 'q_log_uniform_values', 'log_uniform', 'q_log_uniform', 'log_normal', 'q_log_normal'].includes(d.type);
+  return ['log_uniform_values', 'q_log_uniform_values', 'log_uniform', 'q_log_uniform', 'inv_log_uniform', 'inv_log_uniform_values', 'log_normal', 'q_log_normal'].includes(d.type);
+}
+
+/** The values a bounded distribution can take, [lowest, highest]; null for unbounded ones and lists. */
+export function valueBounds(d: Distribution): [number, number] | null {
+  switch (d.type) {
+    case 'log_uniform':
+    case 'q_log_uniform':
+      return [Math.exp(d.min), Math.exp(d.max)];
+    case 'inv_log_uniform':
+      return [Math.exp(-d.max), Math.exp(-d.min)];
+    case 'beta':
+    case 'q_beta':
+      return [0, 1];
+    default:
+      return 'min' in d ? [d.min, d.max] : null;
+  }
 }
 
 function categoricalCumulative(d: Extract<Distribution, { type: 'categorical' }>): number[] {
@@ -108,8 +211,8 @@ function categoricalCumulative(d: Extract<Distribution, { type: 'categorical' }>
 export function fromUnit(d: Distribution, u: number): ParamValue {
   const x = fromUnitRaw(d, u);
   // exp(log(min)) can land a hair outside the range: keep bounded values inside it
-  if (typeof x === 'number' && 'min' in d && d.type !== 'log_uniform' && d.type !== 'q_log_uniform' && !('q' in d)) return Math.min(d.max, Math.max(d.min, x));
-  return x;
+  const b = typeof x === 'number' && !('q' in d) ? valueBounds(d) : null;
+  return b ? Math.min(b[1], Math.max(b[0], x as number)) : x;
 }
 
 function fromUnitRaw(d: Distribution, u: number): ParamValue {
@@ -136,6 +239,11 @@ function fromUnitRaw(d: Distribution, u: number): ParamValue {
       return Math.min(Math.exp(d.max), Math.max(Math.exp(d.min), Math.exp(d.min + v * (d.max - d.min))));
     case 'q_log_uniform':
       return quantize(Math.exp(d.min + v * (d.max - d.min)), d.q);
+    case 'inv_log_uniform':
+      // W&B's ppf: exp(-(min + (1 - u)(max - min))), increasing in u
+      return Math.exp(-(d.min + (1 - v) * (d.max - d.min)));
+    case 'inv_log_uniform_values':
+      return Math.exp(-(-Math.log(d.max) + (1 - v) * (Math.log(d.max) - Math.log(d.min))));
     case 'normal':
       return d.mu + d.sigma * normalQuantile(v);
     case 'q_normal':
@@ -144,6 +252,10 @@ function fromUnitRaw(d: Distribution, u: number): ParamValue {
       return Math.exp(d.mu + d.sigma * normalQuantile(v));
     case 'q_log_normal':
       return quantize(Math.exp(d.mu + d.sigma * normalQuantile(v)), d.q);
+    case 'beta':
+      return betaQuantile(v, d.a, d.b);
+    case 'q_beta':
+      return quantize(betaQuantile(v, d.a, d.b), d.q);
   }
 }
 
@@ -171,12 +283,19 @@ export function toUnit(d: Distribution, value: ParamValue): number {
       case 'log_uniform':
       case 'q_log_uniform':
         return (Math.log(x) - d.min) / (d.max - d.min);
+      case 'inv_log_uniform':
+        return (d.max + Math.log(x)) / (d.max - d.min);
+      case 'inv_log_uniform_values':
+        return (Math.log(x) - Math.log(d.min)) / (Math.log(d.max) - Math.log(d.min));
       case 'normal':
       case 'q_normal':
         return normalCdf((x - d.mu) / d.sigma);
       case 'log_normal':
       case 'q_log_normal':
         return normalCdf((Math.log(x) - d.mu) / d.sigma);
+      case 'beta':
+      case 'q_beta':
+        return betaCdf(x, d.a, d.b);
     }
   })();
   return Math.min(1, Math.max(0, u));
@@ -240,6 +359,14 @@ export function contains(d: Distribution, value: ParamValue): boolean {
       return value > 0;
     case 'q_log_normal':
       return onGrid(d.q) && value >= 0;
+    case 'inv_log_uniform':
+      return value > 0 && -Math.log(value) >= d.min - 1e-12 && -Math.log(value) <= d.max + 1e-12;
+    case 'inv_log_uniform_values':
+      return value >= d.min && value <= d.max;
+    case 'beta':
+      return value >= 0 && value <= 1;
+    case 'q_beta':
+      return onGrid(d.q) && value >= 0 && value <= quantize(1, d.q);
   }
 }
 
@@ -260,9 +387,11 @@ export function gridValues(d: Distribution, limit = 10000): ParamValue[] | null 
       return out;
     }
     case 'q_uniform':
-    case 'q_log_uniform_values': {
-      const lo = Math.ceil(d.min / d.q - 1e-9);
-      const hi = Math.floor(d.max / d.q + 1e-9);
+    case 'q_log_uniform_values':
+    case 'q_beta': {
+      const [min, max] = valueBounds(d)!;
+      const lo = Math.ceil(min / d.q - 1e-9);
+      const hi = Math.floor(max / d.q + 1e-9);
       if (hi - lo + 1 > limit || hi < lo) return null;
       const out: number[] = [];
       for (let k = lo; k <= hi; k++) out.push(quantize(k * d.q, d.q));

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { buildArgv, CommandBackend } from '../../src/backends/command.js';
 import { parseReportLine } from '../../src/backends/protocol.js';
 import type { Params } from '../../src/core/distributions.js';
+import { loadStudyConfig } from '../../src/config/index.js';
 import { processAlive } from '../../src/orchestrator/recovery.js';
 import { startTrial } from '../../src/orchestrator/run-trial.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
@@ -61,6 +62,8 @@ describe('command backend', () => {
     const program = writeFile(dir, 'echo.mjs', ECHO);
     const out = path.join(dir, 'out.json');
     const params = { lr: 0.01, name: 'hello world', flag: true, none: null, 'model.layers': [64, 64] };
+    // what Python's json.dumps writes, as W&B's ${args_json} is
+    const PY_JSON = '{"lr": 0.01, "name": "hello world", "flag": true, "none": null, "model.layers": [64, 64]}';
     const { trial, study } = await runOne(params, {
       program,
       command: ['${env}', '${interpreter}', '${program}', '--fixed', 'literal', '${args}', '${args_no_hyphens}', '${args_json}', '--params=${args_json_file}'],
@@ -77,13 +80,13 @@ describe('command backend', () => {
       '--name=hello world',
       '--flag=True',
       '--none=None',
-      '--model.layers=[64,64]',
+      '--model.layers=[64, 64]',
       'lr=0.01',
       'name=hello world',
       'flag=True',
       'none=None',
-      'model.layers=[64,64]',
-      JSON.stringify(params),
+      'model.layers=[64, 64]',
+      PY_JSON,
       `--params=${file}`,
     ]);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(params);
@@ -91,11 +94,79 @@ describe('command backend', () => {
       SCALETUNE_TRIAL_ID: String(trial.id),
       SCALETUNE_TRIAL_NUMBER: '0',
       SCALETUNE_STUDY: 'backend',
-      SCALETUNE_PARAMS: JSON.stringify(params),
+      SCALETUNE_PARAMS: PY_JSON,
       SCALETUNE_CHECKPOINT_DIR: path.join(study.artifactsDir, 'trial-0000', 'checkpoints'),
+      SCALETUNE_RUN_DIR: path.join(study.artifactsDir, 'trial-0000'),
     });
     expect(got.env.SCALETUNE_RESUME_FROM).toBeUndefined();
     expect(got.cwd).toBe(study.cwd);
+  });
+
+  // nanoGPT's configurator: literal_eval each `--key=value` and assert it has the type of the default
+  it.skipIf(!existsSync('/usr/bin/python3'))('a Python trainer gets --grad_clip=1.0 as a float, nested parameters as a dict, json as json.loads reads it', async () => {
+    const dir = tmpDir();
+    writeFile(
+      dir,
+      'train.py',
+      [
+        'import ast, json, os, sys',
+        'grad_clip = 0.5; n_layer = 12; bias = False; optimizer = {}',
+        'for arg in sys.argv[1:]:',
+        '    key, val = arg[2:].split("=", 1)',
+        '    attempt = ast.literal_eval(val)',
+        '    assert type(attempt) == type(globals()[key]), (key, val)',
+        '    globals()[key] = attempt',
+        'assert type(grad_clip) is float and grad_clip == 1.0',
+        'assert type(optimizer["lr"]) is float and optimizer["name"] == "adam" and type(optimizer["warmup"]) is int',
+        'env = json.loads(os.environ["SCALETUNE_PARAMS"])',
+        'with open(os.path.join(os.environ["SCALETUNE_RUN_DIR"], "params.json")) as f: file = json.load(f)',
+        'assert env == file and type(env["grad_clip"]) is float and type(env["optimizer"]["warmup"]) is int, env',
+        'print(json.dumps({"step": 1, "loss": grad_clip + n_layer}))',
+      ].join('\n'),
+    );
+    const file = writeFile(
+      dir,
+      'study.yaml',
+      `program: train.py
+command: [/usr/bin/python3, "\${program}", "\${args}"]
+method: random
+metric: {name: loss}
+parameters:
+  grad_clip: {value: 1.0}
+  n_layer: {values: [4, 8]}
+  bias: {values: [true, false]}
+  optimizer:
+    parameters:
+      lr: {min: 0.0001, max: 0.1}
+      name: {value: adam}
+      warmup: {value: 100}
+`,
+    );
+    const config = loadStudyConfig(file);
+    const { trial, logs } = await runOne({ grad_clip: 1, n_layer: 4, bias: true, 'optimizer.lr': 0.01, 'optimizer.name': 'adam', 'optimizer.warmup': 100 }, {}, undefined, config);
+    expect(trial.state, JSON.stringify(logs.map((l) => l.line))).toBe('COMPLETE');
+    expect(trial.value).toBe(5);
+  });
+
+  it('an unset ${envvar:NAME} fails the trial with the name, without starting the trainer', async () => {
+    const dir = tmpDir();
+    const program = writeFile(dir, 'echo.mjs', ECHO);
+    const out = path.join(dir, 'out.json');
+    delete process.env.SCALETUNE_TEST_NOT_SET;
+    const { trial } = await runOne({}, { program, command: ['${env}', '${interpreter}', '${program}', '--data=${envvar:SCALETUNE_TEST_NOT_SET}'], env: { OUT_FILE: out } });
+    expect(trial.state).toBe('FAIL');
+    expect(trial.error).toMatch(/\$\{envvar:SCALETUNE_TEST_NOT_SET\}, but SCALETUNE_TEST_NOT_SET is not set/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('${envvar:NAME} reads the study env: and the trainer environment', async () => {
+    const dir = tmpDir();
+    const program = writeFile(dir, 'echo.mjs', ECHO);
+    const out = path.join(dir, 'out.json');
+    const { trial } = await runOne({}, { program, command: ['${env}', '${interpreter}', '${program}', '--data=${envvar:DATA}', '--trial=${envvar:SCALETUNE_TRIAL_NUMBER}', '--out=${run_dir}'], env: { OUT_FILE: out, DATA: '/d' } });
+    expect(trial.state).toBe('COMPLETE');
+    const got = JSON.parse(readFileSync(out, 'utf8'));
+    expect(got.argv).toEqual(['--data=/d', '--trial=0', `--out=${got.env.SCALETUNE_RUN_DIR}`]);
   });
 
   it('chooses the interpreter from the extension and drops it for other programs', () => {

@@ -61,7 +61,19 @@ const MALFORMED: [string, string, string[]][] = [
   ['probabilities do not sum to 1', P('  opt: {values: [adam, sgd], probabilities: [0.5, 0.6]}\n'), ['parameters.opt.probabilities', 'sum to 1.1']],
   ['key that the distribution does not use', P('  lr: {distribution: uniform, min: 0, max: 1, values: [1]}\n'), ['parameters.lr.values: is not used by distribution uniform']],
   ['NaN bound', P('  lr: {min: .nan, max: 1.0}\n'), ['parameters.lr.min: found NaN']],
-  ['nested parameters', P('  optimizer:\n    parameters:\n      lr: {value: 1}\n'), ['parameters.optimizer.parameters: nested parameters are not supported']],
+  ['nested parameter out of range, named by its full path', P('  optimizer:\n    parameters:\n      lr: {min: 0.1, max: 0.01}\n'), ['parameters.optimizer.parameters.lr.max: found 0.01']],
+  ['nested parameters beside a distribution key', P('  optimizer:\n    values: [1]\n    parameters:\n      lr: {value: 1}\n'), ['parameters.optimizer.values: not allowed beside parameters']],
+  ['empty nested parameters', P('  optimizer:\n    parameters: {}\n'), ['parameters.optimizer.parameters: is empty; allowed: a non-empty mapping']],
+  ['nested and flat parameter of one dotted name', P('  optimizer.lr: {value: 1}\n  optimizer:\n    parameters:\n      lr: {value: 2}\n'), ['parameters.optimizer.parameters.lr: is searched as optimizer.lr, as parameters.optimizer.lr is']],
+  ['beta shape of zero', P('  mix: {distribution: beta, a: 0}\n'), ['parameters.mix.a: found 0', 'a positive number']],
+  ['beta with min and max', P('  mix: {distribution: beta, min: 0, max: 1}\n'), ['parameters.mix.min: is not used by distribution beta; it takes a, b']],
+  ['inv_log_uniform past e^-709', P('  w: {distribution: inv_log_uniform, min: -710, max: 2}\n'), ['parameters.w.min: found -710', 'an exponent from -709 to 708']],
+  ['inv_log_uniform_values not positive', P('  w: {distribution: inv_log_uniform_values, min: 0, max: 2}\n'), ['parameters.w.min: found 0', 'a positive number']],
+  ['nested parameters in a scale', `program: train.mjs\nmethod: random\nrun_cap: 2\nmetric: {name: loss}\nparameters:\n  optimizer:\n    parameters:\n      lr: {min: 0.001, max: 0.1}\nscales:\n  - tokens: 1000\n    parameters:\n      optimizer: {parameters: {lr: {value: 0.01}}}\n`, ['scales[0].parameters.optimizer: not a parameter of this study (nested parameters are named here by their dotted names: optimizer.lr)']],
+  ['envvar macro without a name', `${HEAD}command: [python, "--x=\${envvar:}"]\nparameters:\n  a: {value: 1}\n`, ['command[1]', '${envvar:NAME} needs an environment variable name']],
+  ['envvar macro with a bad name', `${HEAD}command: [python, "\${envvar:a-b}"]\nparameters:\n  a: {value: 1}\n`, ['command[1]', 'found "a-b"']],
+  ['list macro inside an item', `${HEAD}command: [python, "x\${args_no_equals}"]\nparameters:\n  a: {value: 1}\n`, ['${args_no_equals} expands to several arguments']],
+  ['unknown macro lists the new ones', `${HEAD}command: [python, "\${argz}"]\nparameters:\n  a: {value: 1}\n`, ['unknown macro ${argz}', '${args_no_boolean_flags}', '${run_dir}', '${checkpoint_dir}', '${envvar:NAME}']],
   ['bad parameter name', P('  "1lr": {value: 1}\n'), ['parameters.1lr', 'dotted names such as model.lr']],
   ['grid over a continuous range', `program: train.mjs\nmethod: grid\nparameters:\n  lr: {min: 0.001, max: 0.1}\n`, ['parameters.lr: distribution uniform is continuous', 'method grid']],
   ['metric without a name', P('  a: {value: 1}\n').replace('metric: {name: loss}', 'metric: {goal: minimize}'), ['metric.name: found nothing']],
@@ -307,6 +319,13 @@ describe('the published JSON Schema', () => {
     }
     expect(validate({ ...base, backend: { type: 'command', metrics: 'keras' } }), JSON.stringify(validate.errors)).toBe(true);
     for (const metrics of ['nanogtp', { presets: 'hf' }, { patterns: [] }, { patterns: 'x' }]) expect(validate({ ...base, metrics })).toBe(false);
+  });
+
+  it('accepts nested parameters and the beta and inverse log-uniform distributions, and rejects a nested block with a distribution key', () => {
+    const ok = { method: 'random', parameters: { optimizer: { parameters: { lr: { min: 0.001, max: 0.1 }, betas: { parameters: { b1: { value: 0.9 } } } } }, mix: { distribution: 'q_beta', a: 2, b: 5, q: 0.05 }, wd: { distribution: 'inv_log_uniform_values', min: 1e-5, max: 1e-2 } }, command: ['${env}', 'python3', '--out=${run_dir}', '${args_no_boolean_flags}'] };
+    expect(validate(ok), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ method: 'random', parameters: { optimizer: { parameters: { lr: { value: 1 } }, values: [1] } } })).toBe(false);
+    expect(validate({ method: 'random', parameters: { optimizer: { parameters: {} } } })).toBe(false);
   });
 
   it('is printed by `scaletune schema`', async () => {

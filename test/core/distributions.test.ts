@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contains, fromUnit, gridValues, normalCdf, normalQuantile, quantize, sample, toUnit, type Distribution } from '../../src/core/distributions.js';
+import { betaCdf, betaQuantile, contains, fromUnit, gridValues, logGamma, normalCdf, normalQuantile, quantize, sample, toUnit, valueBounds, type Distribution } from '../../src/core/distributions.js';
 import { Rng } from '../../src/core/rng.js';
 
 const ALL: Distribution[] = [
@@ -16,6 +16,10 @@ const ALL: Distribution[] = [
   { type: 'q_normal', mu: 0, sigma: 5, q: 1 },
   { type: 'log_normal', mu: 0, sigma: 1 },
   { type: 'q_log_normal', mu: 2, sigma: 0.5, q: 1 },
+  { type: 'inv_log_uniform', min: 2, max: 9 },
+  { type: 'inv_log_uniform_values', min: 1e-4, max: 1e-1 },
+  { type: 'beta', a: 0.5, b: 3 },
+  { type: 'q_beta', a: 2, b: 2, q: 0.05 },
 ];
 
 describe('distributions', () => {
@@ -66,6 +70,64 @@ describe('distributions', () => {
     const xs = Array.from({ length: 5 }, () => a.next());
     expect(Array.from({ length: 5 }, () => b.next())).toEqual(xs);
     expect(Array.from({ length: 5 }, () => c.next())).not.toEqual(xs);
+  });
+});
+
+describe('distributions W&B added later', () => {
+  it('inv_log_uniform: log(1/x) is uniform on [min, max], so values run from e^-max to e^-min', () => {
+    const d: Distribution = { type: 'inv_log_uniform', min: 2, max: 4 };
+    expect(fromUnit(d, 0)).toBeCloseTo(Math.exp(-4), 15);
+    expect(fromUnit(d, 0.5)).toBeCloseTo(Math.exp(-3), 15);
+    expect(fromUnit(d, 1 - 1e-12)).toBeCloseTo(Math.exp(-2), 9);
+    expect(valueBounds(d)).toEqual([Math.exp(-4), Math.exp(-2)]);
+    expect(contains(d, 0.5)).toBe(false);
+  });
+
+  it('inv_log_uniform_values: values from min to max, log(1/x) uniform between log(1/max) and log(1/min)', () => {
+    const d: Distribution = { type: 'inv_log_uniform_values', min: 1e-4, max: 1e-2 };
+    expect(fromUnit(d, 0)).toBeCloseTo(1e-4, 15);
+    expect(fromUnit(d, 0.5)).toBeCloseTo(1e-3, 15);
+    expect(toUnit(d, 1e-3)).toBeCloseTo(0.5, 12);
+  });
+
+  it('log Γ matches known values', () => {
+    expect(logGamma(1)).toBeCloseTo(0, 13);
+    expect(logGamma(5)).toBeCloseTo(Math.log(24), 12);
+    expect(logGamma(0.5)).toBeCloseTo(Math.log(Math.sqrt(Math.PI)), 12);
+    expect(logGamma(0.1)).toBeCloseTo(2.252712651734206, 11);
+  });
+
+  // closed forms: Beta(2, 1) has CDF x², Beta(1, 3) has 1 − (1 − x)³, Beta(1/2, 1/2) is the arcsine law
+  it.each([
+    [2, 1, (x: number) => x * x],
+    [1, 3, (x: number) => 1 - (1 - x) ** 3],
+    [0.5, 0.5, (x: number) => (2 / Math.PI) * Math.asin(Math.sqrt(x))],
+    [2, 2, (x: number) => 3 * x * x - 2 * x ** 3],
+  ])('the Beta(%s, %s) CDF is its closed form', (a, b, cdf) => {
+    for (const x of [0.001, 0.1, 0.37, 0.5, 0.8, 0.999]) expect(betaCdf(x, a, b)).toBeCloseTo(cdf(x), 12);
+  });
+
+  // scipy.stats.beta.ppf(p, a, b)
+  it.each([
+    [2, 5, 0.1, 0.09259525891312873],
+    [2, 5, 0.5, 0.26444998329566005],
+    [2, 5, 0.9, 0.5103163065514917],
+    [0.5, 0.5, 0.25, 0.14644660940672624],
+    [0.3, 4, 0.5, 0.019778314565049332],
+    [0.3, 4, 0.99, 0.5118187304300781],
+    [10, 10, 0.01, 0.25395307951451707],
+    [1, 3, 0.7, 0.3305670499178305],
+    [50, 0.7, 0.2, 0.9771825447059834],
+  ])('the Beta(%s, %s) quantile at %s is scipy’s', (a, b, p, x) => {
+    expect(Math.abs(betaQuantile(p, a, b) - x)).toBeLessThan(1e-12);
+    expect(fromUnit({ type: 'beta', a, b }, p)).toBeCloseTo(x, 12);
+  });
+
+  it('q_beta lands on its grid inside [0, 1], which a grid search walks', () => {
+    const d: Distribution = { type: 'q_beta', a: 2, b: 5, q: 0.25 };
+    expect(fromUnit(d, 0.5)).toBe(0.25);
+    expect(gridValues(d)).toEqual([0, 0.25, 0.5, 0.75, 1]);
+    expect(contains(d, 0.3)).toBe(false);
   });
 });
 

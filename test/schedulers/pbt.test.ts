@@ -88,4 +88,19 @@ describe('PBT explore', () => {
     }
     expect(explore(new Rng(5), { lr: 0.01, layers: 2, opt: 'adam' }, base)).toEqual(explore(new Rng(5), { lr: 0.01, layers: 2, opt: 'adam' }, base));
   });
+  it('keeps perturbed values of inv_log_uniform and beta inside their value ranges, q_beta on its grid', () => {
+    const later = {
+      decay: { type: 'inv_log_uniform' as const, min: 2, max: 4 },
+      mix: { type: 'beta' as const, a: 2, b: 2 },
+      drop: { type: 'q_beta' as const, a: 2, b: 5, q: 0.05 },
+    };
+    const o = { mutations: later, resampleProbability: 0, factors: [0.5, 2] };
+    for (let s = 0; s < 20; s++) {
+      // at the top of each range: doubling must be clamped to e^-min, 1 and 1
+      const p = explore(new Rng(s), { decay: Math.exp(-2), mix: 0.9, drop: 0.9 }, o);
+      expect([Math.exp(-2), Math.exp(-2) / 2]).toContain(p.decay);
+      expect([1, 0.45]).toContain(p.mix);
+      expect([1, 0.45]).toContain(p.drop);
+    }
+  });
 });

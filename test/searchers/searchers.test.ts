@@ -103,6 +103,34 @@ describe.each(TABLE)('searcher %s', (method, space) => {
   }
 });
 
+/**
+ * W&B's inverse log-uniform and beta distributions through every searcher (llm aside: its scripted
+ * model answers for SPACE), each proposal checked against its domain.
+ */
+const LATER_SPACE: SearchSpace = {
+  decay: { type: 'inv_log_uniform', min: 1, max: 6 },
+  lr: { type: 'inv_log_uniform_values', min: 1e-5, max: 1e-2 },
+  mix: { type: 'beta', a: 0.5, b: 2 },
+  dropout: { type: 'q_beta', a: 2, b: 5, q: 0.05 },
+};
+const LATER_TABLE = TABLE.filter(([m]) => !METHODS[m].capabilities.asyncProposals).map(([m]) => [m, METHODS[m].capabilities.walksGrid ? { dropout: LATER_SPACE.dropout!, opt: SPACE.opt! } : LATER_SPACE] as const);
+
+describe.each(LATER_TABLE)('searcher %s over inv_log_uniform, inv_log_uniform_values, beta and q_beta', (method, space) => {
+  it('proposes values inside each domain, the same for the same seed', async () => {
+    const ps = await (await makeSearcher(method, space, 7)).suggest([], 10);
+    expect(ps.length).toBeGreaterThan(0);
+    for (const p of ps) for (const [k, d] of Object.entries(space)) expect(contains(d, p.params[k]!)).toBe(true);
+    expect(await (await makeSearcher(method, space, 7)).suggest([], 10)).toEqual(ps);
+  });
+
+  it('proposes inside each domain after a history', async () => {
+    const s = await makeSearcher(method, space, 8);
+    const first = await s.suggest([], 6);
+    const next = await s.suggest(asHistory(first), 4);
+    for (const p of next) for (const [k, d] of Object.entries(space)) expect(contains(d, p.params[k]!)).toBe(true);
+  });
+});
+
 describe('searcher llm in the table', () => {
   it('proposes what the model answered, refusing what lies outside the space, without falling back', async () => {
     const s = await makeSearcher('llm', SPACE, 4);

@@ -10,7 +10,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ConfigIssue } from '../../core/errors.js';
 import { isObj } from '../../core/options.js';
-import type { Distribution, Params, ParamValue, SearchSpace } from '../../core/distributions.js';
+import { valueBounds, type Distribution, type Params, type ParamValue, type SearchSpace } from '../../core/distributions.js';
 import { SCHEDULES } from './schedule.js';
 import { MARKOV_DEFAULTS, MAX_TABLE } from './language.js';
 
@@ -248,9 +248,9 @@ function checkParameter(name: string, d: Distribution): string | null {
   if (k.kind === 'int' && !INT_DISTRIBUTIONS.has(d.type) && !('q' in d && Number.isInteger(d.q))) {
     return `distribution ${d.type} gives fractional numbers, but ${name} takes ${allowedText(k)}; use int_uniform, values: [...], or a whole-number q`;
   }
-  if ('min' in d) {
-    const lo = d.type === 'log_uniform' || d.type === 'q_log_uniform' ? Math.exp(d.min) : d.min;
-    const hi = d.type === 'log_uniform' || d.type === 'q_log_uniform' ? Math.exp(d.max) : d.max;
+  const bounds = valueBounds(d);
+  if (bounds) {
+    const [lo, hi] = bounds;
     // only the bounds can be checked: a sampled value inside them is checked again by the run
     for (const v of [lo, hi]) {
       const probe = k.kind === 'int' ? Math.round(v) : v;
