@@ -13,11 +13,16 @@ function pad(cells: string[], widths: number[]): string {
   return cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
 }
 
+/** A coefficient's name as the formula writes it: a power law keeps each exponent under its input's name (N, D), printed b_N, b_D. */
+export function coefficientName(l: Pick<LawSummary, 'law' | 'x'>, key: string): string {
+  return l.law === 'power' && (l.x as string[]).includes(key) ? `b_${key}` : key;
+}
+
 function lawLine(l: LawSummary): string {
   const params = Object.entries(l.params)
     .map(([k, v]) => {
       const iv = l.intervals[k];
-      return `${k}=${fmtSci(v)}${iv ? ` [${fmtSci(iv[0])}, ${fmtSci(iv[1])}]` : ''}`;
+      return `${coefficientName(l, k)}=${fmtSci(v)}${iv ? ` [${fmtSci(iv[0])}, ${fmtSci(iv[1])}]` : ''}`;
     })
     .join(', ');
   return `  ${l.formula}\n    ${params}\n    ${l.chosen === 'auto' ? 'chosen automatically' : 'declared'}: ${l.why}; residual rmse ${fmtNum(l.residuals.rmse, 3)}`;

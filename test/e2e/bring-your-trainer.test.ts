@@ -41,7 +41,7 @@ function expectLadder(out: string, trials: TrialJson[], scales: string[]): void 
   expect([...new Set(trials.map((t) => t.scale?.name))]).toEqual(scales);
   expect(out).toMatch(/laws across scales:/);
   expect(out).toMatch(/prediction for \w+ \(N = /);
-  expect(out).toMatch(/lr\* = [\d.e+-]+/);
+  expect(out).toMatch(/lr\* = a·N\^b_N\n\s+a=[\d.e+-]+, b_N=-[\d.e+-]+/);
 }
 
 describe.skipIf(!hasPython)('bring your trainer: no wrapper', () => {
@@ -75,8 +75,8 @@ parameters:
     }
     const db = path.join(dir, 'scaletune.db');
     const metrics = await runCli(['--db', db, 'export', 'nanogpt', '--format', 'json', '--what', 'metrics'], { cwd: dir });
-    const rows = JSON.parse(metrics.stdout) as { trial: number; name: string; step: number }[];
-    const first = rows.filter((r) => r.trial === 0);
+    const rows = JSON.parse(metrics.stdout) as { number: number; name: string; step: number }[];
+    const first = rows.filter((r) => r.number === 0);
     expect(new Set(first.map((r) => r.name))).toEqual(new Set(['loss', 'time_ms', 'mfu', 'train_loss', 'val_loss']));
     expect(first.filter((r) => r.name === 'val_loss').map((r) => r.step)).toEqual([0, 50, 100]);
   });
@@ -100,6 +100,7 @@ scales:
   - {name: e32, params: 24576, tokens: 1000000, model: {n_embd: 32}}
   - {name: e64, params: 98304, tokens: 1000000, model: {n_embd: 64}}
 target: {name: e128, params: 393216, tokens: 1000000, model: {n_embd: 128}}
+fit: {lr_param: learning_rate}
 `,
     );
     const { out, trials } = await run(dir, 'ladder.yaml', 'nanogpt-ladder');
@@ -145,6 +146,7 @@ scales:
   - {name: h16, params: 16, tokens: 2048, model: {hidden_size: 16}}
   - {name: h64, params: 64, tokens: 2048, model: {hidden_size: 64}}
 target: {name: h256, params: 256, tokens: 2048, model: {hidden_size: 256}}
+fit: {lr_param: learning_rate}
 `,
     );
     const ladder = await run(dir, 'ladder.yaml', 'hf-ladder');
