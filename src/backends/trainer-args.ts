@@ -14,9 +14,21 @@ export type ParamKinds = Pick<StudyConfig, 'parameters' | 'nested'>;
 const FLOAT_TYPES: ReadonlySet<DistributionType> = new Set<DistributionType>(['uniform', 'log_uniform', 'log_uniform_values', 'inv_log_uniform', 'inv_log_uniform_values', 'normal', 'log_normal', 'beta']);
 
 /** The space a trial was drawn from: the study's, with its scale's distributions over it (a ladder). */
-export function paramKinds(config: ParamKinds & Pick<StudyConfig, 'scales'>, scale: Record<string, unknown> | null): ParamKinds {
+export function paramKinds(config: ParamKinds & Pick<StudyConfig, 'scales' | 'target'>, scale: Record<string, unknown> | null): ParamKinds {
   const own: ScaleConfig | undefined = scale ? config.scales?.find((s) => s.name === scale.name) : undefined;
-  return { parameters: own ? { ...config.parameters, ...own.parameters } : config.parameters, ...(config.nested ? { nested: config.nested } : {}) };
+  const size: Pick<ScaleConfig, 'model' | 'modelFloats'> | undefined = own ?? (scale && config.target?.name === scale.name ? config.target : undefined);
+  // the trial's own parameters over its model's settings, as runParams puts them
+  return { parameters: { ...modelKinds(size), ...config.parameters, ...own?.parameters }, ...(config.nested ? { nested: config.nested } : {}) };
+}
+
+/** A scale's model settings as constants, so that `dropout: 0.0` in its model reaches the trainer as the float it was written as. */
+function modelKinds(size: Pick<ScaleConfig, 'model' | 'modelFloats'> | undefined): SearchSpace {
+  const out: SearchSpace = {};
+  for (const [k, value] of Object.entries(size?.model ?? {})) {
+    const floats = (size?.modelFloats ?? []).filter((p) => p[0] === k).map((p) => p.slice(1));
+    out[k] = { type: 'constant', value, ...(floats.length ? { floats } : {}) };
+  }
+  return out;
 }
 
 /**

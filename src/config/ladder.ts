@@ -1,8 +1,8 @@
 /** The scale ladder's part of a study config: `scales:`, `target:`, `fit:` and `verify:`. */
-import { gridValues, type Params, type ParamValue, type SearchSpace } from '../core/distributions.js';
+import { gridValues, type LiteralPath, type Params, type ParamValue, type SearchSpace } from '../core/distributions.js';
 import { isNum, isObj, type OptionContext } from '../core/options.js';
 import { BACKENDS, methodEntry, methodsWhere, type BackendType, type Method } from '../registry/index.js';
-import { parseParameter, type Ctx } from './parameters.js';
+import { floatsIn, parseParameter, type Ctx } from './parameters.js';
 import type { LadderFitConfig, ScaleConfig, StudyConfig } from './study.js';
 
 const SCALE_KEYS = ['name', 'params', 'tokens', 'model', 'run_cap', 'parameters'];
@@ -27,6 +27,11 @@ export function parseLadder(ctx: Ctx, raw: Record<string, unknown>, octx: Option
     }
     if (!isNum(v) || v <= 0) return void ctx.issues.bad(p, v, what);
     return v;
+  };
+  // the whole numbers of a model written as floats (`dropout: 0.0`), so that they reach the trainer as floats
+  const modelFloats = (p: string, m: Params): { modelFloats?: LiteralPath[] } => {
+    const found = Object.entries(m).flatMap(([k, x]) => floatsIn(ctx, `${p}.${k}`, x, [k]));
+    return found.length ? { modelFloats: found } : {};
   };
   const model = (p: string, v: unknown): Params => {
     if (v === undefined) return {};
@@ -94,7 +99,7 @@ export function parseLadder(ctx: Ctx, raw: Record<string, unknown>, octx: Option
         }
     }
     const m = model(`${at}.model`, s.model);
-    if (tokens !== undefined) scales.push({ name, ...(params !== undefined ? { params } : {}), tokens, model: m, ...(runCap !== undefined ? { runCap } : {}), parameters: space });
+    if (tokens !== undefined) scales.push({ name, ...(params !== undefined ? { params } : {}), tokens, model: m, ...modelFloats(`${at}.model`, m), ...(runCap !== undefined ? { runCap } : {}), parameters: space });
   });
   if (!capabilities.walksGrid && raw.run_cap === undefined && scales.some((s) => s.runCap === undefined)) {
     ctx.issues.add('run_cap', `missing; method ${method} needs a budget at each scale: set run_cap (runs per scale) or run_cap on every scale`);
@@ -109,7 +114,10 @@ export function parseLadder(ctx: Ctx, raw: Record<string, unknown>, octx: Option
       const params = positive('target.params', t.params, true, paramsWhat);
       const tokens = positive('target.tokens', t.tokens, true, 'the number of training tokens D, a positive number such as 2e12');
       const name = typeof t.name === 'string' && t.name !== '' ? t.name : 'target';
-      if (params !== undefined && tokens !== undefined) out.target = { name, params, tokens, model: model('target.model', t.model) };
+      if (params !== undefined && tokens !== undefined) {
+        const m = model('target.model', t.model);
+        out.target = { name, params, tokens, model: m, ...modelFloats('target.model', m) };
+      }
     }
   }
 

@@ -306,7 +306,7 @@ export function parseParameter(ctx: Ctx, p: string, spec: unknown): Distribution
  * The whole numbers inside a value that the file wrote as floats (`1.0`, `1e3`), as paths from `at`.
  * A config given as an object has no literals: its whole numbers are ints.
  */
-function floatsIn(ctx: Ctx, p: string, v: unknown, at: LiteralPath): LiteralPath[] {
+export function floatsIn(ctx: Ctx, p: string, v: unknown, at: LiteralPath): LiteralPath[] {
   if (typeof v === 'number') return ctx.intPaths && Number.isInteger(v) && !ctx.intPaths.has(p) ? [at] : [];
   if (Array.isArray(v)) return v.flatMap((x, i) => floatsIn(ctx, `${p}[${i}]`, x, [...at, i]));
   if (isObj(v)) return Object.entries(v).flatMap(([k, x]) => floatsIn(ctx, `${p}.${k}`, x, [...at, k]));

@@ -2,7 +2,7 @@
  * The study config as the rest of scaletune sees it: validated and normalised (src/config/validate.ts
  * makes it from a file or an object). Plugin blocks are typed by their plugins.
  */
-import type { Params, SearchSpace } from '../core/distributions.js';
+import type { LiteralPath, Params, SearchSpace } from '../core/distributions.js';
 import type { MetricConfig } from '../core/trial.js';
 import type { BayesOptions } from '../../searchers/bayes.js';
 import type { PbtOptions } from '../../schedulers/pbt.js';
@@ -25,6 +25,8 @@ export interface ScaleConfig {
   tokens: number;
   /** settings or arguments that make the model of this scale (tfjs settings, trainer arguments) */
   model: Params;
+  /** which whole numbers of `model` the file wrote as floats (`dropout: 0.0`), as paths from its keys */
+  modelFloats?: LiteralPath[];
   /** the most runs at this scale (default: the study's run_cap) */
   runCap?: number;
   /** distributions that replace the study's at this scale */
@@ -36,6 +38,7 @@ export interface TargetConfig {
   params: number;
   tokens: number;
   model: Params;
+  modelFloats?: LiteralPath[];
 }
 
 /** Which laws a ladder fits: the inputs of each hyperparameter law, or auto; the loss law, or auto. */

@@ -168,6 +168,22 @@ parameters:
     expect(pyStr(trainerParams(paramKinds(base, null), { w: 2 }))).toBe("{'w': 2}");
   });
 
+  it("a scale's and the target's model settings keep the kinds the file wrote (dropout: 0.0 reaches the trainer as 0.0)", () => {
+    const c2 = fromText(`method: grid
+program: train.py
+metric: {name: loss}
+parameters:
+  lr: {values: [0.001, 0.01]}
+scales:
+  - {name: s, params: 1000, tokens: 10000, model: {n_embd: 32, dropout: 0.0, betas: [0.9, 1.0]}}
+  - {name: m, params: 4000, tokens: 10000, model: {n_embd: 64, dropout: 0.1, betas: [0.9, 1.0]}}
+target: {name: t, params: 16000, tokens: 10000, model: {n_embd: 128, dropout: 0.0}}
+`);
+    const at = (scale: string, model: Params): string => pyStr(trainerParams(paramKinds(c2, { name: scale }), { ...model, lr: 0.001 }));
+    expect(at('s', { n_embd: 32, dropout: 0, betas: [0.9, 1] })).toBe("{'n_embd': 32, 'dropout': 0.0, 'betas': [0.9, 1.0], 'lr': 0.001}");
+    expect(at('t', { n_embd: 128, dropout: 0 })).toBe("{'n_embd': 128, 'dropout': 0.0, 'lr': 0.001}");
+  });
+
   // nanoGPT's configurator: literal_eval the value and require the type of the default
   const PY = '/usr/bin/python3';
   it.skipIf(!existsSync(PY))('Python reads each argument back as the value it was, with its type', () => {

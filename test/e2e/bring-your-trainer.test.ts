@@ -97,8 +97,8 @@ parameters:
   learning_rate: {values: [0.00005, 0.0001, 0.0002, 0.0004, 0.0008, 0.0016]}
   max_iters: {value: 100}
 scales:
-  - {name: e32, params: 24576, tokens: 1000000, model: {n_embd: 32}}
-  - {name: e64, params: 98304, tokens: 1000000, model: {n_embd: 64}}
+  - {name: e32, params: 24576, tokens: 1000000, model: {n_embd: 32, dropout: 0.0}}
+  - {name: e64, params: 98304, tokens: 1000000, model: {n_embd: 64, dropout: 0.0}}
 target: {name: e128, params: 393216, tokens: 1000000, model: {n_embd: 128}}
 fit: {lr_param: learning_rate}
 `,
