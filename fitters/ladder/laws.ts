@@ -93,7 +93,7 @@ function lawSummary(fit: FitResult, law: Pick<LawSummary, 'y' | 'law' | 'x' | 'f
 function fitHpLaw(rows: readonly LawRow[], y: 'lr' | 'batch', choice: InputsChoice, seed: number): LawSummary {
   const data = rows.map((r) => ({ x: { N: r.N, D: r.D }, y: y === 'lr' ? r.lr : r.batch! }));
   const fit = fitPower(data, choice.x, { intervals: 'ols', bootstrap: { seed, count: 1000 } });
-  return lawSummary(fit, { y, law: 'power', x: choice.x, formula: `${y}* = a·${choice.x.map((k) => `${k}^b_${k}`).join('·')}` }, choice);
+  return lawSummary(fit, { y, law: 'power', x: choice.x, formula: `${y}* = a·${choice.x.map((k) => `${k}^alpha_${k}`).join('·')}` }, choice);
 }
 
 function fitLossLaw(rows: readonly LawRow[], choice: LossChoice, seed: number, quick = false): LawSummary {

@@ -13,9 +13,9 @@ function pad(cells: string[], widths: number[]): string {
   return cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
 }
 
-/** A coefficient's name as the formula writes it: a power law keeps each exponent under its input's name (N, D), printed b_N, b_D. */
+/** A coefficient's name as the formula writes it: a power law keeps each exponent under its input's name (N, D), printed alpha_N, alpha_D. */
 export function coefficientName(l: Pick<LawSummary, 'law' | 'x'>, key: string): string {
-  return l.law === 'power' && (l.x as string[]).includes(key) ? `b_${key}` : key;
+  return l.law === 'power' && (l.x as string[]).includes(key) ? `alpha_${key}` : key;
 }
 
 function lawLine(l: LawSummary): string {

@@ -169,7 +169,7 @@ describe('commands', () => {
     expect(plain).toMatch(/small ████████████████   6\/6 · best loss 3\.0\d* · lr\* ≈ /);
     expect(plain).toMatch(/big {3}░{16}   0\/6/);
     expect(plain).toMatch(/✔ trial 0 \[small\]  loss /);
-    expect(plain).toMatch(/lr\* = a·N\^b_N: a=.* b_N=-0\.4\d* +\(from 2 scales\)/);
+    expect(plain).toMatch(/lr\* = a·N\^alpha_N: a=.* alpha_N=-0\.4\d* +\(from 2 scales\)/);
     expect(plain).toMatch(/7B: lr\* .* · loss .*\(from 2 scales\)/);
   });
 });

@@ -41,7 +41,7 @@ function expectLadder(out: string, trials: TrialJson[], scales: string[]): void 
   expect([...new Set(trials.map((t) => t.scale?.name))]).toEqual(scales);
   expect(out).toMatch(/laws across scales:/);
   expect(out).toMatch(/prediction for \w+ \(N = /);
-  expect(out).toMatch(/lr\* = a·N\^b_N\n\s+a=[\d.e+-]+, b_N=-[\d.e+-]+/);
+  expect(out).toMatch(/lr\* = a·N\^alpha_N\n\s+a=[\d.e+-]+, alpha_N=-[\d.e+-]+/);
 }
 
 describe.skipIf(!hasPython)('bring your trainer: no wrapper', () => {

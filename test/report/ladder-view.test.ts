@@ -9,7 +9,7 @@ describe('ladderFitLines', () => {
     const all = trials(cfg);
     expect(ladderFitLines(cfg, all.slice(0, 10), 0)).toBeNull();
     const lines = ladderFitLines(cfg, all.slice(0, 14), 0)!;
-    expect(lines.join('\n')).toMatch(/lr\* = a·N\^b_N: a=[\d.]+ b_N=-0\.4/);
+    expect(lines.join('\n')).toMatch(/lr\* = a·N\^alpha_N: a=[\d.]+ alpha_N=-0\.4/);
     expect(lines.join('\n')).toMatch(/target: lr\* .* \(from 2 scales\)/);
   });
 });
