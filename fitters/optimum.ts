@@ -47,6 +47,16 @@ function bracketed(values: readonly number[], best: number, name: string): void 
 }
 
 /**
+ * A quadratic's vertex outside the points it was fitted to is an extrapolation, not an optimum: a steep
+ * wall on one side of the best run pulls it decades away (a sweep over 1e-3…1e-1 gave 8e-14).
+ */
+function insideSweep(x: number, values: readonly number[], name: string): void {
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  if (!Number.isFinite(x) || x < lo || x > hi) throw new FitError(`the interpolated optimum (${x.toPrecision(3)}) lies outside the ${name} it was fitted to (${lo} to ${hi}): not bracketed`);
+}
+
+/**
  * Quadratic in u = log(lr) through the minimum and its neighbours (`window` distinct lr values on each
  * side, default 2); with `batch` given on every point, a quadratic surface in (log lr, log batch).
  */
@@ -85,6 +95,7 @@ export function quadraticOptimum(points: readonly SweepPoint[], opts: { window?:
     const [c0, c1, c2] = c as [number, number, number];
     if (!(c2 > 0)) throw new FitError('the losses around the minimum do not curve upwards in log(lr); the sweep is too noisy or too coarse for a quadratic optimum');
     const u = -c1 / (2 * c2);
+    insideSweep(Math.exp(u0 + u), used.map((p) => p.lr), 'learning rates');
     return { lr: Math.exp(u0 + u), loss: c0 + c1 * u + c2 * u * u, curvature: { lr: 2 * c2 }, used: used.length };
   }
   const [c0, cu, cv, cuu, cvv, cuv] = c as [number, number, number, number, number, number];
@@ -93,6 +104,8 @@ export function quadraticOptimum(points: readonly SweepPoint[], opts: { window?:
   if (!(cuu > 0 && det > 0)) throw new FitError('the loss surface around the minimum is not a bowl in (log lr, log batch); the sweep is too noisy or too coarse for a quadratic optimum');
   const u = (-cu * 2 * cvv + cv * cuv) / det;
   const v = (-cv * 2 * cuu + cu * cuv) / det;
+  insideSweep(Math.exp(u0 + u), used.map((p) => p.lr), 'learning rates');
+  insideSweep(Math.exp(v0 + v), used.map((p) => p.batch!), 'batch sizes');
   return {
     lr: Math.exp(u0 + u),
     batch: Math.exp(v0 + v),

@@ -11,7 +11,9 @@ import type { LadderRun, ScaleOptimum } from './types.js';
 export function scaleOptimum(runs: readonly LadderRun[], twoD: boolean): ScaleOptimum | null {
   if (runs.length === 0) return null;
   const best = argmin(runs);
-  const fallback = (note: string): ScaleOptimum => ({ lr: best.lr, batch: best.batch, loss: best.loss, method: 'best-run', note });
+  const lrs = runs.map((r) => r.lr);
+  const edge = new Set(lrs).size < 2 ? undefined : best.lr === Math.min(...lrs) ? 'smallest' : best.lr === Math.max(...lrs) ? 'largest' : undefined;
+  const fallback = (note: string): ScaleOptimum => ({ lr: best.lr, batch: best.batch, loss: best.loss, method: 'best-run', note, ...(edge ? { edge } : {}) });
   const k = twoD ? 8 : 4;
   if (runs.length < 5) return fallback(`${runs.length} runs; an interpolated optimum needs at least 5`);
   // the better part of the runs: the basin, not the cliffs around it

@@ -99,6 +99,11 @@ export function summarizeLadder(input: LadderInput): LadderSummary {
   const rows = usable.map((s) => lawRow(s)!);
   const laws = rows.length >= 2 ? fitLaws(rows, fitCfg, twoD, seed, notes, input.quick) : { lr: null, batch: null, loss: null };
   if (rows.length < 2) notes.push(`${rows.length} scale${rows.length === 1 ? '' : 's'} with an optimum; laws need two or more`);
+  const edges = usable.filter((s) => s.optimum?.edge);
+  if (laws.lr && edges.length) {
+    const where = edges.map((s) => `${s.name} (the ${s.optimum!.edge} ${lrParam} swept)`).join(', ');
+    notes.push(`${lrParam}*: fitted from edge optima at ${where}: the true optimum lies beyond the sweep there, so the law and its prediction are biased that way; widen those sweeps`);
+  }
 
   const target = cfg.target ? { name: cfg.target.name, N: cfg.target.params, D: cfg.target.tokens } : null;
   let prediction: LadderSummary['prediction'] = null;

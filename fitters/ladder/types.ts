@@ -18,6 +18,8 @@ export interface ScaleOptimum {
   loss: number;
   method: 'interpolated' | 'best-run';
   note?: string;
+  /** a best run at the end of the learning rates swept: the true optimum lies beyond it */
+  edge?: 'smallest' | 'largest';
 }
 
 export interface ScaleSummary {

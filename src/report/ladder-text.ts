@@ -1,6 +1,6 @@
 /** A ladder summary as plain text, for the terminal and CI logs. */
 import { fmtNum } from './format.js';
-import type { LadderSummary, LawSummary, Predicted, VerifyResult } from '../../fitters/ladder/index.js';
+import type { LadderSummary, LawSummary, Predicted, ScaleOptimum, VerifyResult } from '../../fitters/ladder/index.js';
 
 export const fmtSci = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '-' : Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : fmtNum(v, 4));
 
@@ -11,6 +11,13 @@ export function fmtPredicted(p: Predicted | null): string {
 
 function pad(cells: string[], widths: number[]): string {
   return cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+}
+
+/** How a scale's optimum was found, as the tables say it: an edge run is named so, since the true optimum lies beyond the sweep. */
+export function optimumLabel(o: Pick<ScaleOptimum, 'method' | 'edge'> | null | undefined): string {
+  if (!o) return '-';
+  if (o.method === 'interpolated') return 'interpolated';
+  return o.edge ? `edge run! (${o.edge} lr swept)` : 'best run!';
 }
 
 /** A coefficient's name as the formula writes it: a power law keeps each exponent under its input's name (N, D), printed alpha_N, alpha_D. */
@@ -40,7 +47,7 @@ export function formatLadder(s: LadderSummary, verify: VerifyResult | null = nul
     fmtNum(z.best?.loss ?? null),
     fmtSci(z.optimum?.lr ?? null),
     ...(b ? [fmtSci(z.optimum?.batch ?? null)] : []),
-    z.optimum ? (z.optimum.method === 'interpolated' ? 'interpolated' : 'best run!') : '-',
+    optimumLabel(z.optimum),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   out.push(pad(header, widths), ...rows.map((r) => pad(r, widths)));

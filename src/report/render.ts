@@ -3,7 +3,7 @@
  * paragraphs, tables, charts), so the two formats never say different things.
  */
 import { fmtNum, fmtValue } from './format.js';
-import { coefficientName, fmtPredicted, fmtSci, pct } from './ladder-text.js';
+import { coefficientName, fmtPredicted, fmtSci, optimumLabel, pct } from './ladder-text.js';
 import type { Chart } from './charts.js';
 import type { ReportModel } from './model.js';
 
@@ -62,7 +62,7 @@ export function reportBlocks(m: ReportModel, charts: readonly Chart[]): Block[] 
     b.push({
       kind: 'table',
       header: ['scale', 'N', 'D', 'runs', 'failed', `best ${metric}`, `${L.lrParam}*`, ...(L.batchParam ? [`${L.batchParam}*`] : []), 'optimum'],
-      rows: L.scales.map((s) => [s.name, fmtSci(s.N), fmtSci(s.D), String(s.runs.length), String(s.failed), fmtNum(s.best?.loss ?? null), fmtSci(s.optimum?.lr ?? null), ...(L.batchParam ? [fmtSci(s.optimum?.batch ?? null)] : []), s.optimum?.method ?? '-']),
+      rows: L.scales.map((s) => [s.name, fmtSci(s.N), fmtSci(s.D), String(s.runs.length), String(s.failed), fmtNum(s.best?.loss ?? null), fmtSci(s.optimum?.lr ?? null), ...(L.batchParam ? [fmtSci(s.optimum?.batch ?? null)] : []), optimumLabel(s.optimum)]),
     });
     b.push({ kind: 'h', level: 2, text: 'Laws' });
     const laws = [L.laws.lr, L.laws.batch, L.laws.loss].filter((l): l is NonNullable<typeof l> => l !== null);

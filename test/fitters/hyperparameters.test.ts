@@ -36,6 +36,12 @@ describe('per-scale optimum', () => {
     expect(() => quadraticOptimum(sweep([1e-2, 3e-2, 1e-1], basin))).toThrow(/smallest learning rate/);
     expect(() => argmin([])).toThrow(FitError);
   });
+
+  it('refuses a vertex outside the learning rates it was fitted to: a wall beside the best run is not an optimum decades away', () => {
+    // best run inside the sweep (3e-3), but a steep wall at 1e-2 tilts the quadratic's vertex to 8e-14
+    const pts = [1e-3, 3e-3, 1e-2, 3e-2, 1e-1].map((lr, i) => ({ lr, loss: [2.001, 2.0, 2.3, 2.31, 2.35][i]! }));
+    expect(() => quadraticOptimum(pts)).toThrow(/the interpolated optimum \(8\.02e-14\) lies outside the learning rates it was fitted to \(0\.001 to 0\.03\): not bracketed/);
+  });
 });
 
 describe('generic power laws', () => {

@@ -36,6 +36,18 @@ describe('summarizeLadder', () => {
     expect(far.notes.join('\n')).toMatch(/the target trains 286 tokens per parameter, the scales 20 to 20; a law in N alone does not see that difference/);
   });
 
+  it('an optimum at the edge of its sweep is the edge run, labelled so, and the law fitted from it says so', () => {
+    const cfg = ladder([[1e8, 2e9], [4e8, 8e9], [1.6e9, 3.2e10]]);
+    // the smallest scale swept only below its optimum: its best run is the largest lr tried
+    const all = trials(cfg).filter((t) => t.scale!.name !== 's1' || (t.params.lr as number) < lrStar(1e8, 2e9));
+    const s = summarizeLadder({ config: cfg, trials: all, seed: 1 });
+    const s1 = s.scales.find((z) => z.name === 's1')!;
+    expect(s1.optimum).toMatchObject({ method: 'best-run', edge: 'largest' });
+    expect(s1.optimum!.lr).toBe(Math.max(...s1.runs.map((r) => r.lr)));
+    expect(s.scales.filter((z) => z.name !== 's1').every((z) => z.optimum?.method === 'interpolated' && !z.optimum.edge)).toBe(true);
+    expect(s.notes.join('\n')).toMatch(/lr\*: fitted from edge optima at s1 \(the largest lr swept\): the true optimum lies beyond the sweep there/);
+  });
+
   it('follows fit: where it is declared, and says which law was declared', () => {
     const cfg = ladder([[1e8, 2e9], [4e8, 8e9], [1.6e9, 3.2e10], [6.4e9, 1.28e11]], { fit: { lr: 'D', loss: 'none' } });
     const s = summarizeLadder({ config: cfg, trials: trials(cfg) });
