@@ -646,3 +646,17 @@ def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)
     raise AttributeError(_MISSING.format(what=f"wandb.{name}"))
+
+
+class _MissingSubmodules:
+    """Last on sys.meta_path: `import wandb.integration.keras` and the like, which the stand-in does not
+    ship, fail naming the stand-in, rather than as a bare ModuleNotFoundError that reads as a broken
+    install."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name.startswith("wandb."):
+            raise ModuleNotFoundError(_MISSING.format(what=f"the module {name}"), name=name)
+        return None
+
+
+_sys.meta_path.append(_MissingSubmodules())

@@ -115,10 +115,12 @@ export function trialEnv(req: RunRequest): Record<string, string> {
 }
 
 /** The trainer's working folder: the study's, or (workdir: trial) the trial's own, with the study's and the program's files linked in. */
-function workingFolder(req: RunRequest): string {
+function workingFolder(req: RunRequest, events: RunEvents): string {
   const { config, cwd } = req.study;
   if (config.workdir?.type !== 'trial') return cwd;
-  linkProgramFiles(req.trialDir, [cwd, ...(config.program ? [path.dirname(config.program)] : [])], config.workdir.exclude);
+  // stored configs from before `link:` existed have none
+  const leftOut = linkProgramFiles(req.trialDir, [cwd, ...(config.program ? [path.dirname(config.program)] : [])], { exclude: config.workdir.exclude, link: config.workdir.link ?? [] });
+  if (leftOut.length) events.onNote?.(`workdir: trial: ${leftOut.join(', ')} not linked into this trial's folder (an output folder by its name, which every trial would share); the trainer makes its own here; to link one all the same: workdir: {type: trial, link: [${leftOut[0]}]}`);
   return req.trialDir;
 }
 
@@ -265,7 +267,7 @@ export class CommandBackend implements Backend {
       if (!(e instanceof CommandArgsError)) throw e;
       return { done: Promise.resolve({ exitCode: null, signal: null, timedOut: false, stopped: null, spawnError: `cannot build the command: ${e.message}`, stderrTail: '' }), stop: () => {} };
     }
-    const cwd = workingFolder(req);
+    const cwd = workingFolder(req, events);
 
     let stopped: string | null = null;
     let timedOut = false;

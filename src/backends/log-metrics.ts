@@ -16,7 +16,7 @@
  * Pure: no I/O. The command backend feeds it; tests feed it fixture text (parseLog).
  */
 import { compilePattern, type LogMetricsConfig } from './log-metrics-options.js';
-import { makeReport, PRESETS, stepFields, type Matcher } from './presets.js';
+import { makeReport, PRESET_NAMES, PRESETS, stepFields, type Matcher, type PresetName } from './presets.js';
 import { parseReportLine } from './protocol.js';
 import { parseNumber, stripEscapes } from './log-values.js';
 import type { Report } from './types.js';
@@ -153,7 +153,20 @@ function shorten(s: string): string {
 export function neverMatchedMessage(settings: LogMetricsConfig, summary: ParserSummary): string {
   const tried = [...(settings.preset ? [`preset ${settings.preset} (${PRESETS[settings.preset].reads})`] : []), ...settings.patterns.map((p) => `pattern ${JSON.stringify(p)}`)];
   const lines = summary.unmatched.length ? `; its first lines were:\n${summary.unmatched.map((l) => `  ${l}`).join('\n')}` : '; it printed nothing';
-  return `the trainer printed no report: no JSON line, and no line matched ${tried.join('; ')}${lines}`;
+  const other = presetReading(summary.unmatched, settings.preset);
+  const hint = other ? `\nthose lines are what preset ${other} reads: try metrics: ${other}` : '';
+  return `the trainer printed no report: no JSON line, and no line matched ${tried.join('; ')}${lines}${hint}`;
+}
+
+/** The first preset other than `except` that makes a report of these lines (a trainer of another kind than the config says). */
+function presetReading(lines: readonly string[], except: PresetName | undefined): PresetName | null {
+  for (const name of PRESET_NAMES) {
+    if (name === except) continue;
+    const m = PRESETS[name].create();
+    const read = lines.some((l) => (m.match(l)?.reports.length ?? 0) > 0) || (m.end?.().length ?? 0) > 0;
+    if (read) return name;
+  }
+  return null;
 }
 
 /** Every report in a whole captured output, as the command backend makes them from that stream (fixture logs, a saved log). */

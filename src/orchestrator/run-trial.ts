@@ -39,13 +39,24 @@ export function trialDirFor(study: StudyRecord, number: number): string {
 
 /** The outcome in words for a run that did not succeed, or null when it ended well. */
 export function failureReason(o: RunOutcome, timeoutMs: number | undefined): string | null {
-  const tail = o.stderrTail ? `: ${o.stderrTail.split('\n').slice(-5).join('\n')}` : '';
+  const tail = o.stderrTail ? `: ${stderrHeadline(o.stderrTail)}` : '';
   if (o.spawnError) return o.spawnError;
   if (o.failure) return o.failure;
   if (o.timedOut) return `timed out after ${formatDuration(timeoutMs ?? 0)} (the trainer's process group was killed)`;
   if (o.signal) return `the trainer was killed by ${o.signal}${tail}`;
   if (o.exitCode !== 0) return `the trainer exited with code ${o.exitCode}${tail}`;
   return null;
+}
+
+/**
+ * The end of stderr with its last line first: that is where a Python traceback, and most crashes,
+ * name the error (`AttributeError: …`), and lists show a failure's first line only. The lines before
+ * it follow, in order, for where it happened.
+ */
+function stderrHeadline(tail: string): string {
+  const lines = tail.split('\n').filter((l) => l.trim() !== '').slice(-5);
+  const last = lines.pop()!.trim();
+  return lines.length ? `${last}\n${lines.join('\n')}` : last;
 }
 
 export interface StartTrialOptions {
@@ -286,7 +297,7 @@ class TrialRun {
       const others = [...this.seen];
       // in pattern mode the user needs to know what was looked for, not only what was found
       const source = study.config.metrics ? `; metrics are read from ${describeMetricsSource(study.config.metrics)}` : '';
-      return `the trainer exited without reporting metric '${metric.name}'${others.length ? ` (it reported: ${others.slice(0, 10).join(', ')}${source})` : source ? ` (no report it printed held a metric${source})` : ' (it printed no JSON report)'}`;
+      return `the trainer exited without reporting metric '${metric.name}'${others.length ? ` (it reported: ${others.slice(0, 10).join(', ')}${others.length > 10 ? `, and ${others.length - 10} more` : ''}${source})` : source ? ` (no report it printed held a metric${source})` : ' (it printed no JSON report)'}`;
     }
     if (this.objective !== null && !Number.isFinite(this.objective)) return `metric '${metric.name}' ended as ${this.objective}`;
     return null;

@@ -238,5 +238,14 @@ describe('user patterns', () => {
     expect(msg).toContain(`pattern ${JSON.stringify(LOSS)}`);
     expect(msg).toContain(`\n  epoch 0 ${'x'.repeat(152)}…\n`);
     expect(msg).not.toContain('epoch 5');
+    expect(msg).not.toContain('try metrics:');
+  });
+
+  it('the never-matched message names the preset that reads those lines, when the config named another', () => {
+    const p = createReportParser({ preset: 'nanogpt', patterns: [] });
+    p.line('stdout', 'loading');
+    p.line('stdout', "{'loss': 2.31, 'learning_rate': 5e-05, 'epoch': 0.5}");
+    const msg = neverMatchedMessage({ preset: 'nanogpt', patterns: [] }, p.summary());
+    expect(msg).toMatch(/\nthose lines are what preset hf reads: try metrics: hf$/);
   });
 });

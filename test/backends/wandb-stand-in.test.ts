@@ -261,6 +261,15 @@ print(wandb.sweep({"method": "grid"}, project="p"))
     expect(r.stdout).toEqual(['{"step": 0, "loss": 1.0}', 'st']);
   });
 
+  it('a submodule of real wandb it does not ship (wandb.integration.keras) fails naming the stand-in, not as a missing install', () => {
+    const r = py(`
+import wandb
+from wandb.integration.keras import WandbCallback
+`);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/ModuleNotFoundError: scaletune's wandb stand-in does not implement the module wandb\.integration; /);
+  });
+
   it('writes each report in one write on the real stdout: reports of processes sharing the pipe never interleave, a redirected sys.stdout does not hide them', () => {
     const r = py(`
 import io, os, sys, wandb

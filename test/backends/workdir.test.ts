@@ -74,14 +74,28 @@ describe('workdir: trial', () => {
     expect(end.trials.some((t) => t.value === 99)).toBe(true);
   });
 
-  it('exclude keeps an existing output folder of the study out of the trial folders', async () => {
+  it("an existing output folder of the study (nanoGPT's out/ from an earlier run) is not linked, and the trial's log says so", async () => {
+    const dir = studyFolder();
+    mkdirSync(path.join(dir, 'out'));
+    writeFile(path.join(dir, 'out'), 'ckpt.txt', 'the user’s own checkpoint');
+    const storage = new MemoryStorage();
+    const study = await makeStudy(storage, config(dir, 'trial'), 'outlike', dir);
+    const end = await runStudy({ storage, study, backend: new CommandBackend(), reporter: silentReporter });
+    expect(end.trials.map((t) => t.value)).toEqual([1, 1, 1, 1]);
+    expect(readFileSync(path.join(dir, 'out/ckpt.txt'), 'utf8')).toBe('the user’s own checkpoint');
+    const log = (await storage.getLogs(end.trials[0]!.id)).map((l) => l.line).join('\n');
+    expect(log).toMatch(/workdir: trial: out not linked into this trial's folder \(an output folder by its name, which every trial would share\).*link: \[out\]/);
+  });
+
+  it('link: links an output-like folder all the same, exclude keeps any entry out', async () => {
     const dir = studyFolder();
     mkdirSync(path.join(dir, 'out'));
     const storage = new MemoryStorage();
-    const study = await makeStudy(storage, config(dir, { type: 'trial', exclude: ['out'] }), 'excl', dir);
+    const study = await makeStudy(storage, config(dir, { type: 'trial', link: ['out'], exclude: ['configurator.txt'] }), 'linked', dir);
     const end = await runStudy({ storage, study, backend: new CommandBackend(), reporter: silentReporter });
-    expect(end.trials.map((t) => t.value)).toEqual([1, 1, 1, 1]);
-    expect(readdirSync(path.join(dir, 'out'))).toEqual([]);
+    // configurator.txt is not there: every trial fails reading it, and out/ is the study's own
+    expect(end.trials.every((t) => t.state === 'FAIL' && /configurator\.txt/.test(t.error ?? ''))).toBe(true);
+    expect(lstatSync(path.join(trialDirFor(study, 0), 'out')).isSymbolicLink()).toBe(true);
   });
 
   it('refuses what it cannot do, naming the field', () => {
@@ -95,7 +109,8 @@ describe('workdir: trial', () => {
     };
     expect(issues({ workdir: 'trials' })).toMatch(/^workdir: found "trials" \(a string\); allowed: study .* or trial/);
     expect(issues({ workdir: { type: 'trial', exclude: ['out/ckpt'] } })).toMatch(/^workdir.exclude: found a list of 1; allowed: a list of names/);
-    expect(issues({ workdir: { type: 'trial', link: [] } })).toMatch(/^workdir.link: unknown key/);
+    expect(issues({ workdir: { type: 'trial', links: [] } })).toMatch(/^workdir.links: unknown key/);
+    expect(issues({ workdir: { type: 'trial', link: ['out'], exclude: ['out'] } })).toMatch(/^workdir.link: out is also in workdir.exclude/);
     expect(issues({ workdir: 'trial', backend: { type: 'sim', law: 'chinchilla' } })).toMatch(/^workdir: not used by backend sim/m);
   });
 });

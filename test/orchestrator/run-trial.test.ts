@@ -81,6 +81,12 @@ describe('a trial whose metrics are read from log lines', () => {
     expect(trial.error).toBe('the trainer exited with code 3: CUDA out of memory');
   });
 
+  it("a crash's error starts with the last line of stderr, where a traceback names the exception, and keeps the lines before it", async () => {
+    const tb = ['Traceback (most recent call last):', '  File "train.py", line 3, in <module>', '    api = wandb.Api()', "AttributeError: scaletune's wandb stand-in does not implement wandb.Api"];
+    const trial = await withMetrics(`${tb.map((l) => `console.error(${JSON.stringify(l)});`).join(' ')} process.exit(1);`, 'nanogpt');
+    expect(trial.error).toBe(`the trainer exited with code 1: ${tb[3]}\n${tb.slice(0, 3).join('\n')}`);
+  });
+
   it('a metric never reported names what was reported and where it was read from', async () => {
     const trial = await withMetrics(`console.log('iter 1: loss 2.0000, time 1.00ms, mfu 1.00%');`, 'nanogpt');
     expect(trial.state).toBe('FAIL');
