@@ -65,6 +65,14 @@ function put(o: PyDict, k: string, v: PyValue): void {
   Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
 }
 
+/** A trial's parameters as stored (flat names), each typed as the trainer got it: for machine output that keeps `1.0` a float. */
+export function typedParams(config: ParamKinds & Pick<StudyConfig, 'scales' | 'target'>, trial: { params: Params; scale: Record<string, unknown> | null }): PyDict {
+  const kinds = paramKinds(config, trial.scale);
+  const out: PyDict = {};
+  for (const [name, v] of Object.entries(trial.params)) put(out, name, pythonValue(kinds.parameters[name], v));
+  return out;
+}
+
 /** The trial's parameters for the trainer, in their order, nested ones gathered under their first name. */
 export function trainerParams(kinds: ParamKinds, params: Params): PyDict {
   const out: PyDict = {};

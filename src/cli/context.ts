@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { snakeKeys } from '../report/format.js';
+import { PyFloat, pyStr } from '../core/python.js';
 import { commandHint, DEFAULT_DB } from '../core/hint.js';
 import { openStorage, SqliteStorage, type Storage } from '../storage/index.js';
 import { fileProblem } from '../storage/sqlite-file.js';
@@ -68,6 +69,16 @@ export function hint(g: GlobalOptions, io: CliIO, args: string): string {
 /** Every `--json` output goes through here, so all of them speak snake_case (see snakeKeys). */
 export function printJson(io: CliIO, v: unknown): void {
   io.stdout.write(`${JSON.stringify(snakeKeys(v), null, 2)}\n`);
+}
+
+/**
+ * As printJson, for output holding typed parameters (typedParams): a float written `1.0` in the
+ * config prints as 1.0, so that a trial re-launched from this JSON gets what its trainer got.
+ */
+export function printTypedJson(io: CliIO, v: unknown): void {
+  const mark = '\u0000float:';
+  const text = JSON.stringify(snakeKeys(v), (_k, x: unknown) => (x instanceof PyFloat ? (Number.isFinite(x.value) ? `${mark}${pyStr(x)}` : null) : x), 2);
+  io.stdout.write(`${text.replace(/"\\u0000float:([^"]*)"/g, '$1')}\n`);
 }
 
 const exitCodes = new WeakMap<CliIO, { code: number }>();

@@ -20,6 +20,7 @@ interface TrialJson {
   params: Record<string, unknown>;
   error: string | null;
   scale?: { name: string };
+  dir: string;
 }
 
 function copyTrainer(name: string): string {
@@ -28,12 +29,12 @@ function copyTrainer(name: string): string {
   return dir;
 }
 
-async function run(dir: string, file: string, study: string): Promise<{ out: string; trials: TrialJson[] }> {
+async function run(dir: string, file: string, study: string): Promise<{ out: string; trials: TrialJson[]; json: string }> {
   const db = path.join(dir, 'scaletune.db');
   const r = await runCli(['--db', db, 'run', file], { cwd: dir });
   expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
   const listed = await runCli(['--db', db, 'trials', study, '--json'], { cwd: dir });
-  return { out: r.stdout + r.stderr, trials: JSON.parse(listed.stdout) as TrialJson[] };
+  return { out: r.stdout + r.stderr, trials: JSON.parse(listed.stdout) as TrialJson[], json: listed.stdout };
 }
 
 function expectLadder(out: string, trials: TrialJson[], scales: string[]): void {
@@ -66,13 +67,16 @@ parameters:
   max_iters: {value: 100}
 `,
     );
-    const { trials } = await run(dir, 'study.yaml', 'nanogpt');
+    const { trials, json } = await run(dir, 'study.yaml', 'nanogpt');
     expect(trials.map((t) => t.state)).toEqual(Array(6).fill('complete'));
     for (const t of trials) {
       expect(t.value).toBeGreaterThan(1);
-      const ckpt = path.join(dir, 'scaletune-runs', 'nanogpt', `trial-${String(t.number).padStart(4, '0')}`, 'out', 'ckpt.pt');
-      expect(readFileSync(ckpt, 'utf8')).toContain("'iter_num': 100");
+      expect(t.dir).toBe(path.join(dir, 'scaletune-runs', 'nanogpt', `trial-${String(t.number).padStart(4, '0')}`));
+      expect(readFileSync(path.join(t.dir, 'out', 'ckpt.pt'), 'utf8')).toContain("'iter_num': 100");
     }
+    // the JSON a trial is re-launched from keeps the float the trainer got
+    expect(json).toContain('"grad_clip": 1.0');
+    expect(json).not.toContain('"grad_clip": 1,');
     const db = path.join(dir, 'scaletune.db');
     const metrics = await runCli(['--db', db, 'export', 'nanogpt', '--format', 'json', '--what', 'metrics'], { cwd: dir });
     const rows = JSON.parse(metrics.stdout) as { number: number; name: string; step: number }[];

@@ -5,9 +5,18 @@ import path from 'node:path';
 import { EXIT, ScaletuneError, UsageError } from '../../core/errors.js';
 import { TRIAL_STATES, type TrialState } from '../../core/trial.js';
 import { bestTrial } from '../../orchestrator/best.js';
-import { fmtNum, fmtParams, snakeKeys, table, toCsv, trialsCsv, trialToJson } from '../../report/format.js';
-import { action, globals, hint, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
+import { fmtNum, fmtParams, snakeKeys, table, toCsv, trialsCsv, trialToJson, type TrialJson } from '../../report/format.js';
+import { typedParams } from '../../backends/trainer-args.js';
+import { trialDirFor } from '../../orchestrator/run-trial.js';
+import type { StudyRecord } from '../../storage/types.js';
+import type { Trial } from '../../core/trial.js';
+import { action, globals, hint, printJson, printTypedJson, requireStudy, withStorage, type CliIO } from '../context.js';
 import { flag } from '../flags.js';
+
+/** A trial's JSON with its parameters typed as its trainer got them, and the folder it ran in. */
+function forTrainer(study: StudyRecord, t: Trial, j: TrialJson): TrialJson & { dir: string } {
+  return { ...j, params: typedParams(study.config, t) as unknown as TrialJson['params'], dir: trialDirFor(study, t.number) };
+}
 
 const when = (t: number | null): string => (t === null ? '-' : new Date(t).toISOString().replace('T', ' ').slice(0, 19));
 
@@ -68,7 +77,7 @@ export function makeTrialsCommand(io: CliIO): Command {
         if (flags.json) {
           // a trial's GPUs are an attribute: read only for studies that assign them
           const attrs = study.config.resources ? await Promise.all(trials.map((t) => storage.getTrialAttrs(t.id))) : [];
-          printJson(io, trials.map((t, i) => trialToJson(t, all, attrs[i])));
+          printTypedJson(io, trials.map((t, i) => forTrainer(study, t, trialToJson(t, all, attrs[i]))));
         } else if (flags.csv) io.stdout.write(trialsCsv(trials));
         else if (trials.length === 0) io.stdout.write(`study ${name} has no trials${flags.state ? ` in state ${flags.state}` : ''}\n`);
         else {
@@ -101,7 +110,7 @@ export function makeBestCommand(io: CliIO): Command {
         const trials = await storage.getTrials(study.id);
         const best = bestTrial(trials, study.config.metric);
         if (!best) throw new ScaletuneError(`study ${name} has no completed trial yet`, EXIT.FAILURE);
-        if (flags.json) printJson(io, trialToJson(best, trials));
+        if (flags.json) printTypedJson(io, forTrainer(study, best, trialToJson(best, trials)));
         else io.stdout.write(`trial ${best.number}  ${study.config.metric.name}=${fmtNum(best.value)}\n${Object.entries(best.params).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`).join('\n')}\n`);
         return EXIT.OK;
       })),
