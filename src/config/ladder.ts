@@ -127,9 +127,14 @@ export function parseLadder(ctx: Ctx, raw: Record<string, unknown>, octx: Option
   return out;
 }
 
+/** What trainers call their learning rate and their batch size, in the order a ladder looks for them when `fit:` does not say. */
+export const LR_NAMES = ['lr', 'learning_rate', 'peak_lr', 'max_lr', 'lr_max', 'base_lr', 'lr0'];
+export const BATCH_NAMES = ['batch_size', 'batch', 'global_batch_size', 'train_batch_size', 'per_device_train_batch_size', 'micro_batch_size'];
+
 /** `fit:` — which laws a ladder fits, and which parameters hold the learning rate and the batch size. */
 function parseFit(ctx: Ctx, raw: unknown, parameters: SearchSpace): LadderFitConfig {
-  const fit: LadderFitConfig = { lr: 'auto', batch: 'auto', loss: 'auto', lrParam: 'lr', batchParam: 'batch_size' };
+  const found = (names: string[], fallback: string): string => names.find((n) => n in parameters) ?? fallback;
+  const fit: LadderFitConfig = { lr: 'auto', batch: 'auto', loss: 'auto', lrParam: found(LR_NAMES, 'lr'), batchParam: found(BATCH_NAMES, 'batch_size') };
   if (raw !== undefined) {
     if (!isObj(raw)) ctx.issues.bad('fit', raw, 'a mapping {lr, batch, loss, lr_param, batch_param}');
     else
@@ -149,7 +154,7 @@ function parseFit(ctx: Ctx, raw: unknown, parameters: SearchSpace): LadderFitCon
         } else ctx.issues.add(p, `unknown key; allowed: ${FIT_KEYS.join(', ')}`);
       }
   }
-  if (!(fit.lrParam in parameters)) ctx.issues.add('parameters', `a ladder searches the learning rate, and there is no parameter ${fit.lrParam}; allowed: add it, or name yours with fit.lr_param`);
+  if (!(fit.lrParam in parameters)) ctx.issues.add('parameters', `a ladder searches the learning rate, and no parameter has one of the names it looks for (${LR_NAMES.join(', ')}); allowed: add one, or name yours with fit.lr_param`);
   return fit;
 }
 

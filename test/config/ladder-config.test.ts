@@ -30,6 +30,7 @@ const MALFORMED: [string, string, string[]][] = [
   ['a ladder without a metric', `method: grid\nparameters: {lr: {values: [0.1]}}\nbackend: {type: sim}\n${SCALES}`, ['metric: missing; a ladder finds the best run at each scale by a metric']],
   ['a ladder maximising', `method: grid\nmetric: {name: acc, goal: maximize}\nparameters: {lr: {values: [0.1]}}\nbackend: {type: sim}\n${SCALES}`, ['metric.goal: found maximize', 'allowed: minimize']],
   ['a ladder without lr', `method: grid\nmetric: {name: loss}\nparameters: {lr: {values: [0.1]}}\nbackend: {type: sim}\n${SCALES}fit: {lr_param: eta}\n`, ['fit.lr_param: found "eta"']],
+  ['a ladder whose learning rate has no known name', `method: grid\nmetric: {name: loss}\nprogram: train.mjs\nparameters: {eta: {values: [0.1]}}\n${SCALES}`, ['parameters: a ladder searches the learning rate, and no parameter has one of the names it looks for (lr, learning_rate, peak_lr, max_lr, lr_max, base_lr, lr0); allowed: add one, or name yours with fit.lr_param']],
   ['pbt over scales', `method: pbt\nmetric: {name: loss}\nparameters: {lr: {min: 0.0, max: 1.0}}\nprogram: train.mjs\npbt: {population: 2, perturbation_interval: 2, max_steps: 4}\nscales:\n  - {tokens: 100}\n`, ['scales: a ladder searches each scale with its own budget; method pbt is not available for ladders']],
   ['target without scales', `${SIM}target: {params: 7.0e10, tokens: 1.4e12}\n`, ['target: belongs to a scale ladder, and this study has no scales']],
   ['target without params', `${SIM}${SCALES}target: {tokens: 1.4e12}\n`, ['target.params: missing']],
@@ -53,6 +54,28 @@ const MALFORMED: [string, string, string[]][] = [
   ['executor unknown key', `program: train.mjs\nmethod: random\nrun_cap: 2\nparameters: {lr: {min: 0.001, max: 0.1}}\nexecutor: {type: slurm, partition: gpu}\n`, ['executor.partition: unknown key; allowed: type, sbatch, array, stale_after, max_resubmits']],
   ['sim with pbt', `method: pbt\nmetric: {name: loss}\nparameters: {lr: {min: 0.001, max: 0.01}}\nbackend: {type: sim, params: 1.0e8, tokens: 2.0e9}\npbt: {population: 2, perturbation_interval: 2, max_steps: 4}\n`, ['method: found pbt; backend sim keeps no checkpoints']],
 ];
+
+describe('ladder configs: the learning rate and the batch size found by their usual names', () => {
+  it.each([
+    ['learning_rate', 'per_device_train_batch_size'],
+    ['peak_lr', 'global_batch_size'],
+    ['max_lr', 'batch'],
+    ['lr_max', 'train_batch_size'],
+  ])('%s and %s without fit:', (lr, batch) => {
+    const dir = tmpDir();
+    writeFile(dir, 'train.mjs', '');
+    const file = writeFile(dir, 'l.yaml', `method: grid\nmetric: {name: loss}\nprogram: train.mjs\nparameters: {${lr}: {values: [0.1, 0.01]}, ${batch}: {values: [16, 32]}}\n${SCALES}`);
+    const cfg = loadStudyConfig(file);
+    expect(cfg.fit).toMatchObject({ lrParam: lr, batchParam: batch });
+  });
+
+  it('fit: names one all the same', () => {
+    const dir = tmpDir();
+    writeFile(dir, 'train.mjs', '');
+    const file = writeFile(dir, 'l.yaml', `method: grid\nmetric: {name: loss}\nprogram: train.mjs\nparameters: {lr: {values: [0.1]}, eta: {values: [0.1, 0.01]}}\n${SCALES}fit: {lr_param: eta}\n`);
+    expect(loadStudyConfig(file).fit?.lrParam).toBe('eta');
+  });
+});
 
 describe('ladder configs: malformed ones exit 2 naming the field and what is allowed, before anything runs', () => {
   it.each(MALFORMED)('%s', (_what, text, expected) => expectConfigRefused(text, expected));
