@@ -104,7 +104,6 @@ scales:
   - {name: e32, params: 24576, tokens: 1000000, model: {n_embd: 32, dropout: 0.0}}
   - {name: e64, params: 98304, tokens: 1000000, model: {n_embd: 64, dropout: 0.0}}
 target: {name: e128, params: 393216, tokens: 1000000, model: {n_embd: 128}}
-fit: {lr_param: learning_rate}
 `,
     );
     const { out, trials } = await run(dir, 'ladder.yaml', 'nanogpt-ladder');
@@ -150,7 +149,6 @@ scales:
   - {name: h16, params: 16, tokens: 2048, model: {hidden_size: 16}}
   - {name: h64, params: 64, tokens: 2048, model: {hidden_size: 64}}
 target: {name: h256, params: 256, tokens: 2048, model: {hidden_size: 256}}
-fit: {lr_param: learning_rate}
 `,
     );
     const ladder = await run(dir, 'ladder.yaml', 'hf-ladder');
