@@ -76,9 +76,13 @@ export function printJson(io: CliIO, v: unknown): void {
  * config prints as 1.0, so that a trial re-launched from this JSON gets what its trainer got.
  */
 export function printTypedJson(io: CliIO, v: unknown): void {
+  io.stdout.write(typedJsonText(v));
+}
+
+export function typedJsonText(v: unknown): string {
   const mark = '\u0000float:';
   const text = JSON.stringify(snakeKeys(v), (_k, x: unknown) => (x instanceof PyFloat ? (Number.isFinite(x.value) ? `${mark}${pyStr(x)}` : null) : x), 2);
-  io.stdout.write(`${text.replace(/"\\u0000float:([^"]*)"/g, '$1')}\n`);
+  return `${text.replace(/"\\u0000float:([^"]*)"/g, '$1')}\n`;
 }
 
 const exitCodes = new WeakMap<CliIO, { code: number }>();

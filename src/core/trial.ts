@@ -71,6 +71,11 @@ export interface ScaleRecord {
   target?: boolean;
 }
 
+/** A ladder's verify run: one run with predicted hyperparameters, outside every scale's search (not a study's best, not a fit's input). */
+export function isVerifyRun(t: Pick<Trial, 'scale'>): boolean {
+  return t.scale?.role === 'verify';
+}
+
 /** One exploit (or replacement, or retry) of population-based training, with what was known then. */
 export interface LineageEntry {
   id: number;

@@ -85,7 +85,9 @@ export function fmtNum(v: number | null | undefined, digits = 5): string {
   if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
   const a = Math.abs(v);
   if (a !== 0 && (a < 1e-3 || a >= 1e6)) return v.toExponential(Math.max(0, digits - 2)).replace(/\.?0+e/, 'e');
-  return String(Number(v.toPrecision(digits)));
+  const rounded = v.toPrecision(digits);
+  // a value that is not whole keeps its zeros (1.0000), so that rounding never reads as an exact 1
+  return Number.isInteger(Number(rounded)) && !rounded.includes('e') ? rounded.replace(/(\.\d*?[1-9])0+$/, '$1') : String(Number(rounded));
 }
 
 export function fmtValue(v: ParamValue): string {

@@ -158,7 +158,9 @@ export class PostgresStorage implements Storage {
     const db = await this.db();
     const studies = (await db.query('SELECT * FROM studies ORDER BY id')).rows.map(studyFromRow);
     const counts = (await db.query('SELECT study_id, state, COUNT(*)::int AS n FROM trials GROUP BY study_id, state')).rows as { study_id: number; state: TrialState; n: number }[];
-    const agg = (await db.query(`SELECT study_id, MIN(CASE WHEN state='COMPLETE' THEN value END) AS lo, MAX(CASE WHEN state='COMPLETE' THEN value END) AS hi, MAX(COALESCE(finished_at, heartbeat_at, started_at, created_at)) AS last FROM trials GROUP BY study_id`)).rows as { study_id: number; lo: number | null; hi: number | null; last: number | null }[];
+    // a ladder's verify run is outside the search: never a study's best
+    const BEST_CANDIDATE = "state='COMPLETE' AND (scale IS NULL OR (scale::jsonb)->>'role' IS DISTINCT FROM 'verify')";
+    const agg = (await db.query(`SELECT study_id, MIN(CASE WHEN ${BEST_CANDIDATE} THEN value END) AS lo, MAX(CASE WHEN ${BEST_CANDIDATE} THEN value END) AS hi, MAX(COALESCE(finished_at, heartbeat_at, started_at, created_at)) AS last FROM trials GROUP BY study_id`)).rows as { study_id: number; lo: number | null; hi: number | null; last: number | null }[];
     return studies.map((s) => {
       const cnt = Object.fromEntries(TRIAL_STATES.map((st) => [st, 0])) as Record<TrialState, number>;
       for (const row of counts) if (row.study_id === s.id) cnt[row.state] = row.n;

@@ -89,11 +89,13 @@ export class SqliteStorage implements Storage {
   }
 
   async listStudies(): Promise<StudySummary[]> {
+    const BEST_CANDIDATE = "state='COMPLETE' AND (scale IS NULL OR json_extract(scale, '$.role') IS NOT 'verify')";
     const studies = (this.db.prepare('SELECT * FROM studies ORDER BY id').all() as Row[]).map(studyFromRow);
     const counts = this.db.prepare('SELECT study_id, state, COUNT(*) AS n FROM trials GROUP BY study_id, state').all() as { study_id: number; state: TrialState; n: number }[];
     const agg = this.db
       .prepare(
-        `SELECT study_id, MIN(CASE WHEN state='COMPLETE' THEN value END) AS lo, MAX(CASE WHEN state='COMPLETE' THEN value END) AS hi,
+        // a ladder's verify run is outside the search: never a study's best
+        `SELECT study_id, MIN(CASE WHEN ${BEST_CANDIDATE} THEN value END) AS lo, MAX(CASE WHEN ${BEST_CANDIDATE} THEN value END) AS hi,
                 MAX(COALESCE(finished_at, heartbeat_at, started_at, created_at)) AS last FROM trials GROUP BY study_id`,
       )
       .all() as { study_id: number; lo: number | null; hi: number | null; last: number | null }[];

@@ -8,6 +8,7 @@ import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { basinPenalty, optimalLr, SIM_DEFAULTS as c } from '../../src/backends/sim/model.js';
+import { fmtNum } from '../../src/report/format.js';
 import { reportSchema } from '../../src/report/schema.js';
 import { runCli } from '../helpers/cli.js';
 import { ROOT, tmpDir, writeFile } from '../helpers/fixtures.js';
@@ -185,6 +186,20 @@ describe('a simulated 70B ladder, end to end', () => {
     const csv = await runCli(['trials', 'ladder-3', '--db', db, '--csv'], { cwd: dir });
     expect(csv.stdout.split('\n')[0]).toContain(',scale,scale_params,scale_tokens,scale_role,');
     expect(csv.stdout).toMatch(/,70B,70000000000,1400000000000,verify,/);
+  });
+
+  it("a verify run is outside the search: not the study's best, and counted apart", async () => {
+    const trials = JSON.parse((await runCli(['trials', 'ladder-3', '--db', db, '--json'], { cwd: dir })).stdout) as { number: number; state: string; value: number; scale?: { role?: string } }[];
+    const verify = trials.find((t) => t.scale?.role === 'verify')!;
+    const search = trials.filter((t) => t.scale?.role !== 'verify' && t.state === 'complete');
+    // the target is far larger than any proxy: its run has the lowest loss of all, and still is not the best
+    expect(verify.value).toBeLessThan(Math.min(...search.map((t) => t.value)));
+    const best = JSON.parse((await runCli(['best', 'ladder-3', '--db', db, '--json'], { cwd: dir })).stdout) as { number: number; value: number };
+    expect(best.value).toBe(Math.min(...search.map((t) => t.value)));
+    const listed = await runCli(['studies', '--db', db], { cwd: dir });
+    const row = listed.stdout.split('\n').find((l) => l.startsWith('ladder-3 '))!;
+    expect(row).toMatch(new RegExp(`\\b${search.length} of \\d+ \\+ 1 verify\\b`));
+    expect(row).toContain(`loss ${fmtNum(best.value)}`);
   });
 
   it('ask drives a ladder from outside: each trial comes with its scale, the scales in order', async () => {

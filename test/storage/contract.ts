@@ -46,6 +46,21 @@ export function storageContract(name: string, open: () => Storage): void {
         expect(b!.best).toBe(0.7);
         await s.close();
       });
+
+      it("a ladder's verify run is not its study's best; a scale's runs are", async () => {
+        const s = open();
+        const st = await makeStudy(s, trainerConfig(), 'ladder');
+        for (const [v, scale] of [[0.5, { name: 'a', index: 0, tokens: 1, model: {} }], [0.05, { name: 'a', index: 0, tokens: 1, model: {}, role: 'verify' }], [0.3, { name: 'b', index: 1, tokens: 2, model: {} }]] as const) {
+          const t = await s.enqueue(st.id, { params: { v }, scale: scale as unknown as Record<string, unknown> });
+          const run = (await s.claimWaiting(st.id, 'w'))!;
+          expect(run.id).toBe(t.id);
+          await s.finishTrial(run.id, { state: 'COMPLETE', value: v });
+        }
+        const [l] = await s.listStudies();
+        expect(l!.counts.COMPLETE).toBe(3);
+        expect(l!.best).toBe(0.3);
+        await s.close();
+      });
     });
 
     describe('TrialStore: claims (claimWaiting, createRunning with a ClaimPolicy)', () => {

@@ -7,15 +7,22 @@ import { TRIAL_STATES, type TrialState } from '../../core/trial.js';
 import { bestTrial } from '../../orchestrator/best.js';
 import { fmtNum, fmtParams, snakeKeys, table, toCsv, trialsCsv, trialToJson, type TrialJson } from '../../report/format.js';
 import { typedParams } from '../../backends/trainer-args.js';
+import { formatSearchCount, searchBudget, searchCount } from '../../study/progress.js';
 import { trialDirFor } from '../../orchestrator/run-trial.js';
-import type { StudyRecord } from '../../storage/types.js';
+import type { Storage, StudyRecord } from '../../storage/types.js';
 import type { Trial } from '../../core/trial.js';
-import { action, globals, hint, printJson, printTypedJson, requireStudy, withStorage, type CliIO } from '../context.js';
+import { action, globals, hint, printJson, printTypedJson, requireStudy, typedJsonText, withStorage, type CliIO } from '../context.js';
 import { flag } from '../flags.js';
 
 /** A trial's JSON with its parameters typed as its trainer got them, and the folder it ran in. */
 function forTrainer(study: StudyRecord, t: Trial, j: TrialJson): TrialJson & { dir: string } {
   return { ...j, params: typedParams(study.config, t) as unknown as TrialJson['params'], dir: trialDirFor(study, t.number) };
+}
+
+/** Trials as `trials --json` and `export` print them; a trial's GPUs are an attribute, read only for studies that assign them. */
+async function trialsForTrainer(storage: Storage, study: StudyRecord, trials: readonly Trial[], all: readonly Trial[]): Promise<(TrialJson & { dir: string })[]> {
+  const attrs = study.config.resources ? await Promise.all(trials.map((t) => storage.getTrialAttrs(t.id))) : [];
+  return trials.map((t, i) => forTrainer(study, t, trialToJson(t, all, attrs[i])));
 }
 
 const when = (t: number | null): string => (t === null ? '-' : new Date(t).toISOString().replace('T', ' ').slice(0, 19));
@@ -45,10 +52,12 @@ export function makeStudiesCommand(io: CliIO): Command {
         } else if (studies.length === 0) {
           io.stdout.write(`no studies in ${storage.location}\n`);
         } else {
-          const rows = studies.map((s) => [
+          // a ladder's verify runs are counted apart from its search, which needs its trials
+          const counts = await Promise.all(studies.map(async (s) => (s.config.scales ? searchCount(s.config, await storage.getTrials(s.id)) : { complete: s.counts.COMPLETE, budget: searchBudget(s.config), verify: 0 })));
+          const rows = studies.map((s, i) => [
             s.name,
             s.config.method,
-            `${s.counts.COMPLETE}/${s.config.runCap ?? '∞'}`,
+            formatSearchCount(counts[i]!),
             String(s.counts.FAIL),
             String(s.counts.RUNNING + s.counts.WAITING),
             s.config.metric ? `${s.config.metric.name} ${fmtNum(s.best)}` : '-',
@@ -75,9 +84,7 @@ export function makeTrialsCommand(io: CliIO): Command {
         const all = await storage.getTrials(study.id);
         const trials = flags.state ? all.filter((t) => t.state === (flags.state!.toUpperCase() as TrialState)) : all;
         if (flags.json) {
-          // a trial's GPUs are an attribute: read only for studies that assign them
-          const attrs = study.config.resources ? await Promise.all(trials.map((t) => storage.getTrialAttrs(t.id))) : [];
-          printTypedJson(io, trials.map((t, i) => forTrainer(study, t, trialToJson(t, all, attrs[i]))));
+          printTypedJson(io, await trialsForTrainer(storage, study, trials, all));
         } else if (flags.csv) io.stdout.write(trialsCsv(trials));
         else if (trials.length === 0) io.stdout.write(`study ${name} has no trials${flags.state ? ` in state ${flags.state}` : ''}\n`);
         else {
@@ -138,7 +145,9 @@ export function makeExportCommand(io: CliIO): Command {
           if (flags.what === 'metrics') text = toCsv(['number', 'step', 'tokens', 'name', 'value'], (await metricRows()).map((m) => [m.number, m.step, m.tokens, m.name, m.value]));
           else text = trialsCsv(trials);
         } else if (flags.what === 'metrics') text = json(await metricRows());
-        else if (flags.what === 'trials') text = json(trials.map((t) => trialToJson(t, trials)));
+        else if (flags.what === 'trials') {
+          text = typedJsonText(await trialsForTrainer(storage, study, trials, trials));
+        }
         else {
           const metrics = await storage.getMetrics(study.id);
           const events = await storage.getEvents(study.id);
