@@ -9,7 +9,7 @@ import { LAWS, type LawFitOptions, type LawName } from '../../fitters/laws.js';
 import type { FitResult } from '../../fitters/types.js';
 import { parseCsv } from '../core/csv.js';
 import { UsageError } from '../core/errors.js';
-import type { Trial } from '../core/trial.js';
+import { isVerifyRun, type Trial } from '../core/trial.js';
 import { buildPoints, parseMaps, parseWhere } from '../core/points.js';
 import type { Storage } from '../storage/types.js';
 import { requireStudy } from '../study/create.js';
@@ -21,7 +21,7 @@ export type RawRow = Record<string, string | number | null | undefined>;
 export const STUDY_DEFAULTS: Record<string, string> = { loss: 'value', N: 'scale.params', D: 'scale.tokens', batch: 'batch_size' };
 
 /** A study's completed trials, a CSV file (a path), or rows the caller has (`label` names them in messages). */
-export type FitSource = { study: string; storage: Storage } | { csv: string } | { rows: readonly RawRow[]; label?: string };
+export type FitSource = { study: string; storage: Storage; withVerify?: boolean } | { csv: string } | { rows: readonly RawRow[]; label?: string };
 
 export interface FitLawOptions {
   /** where an input comes from: `name=column` or `name=expression` (comma-separated allowed), as `--map` */
@@ -47,6 +47,21 @@ export interface LawFit {
   spec: { x?: string[]; y?: string };
   points: Record<string, number>[];
   result: FitResult;
+  /** what was left out of the points, and how to have it in */
+  notes: string[];
+  /** the law's formula, with the units of its inputs where they depend on the source (Step Law's batch) */
+  formula: string;
+}
+
+/**
+ * Step Law's batch is in the units of whatever column fed it: tokens when the column says so, else the
+ * column's own (a study's batch_size counts sequences), never assumed to be tokens.
+ */
+function formulaFor(law: LawName, maps: readonly { name: string; expr: string }[], fromStudy: boolean): string {
+  const formula = LAWS[law].formula;
+  if (!formula.includes('(batch in tokens)')) return formula;
+  const col = maps.find((m) => m.name === 'batch')?.expr ?? (fromStudy ? STUDY_DEFAULTS.batch! : 'batch');
+  return formula.replace('(batch in tokens)', /token/i.test(col) ? `(batch in tokens: ${col})` : `(batch in the units of ${col}, e.g. sequences per step)`);
 }
 
 /** A completed trial as a row: its numeric parameters, its scale as `scale.<key>`, its value as `value`. */
@@ -67,11 +82,15 @@ export function readCsvRows(file: string, cwd: string = process.cwd()): Record<s
   return rows.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])));
 }
 
-async function studyRows(storage: Storage, name: string): Promise<{ rows: Record<string, number>[]; studyId: number }> {
+/** A study's completed trials; a ladder's verify runs (predicted hyperparameters, not a search's) only when asked. */
+async function studyRows(storage: Storage, name: string, withVerify: boolean): Promise<{ rows: Record<string, number>[]; studyId: number; notes: string[] }> {
   const study = await requireStudy(storage, name);
-  const trials = (await storage.getTrials(study.id)).filter((t) => t.state === 'COMPLETE');
+  const complete = (await storage.getTrials(study.id)).filter((t) => t.state === 'COMPLETE');
+  const trials = withVerify ? complete : complete.filter((t) => !isVerifyRun(t));
   if (trials.length === 0) throw new UsageError(`study ${name} has no completed trial to fit`);
-  return { rows: trials.map(trialRow), studyId: study.id };
+  const left = complete.length - trials.length;
+  const notes = left ? [`${left} verify run${left === 1 ? '' : 's'} of the ladder left out (trained with predicted hyperparameters, not part of a scale's search); --with-verify takes ${left === 1 ? 'it' : 'them'} in`] : [];
+  return { rows: trials.map(trialRow), studyId: study.id, notes };
 }
 
 /** Fit `law` to the rows of `from`; problems with the options surface before anything is read. */
@@ -85,9 +104,11 @@ export async function fitLaw(law: LawName, from: FitSource, o: FitLawOptions = {
   let points: Record<string, number>[];
   let studyId: number | null = null;
   let source: Record<string, unknown>;
+  let notes: string[] = [];
   if ('study' in from) {
-    const s = await studyRows(from.storage, from.study);
+    const s = await studyRows(from.storage, from.study, from.withVerify ?? false);
     studyId = s.studyId;
+    notes = s.notes;
     points = buildPoints(s.rows, { source: `study ${from.study}`, needed, maps, where, defaults: STUDY_DEFAULTS });
     source = { study: from.study, map: o.map ?? [], where: o.where ?? [] };
   } else if ('csv' in from) {
@@ -97,7 +118,7 @@ export async function fitLaw(law: LawName, from: FitSource, o: FitLawOptions = {
     points = buildPoints(from.rows, { source: from.label ?? 'rows', needed, maps, where });
     source = { rows: from.label ?? null, map: o.map ?? [], where: o.where ?? [] };
   }
-  return { law, studyId, source, spec, points, result: LAWS[law].fit(points, opts) };
+  return { law, studyId, source, spec, points, result: LAWS[law].fit(points, opts), notes, formula: formulaFor(law, maps, 'study' in from) };
 }
 
 /** Keep a fit so that `predict` and `schedule` find it; returns its id. */

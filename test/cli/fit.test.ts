@@ -22,7 +22,7 @@ describe('fit and predict', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(Object.keys(out)).toEqual(['id', 'law', 'n_points', 'params', 'intervals', 'objective', 'residuals', 'backtest']);
+    expect(Object.keys(out)).toEqual(['id', 'law', 'n_points', 'params', 'intervals', 'objective', 'residuals', 'backtest', 'notes']);
     expect(Object.keys(out.params)).toEqual(['E', 'A', 'B', 'alpha', 'beta']);
     expect(out.n_points).toBe(15);
     expect(Object.keys(out.residuals)).toEqual(['rmse', 'mean_abs_rel_error', 'max_abs_rel_error']);
@@ -95,6 +95,22 @@ describe('fit and predict', () => {
     expect(miss.stderr).toContain('missing --at lr=<value>');
     const none = await runCli(['predict', 'steplaw', '--N', '1e9', '--D', '1e10'], { cwd: dir });
     expect(none.stderr).toContain('no steplaw fit');
+  });
+
+  it("Step Law's batch is labelled in the units of the column it came from, tokens only when that column holds tokens", async () => {
+    const dir = tmpDir();
+    const rows = [['N', 'D', 'lr', 'batch_size', 'batch_tokens', 'loss']];
+    for (const N of [1e8, 4e8, 1.6e9]) for (const D of [2e9, 8e9, 3.2e10]) for (const f of [0.5, 1, 2]) for (const g of [0.5, 1, 2]) {
+      const lr = 2 * N ** -0.7 * D ** 0.3 * f;
+      const B = 0.5 * D ** 0.5 * g;
+      rows.push([String(N), String(D), String(lr), String(B / 2048), String(B), String(2 + 400 / N ** 0.34 + 0.01 * Math.log(f) ** 2 + 0.01 * Math.log(g) ** 2)]);
+    }
+    writeFile(dir, 'runs.csv', csv(rows));
+    const seqs = await runCli(['fit', 'steplaw', '--csv', 'runs.csv', '--map', 'batch=batch_size', '--no-save', '--bootstrap', '0'], { cwd: dir });
+    expect(seqs.code, seqs.stderr).toBe(0);
+    expect(seqs.stdout).toContain('(batch in the units of batch_size, e.g. sequences per step)');
+    const toks = await runCli(['fit', 'steplaw', '--csv', 'runs.csv', '--map', 'batch=batch_tokens', '--no-save', '--bootstrap', '0'], { cwd: dir });
+    expect(toks.stdout).toContain('(batch in tokens: batch_tokens)');
   });
 
   it('reads quoted CSV and evaluates expressions with powers and bracketed names', () => {

@@ -200,6 +200,14 @@ describe('a simulated 70B ladder, end to end', () => {
     const row = listed.stdout.split('\n').find((l) => l.startsWith('ladder-3 '))!;
     expect(row).toMatch(new RegExp(`\\b${search.length} of \\d+ \\+ 1 verify\\b`));
     expect(row).toContain(`loss ${fmtNum(best.value)}`);
+    // nor an input of a fit from the study, unless asked
+    const fit = await runCli(['fit', 'chinchilla', '--study', 'ladder-3', '--db', db, '--no-save', '--bootstrap', '0', '--json'], { cwd: dir });
+    expect(fit.code, fit.stderr).toBe(0);
+    const f = JSON.parse(fit.stdout) as { n_points: number; notes: string[] };
+    expect(f.n_points).toBe(search.length);
+    expect(f.notes).toEqual(["1 verify run of the ladder left out (trained with predicted hyperparameters, not part of a scale's search); --with-verify takes it in"]);
+    const all = JSON.parse((await runCli(['fit', 'chinchilla', '--study', 'ladder-3', '--with-verify', '--db', db, '--no-save', '--bootstrap', '0', '--json'], { cwd: dir })).stdout) as { n_points: number };
+    expect(all.n_points).toBe(search.length + 1);
   });
 
   it('ask drives a ladder from outside: each trial comes with its scale, the scales in order', async () => {

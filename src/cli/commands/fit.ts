@@ -33,12 +33,12 @@ function inputsAt(f: InputFlags): Record<string, number> {
   return at;
 }
 
-function printFit(io: CliIO, id: number | null, law: LawName, fit: FitResult, cmdHint: (args: string) => string): void {
+function printFit(io: CliIO, id: number | null, law: LawName, formula: string, fit: FitResult, cmdHint: (args: string) => string): void {
   const rows = Object.entries(fit.params).map(([k, v]) => {
     const iv = fit.intervals[k];
     return [k, fmtNum(v), iv ? `[${fmtNum(iv[0])}, ${fmtNum(iv[1])}]` : '-'];
   });
-  io.stdout.write(`${law}: ${LAWS[law].formula}\n${fit.nPoints} points, objective ${fmtNum(fit.objective)}\n\n`);
+  io.stdout.write(`${law}: ${formula}\n${fit.nPoints} points, objective ${fmtNum(fit.objective)}\n\n`);
   io.stdout.write(`${table(['param', 'value', '95% interval'], rows)}\n\n`);
   io.stdout.write(`residuals: rmse ${fmtNum(fit.residuals.rmse)}, mean |rel. error| ${(100 * fit.residuals.meanAbsRelError).toFixed(2)}%, max ${(100 * fit.residuals.maxAbsRelError).toFixed(2)}%\n`);
   const b = fit.backtest;
@@ -49,6 +49,7 @@ function printFit(io: CliIO, id: number | null, law: LawName, fit: FitResult, cm
 
 interface FitFlags {
   study?: string;
+  withVerify?: boolean;
   csv?: string;
   map: string[];
   where: string[];
@@ -65,6 +66,7 @@ export function makeFitCommand(io: CliIO): Command {
     .description('fit a scaling law to runs from a study or a CSV file; the fit is kept for predict')
     .addArgument(new Argument('<law>', 'law to fit').choices(LAW_NAMES))
     .option('--study <name>', 'points from the completed trials of this study')
+    .option('--with-verify', "with --study: take a ladder's verify runs in too (left out by default: they are not part of a scale's search)")
     .option('--csv <file>', 'points from a CSV file')
     .option('--map <name=expr>', 'where an input comes from: a column, or an expression such as D=C/(6*N) (repeatable, comma-separated)', collect, [])
     .option('--where <col=value>', 'keep only rows whose column equals the value (repeatable)', collect, [])
@@ -73,7 +75,7 @@ export function makeFitCommand(io: CliIO): Command {
     .option('--bootstrap <n>', 'bootstrap resamples for intervals (0 for none)', wholeNumber)
     .addOption(flag('seed', 'bootstrap seed'))
     .option('--no-save', 'do not keep the fit in the database')
-    .addOption(flag('json', 'print {law, n_points, params, intervals, objective, residuals, backtest} as JSON'))
+    .addOption(flag('json', 'print {law, n_points, params, intervals, objective, residuals, backtest, notes} as JSON'))
     .action(
       action(io, async (law: LawName, f: FitFlags, cmd: Command) => {
         if (!f.study === !f.csv) throw new UsageError('name where the points come from: --study <name> or --csv <file> (one of them)');
@@ -88,8 +90,11 @@ export function makeFitCommand(io: CliIO): Command {
         const g = globals(cmd, io);
         const print = (fit: LawFit, id: number | null): number => {
           const r = fit.result;
-          if (f.json) printJson(io, { id, law, n_points: r.nPoints, params: r.params, intervals: r.intervals, objective: r.objective, residuals: r.residuals, backtest: r.backtest });
-          else printFit(io, id, law, r, (args) => hint(g, io, args));
+          if (f.json) printJson(io, { id, law, n_points: r.nPoints, params: r.params, intervals: r.intervals, objective: r.objective, residuals: r.residuals, backtest: r.backtest, notes: fit.notes });
+          else {
+            printFit(io, id, law, fit.formula, r, (args) => hint(g, io, args));
+            for (const n of fit.notes) io.stdout.write(`note: ${n}\n`);
+          }
           return EXIT.OK;
         };
         if (f.csv) {
@@ -98,7 +103,7 @@ export function makeFitCommand(io: CliIO): Command {
           return print(fit, f.save ? await withStorage(g, io, (storage) => keepFit(storage, fit), { create: true }) : null);
         }
         return withStorage(g, io, async (storage) => {
-          const fit = await fitLaw(law, { study: f.study!, storage }, opts);
+          const fit = await fitLaw(law, { study: f.study!, storage, withVerify: Boolean(f.withVerify) }, opts);
           return print(fit, f.save ? await keepFit(storage, fit) : null);
         });
       }),
