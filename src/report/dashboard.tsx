@@ -11,7 +11,8 @@ import type { StudyConfig } from '../config/index.js';
 import { fmtNum, fmtParams } from './format.js';
 import { fmtSci } from './ladder-text.js';
 import { ladderProgress, type ScaleProgress } from '../../fitters/ladder/index.js';
-import { ladderFitLines } from './ladder-view.js';
+import { ladderLive } from './ladder-view.js';
+import type { ScaleOptimum } from '../../fitters/ladder/index.js';
 
 interface Running {
   trial: Trial;
@@ -34,16 +35,23 @@ interface State {
   /** a ladder: one bar per scale, and the running fit once two scales are done */
   scales: ScaleProgress[] | null;
   fit: string[] | null;
+  optima: Record<string, ScaleOptimum | null>;
 }
 
-function LadderView({ scales, fit, metric }: { scales: ScaleProgress[]; fit: string[] | null; metric: string | undefined }): React.ReactElement {
+/** A done scale's lr* as the summary has it (how it was found said); a running one's best run, called that. */
+function lrText(p: ScaleProgress, optimum: ScaleOptimum | null | undefined): string {
+  if (p.done && optimum) return `lr* ${fmtSci(optimum.lr)} (${optimum.method === 'interpolated' ? 'interpolated' : optimum.edge ? `edge run: ${optimum.edge} lr swept` : 'best run'})`;
+  return `lr of the best run so far ${fmtSci(p.bestLr)}`;
+}
+
+function LadderView({ scales, optima, fit, metric }: { scales: ScaleProgress[]; optima: Record<string, ScaleOptimum | null>; fit: string[] | null; metric: string | undefined }): React.ReactElement {
   const w = Math.max(...scales.map((p) => p.name.length));
   return (
     <Box flexDirection="column">
       {scales.map((p) => (
         <Text key={p.name}>
           <Text color={p.done ? 'green' : p.running ? 'cyan' : undefined}>{p.name.padEnd(w)}</Text> {p.budget !== null ? bar(p.finished / p.budget, 16) : ''} {String(p.finished).padStart(3)}
-          {p.budget !== null ? `/${p.budget}` : ''} {p.best !== null ? `· best ${metric ?? 'value'} ${fmtNum(p.best)} · lr* ≈ ${fmtSci(p.bestLr)}` : ''}
+          {p.budget !== null ? `/${p.budget}` : ''} {p.best !== null ? `· best ${metric ?? 'value'} ${fmtNum(p.best)} · ${lrText(p, optima[p.name])}` : ''}
         </Text>
       ))}
       {fit ? fit.map((l, i) => <Text key={`f${i}`} color="magenta">{l}</Text>) : null}
@@ -71,7 +79,7 @@ function Dashboard({ s }: { s: State }): React.ReactElement {
         </Text>
       ))}
       <Text bold>{s.title}</Text>
-      {s.scales ? <LadderView scales={s.scales} fit={s.fit} metric={s.metric} /> : null}
+      {s.scales ? <LadderView scales={s.scales} optima={s.optima} fit={s.fit} metric={s.metric} /> : null}
       {s.running.map((r) => {
         const step = r.report?.step ?? 0;
         const total = r.report?.totalSteps ?? null;
@@ -95,7 +103,7 @@ function Dashboard({ s }: { s: State }): React.ReactElement {
 }
 
 export class InkReporter implements Reporter {
-  private s: State = { title: '', metric: undefined, runCap: null, parallel: 1, finished: [], running: [], best: null, done: 0, durations: [], warnings: [], footer: null, scales: null, fit: null };
+  private s: State = { title: '', metric: undefined, runCap: null, parallel: 1, finished: [], running: [], best: null, done: 0, durations: [], warnings: [], footer: null, scales: null, fit: null, optima: {} };
   private config: StudyConfig | null = null;
   private seed = 0;
   private trials = new Map<number, Trial>();
@@ -109,7 +117,9 @@ export class InkReporter implements Reporter {
     const done = this.s.scales.filter((p) => p.done).length;
     if (done !== this.doneScales) {
       this.doneScales = done;
-      this.s.fit = ladderFitLines(this.config, trials, this.seed);
+      const live = ladderLive(this.config, trials, this.seed);
+      this.s.fit = live.lines;
+      this.s.optima = live.optima;
     }
   }
   private app: Instance | null = null;
