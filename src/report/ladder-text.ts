@@ -25,11 +25,23 @@ export function coefficientName(l: Pick<LawSummary, 'law' | 'x'>, key: string): 
   return l.law === 'power' && (l.x as string[]).includes(key) ? `alpha_${key}` : key;
 }
 
+/**
+ * A coefficient's 95% interval as a reader can use it. A loss law's constants are fitted positive, so a
+ * bootstrap that drives one to its bound returns numbers such as 1e-122: the scales do not determine
+ * it, and the interval says that instead of the number.
+ */
+export function fmtInterval(l: Pick<LawSummary, 'law' | 'intervals'>, key: string): string | null {
+  const iv = l.intervals[key];
+  if (!iv) return null;
+  if (l.law !== 'power' && iv[0] >= 0 && iv[0] < 1e-6 * Math.abs(iv[1])) return `[not determined by these scales (lower bound 0), up to ${fmtSci(iv[1])}]`;
+  return `[${fmtSci(iv[0])}, ${fmtSci(iv[1])}]`;
+}
+
 function lawLine(l: LawSummary): string {
   const params = Object.entries(l.params)
     .map(([k, v]) => {
-      const iv = l.intervals[k];
-      return `${coefficientName(l, k)}=${fmtSci(v)}${iv ? ` [${fmtSci(iv[0])}, ${fmtSci(iv[1])}]` : ''}`;
+      const iv = fmtInterval(l, k);
+      return `${coefficientName(l, k)}=${fmtSci(v)}${iv ? ` ${iv}` : ''}`;
     })
     .join(', ');
   return `  ${l.formula}\n    ${params}\n    ${l.chosen === 'auto' ? 'chosen automatically' : 'declared'}: ${l.why}; residual rmse ${fmtNum(l.residuals.rmse, 3)}`;
