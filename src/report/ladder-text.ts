@@ -6,7 +6,20 @@ export const fmtSci = (v: number | null | undefined): string => (v === null || v
 
 export function fmtPredicted(p: Predicted | null): string {
   if (!p) return '-';
-  return `${fmtSci(p.value)}${p.interval ? ` [${fmtSci(p.interval[0])}, ${fmtSci(p.interval[1])}]` : ''}`;
+  return `${fmtSci(p.value)}${p.interval && !degenerate(p.interval) ? ` [${fmtSci(p.interval[0])}, ${fmtSci(p.interval[1])}]` : ''}`;
+}
+
+/** An interval of no width: points a law fits exactly (as many scales as coefficients, or identical optima) leave no spread to estimate one from. */
+function degenerate(iv: readonly [number, number]): boolean {
+  return Math.abs(iv[1] - iv[0]) <= 1e-9 * Math.max(Math.abs(iv[0]), Math.abs(iv[1])) || Math.max(Math.abs(iv[0]), Math.abs(iv[1])) < 1e-100;
+}
+
+/** A prediction's line: its interval, or why it has none, so that an exact fit never reads as a measured certainty. */
+function predictedLine(p: Predicted | null, law: LawSummary | null): string {
+  if (!p) return `- (${law ? 'not predicted' : 'no law fitted: see the notes'})`;
+  if (p.interval && !degenerate(p.interval)) return fmtPredicted(p);
+  const coefficients = law ? Object.keys(law.params).length : 0;
+  return `${fmtSci(p.value)} (no interval: ${law && law.residuals.rmse < 1e-9 ? `the law's ${coefficients} coefficients fit its points exactly, so nothing measures its spread` : 'too few points for one'})`;
 }
 
 function pad(cells: string[], widths: number[]): string {
@@ -33,6 +46,7 @@ export function coefficientName(l: Pick<LawSummary, 'law' | 'x'>, key: string): 
 export function fmtInterval(l: Pick<LawSummary, 'law' | 'intervals'>, key: string): string | null {
   const iv = l.intervals[key];
   if (!iv) return null;
+  if (degenerate(iv)) return '(exact fit: no interval)';
   if (l.law !== 'power' && iv[0] >= 0 && iv[0] < 1e-6 * Math.abs(iv[1])) return `[not determined by these scales (lower bound 0), up to ${fmtSci(iv[1])}]`;
   return `[${fmtSci(iv[0])}, ${fmtSci(iv[1])}]`;
 }
@@ -69,9 +83,9 @@ export function formatLadder(s: LadderSummary, verify: VerifyResult | null = nul
   if (!s.laws.lr && !s.laws.loss) out.push('  none fitted (see the notes)');
   if (s.target && s.prediction) {
     out.push('', `prediction for ${s.target.name} (N = ${fmtSci(s.target.N)}, D = ${fmtSci(s.target.D)}), 95% intervals:`);
-    out.push(`  ${s.lrParam}* = ${fmtPredicted(s.prediction.lr)}`);
-    if (b && s.laws.batch) out.push(`  ${b}* = ${fmtPredicted(s.prediction.batch)}`);
-    out.push(`  ${s.metric} = ${fmtPredicted(s.prediction.loss)}`);
+    out.push(`  ${s.lrParam}* = ${predictedLine(s.prediction.lr, s.laws.lr)}`);
+    if (b && s.laws.batch) out.push(`  ${b}* = ${predictedLine(s.prediction.batch, s.laws.batch)}`);
+    out.push(`  ${s.metric} = ${predictedLine(s.prediction.loss, s.laws.loss)}`);
   }
   const bt = s.backtest;
   if (bt) {

@@ -27,6 +27,10 @@ export function demoConfigPath(): string {
   throw new Error('fixtures/studies/demo.yaml is missing from this installation');
 }
 
+/** What demo --quick is, said before it runs and after its summary: its numbers are no result. */
+const SMOKE_TEST =
+  'demo --quick is a smoke test of the pipeline, not a result: three learning rates per width are too few to interpolate an optimum (five are needed), so its lr* is the best of three and its laws fit noise; `scaletune demo` runs the real ladder (about 80 s)';
+
 /** A much smaller ladder, for tests and slow machines: three narrow widths, three learning rates, few tokens. */
 function quick(config: StudyConfig): StudyConfig {
   const b = config.backend.type === 'tfjs' ? config.backend : null;
@@ -64,7 +68,7 @@ export function makeDemoCommand(io: CliIO): Command {
           io,
           async (storage) => {
             const { study } = await createFromCli(storage, io, file, config, {});
-            if (!flags.json) io.stderr.write(`demo: study ${study.name} (${file}), results in ${storage.location}\n`);
+            if (!flags.json) io.stderr.write(`demo: study ${study.name} (${file}), results in ${storage.location}\n${flags.quick ? `${SMOKE_TEST}\n` : ''}`);
             const code = await executeStudy(storage, study, g, io, { ...(flags.parallel ? { parallel: flags.parallel } : {}), ...(flags.live === false ? { live: false } : {}), ...(flags.json ? { json: true } : {}) });
             const floor = await lossFloor(storage, study);
             if (!flags.json && floor !== null) {
@@ -76,6 +80,7 @@ export function makeDemoCommand(io: CliIO): Command {
               }
               io.stdout.write(`report: ${hint(g, io, `report ${study.name} --format html --out ${study.name}.html`)}\n`);
             }
+            if (!flags.json && flags.quick) io.stdout.write(`${SMOKE_TEST}\n`);
             return code;
           },
           { create: true },

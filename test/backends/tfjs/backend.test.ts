@@ -140,6 +140,9 @@ describe('backend tfjs: interrupt, resume, demo, text', () => {
     expect(plain.stdout).toMatch(/verify at w24 .*\n  val_loss: predicted .* measured /);
     expect(plain.stdout).toMatch(/the loss law's E = .* against the language's exact Bayes loss/);
     expect(plain.stderr).toMatch(/demo: study demo-2/);
+    // its numbers are no result, and it says so before and after
+    expect(plain.stderr).toContain('demo --quick is a smoke test of the pipeline, not a result');
+    expect(plain.stdout.trimEnd().split('\n').at(-1)).toMatch(/^demo --quick is a smoke test of the pipeline, not a result: .* `scaletune demo` runs the real ladder/);
   }, 120_000);
 
   it('text-lm trains a character model on a corpus named in the config', async () => {
