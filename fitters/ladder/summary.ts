@@ -4,11 +4,12 @@
  * the backtest — each with notes on what could not be done and why.
  */
 import type { LadderFitConfig, StudyConfig } from '../../src/config/index.js';
+import { gridValues, valueBounds, type Distribution } from '../../src/core/distributions.js';
 import type { Metric, Trial } from '../../src/core/trial.js';
 import { argmin } from '../optimum.js';
 import { backtestLadder } from './backtest.js';
 import { fitLaws, lawRow, type LawRow } from './laws.js';
-import { scaleOptimum } from './optimum.js';
+import { scaleOptimum, type RunLayout } from './optimum.js';
 import { predictLadder } from './predict.js';
 import { inSearch, ladderOrder } from './scales.js';
 import type { LadderRun, LadderSummary, LawSummary, ScaleSummary } from './types.js';
@@ -27,6 +28,12 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 
 function fmt(v: number): string {
   return Number(v.toPrecision(3)).toString();
+}
+
+/** A discrete learning rate puts runs on grid points (whatever the method); a continuous one scatters them over its range. */
+function runLayout(d: Distribution | undefined): RunLayout {
+  if (!d) return { grid: false, lrRange: null };
+  return gridValues(d) !== null ? { grid: true } : { grid: false, lrRange: valueBounds(d) };
 }
 
 /** Each scale's search, in search order: its runs, progress and optimum. */
@@ -59,7 +66,7 @@ function summarizeScales(input: LadderInput, lrParam: string, batchParam: string
       done: budget !== null ? finished >= budget : finished > 0 && finished === counted.length,
       failed: counted.filter((t) => t.state === 'FAIL').length,
       best: runs.length ? argmin(runs) : null,
-      optimum: scaleOptimum(runs, twoD),
+      optimum: scaleOptimum(runs, twoD, runLayout({ ...cfg.parameters, ...scale.parameters }[lrParam])),
     };
   });
 }

@@ -48,6 +48,16 @@ describe('summarizeLadder', () => {
     expect(s.notes.join('\n')).toMatch(/lr\*: fitted from edge optima at s1 \(the largest lr swept\): the true optimum lies beyond the sweep there/);
   });
 
+  it("scattered runs whose best is the largest tried, in a range that reaches further, are told to try there, not to widen the range", () => {
+    const cfg = ladder([[1e8, 2e9], [4e8, 8e9], [1.6e9, 3.2e10]], { method: 'random', run_cap: 7, parameters: { lr: { distribution: 'log_uniform_values', min: 1e-6, max: 1 } } });
+    const all = trials(cfg).filter((t) => t.scale!.name !== 's1' || (t.params.lr as number) < lrStar(1e8, 2e9));
+    const s = summarizeLadder({ config: cfg, trials: all, seed: 1 });
+    const s1 = s.scales.find((z) => z.name === 's1')!;
+    expect(s1.optimum).toMatchObject({ method: 'best-run', edge: 'largest' });
+    expect(s1.optimum!.note).toMatch(/the search's range reaches 1\.00, but none of its runs went above [\d.e-]+: more runs there would bracket the optimum$/);
+    expect(s1.optimum!.note).not.toMatch(/widen the sweep/);
+  });
+
   it('follows fit: where it is declared, and says which law was declared', () => {
     const cfg = ladder([[1e8, 2e9], [4e8, 8e9], [1.6e9, 3.2e10], [6.4e9, 1.28e11]], { fit: { lr: 'D', loss: 'none' } });
     const s = summarizeLadder({ config: cfg, trials: trials(cfg) });
