@@ -26,7 +26,7 @@ export function backtestLadder(usable: readonly ScaleSummary[], fitCfg: LadderFi
   if (lr && largest.best) {
     const d = (r: LadderRun): number => (Math.log(r.lr) - Math.log(lr.predicted.value)) ** 2 + (batch && r.batch !== null ? (Math.log(r.batch) - Math.log(batch.predicted.value)) ** 2 : 0);
     const nearest = largest.runs.reduce((a, b) => (d(b) < d(a) ? b : a));
-    lossGap = { run: nearest.trial, loss: nearest.loss, gap: nearest.loss / largest.best.loss - 1 };
+    lossGap = { run: nearest.trial, loss: nearest.loss, gap: nearest.loss / largest.best.loss - 1, lrRatio: nearest.lr / lr.predicted.value, isBest: nearest.trial === largest.best.trial };
   }
   return { scale: largest.name, N, D, lr, batch, loss, lossGap };
 }

@@ -73,8 +73,12 @@ export interface LadderBacktest {
   lr: { predicted: Predicted; measured: number } | null;
   batch: { predicted: Predicted; measured: number } | null;
   loss: { predicted: Predicted; measured: number } | null;
-  /** loss of the run nearest the predicted hyperparameters against the scale's best run */
-  lossGap: { run: number; loss: number; gap: number } | null;
+  /**
+   * loss of the run nearest the predicted hyperparameters against the scale's best run; how far that run
+   * lies from the prediction (its lr over the predicted), and whether it is the best run itself (then the
+   * gap says nothing of the prediction)
+   */
+  lossGap: { run: number; loss: number; gap: number; lrRatio: number; isBest: boolean } | null;
 }
 
 export interface LadderSummary {

@@ -90,14 +90,31 @@ export function formatLadder(s: LadderSummary, verify: VerifyResult | null = nul
   const bt = s.backtest;
   if (bt) {
     out.push('', `backtest: the laws fitted without ${bt.scale} (N = ${fmtSci(bt.N)}, D = ${fmtSci(bt.D)}), against what its search found:`);
-    if (bt.lr) out.push(`  ${s.lrParam}*: predicted ${fmtPredicted(bt.lr.predicted)}, found ${fmtSci(bt.lr.measured)} (x${fmtNum(bt.lr.predicted.value / bt.lr.measured, 3)})`);
-    if (bt.batch && b) out.push(`  ${b}*: predicted ${fmtPredicted(bt.batch.predicted)}, found ${fmtSci(bt.batch.measured)} (x${fmtNum(bt.batch.predicted.value / bt.batch.measured, 3)})`);
-    if (bt.loss) out.push(`  ${s.metric}: predicted ${fmtPredicted(bt.loss.predicted)}, found ${fmtNum(bt.loss.measured)} (${pct(bt.loss.predicted.value / bt.loss.measured - 1)})`);
-    if (bt.lossGap) out.push(`  the run nearest the predicted hyperparameters (trial ${bt.lossGap.run}) is ${pct(bt.lossGap.gap)} from the scale's best ${s.metric}`);
+    if (bt.lr) out.push(`  ${s.lrParam}*: predicted ${fmtPredicted(bt.lr.predicted)}, found ${fmtSci(bt.lr.measured)}: ${verdict(bt.lr.predicted, bt.lr.measured, `x${fmtNum(bt.lr.predicted.value / bt.lr.measured, 3)}`)}`);
+    if (bt.batch && b) out.push(`  ${b}*: predicted ${fmtPredicted(bt.batch.predicted)}, found ${fmtSci(bt.batch.measured)}: ${verdict(bt.batch.predicted, bt.batch.measured, `x${fmtNum(bt.batch.predicted.value / bt.batch.measured, 3)}`)}`);
+    if (bt.loss) out.push(`  ${s.metric}: predicted ${fmtPredicted(bt.loss.predicted)}, found ${fmtNum(bt.loss.measured)}: ${verdict(bt.loss.predicted, bt.loss.measured, pct(bt.loss.predicted.value / bt.loss.measured - 1))}`);
+    if (bt.lossGap) out.push(`  ${gapLine(bt.lossGap, s.metric, s.lrParam)}`);
   }
   if (verify) out.push('', formatVerify(verify, s.metric, s.lrParam, b));
   for (const n of s.notes) out.push(`note: ${n}`);
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * A prediction against what was measured, called what it is: inside or outside its interval, and
+ * without one a miss once it is off by more than 10% (lr, batch: a ratio; loss: a relative error).
+ */
+export function verdict(p: Predicted, measured: number, off: string): string {
+  if (p.interval && !degenerate(p.interval)) return `${off}, ${measured >= p.interval[0] && measured <= p.interval[1] ? 'inside' : 'outside'} the interval${measured >= p.interval[0] && measured <= p.interval[1] ? '' : ': a miss'}`;
+  const ratio = p.value / measured;
+  return `${off}, no interval to judge it by${Math.abs(Math.log(ratio)) > Math.log(1.1) ? ': a miss' : ''}`;
+}
+
+/** The backtest's loss gap; when the nearest run is the scale's best, the gap is zero by construction and says nothing of the prediction. */
+export function gapLine(g: NonNullable<LadderSummary['backtest']>['lossGap'] & object, metric: string, lrParam: string): string {
+  const where = g.lrRatio === undefined ? '' : `, its ${lrParam} x${fmtNum(g.lrRatio, 3)} the predicted`;
+  if (g.isBest) return `the run nearest the predicted hyperparameters is the scale's best run (trial ${g.run}${where}): no run lies nearer the prediction, so this says nothing of it`;
+  return `the run nearest the predicted hyperparameters (trial ${g.run}${where}) is ${pct(g.gap)} from the scale's best ${metric}`;
 }
 
 export function pct(x: number): string {

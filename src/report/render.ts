@@ -3,9 +3,11 @@
  * paragraphs, tables, charts), so the two formats never say different things.
  */
 import { fmtNum, fmtValue } from './format.js';
-import { coefficientName, fmtInterval, fmtPredicted, fmtSci, optimumLabel, pct } from './ladder-text.js';
+import { coefficientName, fmtInterval, fmtPredicted, fmtSci, gapLine, optimumLabel, pct, verdict } from './ladder-text.js';
 import type { Chart } from './charts.js';
 import type { ReportModel } from './model.js';
+
+const capitalize = (t: string): string => t.charAt(0).toUpperCase() + t.slice(1);
 
 export type Block =
   | { kind: 'h'; level: 1 | 2 | 3; text: string }
@@ -42,11 +44,11 @@ export function reportBlocks(m: ReportModel, charts: readonly Chart[]): Block[] 
       b.push({ kind: 'h', level: 2, text: `Backtest on ${bt.scale}` });
       b.push({ kind: 'p', text: `Every law fitted again without the largest scale (N = ${fmtSci(bt.N)}, D = ${fmtSci(bt.D)}), and its prediction compared with what that scale's own search found.` });
       const rows: string[][] = [];
-      if (bt.lr) rows.push([`${L.lrParam}*`, fmtPredicted(bt.lr.predicted), fmtSci(bt.lr.measured), `x${fmtNum(bt.lr.predicted.value / bt.lr.measured, 3)}`]);
-      if (bt.batch && L.batchParam) rows.push([`${L.batchParam}*`, fmtPredicted(bt.batch.predicted), fmtSci(bt.batch.measured), `x${fmtNum(bt.batch.predicted.value / bt.batch.measured, 3)}`]);
-      if (bt.loss) rows.push([metric, fmtPredicted(bt.loss.predicted), fmtNum(bt.loss.measured), pct(bt.loss.predicted.value / bt.loss.measured - 1)]);
+      if (bt.lr) rows.push([`${L.lrParam}*`, fmtPredicted(bt.lr.predicted), fmtSci(bt.lr.measured), verdict(bt.lr.predicted, bt.lr.measured, `x${fmtNum(bt.lr.predicted.value / bt.lr.measured, 3)}`)]);
+      if (bt.batch && L.batchParam) rows.push([`${L.batchParam}*`, fmtPredicted(bt.batch.predicted), fmtSci(bt.batch.measured), verdict(bt.batch.predicted, bt.batch.measured, `x${fmtNum(bt.batch.predicted.value / bt.batch.measured, 3)}`)]);
+      if (bt.loss) rows.push([metric, fmtPredicted(bt.loss.predicted), fmtNum(bt.loss.measured), verdict(bt.loss.predicted, bt.loss.measured, pct(bt.loss.predicted.value / bt.loss.measured - 1))]);
       b.push({ kind: 'table', header: ['quantity', 'predicted', 'found', 'error'], rows });
-      if (bt.lossGap) b.push({ kind: 'p', text: `The run nearest the predicted hyperparameters (trial ${bt.lossGap.run}) is ${pct(bt.lossGap.gap)} from the scale's best ${metric}.` });
+      if (bt.lossGap) b.push({ kind: 'p', text: `${capitalize(gapLine(bt.lossGap, metric, L.lrParam))}.` });
     }
     for (const v of m.verify) {
       b.push({ kind: 'h', level: 2, text: `Verify at ${v.scale}` });

@@ -1,6 +1,6 @@
 /** How the ladder summary writes laws: exponent names, intervals a reader can use, optimum labels. */
 import { describe, expect, it } from 'vitest';
-import { coefficientName, fmtInterval, optimumLabel } from '../../src/report/ladder-text.js';
+import { coefficientName, fmtInterval, gapLine, optimumLabel, verdict } from '../../src/report/ladder-text.js';
 
 describe('ladder text', () => {
   it("a loss law's constant whose bootstrap runs to its bound of 0 is not determined, not a number such as 1e-122", () => {
@@ -10,6 +10,18 @@ describe('ladder text', () => {
     expect(fmtInterval(loss, 'alpha')).toBeNull();
     // a power law's exponents may be anything, near 0 included
     expect(fmtInterval({ law: 'power', intervals: { N: [-1e-9, 0.2] } }, 'N')).toBe('[-1.00e-9, 0.2]');
+  });
+
+  it('a backtest prediction is called inside or outside its interval, and without one a miss past 10%', () => {
+    expect(verdict({ value: 9.41e-4, interval: [7e-4, 1.2e-3] }, 5.87e-4, 'x1.6')).toBe('x1.6, outside the interval: a miss');
+    expect(verdict({ value: 5e-4, interval: [4e-4, 7e-4] }, 5.5e-4, 'x0.909')).toBe('x0.909, inside the interval');
+    expect(verdict({ value: 9.41e-4, interval: null }, 5.87e-4, 'x1.6')).toBe('x1.6, no interval to judge it by: a miss');
+    expect(verdict({ value: 5.2e-4, interval: null }, 5e-4, 'x1.04')).toBe('x1.04, no interval to judge it by');
+  });
+
+  it("the backtest's nearest run, when it is the scale's best, says that the gap says nothing", () => {
+    expect(gapLine({ run: 12, loss: 1.6, gap: 0, lrRatio: 0.62, isBest: true }, 'val_loss', 'learning_rate')).toBe("the run nearest the predicted hyperparameters is the scale's best run (trial 12, its learning_rate x0.62 the predicted): no run lies nearer the prediction, so this says nothing of it");
+    expect(gapLine({ run: 3, loss: 1.7, gap: 0.012, lrRatio: 1.1, isBest: false }, 'val_loss', 'lr')).toBe("the run nearest the predicted hyperparameters (trial 3, its lr x1.1 the predicted) is +1.20% from the scale's best val_loss");
   });
 
   it('names exponents after their inputs, and says how each optimum was found', () => {
