@@ -125,7 +125,7 @@ export function formatVerify(v: VerifyResult, metric: string, lrParam: string, b
   const lines = [`verify at ${v.scale} (N = ${fmtSci(v.N)}, D = ${fmtSci(v.D)}): trial ${v.trial}, ${lrParam} = ${fmtSci(v.params[lrParam] as number)}${batchParam && v.params[batchParam] !== undefined ? `, ${batchParam} = ${String(v.params[batchParam])}` : ''}${v.heldBack ? ' (predicted by the laws fitted without this scale)' : ''}`];
   if (v.measured === null) lines.push(`  the run did not complete: ${v.error ?? v.state}`);
   else {
-    lines.push(`  ${metric}: predicted ${fmtPredicted(v.predicted)}, measured ${fmtNum(v.measured)}${v.predicted ? ` (${pct(v.measured / v.predicted.value - 1)}; ${v.predicted.interval && v.measured >= v.predicted.interval[0] && v.measured <= v.predicted.interval[1] ? 'inside' : 'outside'} the interval)` : ''}`);
+    lines.push(`  ${metric}: predicted ${v.predicted ? fmtPredicted(v.predicted) : '- (no loss law was fitted: see the notes)'}, measured ${fmtNum(v.measured)}${v.predicted ? ` (${pct(v.measured / v.predicted.value - 1)}; ${v.predicted.interval && v.measured >= v.predicted.interval[0] && v.measured <= v.predicted.interval[1] ? 'inside' : 'outside'} the interval)` : ''}`);
     if (v.bestAtScale !== null) lines.push(`  gap to the best run of the scale's search: ${pct(v.measured / v.bestAtScale - 1)} (best ${fmtNum(v.bestAtScale)})`);
   }
   return lines.join('\n');
