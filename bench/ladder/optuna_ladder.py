@@ -1,8 +1,8 @@
 """The peer of bench/ladder/run.mjs: Optuna 3.1's TPE searching lr and batch size at each scale of the
 simulated ladder, with the same budget per scale, on the same simulated objective (the formulas of
 src/backends/sim/model.ts, ported: final loss only, no learning curve). Optuna has no scale ladder:
-each scale is its own study, and it fits no law. Prints JSON: per scale the best parameters and the
-wall time.
+each scale is its own study, and it fits no law. Prints JSON: per scale the best parameters and every
+completed run, and the wall time.
 
 Usage: python3 optuna_ladder.py <ladder.json> <seed>
 """
@@ -52,5 +52,6 @@ for i, s in enumerate(spec["scales"]):
     study.optimize(objective, n_trials=spec["run_cap"])
     done = [t for t in study.trials if t.value is not None and not math.isnan(t.value)]
     best = min(done, key=lambda t: t.value)
-    out.append({"name": s["name"], "lr": best.params["lr"], "batch_size": best.params["batch_size"], "loss": best.value})
+    runs = [{"lr": t.params["lr"], "batch_size": t.params["batch_size"], "loss": t.value} for t in done]
+    out.append({"name": s["name"], "lr": best.params["lr"], "batch_size": best.params["batch_size"], "loss": best.value, "runs": runs})
 print(json.dumps({"seconds": time.time() - t0, "scales": out}))

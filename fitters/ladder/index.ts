@@ -9,5 +9,6 @@ export { predictLadder, predictLaw } from './predict.js';
 export { ladderProgress, type ScaleProgress } from './progress.js';
 export { inSearch, ladderOrder, scaleRecord } from './scales.js';
 export { summarizeLadder, type LadderInput } from './summary.js';
+export { earlierScales, planTransfer, transferActive, TRANSFER_MIN_SPAN, type TransferMode, type TransferPlan } from './transfer.js';
 export type { LadderBacktest, LadderPrediction, LadderRun, LadderSummary, LawSummary, Predicted, ScaleOptimum, ScaleSummary } from './types.js';
 export { planVerify, verifyResults, type VerifyAt, type VerifyPlan, type VerifyResult } from './verify-plan.js';

@@ -31,9 +31,15 @@ function fmt(v: number): string {
 }
 
 /** A discrete learning rate puts runs on grid points (whatever the method); a continuous one scatters them over its range. */
-function runLayout(d: Distribution | undefined): RunLayout {
+function runLayout(d: Distribution | undefined, transferred: boolean): RunLayout {
   if (!d) return { grid: false, lrRange: null };
-  return gridValues(d) !== null ? { grid: true } : { grid: false, lrRange: valueBounds(d) };
+  // a transferred scale searched a box around a prediction, not the configured range
+  return gridValues(d) !== null ? { grid: true } : { grid: false, lrRange: transferred ? null : valueBounds(d) };
+}
+
+/** Whether the scale at this place in the ladder's order searched around the smaller scales' prediction (fitters/ladder/transfer.ts). */
+function transferred(cfg: StudyConfig, position: number): boolean {
+  return (cfg.transfer ?? 'none') !== 'none' && position >= 2;
 }
 
 /** Each scale's search, in search order: its runs, progress and optimum. */
@@ -41,7 +47,7 @@ function summarizeScales(input: LadderInput, lrParam: string, batchParam: string
   const cfg = input.config;
   const reportedN = new Map<number, number>();
   for (const m of input.metrics ?? []) if (m.name === 'params' && m.value !== null) reportedN.set(m.trialId, m.value);
-  return ladderOrder(cfg).map(({ scale }) => {
+  return ladderOrder(cfg).map(({ scale }, position) => {
     const all = input.trials.filter((t) => inSearch(t, scale.name));
     const counted = all.filter((t) => t.state !== 'STALE');
     const runs: LadderRun[] = [];
@@ -66,7 +72,7 @@ function summarizeScales(input: LadderInput, lrParam: string, batchParam: string
       done: budget !== null ? finished >= budget : finished > 0 && finished === counted.length,
       failed: counted.filter((t) => t.state === 'FAIL').length,
       best: runs.length ? argmin(runs) : null,
-      optimum: scaleOptimum(runs, twoD, runLayout({ ...cfg.parameters, ...scale.parameters }[lrParam])),
+      optimum: scaleOptimum(runs, twoD, runLayout({ ...cfg.parameters, ...scale.parameters }[lrParam], transferred(cfg, position))),
     };
   });
 }

@@ -1,5 +1,5 @@
 /** The scale ladder's part of a study config: `scales:`, `target:`, `fit:` and `verify:`. */
-import { gridValues, type LiteralPath, type Params, type ParamValue, type SearchSpace } from '../core/distributions.js';
+import { gridValues, type Distribution, type LiteralPath, type Params, type ParamValue, type SearchSpace } from '../core/distributions.js';
 import { isNum, isObj, type OptionContext } from '../core/options.js';
 import { BACKENDS, methodEntry, methodsWhere, type BackendType, type Method } from '../registry/index.js';
 import { floatsIn, parseParameter, type Ctx } from './parameters.js';
@@ -10,14 +10,14 @@ const TARGET_KEYS = ['name', 'params', 'tokens', 'model'];
 const FIT_KEYS = ['lr', 'batch', 'loss', 'lr_param', 'batch_param'];
 
 /** `scales:`, `target:`, `fit:` and `verify:` — a scale ladder. */
-export function parseLadder(ctx: Ctx, raw: Record<string, unknown>, octx: OptionContext): Pick<StudyConfig, 'scales' | 'target' | 'fit' | 'verify'> {
+export function parseLadder(ctx: Ctx, raw: Record<string, unknown>, octx: OptionContext): Pick<StudyConfig, 'scales' | 'target' | 'fit' | 'verify' | 'transfer'> {
   const { parameters, metric } = octx;
   const method = octx.method as Method;
   const capabilities = methodEntry(method).capabilities;
   const backend = octx.backendType in BACKENDS ? BACKENDS[octx.backendType as BackendType] : null;
-  const out: Pick<StudyConfig, 'scales' | 'target' | 'fit' | 'verify'> = {};
+  const out: Pick<StudyConfig, 'scales' | 'target' | 'fit' | 'verify' | 'transfer'> = {};
   if (raw.scales === undefined) {
-    for (const k of ['target', 'fit', 'verify']) if (raw[k] !== undefined) ctx.issues.add(k, 'belongs to a scale ladder, and this study has no scales; allowed: add scales: [{params, tokens, model}, …] or remove it');
+    for (const k of ['target', 'fit', 'verify', 'transfer']) if (raw[k] !== undefined) ctx.issues.add(k, 'belongs to a scale ladder, and this study has no scales; allowed: add scales: [{params, tokens, model}, …] or remove it');
     return out;
   }
   const positive = (p: string, v: unknown, required: boolean, what: string): number | undefined => {
@@ -124,7 +124,19 @@ export function parseLadder(ctx: Ctx, raw: Record<string, unknown>, octx: Option
   out.fit = parseFit(ctx, raw.fit, parameters);
   const verify = parseVerify(ctx, raw.verify, out.target !== undefined, scales.length);
   if (verify) out.verify = verify;
+  const transfer = parseTransfer(ctx, raw.transfer, parameters[out.fit.lrParam]);
+  if (transfer) out.transfer = transfer;
   return out;
+}
+
+/** `transfer:` — whether later scales start from what the smaller ones predict (fitters/ladder/transfer.ts). */
+function parseTransfer(ctx: Ctx, raw: unknown, lr: Distribution | undefined): StudyConfig['transfer'] {
+  if (raw === undefined) return undefined;
+  if (raw !== 'auto' && raw !== 'none' && raw !== 'recenter') {
+    return void ctx.issues.bad('transfer', raw, 'auto (later scales search around the laws’ prediction, for random, sobol and bayes), recenter (a grid’s points moved onto it), none (every scale searched from scratch)');
+  }
+  if (raw === 'recenter' && lr && gridValues(lr) === null) ctx.issues.add('transfer', `found recenter, which moves a grid's points, but the learning rate's distribution (${lr.type}) is continuous; allowed: auto, none`);
+  return raw;
 }
 
 /** What trainers call their learning rate and their batch size, in the order a ladder looks for them when `fit:` does not say. */

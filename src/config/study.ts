@@ -90,6 +90,8 @@ export interface StudyConfig {
   fit?: LadderFitConfig;
   /** after the ladder, one run with the predicted hyperparameters: at the largest proxy scale (fitted without it) or at the target */
   verify?: 'largest' | 'target';
+  /** whether later scales start from what the smaller ones predict (absent: none) */
+  transfer?: 'auto' | 'none' | 'recenter';
   /** extra environment variables for the trainer */
   env: Record<string, string>;
   /** the early_terminate block as written */
@@ -143,6 +145,7 @@ export const TOP_LEVEL_KEYS = [
   'target',
   'fit',
   'verify',
+  'transfer',
   'wandb',
   // W&B's own, accepted and ignored
   'project',

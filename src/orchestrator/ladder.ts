@@ -3,11 +3,15 @@
  * study's parameters, with the scale's own distributions swapped in), its own history and its own
  * budget. Scales are searched in the order of their compute, smallest first; a scale whose budget is
  * spent or whose searcher has nothing left hands over to the next, so the pool never drains between
- * scales.
+ * scales — except where a later scale waits for the smaller ones' results (transfer, from the third
+ * scale on), when the pool runs what is left of them and that scale starts once they are done.
  */
+import type { ScaleConfig } from '../config/index.js';
+import type { Params, SearchSpace } from '../core/distributions.js';
 import { UsageError } from '../core/errors.js';
+import type { Trial } from '../core/trial.js';
 import { methodEntry, type ClaimSearcher } from '../registry/methods.js';
-import { inSearch, ladderOrder, scaleRecord } from '../../fitters/ladder/index.js';
+import { earlierScales, inSearch, ladderOrder, planTransfer, scaleRecord, transferActive, type TransferMode } from '../../fitters/ladder/index.js';
 import type { Storage, StudyRecord } from '../storage/types.js';
 import { BaseScheduler, type Scheduler, type SchedulerClaim } from './scheduler.js';
 
@@ -17,36 +21,36 @@ export class LadderScheduler extends BaseScheduler implements Scheduler {
   readonly startNotes: string[] = [];
   readonly fatal = null;
   private readonly unique: boolean;
+  /** each scale's searcher (and first run), made when its search starts: a later scale's needs the smaller ones' results */
+  private readonly started = new Map<string, { searcher: ClaimSearcher; first: Params | null }>();
+  private readonly mode: TransferMode;
+  private notes: string[] = [];
 
   private constructor(
     private readonly storage: Storage,
     private readonly study: StudyRecord,
     private readonly runCap: number | undefined,
-    private readonly searchers: Map<string, ClaimSearcher>,
+    private readonly env: Record<string, string | undefined>,
   ) {
     super(storage, study);
-    this.unique = methodEntry(study.config.method).capabilities.walksGrid;
+    const cfg = study.config;
+    this.unique = methodEntry(cfg.method).capabilities.walksGrid;
+    this.mode = transferActive(cfg.transfer, this.unique, cfg.parameters[cfg.fit?.lrParam ?? 'lr']);
     // the budget is the sum of the scales' (unknown while a grid scale has none)
-    const budgets = (study.config.scales ?? []).map((s) => s.runCap ?? runCap);
+    const budgets = (cfg.scales ?? []).map((s) => s.runCap ?? runCap);
     this.shownCap = budgets.every((b) => b !== undefined) ? budgets.reduce((a, b) => a! + b!, 0)! : null;
+    if (this.mode !== 'none') this.startNotes.push(`transfer ${this.mode}: from the third scale on, each scale's search starts from what the smaller ones predict, once they are done`);
   }
 
   static async create(storage: Storage, study: StudyRecord, runCap: number | undefined, env: Record<string, string | undefined> = process.env): Promise<LadderScheduler> {
-    const cfg = study.config;
-    const entry = methodEntry(cfg.method);
-    const searchers = new Map<string, ClaimSearcher>();
-    for (const { scale, index } of ladderOrder(cfg)) {
-      const context = {
-        space: { ...cfg.parameters, ...scale.parameters },
-        // each scale its own stream, the same for every run of the study
-        seed: (study.seed + 7919 * (index + 1)) % 2 ** 31,
-        ...(cfg.metric ? { goal: cfg.metric.goal } : {}),
-        ...(cfg.bayes ? { bayes: cfg.bayes } : {}),
-      };
-      if (!entry.searcher) throw new UsageError(`method ${cfg.method} cannot search a ladder's scales`);
-      searchers.set(scale.name, await entry.searcher({ context, storage, study, env }));
-    }
-    return new LadderScheduler(storage, study, runCap, searchers);
+    if (!methodEntry(study.config.method).searcher) throw new UsageError(`method ${study.config.method} cannot search a ladder's scales`);
+    return new LadderScheduler(storage, study, runCap, env);
+  }
+
+  override takeNotes(): string[] {
+    const n = this.notes;
+    this.notes = [];
+    return n;
   }
 
   /** A waiting trial first, else the next proposal of the first scale with budget left; done when every scale is. */
@@ -56,18 +60,57 @@ export class LadderScheduler extends BaseScheduler implements Scheduler {
     const cfg = this.study.config;
     // one read of the study per claim (and per lost race), shared by every scale
     let all = await this.storage.getTrials(this.study.id);
-    for (const { scale, index } of ladderOrder(cfg)) {
+    for (const [position, { scale, index }] of ladderOrder(cfg).entries()) {
       const cap = scale.runCap ?? this.runCap;
       for (let attempt = 0; attempt < 5; attempt++) {
         if (attempt > 0) all = await this.storage.getTrials(this.study.id);
         const history = all.filter((t) => inSearch(t, scale.name));
         if (cap !== undefined && history.filter((t) => t.state !== 'STALE').length >= cap) break;
-        const [p] = await this.searchers.get(scale.name)!.suggest(history, 1);
+        const start = await this.startScale(scale, index, position, all);
+        if (start === 'wait') return 'wait';
+        const [p] = history.length === 0 && start.first ? [{ params: start.first }] : await start.searcher.suggest(history, 1);
         if (!p) break;
         const t = await this.storage.createRunning(this.study.id, { params: p.params, scale: { ...scaleRecord(scale, index) }, worker }, { runCap: cap, unique: this.unique, perScale: true, seen: all.length });
         if (t) return t;
       }
     }
     return { done: 'exhausted' };
+  }
+
+  /**
+   * The scale's searcher, made once. From the third scale on, with transfer, it waits until every
+   * smaller scale is finished and searches the space the laws fitted to them predict (its first run
+   * the predicted optimum); where no prediction can be made it searches the whole space and says why.
+   */
+  private async startScale(scale: ScaleConfig, index: number, position: number, all: readonly Trial[]): Promise<{ searcher: ClaimSearcher; first: Params | null } | 'wait'> {
+    const known = this.started.get(scale.name);
+    if (known) return known;
+    const cfg = this.study.config;
+    let space: SearchSpace = { ...cfg.parameters, ...scale.parameters };
+    let first: Params | null = null;
+    if (this.mode !== 'none' && position >= 2) {
+      if (!earlierScales(cfg, all, scale.name).finished) return 'wait';
+      const metrics = (await this.storage.getMetrics(this.study.id)).filter((m) => m.name === 'params');
+      const plan = planTransfer({ config: cfg, trials: all, metrics, seed: this.study.seed }, scale, this.mode);
+      if ('none' in plan) this.notes.push(`scale ${scale.name}: searched from scratch (${plan.none})`);
+      else {
+        ({ space, first } = plan);
+        const { lr, batch, boxes, from } = plan.detail;
+        // said again by a resumed run, which plans the same from the same finished scales
+        await this.storage.logEvent(this.study.id, null, 'scaletune', 'transfer_planned', { scale: scale.name, from, lr, batch, boxes, first });
+        this.notes.push(`scale ${scale.name}: searching ${Object.entries(boxes).map(([k, b]) => `${k} in [${b[0].toPrecision(3)}, ${b[1].toPrecision(3)}]`).join(', ')} around the prediction of ${from.length} smaller scales; first run at the predicted optimum`);
+      }
+    }
+    const entry = methodEntry(cfg.method);
+    const context = {
+      space,
+      // each scale its own stream, the same for every run of the study
+      seed: (this.study.seed + 7919 * (index + 1)) % 2 ** 31,
+      ...(cfg.metric ? { goal: cfg.metric.goal } : {}),
+      ...(cfg.bayes ? { bayes: cfg.bayes } : {}),
+    };
+    const out = { searcher: await entry.searcher!({ context, storage: this.storage, study: this.study, env: this.env }), first };
+    this.started.set(scale.name, out);
+    return out;
   }
 }
