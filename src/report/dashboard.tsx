@@ -9,7 +9,7 @@ import type { Trial } from '../core/trial.js';
 import type { LiveReport, Reporter, StudyEnd, StudyStart } from './reporter.js';
 import type { StudyConfig } from '../config/index.js';
 import { fmtNum, fmtParams } from './format.js';
-import { fmtSci } from './ladder-text.js';
+import { fmtSci, optimumLabel } from './ladder-text.js';
 import { ladderProgress, type ScaleProgress } from '../../fitters/ladder/index.js';
 import { ladderLive } from './ladder-view.js';
 import type { ScaleOptimum } from '../../fitters/ladder/index.js';
@@ -40,7 +40,7 @@ interface State {
 
 /** A done scale's lr* as the summary has it (how it was found said); a running one's best run, called that. */
 function lrText(p: ScaleProgress, optimum: ScaleOptimum | null | undefined): string {
-  if (p.done && optimum) return `lr* ${fmtSci(optimum.lr)} (${optimum.method === 'interpolated' ? 'interpolated' : optimum.edge ? `edge run: ${optimum.edge} lr swept` : 'best run'})`;
+  if (p.done && optimum) return `lr* ${fmtSci(optimum.lr)} (${optimumLabel(optimum).replace('!', '')})`;
   return `lr of the best run so far ${fmtSci(p.bestLr)}`;
 }
 
