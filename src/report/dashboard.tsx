@@ -30,7 +30,8 @@ interface State {
   best: Trial | null;
   done: number;
   durations: number[];
-  warnings: string[];
+  /** running trials shown one per line; the rest are counted, so that the live part fits the terminal */
+  maxRunning: number;
   footer: string | null;
   /** a ladder: one bar per scale, and the running fit once two scales are done */
   scales: ScaleProgress[] | null;
@@ -73,14 +74,9 @@ function Dashboard({ s }: { s: State }): React.ReactElement {
   return (
     <Box flexDirection="column">
       <Static items={s.finished}>{(f) => <Text key={f.key} color={f.color}>{f.text}</Text>}</Static>
-      {s.warnings.map((w, i) => (
-        <Text key={`w${i}`} color="yellow">
-          warning: {w}
-        </Text>
-      ))}
       <Text bold>{s.title}</Text>
       {s.scales ? <LadderView scales={s.scales} optima={s.optima} fit={s.fit} metric={s.metric} /> : null}
-      {s.running.map((r) => {
+      {s.running.slice(0, s.maxRunning).map((r) => {
         const step = r.report?.step ?? 0;
         const total = r.report?.totalSteps ?? null;
         const m = s.metric && r.report?.metrics[s.metric] !== undefined ? `${s.metric} ${fmtNum(r.report.metrics[s.metric])}` : '';
@@ -91,6 +87,7 @@ function Dashboard({ s }: { s: State }): React.ReactElement {
           </Text>
         );
       })}
+      {s.running.length > s.maxRunning ? <Text dimColor>… and {s.running.length - s.maxRunning} more running</Text> : null}
       <Text>
         {s.done}
         {s.runCap !== null ? `/${s.runCap}` : ''} done · {s.running.length} running
@@ -103,7 +100,7 @@ function Dashboard({ s }: { s: State }): React.ReactElement {
 }
 
 export class InkReporter implements Reporter {
-  private s: State = { title: '', metric: undefined, runCap: null, parallel: 1, finished: [], running: [], best: null, done: 0, durations: [], warnings: [], footer: null, scales: null, fit: null, optima: {} };
+  private s: State = { title: '', metric: undefined, runCap: null, parallel: 1, finished: [], running: [], best: null, done: 0, durations: [], maxRunning: Infinity, footer: null, scales: null, fit: null, optima: {} };
   private config: StudyConfig | null = null;
   private seed = 0;
   private trials = new Map<number, Trial>();
@@ -128,7 +125,10 @@ export class InkReporter implements Reporter {
   constructor(private readonly stdout: NodeJS.WriteStream) {}
 
   private update(): void {
-    const el = <Dashboard s={{ ...this.s, finished: [...this.s.finished], running: [...this.s.running] }} />;
+    // the lines besides the running trials: title, ladder bars and fit, status, footer, and a spare
+    const fixed = 4 + (this.s.scales?.length ?? 0) + (this.s.fit?.length ?? 0);
+    const maxRunning = this.stdout.rows ? Math.max(1, this.stdout.rows - fixed - 1) : Infinity;
+    const el = <Dashboard s={{ ...this.s, maxRunning, finished: [...this.s.finished], running: [...this.s.running] }} />;
     if (!this.app) this.app = render(el, { stdout: this.stdout, patchConsole: false, exitOnCtrlC: false });
     else this.app.rerender(el);
   }
@@ -186,7 +186,9 @@ export class InkReporter implements Reporter {
   }
 
   warn(message: string): void {
-    this.s.warnings.push(message);
+    // printed once above the live part, which must stay shorter than the terminal: past its height ink
+    // redraws by clearing the screen and the scrollback with it
+    this.s.finished.push({ key: `w${this.s.finished.length}`, text: `warning: ${message}`, color: 'yellow' });
     if (this.app) this.update();
   }
 

@@ -136,6 +136,24 @@ describe('commands', () => {
     expect(plain).toContain('best loss 2.1 (trial 1)');
   });
 
+  it("the live view stays shorter than the terminal, so it never clears the user's scrollback: warnings print once above it, extra running trials are counted", async () => {
+    const term = fakeTerminal(100, 12);
+    const r = new InkReporter(term.stdout);
+    const config = { method: 'random', metric: { name: 'loss', goal: 'minimize' } } as never;
+    const st = { id: 1, name: 'busy', config, seed: 1, cwd: '/', artifactsDir: '/', createdAt: 0 };
+    const trial = (n: number) => ({ id: n + 1, studyId: 1, number: n, state: 'RUNNING', params: { lr: 0.003 }, scale: null, value: null, worker: 'w', heartbeatAt: 0, pid: null, createdAt: 0, startedAt: 0, finishedAt: null, error: null, retryOf: null, checkpoint: null, resumeFrom: null }) as never;
+    r.studyStarted({ study: st, runCap: 40, parallel: 20, finishedBefore: [] });
+    for (let i = 0; i < 6; i++) r.warn(`note number ${i}`);
+    for (let i = 0; i < 20; i++) r.trialStarted(trial(i));
+    await new Promise((res) => setTimeout(res, 50));
+    await r.close();
+    const raw = term.screen();
+    expect(raw).not.toContain('\x1b[3J');
+    const plain = raw.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    expect(plain).toContain('warning: note number 5');
+    expect(plain).toMatch(/… and \d+ more running/);
+  });
+
   it('the live view of a ladder: one bar per scale with its best and its lr* as the summary finds it, then the running fit once two scales are done, the target not yet', async () => {
     const term = fakeTerminal(200, 60);
     const stdout = term.stdout;
