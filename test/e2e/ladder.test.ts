@@ -196,6 +196,8 @@ describe('a simulated 70B ladder, end to end', () => {
     expect(verify.value).toBeLessThan(Math.min(...search.map((t) => t.value)));
     const best = JSON.parse((await runCli(['best', 'ladder-3', '--db', db, '--json'], { cwd: dir })).stdout) as { number: number; value: number };
     expect(best.value).toBe(Math.min(...search.map((t) => t.value)));
+    const text = await runCli(['best', 'ladder-3', '--db', db], { cwd: dir });
+    expect(text.stdout).toMatch(new RegExp(`^trial ${best.number} at scale \\S+  loss=`));
     const listed = await runCli(['studies', '--db', db], { cwd: dir });
     const row = listed.stdout.split('\n').find((l) => l.startsWith('ladder-3 '))!;
     expect(row).toMatch(new RegExp(`\\b${search.length} of \\d+ \\+ 1 verify\\b`));

@@ -118,7 +118,11 @@ export function makeBestCommand(io: CliIO): Command {
         const best = bestTrial(trials, study.config.metric);
         if (!best) throw new ScaletuneError(`study ${name} has no completed trial yet`, EXIT.FAILURE);
         if (flags.json) printTypedJson(io, forTrainer(study, best, trialToJson(best, trials)));
-        else io.stdout.write(`trial ${best.number}  ${study.config.metric.name}=${fmtNum(best.value)}\n${Object.entries(best.params).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`).join('\n')}\n`);
+        else {
+          // a ladder's best is that of one scale: say which
+          const at = typeof best.scale?.name === 'string' ? ` at scale ${best.scale.name}` : '';
+          io.stdout.write(`trial ${best.number}${at}  ${study.config.metric.name}=${fmtNum(best.value)}\n${Object.entries(best.params).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`).join('\n')}\n`);
+        }
         return EXIT.OK;
       })),
     );
