@@ -9,6 +9,7 @@ import type { Metric, Trial } from '../../src/core/trial.js';
 import { argmin } from '../optimum.js';
 import { backtestLadder } from './backtest.js';
 import { fitLaws, lawRow, type LawRow } from './laws.js';
+import { scaleSettled } from './budget.js';
 import { scaleOptimum, type RunLayout } from './optimum.js';
 import { predictLadder } from './predict.js';
 import { inSearch, ladderOrder } from './scales.js';
@@ -46,7 +47,13 @@ function transferred(cfg: StudyConfig, position: number): boolean {
 function summarizeScales(input: LadderInput, lrParam: string, batchParam: string | null): ScaleSummary[] {
   const cfg = input.config;
   const reportedN = new Map<number, number>();
-  for (const m of input.metrics ?? []) if (m.name === 'params' && m.value !== null) reportedN.set(m.trialId, m.value);
+  const reportedFlops = new Map<number, number>();
+  for (const m of input.metrics ?? []) {
+    if (m.value === null) continue;
+    if (m.name === 'params') reportedN.set(m.trialId, m.value);
+    // the last report is the run's total
+    if (m.name === 'flops') reportedFlops.set(m.trialId, m.value);
+  }
   return ladderOrder(cfg).map(({ scale }, position) => {
     const all = input.trials.filter((t) => inSearch(t, scale.name));
     const counted = all.filter((t) => t.state !== 'STALE');
@@ -62,6 +69,10 @@ function summarizeScales(input: LadderInput, lrParam: string, batchParam: string
     const budget = scale.runCap ?? cfg.runCap ?? null;
     const finished = counted.filter((t) => t.state === 'COMPLETE' || t.state === 'FAIL' || t.state === 'PRUNED').length;
     const twoD = batchParam !== null && new Set(runs.map((r) => r.batch)).size >= 2;
+    const ran = counted.filter((t) => t.state === 'COMPLETE' || t.state === 'FAIL' || t.state === 'PRUNED');
+    const compute = N === null ? null : ran.reduce((sum, t) => sum + (reportedFlops.get(t.id) ?? 6 * N * scale.tokens), 0);
+    const optimum = scaleOptimum(runs, twoD, runLayout({ ...cfg.parameters, ...scale.parameters }[lrParam], transferred(cfg, position)));
+    const open = counted.some((t) => t.state === 'RUNNING' || t.state === 'WAITING');
     return {
       name: scale.name,
       N,
@@ -69,10 +80,12 @@ function summarizeScales(input: LadderInput, lrParam: string, batchParam: string
       runs,
       trials: counted.length,
       budget,
-      done: budget !== null ? finished >= budget : finished > 0 && finished === counted.length,
+      // a budgeted scale may settle before its share is spent (fitters/ladder/budget.ts)
+      done: budget !== null ? finished >= budget || (cfg.budget !== undefined && !open && scaleSettled({ runs, optimum })) : finished > 0 && finished === counted.length,
+      compute,
       failed: counted.filter((t) => t.state === 'FAIL').length,
       best: runs.length ? argmin(runs) : null,
-      optimum: scaleOptimum(runs, twoD, runLayout({ ...cfg.parameters, ...scale.parameters }[lrParam], transferred(cfg, position))),
+      optimum,
     };
   });
 }

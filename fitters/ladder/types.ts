@@ -36,6 +36,8 @@ export interface ScaleSummary {
   best: LadderRun | null;
   /** the interpolated optimum (quadratic vertex), else the best run's */
   optimum: ScaleOptimum | null;
+  /** FLOPs its finished runs spent: each run's reported `flops`, else 6·N·D; null while N is unknown */
+  compute: number | null;
 }
 
 export interface LawSummary {

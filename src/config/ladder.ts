@@ -3,6 +3,7 @@ import { gridValues, type Distribution, type LiteralPath, type Params, type Para
 import { isNum, isObj, type OptionContext } from '../core/options.js';
 import { BACKENDS, methodEntry, methodsWhere, type BackendType, type Method } from '../registry/index.js';
 import { floatsIn, parseParameter, type Ctx } from './parameters.js';
+import { allocateRuns, BUDGET_MIN_RUNS, leastBudget } from '../../fitters/ladder/budget.js';
 import type { LadderFitConfig, ScaleConfig, StudyConfig } from './study.js';
 
 const SCALE_KEYS = ['name', 'params', 'tokens', 'model', 'run_cap', 'parameters'];
@@ -10,14 +11,14 @@ const TARGET_KEYS = ['name', 'params', 'tokens', 'model'];
 const FIT_KEYS = ['lr', 'batch', 'loss', 'lr_param', 'batch_param'];
 
 /** `scales:`, `target:`, `fit:` and `verify:` — a scale ladder. */
-export function parseLadder(ctx: Ctx, raw: Record<string, unknown>, octx: OptionContext): Pick<StudyConfig, 'scales' | 'target' | 'fit' | 'verify' | 'transfer'> {
+export function parseLadder(ctx: Ctx, raw: Record<string, unknown>, octx: OptionContext): Pick<StudyConfig, 'scales' | 'target' | 'fit' | 'verify' | 'transfer' | 'budget'> {
   const { parameters, metric } = octx;
   const method = octx.method as Method;
   const capabilities = methodEntry(method).capabilities;
   const backend = octx.backendType in BACKENDS ? BACKENDS[octx.backendType as BackendType] : null;
-  const out: Pick<StudyConfig, 'scales' | 'target' | 'fit' | 'verify' | 'transfer'> = {};
+  const out: Pick<StudyConfig, 'scales' | 'target' | 'fit' | 'verify' | 'transfer' | 'budget'> = {};
   if (raw.scales === undefined) {
-    for (const k of ['target', 'fit', 'verify', 'transfer']) if (raw[k] !== undefined) ctx.issues.add(k, 'belongs to a scale ladder, and this study has no scales; allowed: add scales: [{params, tokens, model}, …] or remove it');
+    for (const k of ['target', 'fit', 'verify', 'transfer', 'budget']) if (raw[k] !== undefined) ctx.issues.add(k, 'belongs to a scale ladder, and this study has no scales; allowed: add scales: [{params, tokens, model}, …] or remove it');
     return out;
   }
   const positive = (p: string, v: unknown, required: boolean, what: string): number | undefined => {
@@ -101,8 +102,14 @@ export function parseLadder(ctx: Ctx, raw: Record<string, unknown>, octx: Option
     const m = model(`${at}.model`, s.model);
     if (tokens !== undefined) scales.push({ name, ...(params !== undefined ? { params } : {}), tokens, model: m, ...modelFloats(`${at}.model`, m), ...(runCap !== undefined ? { runCap } : {}), parameters: space });
   });
-  if (!capabilities.walksGrid && raw.run_cap === undefined && scales.some((s) => s.runCap === undefined)) {
-    ctx.issues.add('run_cap', `missing; method ${method} needs a budget at each scale: set run_cap (runs per scale) or run_cap on every scale`);
+  if (!capabilities.walksGrid && raw.run_cap === undefined && raw.budget === undefined && scales.some((s) => s.runCap === undefined)) {
+    ctx.issues.add('run_cap', `missing; method ${method} needs a budget at each scale: set run_cap (runs per scale), run_cap on every scale, or budget: {flops: …} for the whole ladder`);
+  }
+  const budget = parseBudget(ctx, raw.budget, scales, typeof raw.run_cap === 'number' ? raw.run_cap : undefined);
+  if (budget) {
+    out.budget = budget.config;
+    // a scale's own run_cap wins over its share
+    for (const sc of scales) if (sc.runCap === undefined) sc.runCap = budget.runs.get(sc.name)!;
   }
   out.scales = scales;
 
@@ -127,6 +134,19 @@ export function parseLadder(ctx: Ctx, raw: Record<string, unknown>, octx: Option
   const transfer = parseTransfer(ctx, raw.transfer, parameters[out.fit.lrParam]);
   if (transfer) out.transfer = transfer;
   return out;
+}
+
+/** `budget: {flops}` — the whole ladder's compute, shared out as runs per scale (fitters/ladder/budget.ts). */
+function parseBudget(ctx: Ctx, raw: unknown, scales: readonly ScaleConfig[], runCap: number | undefined): { config: { flops: number }; runs: Map<string, number> } | undefined {
+  if (raw === undefined) return undefined;
+  if (!isObj(raw)) return void ctx.issues.bad('budget', raw, 'a mapping {flops: 3e21}: the compute of the whole ladder, 6·N·D per run');
+  for (const k of Object.keys(raw)) if (k !== 'flops') ctx.issues.add(`budget.${k}`, 'unknown key; allowed: flops');
+  if (!isNum(raw.flops) || raw.flops <= 0) return void ctx.issues.bad('budget.flops', raw.flops, 'a positive number of FLOPs for the whole ladder, e.g. 3e21 (a run costs 6·N·D)');
+  const unknown = scales.filter((s) => s.params === undefined).map((s) => s.name);
+  if (unknown.length) return void ctx.issues.add('budget', `shares compute by each scale's cost 6·N·D, and scale${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')} declare${unknown.length === 1 ? 's' : ''} no params; allowed: params on every scale, or run_cap instead of budget`);
+  const runs = allocateRuns(scales, raw.flops, runCap);
+  if (!runs) return void ctx.issues.bad('budget.flops', raw.flops, `at least ${leastBudget(scales, runCap).toExponential(2)} FLOPs: ${BUDGET_MIN_RUNS} runs at every scale, the fewest a scale's optimum is fitted from`);
+  return { config: { flops: raw.flops }, runs };
 }
 
 /** `transfer:` — whether later scales start from what the smaller ones predict (fitters/ladder/transfer.ts). */

@@ -115,6 +115,7 @@ export function studyConfigSchema(): Record<string, unknown> {
       workdir: workdirOptions.schema(),
       resources: resourcesOptions.schema(),
       verify: { enum: ['largest', 'target', 'none', false], description: 'after the ladder, one run with the predicted hyperparameters' },
+      budget: { type: 'object', additionalProperties: false, required: ['flops'], properties: { flops: { type: 'number', exclusiveMinimum: 0, description: 'compute of the whole ladder (6·N·D per run), shared out as runs per scale, the cheap scales first' } } },
       transfer: { enum: ['auto', 'none', 'recenter'], default: 'none', description: 'later scales search around what the smaller ones predict (auto: random, sobol, bayes; recenter: a grid moved onto the prediction; none, the default: each scale from scratch)' },
       wandb: { enum: [...WANDB_MODES, false], description: "stand-in: put scaletune's wandb stand-in first on the trainer's PYTHONPATH, so that programs written for W&B sweeps run unchanged (command backend only)" },
       initial_points: { type: 'array', items: { type: 'object' }, description: 'configurations to run first, in order' },

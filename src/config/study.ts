@@ -90,6 +90,8 @@ export interface StudyConfig {
   fit?: LadderFitConfig;
   /** after the ladder, one run with the predicted hyperparameters: at the largest proxy scale (fitted without it) or at the target */
   verify?: 'largest' | 'target';
+  /** the whole ladder's compute; each scale's run_cap is its share of it (a scale's own run_cap wins) */
+  budget?: { flops: number };
   /** whether later scales start from what the smaller ones predict (absent: none) */
   transfer?: 'auto' | 'none' | 'recenter';
   /** extra environment variables for the trainer */
@@ -146,6 +148,7 @@ export const TOP_LEVEL_KEYS = [
   'fit',
   'verify',
   'transfer',
+  'budget',
   'wandb',
   // W&B's own, accepted and ignored
   'project',

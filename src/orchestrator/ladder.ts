@@ -11,7 +11,7 @@ import type { Params, SearchSpace } from '../core/distributions.js';
 import { UsageError } from '../core/errors.js';
 import type { Trial } from '../core/trial.js';
 import { methodEntry, type ClaimSearcher } from '../registry/methods.js';
-import { earlierScales, inSearch, ladderOrder, planTransfer, scaleRecord, transferActive, type TransferMode } from '../../fitters/ladder/index.js';
+import { earlierScales, inSearch, ladderOrder, planTransfer, scaleRecord, scaleSettled, summarizeLadder, transferActive, type TransferMode } from '../../fitters/ladder/index.js';
 import type { Storage, StudyRecord } from '../storage/types.js';
 import { BaseScheduler, type Scheduler, type SchedulerClaim } from './scheduler.js';
 
@@ -25,6 +25,7 @@ export class LadderScheduler extends BaseScheduler implements Scheduler {
   private readonly started = new Map<string, { searcher: ClaimSearcher; first: Params | null }>();
   private readonly mode: TransferMode;
   private notes: string[] = [];
+  private readonly settledScales = new Set<string>();
 
   private constructor(
     private readonly storage: Storage,
@@ -66,6 +67,7 @@ export class LadderScheduler extends BaseScheduler implements Scheduler {
         if (attempt > 0) all = await this.storage.getTrials(this.study.id);
         const history = all.filter((t) => inSearch(t, scale.name));
         if (cap !== undefined && history.filter((t) => t.state !== 'STALE').length >= cap) break;
+        if (await this.settled(scale, all)) break;
         const start = await this.startScale(scale, index, position, all);
         if (start === 'wait') return 'wait';
         const [p] = history.length === 0 && start.first ? [{ params: start.first }] : await start.searcher.suggest(history, 1);
@@ -75,6 +77,23 @@ export class LadderScheduler extends BaseScheduler implements Scheduler {
       }
     }
     return { done: 'exhausted' };
+  }
+
+  /**
+   * With a compute budget, a scale whose optimum is bracketed and whose last runs no longer improve it
+   * stops before its share is spent (said once); a fixed run_cap always runs to its end.
+   */
+  private async settled(scale: ScaleConfig, all: readonly Trial[]): Promise<boolean> {
+    const cfg = this.study.config;
+    if (!cfg.budget) return false;
+    if (this.settledScales.has(scale.name)) return true;
+    const summary = summarizeLadder({ config: { ...cfg, scales: [scale], target: undefined, verify: undefined }, trials: all, quick: true });
+    const s = summary.scales[0]!;
+    if (!scaleSettled(s)) return false;
+    this.settledScales.add(scale.name);
+    await this.storage.logEvent(this.study.id, null, 'scaletune', 'scale_settled', { scale: scale.name, runs: s.trials, share: scale.runCap ?? null });
+    this.notes.push(`scale ${scale.name}: settled after ${s.trials} of its ${scale.runCap} runs (optimum bracketed, the last runs no longer improve it); the rest of its share is not spent`);
+    return true;
   }
 
   /**

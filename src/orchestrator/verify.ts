@@ -13,7 +13,7 @@ import { runStudy } from './run-study.js';
 /** The ladder summary and the verify runs so far, from the study's trials and `params` metrics. */
 export async function loadLadder(storage: Storage, study: StudyRecord): Promise<{ summary: LadderSummary; verify: VerifyResult[] }> {
   const trials = await storage.getTrials(study.id);
-  const metrics = (await storage.getMetrics(study.id)).filter((m) => m.name === 'params');
+  const metrics = (await storage.getMetrics(study.id)).filter((m) => m.name === 'params' || m.name === 'flops');
   return { summary: summarizeLadder({ config: study.config, trials, metrics, seed: study.seed }), verify: verifyResults(study.config, trials) };
 }
 

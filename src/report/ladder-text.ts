@@ -64,12 +64,13 @@ function lawLine(l: LawSummary): string {
 export function formatLadder(s: LadderSummary, verify: VerifyResult | null = null): string {
   const out: string[] = [''];
   const b = s.batchParam;
-  const header = ['scale', 'N', 'D', 'runs', `best ${s.metric}`, `${s.lrParam}*`, ...(b ? [`${b}*`] : []), 'optimum'];
+  const header = ['scale', 'N', 'D', 'runs', 'compute', `best ${s.metric}`, `${s.lrParam}*`, ...(b ? [`${b}*`] : []), 'optimum'];
   const rows = s.scales.map((z) => [
     z.name,
     fmtSci(z.N),
     fmtSci(z.D),
     `${z.runs.length}${z.failed ? ` (+${z.failed} failed)` : ''}`,
+    z.compute === null || z.compute === undefined ? '-' : z.compute.toExponential(2),
     fmtNum(z.best?.loss ?? null),
     fmtSci(z.optimum?.lr ?? null),
     ...(b ? [fmtSci(z.optimum?.batch ?? null)] : []),
@@ -77,6 +78,8 @@ export function formatLadder(s: LadderSummary, verify: VerifyResult | null = nul
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   out.push(pad(header, widths), ...rows.map((r) => pad(r, widths)));
+  const spent = s.scales.map((z) => z.compute).filter((c): c is number => typeof c === 'number');
+  if (spent.length) out.push(`  compute spent on the search: ${spent.reduce((a, c) => a + c, 0).toExponential(2)} FLOPs (6·N·D per run, or what the trainer reported as flops)`);
   if (s.scales.some((z) => z.optimum?.method === 'best-run')) out.push('  ! the best run itself: its scale’s search did not bracket an interpolated optimum (see the notes)');
   out.push('', 'laws across scales:');
   for (const l of [s.laws.lr, s.laws.batch, s.laws.loss]) if (l) out.push(lawLine(l));

@@ -63,8 +63,8 @@ export function reportBlocks(m: ReportModel, charts: readonly Chart[]): Block[] 
     b.push({ kind: 'h', level: 2, text: 'Scales' });
     b.push({
       kind: 'table',
-      header: ['scale', 'N', 'D', 'runs', 'failed', `best ${metric}`, `${L.lrParam}*`, ...(L.batchParam ? [`${L.batchParam}*`] : []), 'optimum'],
-      rows: L.scales.map((s) => [s.name, fmtSci(s.N), fmtSci(s.D), String(s.runs.length), String(s.failed), fmtNum(s.best?.loss ?? null), fmtSci(s.optimum?.lr ?? null), ...(L.batchParam ? [fmtSci(s.optimum?.batch ?? null)] : []), optimumLabel(s.optimum)]),
+      header: ['scale', 'N', 'D', 'runs', 'failed', 'compute (FLOPs)', `best ${metric}`, `${L.lrParam}*`, ...(L.batchParam ? [`${L.batchParam}*`] : []), 'optimum'],
+      rows: L.scales.map((s) => [s.name, fmtSci(s.N), fmtSci(s.D), String(s.runs.length), String(s.failed), s.compute === null || s.compute === undefined ? '-' : s.compute.toExponential(2), fmtNum(s.best?.loss ?? null), fmtSci(s.optimum?.lr ?? null), ...(L.batchParam ? [fmtSci(s.optimum?.batch ?? null)] : []), optimumLabel(s.optimum)]),
     });
     b.push({ kind: 'h', level: 2, text: 'Laws' });
     const laws = [L.laws.lr, L.laws.batch, L.laws.loss].filter((l): l is NonNullable<typeof l> => l !== null);

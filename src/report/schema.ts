@@ -68,6 +68,7 @@ export function reportSchema(): Record<string, unknown> {
               done: { type: 'boolean' },
               failed: { type: 'integer' },
               best: { ...run, type: ['object', 'null'] },
+              compute: numOrNull,
               optimum: obj(['lr', 'batch', 'loss', 'method'], { lr: num, batch: numOrNull, loss: num, method: { enum: ['interpolated', 'best-run'] }, note: { type: 'string' }, edge: { enum: ['smallest', 'largest'] } }, true),
             }),
           },

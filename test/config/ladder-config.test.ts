@@ -34,6 +34,9 @@ const MALFORMED: [string, string, string[]][] = [
   ['transfer of an unknown kind', `${SIM}${SCALES}transfer: always\n`, ['transfer: found "always"', 'auto (later scales search around the laws’ prediction', 'recenter', 'none']],
   ['transfer recenter on a continuous lr', `${SIM}${SCALES}transfer: recenter\n`, ["transfer: found recenter, which moves a grid's points, but the learning rate's distribution (log_uniform_values) is continuous; allowed: auto, none"]],
   ['transfer without scales', `${SIM}transfer: auto\n`, ['transfer: belongs to a scale ladder, and this study has no scales']],
+  ['budget without params on every scale', `method: bayes\nmetric: {name: loss}\nprogram: train.mjs\nparameters: {lr: {distribution: log_uniform_values, min: 0.0001, max: 0.01}}\nscales:\n  - {tokens: 1000}\n  - {params: 1.0e6, tokens: 4000}\nbudget: {flops: 1.0e20}\n`, ["budget: shares compute by each scale's cost 6·N·D, and scale s1 declares no params"]],
+  ['budget below the fewest runs', `${SIM}${SCALES}budget: {flops: 1.0e18}\n`, ['budget.flops: found 1000000000000000000 (a number); allowed: at least 1.64e+21 FLOPs: 5 runs at every scale']],
+  ['budget of an unknown kind', `${SIM}${SCALES}budget: {runs: auto}\n`, ['budget.runs: unknown key; allowed: flops', 'budget.flops: found nothing']],
   ['pbt over scales', `method: pbt\nmetric: {name: loss}\nparameters: {lr: {min: 0.0, max: 1.0}}\nprogram: train.mjs\npbt: {population: 2, perturbation_interval: 2, max_steps: 4}\nscales:\n  - {tokens: 100}\n`, ['scales: a ladder searches each scale with its own budget; method pbt is not available for ladders']],
   ['target without scales', `${SIM}target: {params: 7.0e10, tokens: 1.4e12}\n`, ['target: belongs to a scale ladder, and this study has no scales']],
   ['target without params', `${SIM}${SCALES}target: {tokens: 1.4e12}\n`, ['target.params: missing']],
@@ -77,6 +80,19 @@ describe('ladder configs: the learning rate and the batch size found by their us
     writeFile(dir, 'train.mjs', '');
     const file = writeFile(dir, 'l.yaml', `method: grid\nmetric: {name: loss}\nprogram: train.mjs\nparameters: {lr: {values: [0.1]}, eta: {values: [0.1, 0.01]}}\n${SCALES}fit: {lr_param: eta}\n`);
     expect(loadStudyConfig(file).fit?.lrParam).toBe('eta');
+  });
+});
+
+describe('ladder configs: budget', () => {
+  it("shares the budget out as each scale's run_cap, needs no run_cap of its own, and a scale's own run_cap wins", () => {
+    const dir = tmpDir();
+    const text = `method: bayes\nmetric: {name: loss}\nparameters:\n  lr: {distribution: log_uniform_values, min: 0.0001, max: 0.01}\nbackend: {type: sim}\nscales:\n  - {name: s, params: 1.0e8, tokens: 2.0e9}\n  - {name: m, params: 4.0e8, tokens: 8.0e9, run_cap: 7}\n  - {name: l, params: 1.6e9, tokens: 3.2e10}\nbudget: {flops: 5.0e21}\n`;
+    const cfg = loadStudyConfig(writeFile(dir, 'b.yaml', text));
+    const caps = Object.fromEntries(cfg.scales!.map((x) => [x.name, x.runCap]));
+    expect(caps.m).toBe(7);
+    expect(caps.s).toBeGreaterThan(caps.l!);
+    expect(caps.l).toBeGreaterThanOrEqual(5);
+    expect(cfg.budget).toEqual({ flops: 5e21 });
   });
 });
 
