@@ -374,6 +374,17 @@ export function contains(d: Distribution, value: ParamValue): boolean {
  * The finite list of values a grid search walks for this parameter, or null when the domain is
  * continuous (W&B's grid accepts `value`, `values`, and integer or quantized ranges).
  */
+/** The points of a grid over this space, or null when a distribution is continuous. */
+export function gridSize(space: SearchSpace): number | null {
+  let n = 1;
+  for (const d of Object.values(space)) {
+    const values = gridValues(d);
+    if (values === null) return null;
+    n *= values.length;
+  }
+  return n;
+}
+
 export function gridValues(d: Distribution, limit = 10000): ParamValue[] | null {
   switch (d.type) {
     case 'constant':

@@ -4,7 +4,7 @@
  * counted apart, since it is not part of any scale's search.
  */
 import type { StudyConfig } from '../config/index.js';
-import { gridValues, type SearchSpace } from '../core/distributions.js';
+import { gridSize, type SearchSpace } from '../core/distributions.js';
 import { isVerifyRun, type Trial } from '../core/trial.js';
 import { methodEntry } from '../registry/index.js';
 
@@ -15,17 +15,6 @@ export interface SearchCount {
   budget: number | null;
   /** completed verify runs */
   verify: number;
-}
-
-/** The points of a grid over this space, or null when a distribution is continuous. */
-function gridSize(space: SearchSpace): number | null {
-  let n = 1;
-  for (const d of Object.values(space)) {
-    const values = gridValues(d);
-    if (values === null) return null;
-    n *= values.length;
-  }
-  return n;
 }
 
 function budgetOf(config: StudyConfig, space: SearchSpace, runCap: number | undefined): number | null {

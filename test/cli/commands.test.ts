@@ -33,6 +33,8 @@ describe('commands', () => {
     const r = await runCli(['run', study(dir)], { cwd: dir });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('finished (search space exhausted): 2 complete');
+    // a grid's budget is its points, not "no run cap"
+    expect(r.stdout + r.stderr).toMatch(/study s: grid, 2 runs, 1 at a time/);
     const t = JSON.parse((await runCli(['trials', 's', '--json'], { cwd: dir })).stdout);
     expect(t.map((x: { state: string; value: null }) => [x.state, x.value])).toEqual([
       ['complete', null],

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { validateStudyConfig } from '../../src/config/index.js';
 import type { Trial } from '../../src/core/trial.js';
 import { formatSearchCount, searchBudget, searchCount } from '../../src/study/progress.js';
+import { gridSize } from '../../src/core/distributions.js';
 
 const cfg = (raw: Record<string, unknown>) => validateStudyConfig({ metric: { name: 'loss' }, backend: { type: 'sim' }, ...raw }, { forRun: false });
 const scales = [{ params: 1e8, tokens: 2e9 }, { params: 4e8, tokens: 8e9, run_cap: 3 }];
@@ -12,6 +13,11 @@ describe('search counts, as studies prints them', () => {
     expect(searchBudget(cfg({ method: 'grid', run_cap: 4, parameters: { lr: { values: [1, 2, 3] }, batch_size: { values: [16, 32] } } }))).toBe(4);
     expect(searchBudget(cfg({ method: 'random', run_cap: 7, parameters: { lr: { min: 0.001, max: 0.1 } } }))).toBe(7);
     expect(searchBudget(cfg({ method: 'random', parameters: { lr: { min: 0.001, max: 0.1 } } }))).toBeNull();
+  });
+
+  it('a grid is as many points as its values multiply to; a continuous distribution has none', () => {
+    expect(gridSize({ a: { type: 'categorical', values: [1, 2, 3] }, b: { type: 'constant', value: 1 }, c: { type: 'int_uniform', min: 1, max: 4 } })).toBe(12);
+    expect(gridSize({ a: { type: 'uniform', min: 0, max: 1 } })).toBeNull();
   });
 
   it("a ladder's budget is the sum of its scales'; its verify runs are counted apart", () => {
