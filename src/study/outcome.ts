@@ -3,10 +3,13 @@ import { EXIT } from '../core/errors.js';
 import { TRIAL_STATES, type Trial, type TrialState } from '../core/trial.js';
 import type { StudyEnd } from '../report/reporter.js';
 import type { SlurmOutcome } from '../orchestrator/slurm.js';
+import type { LadderSummary, VerifyResult } from '../../fitters/ladder/index.js';
 
 export interface StudyOutcome extends StudyEnd {
   /** every trial of the study by state, this run's and earlier ones' */
   counts: Record<TrialState, number>;
+  /** a scale ladder run to its end: its summary and verify runs, and why its verify run could not be planned, if so */
+  ladder?: { summary: LadderSummary; verify: VerifyResult[]; verifyError?: string };
   /** executor slurm: the worker jobs submitted, and those lost */
   slurm?: Omit<SlurmOutcome, 'interrupted'>;
 }

@@ -14,9 +14,10 @@ import { commandHint } from '../core/hint.js';
 import { bestTrial } from '../orchestrator/best.js';
 import { silentReporter, type Reporter } from '../report/reporter.js';
 import { runStudy, type RunStudyOptions } from '../orchestrator/run-study.js';
+import { loadLadder, runVerify } from '../orchestrator/verify.js';
 import type { Storage, StudyRecord } from '../storage/types.js';
 import { requireStudy } from './create.js';
-import { outcomeOf, type StudyOutcome } from './outcome.js';
+import { countByState, outcomeOf, type StudyOutcome } from './outcome.js';
 
 export interface ResumeStudyOptions {
   /** progress of the local loop; default none */
@@ -70,18 +71,43 @@ export async function resumeStudy(storage: Storage, which: StudyRecord | string,
     throw new UsageError(`study ${study.name} names no program, so it cannot launch runs; drive it with: ${commandHint(`ask ${study.name}`, storage.location, process.cwd())} and ${commandHint(`tell ${study.name} <trial> --value <v>`, storage.location, process.cwd())}`);
   }
   if (study.config.executor?.type === 'slurm' && !o.local) return resumeOnSlurm(storage, study, o);
+  const backend = o.backend ?? backendFor(study.config);
+  const reporter = o.reporter ?? silentReporter;
   const end = await runStudy({
     storage,
     study,
-    backend: o.backend ?? backendFor(study.config),
-    reporter: o.reporter ?? silentReporter,
+    backend,
+    reporter,
     ...(o.parallel !== undefined ? { parallel: o.parallel } : {}),
     ...(o.runCap !== undefined ? { runCap: o.runCap } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.staleAfterMs !== undefined ? timing(o.staleAfterMs) : {}),
     ...(o.env ? { env: o.env } : {}),
   });
-  return outcomeOf(end);
+  const outcome = outcomeOf(end);
+  if (!study.config.scales?.length || outcome.interrupted) return outcome;
+  return afterLadder(storage, study, outcome, { backend, reporter, ...(o.signal ? { signal: o.signal } : {}) });
+}
+
+/**
+ * A ladder searched to its end: its verify run (`verify:`), then its summary as the records stand. A
+ * verify run the laws cannot plan is said in the outcome, not thrown: the summary says why.
+ */
+async function afterLadder(storage: Storage, study: StudyRecord, outcome: StudyOutcome, o: { backend: Backend; reporter: Reporter; signal?: AbortSignal }): Promise<StudyOutcome> {
+  let interrupted = false;
+  let verifyError: string | undefined;
+  if (study.config.verify) {
+    try {
+      interrupted = (await runVerify({ storage, study, at: study.config.verify, ...o })) === null;
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      verifyError = e.message;
+    }
+  }
+  const { summary, verify } = await loadLadder(storage, study);
+  // the records as they stand now, the verify run among them
+  const trials = study.config.verify ? await storage.getTrials(study.id) : outcome.trials;
+  return { ...outcome, trials, counts: countByState(trials), interrupted: outcome.interrupted || interrupted, ladder: { summary, verify, ...(verifyError ? { verifyError } : {}) } };
 }
 
 async function resumeOnSlurm(storage: Storage, study: StudyRecord, o: ResumeStudyOptions): Promise<StudyOutcome> {

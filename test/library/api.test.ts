@@ -114,7 +114,8 @@ describe('the library API', () => {
     const { study } = await createStudy(storage, config, { cwd: dir });
     const end = await resumeStudy(storage, study);
     // the simulator diverges at the largest learning rates, as real runs do: those trials fail
-    expect(end.counts.COMPLETE + end.counts.FAIL).toBe(config.scales!.length * 10);
+    // every scale's 10 runs, and the verify run the fixture asks for
+    expect(end.counts.COMPLETE + end.counts.FAIL).toBe(config.scales!.length * 10 + 1);
     expect(end.counts.COMPLETE).toBeGreaterThan(end.counts.FAIL);
     const summary = summarizeLadder({ config: study.config, trials: end.trials, metrics: await storage.getMetrics(study.id), seed: study.seed });
     expect(summary.scales.map((s) => s.name)).toEqual(config.scales!.map((s) => s.name));
@@ -124,6 +125,11 @@ describe('the library API', () => {
     expect(summary.prediction?.lr?.value).toBeGreaterThan(0);
     // the simulator's lr* falls with size: so must the law's
     expect(summary.prediction!.lr!.value).toBeLessThan(summary.scales[0]!.optimum!.lr);
+    // the fixture asks for a verify run at the target: resumeStudy makes it, as `run` does, and returns the summary with it
+    expect(end.ladder?.verify).toHaveLength(1);
+    expect(end.ladder!.verify[0]).toMatchObject({ at: 'target', scale: '70B', state: 'COMPLETE' });
+    expect(end.ladder!.summary.prediction!.lr!.value).toBeCloseTo(summary.prediction!.lr!.value, 10);
+    expect(end.trials.filter((t) => t.scale?.role === 'verify')).toHaveLength(1);
   }, 120_000);
 
   function rawGrid(): Record<string, unknown> {

@@ -1,13 +1,11 @@
-/** Scale ladders on the command line: the summary after a run, and `scaletune verify`. */
+/** `scaletune verify`: a ladder's verify run after the fact (after `run`, the library's resumeStudy makes it). */
 import { Command, Option } from 'commander';
-import type { LadderSummary, VerifyAt, VerifyResult } from '../../../fitters/ladder/index.js';
+import type { VerifyAt, VerifyResult } from '../../../fitters/ladder/index.js';
 import { backendFor } from '../../registry/backends.js';
 import { EXIT, UsageError } from '../../core/errors.js';
 import { loadLadder, runVerify } from '../../orchestrator/verify.js';
 import { verifyJson } from '../../report/ladder-json.js';
-import { formatLadder, formatVerify } from '../../report/ladder-text.js';
-import type { Reporter } from '../../report/reporter.js';
-import type { Storage, StudyRecord } from '../../storage/types.js';
+import { formatVerify } from '../../report/ladder-text.js';
 import { action, globals, hint, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
 import { flag } from '../flags.js';
 import { pickReporter } from './run.js';
@@ -45,25 +43,3 @@ export function makeVerifyCommand(io: CliIO): Command {
     );
 }
 
-/** After `run` or `resume` of a ladder: verify when the config asks, then print the summary. */
-export async function afterLadder(storage: Storage, study: StudyRecord, io: CliIO, json: boolean, reporterFor: () => Promise<Reporter>): Promise<{ summary: LadderSummary; verify: VerifyResult[]; interrupted: boolean }> {
-  let interrupted = false;
-  if (study.config.verify) {
-    const reporter = await reporterFor();
-    try {
-      interrupted = (await runVerify({ storage, study, at: study.config.verify, backend: backendFor(study.config), reporter, ...(io.signal ? { signal: io.signal } : {}) })) === null;
-    } catch (e) {
-      // the summary still prints: it says why the laws could not predict
-      if (!(e instanceof UsageError)) throw e;
-      io.stderr.write(`verify: ${e.message}\n`);
-    } finally {
-      await reporter.close();
-    }
-  }
-  const { summary, verify } = await loadLadder(storage, study);
-  if (!json) {
-    const v = verify.find((x) => x.at === study.config.verify) ?? null;
-    io.stdout.write(formatLadder(summary, v));
-  }
-  return { summary, verify, interrupted };
-}

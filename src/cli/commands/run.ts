@@ -6,6 +6,7 @@ import { EXIT } from '../../core/errors.js';
 import type { Reporter } from '../../report/reporter.js';
 import { PlainReporter } from '../../report/plain.js';
 import { fmtNum, fmtParams, trialToJson } from '../../report/format.js';
+import { formatLadder } from '../../report/ladder-text.js';
 import { ladderJson, verifyJson } from '../../report/ladder-json.js';
 import type { Storage, StudyRecord } from '../../storage/types.js';
 import { createStudy, type CreatedStudy } from '../../study/create.js';
@@ -13,7 +14,6 @@ import { exitCodeOf, type StudyOutcome } from '../../study/outcome.js';
 import { resumeStudy } from '../../study/resume.js';
 import { action, dbPath, globals, hint, printJson, withStorage, type CliIO, type GlobalOptions } from '../context.js';
 import { flag } from '../flags.js';
-import type { afterLadder } from './ladder.js';
 
 export interface RunFlags {
   name?: string;
@@ -77,12 +77,9 @@ export async function executeStudy(storage: Storage, study: StudyRecord, g: Glob
   const cmdHint = (args: string): string => hint(g, io, args);
   if (outcome.slurm) printSlurmOutcome(io, outcome, Boolean(flags.json), line, cmdHint);
   else {
-    let ladder: Awaited<ReturnType<typeof afterLadder>> | null = null;
-    if (study.config.scales?.length && !outcome.interrupted) {
-      const { afterLadder } = await import('./ladder.js');
-      ladder = await afterLadder(storage, study, io, Boolean(flags.json), () => pickReporter(io, g, flags));
-      if (ladder.interrupted) outcome = { ...outcome, interrupted: true };
-    }
+    const ladder = outcome.ladder ?? null;
+    if (ladder?.verifyError) io.stderr.write(`verify: ${ladder.verifyError}\n`);
+    if (ladder && !flags.json) io.stdout.write(formatLadder(ladder.summary, ladder.verify.find((x) => x.at === study.config.verify) ?? null));
     if (flags.json) {
       printJson(io, { ...outcomeJson(outcome), ...(ladder ? { ladder: ladderJson(ladder.summary), verify: ladder.verify.map(verifyJson) } : {}) });
     } else if (!ladder && (!g.quiet || outcome.best)) printBest(io, outcome, true, cmdHint);
