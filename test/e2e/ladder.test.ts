@@ -171,8 +171,11 @@ describe('a simulated 70B ladder, end to end', () => {
     expect(v.params.lr).toBeCloseTo(L.backtest.lr.predicted.value, 10); // the backtest's prediction, now trained
     const second = await runCli(['verify', 'ladder-2', '--at', 'largest', '--db', db, '--json'], { cwd: dir });
     expect(JSON.parse(second.stdout).trial).toBe(v.trial);
-    const plain = await runCli(['verify', 'ladder-2', '--db', db], { cwd: dir });
+    const plain = await runCli(['verify', 'ladder-2', '--at', 'largest', '--db', db], { cwd: dir });
     expect(plain.stdout).toMatch(/verify at 6.4B-20x .* \(predicted by the laws fitted without this scale\)/);
+    // bare, it verifies where the config's verify: says (the target), whose run `run` already made
+    const bare = await runCli(['verify', 'ladder-2', '--db', db, '--json'], { cwd: dir });
+    expect(JSON.parse(bare.stdout)).toMatchObject({ at: 'target', scale: '70B' });
     expect(plain.stdout).toMatch(/gap to the best run of the scale's search: [+-]\d/);
     const none = await runCli(['verify', 'nope', '--db', db], { cwd: dir });
     expect(none.code).toBe(2);

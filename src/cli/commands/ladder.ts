@@ -14,15 +14,17 @@ export function makeVerifyCommand(io: CliIO): Command {
   return new Command('verify')
     .description('train one run with the hyperparameters a ladder predicts, and compare its loss with the prediction')
     .argument('<study>', 'a study with scales')
-    .addOption(new Option('--at <where>', 'largest: the largest proxy scale, predicted by the others; target: the target itself').choices(['largest', 'target']).default('largest'))
+    .addOption(new Option('--at <where>', "largest: the largest proxy scale, predicted by the others; target: the target itself (default: the config's verify:, else largest)").choices(['largest', 'target']))
     .addOption(flag('json', 'print the result as JSON'))
     .addOption(flag('live'))
     .action(
-      action(io, async (name: string, f: { at: VerifyAt; json?: boolean; live?: boolean }, cmd: Command) => {
+      action(io, async (name: string, flags: { at?: VerifyAt; json?: boolean; live?: boolean }, cmd: Command) => {
         const g = globals(cmd, io);
         return withStorage(g, io, async (storage) => {
           const study = await requireStudy(storage, name);
           if (!study.config.scales?.length) throw new UsageError(`study ${name} has no scales; verify checks the prediction of a scale ladder`);
+          // the study's own verify: is what a bare `verify` means
+          const f = { ...flags, at: flags.at ?? study.config.verify ?? 'largest' };
           const reporter = await pickReporter(io, g, { ...(f.json ? { json: true } : {}), live: f.live !== false });
           let v: VerifyResult | null;
           try {
