@@ -93,9 +93,9 @@ export function formatLadder(s: LadderSummary, verify: VerifyResult | null = nul
   const bt = s.backtest;
   if (bt) {
     out.push('', `backtest: the laws fitted without ${bt.scale} (N = ${fmtSci(bt.N)}, D = ${fmtSci(bt.D)}), against what its search found:`);
-    if (bt.lr) out.push(`  ${s.lrParam}*: predicted ${fmtPredicted(bt.lr.predicted)}, found ${fmtSci(bt.lr.measured)}: ${verdict(bt.lr.predicted, bt.lr.measured, `x${fmtNum(bt.lr.predicted.value / bt.lr.measured, 3)}`)}`);
-    if (bt.batch && b) out.push(`  ${b}*: predicted ${fmtPredicted(bt.batch.predicted)}, found ${fmtSci(bt.batch.measured)}: ${verdict(bt.batch.predicted, bt.batch.measured, `x${fmtNum(bt.batch.predicted.value / bt.batch.measured, 3)}`)}`);
-    if (bt.loss) out.push(`  ${s.metric}: predicted ${fmtPredicted(bt.loss.predicted)}, found ${fmtNum(bt.loss.measured)}: ${verdict(bt.loss.predicted, bt.loss.measured, pct(bt.loss.predicted.value / bt.loss.measured - 1))}`);
+    if (bt.lr) out.push(`  ${s.lrParam}*: predicted ${fmtPredicted(bt.lr.predicted)}, found ${fmtSci(bt.lr.measured)}: ${verdict(bt.lr.predicted, bt.lr.measured, timesPredicted(bt.lr.predicted, bt.lr.measured))}`);
+    if (bt.batch && b) out.push(`  ${b}*: predicted ${fmtPredicted(bt.batch.predicted)}, found ${fmtSci(bt.batch.measured)}: ${verdict(bt.batch.predicted, bt.batch.measured, timesPredicted(bt.batch.predicted, bt.batch.measured))}`);
+    if (bt.loss) out.push(`  ${s.metric}: predicted ${fmtPredicted(bt.loss.predicted)}, found ${fmtNum(bt.loss.measured)}: ${verdict(bt.loss.predicted, bt.loss.measured, fromPredicted(bt.loss.predicted, bt.loss.measured))}`);
     if (bt.lossGap) out.push(`  ${gapLine(bt.lossGap, s.metric, s.lrParam)}`);
   }
   if (verify) out.push('', formatVerify(verify, s.metric, s.lrParam, b));
@@ -115,9 +115,21 @@ export function verdict(p: Predicted, measured: number, off: string): string {
 
 /** The backtest's loss gap; when the nearest run is the scale's best, the gap is zero by construction and says nothing of the prediction. */
 export function gapLine(g: NonNullable<LadderSummary['backtest']>['lossGap'] & object, metric: string, lrParam: string): string {
-  const where = g.lrRatio === undefined ? '' : `, its ${lrParam} x${fmtNum(g.lrRatio, 3)} the predicted`;
+  const where = g.lrRatio === undefined ? '' : `, its ${lrParam} ${fmtNum(g.lrRatio, 3)}x the prediction`;
   if (g.isBest) return `the run nearest the predicted hyperparameters is the scale's best run (trial ${g.run}${where}): no run lies nearer the prediction, so this says nothing of it`;
   return `the run nearest the predicted hyperparameters (trial ${g.run}${where}) is ${pct(g.gap)} from the scale's best ${metric}`;
+}
+
+/**
+ * What was found against what was predicted, always in that direction, in words, so that the
+ * backtest and the verify run read alike: a hyperparameter as a factor, a loss as a relative difference.
+ */
+export function timesPredicted(p: Predicted, found: number): string {
+  return `${fmtNum(found / p.value, 3)}x the prediction`;
+}
+
+export function fromPredicted(p: Predicted, found: number): string {
+  return `${pct(found / p.value - 1)} from the prediction`;
 }
 
 export function pct(x: number): string {
@@ -128,7 +140,7 @@ export function formatVerify(v: VerifyResult, metric: string, lrParam: string, b
   const lines = [`verify at ${v.scale} (N = ${fmtSci(v.N)}, D = ${fmtSci(v.D)}): trial ${v.trial}, ${lrParam} = ${fmtSci(v.params[lrParam] as number)}${batchParam && v.params[batchParam] !== undefined ? `, ${batchParam} = ${String(v.params[batchParam])}` : ''}${v.heldBack ? ' (predicted by the laws fitted without this scale)' : ''}`];
   if (v.measured === null) lines.push(`  the run did not complete: ${v.error ?? v.state}`);
   else {
-    lines.push(`  ${metric}: predicted ${v.predicted ? fmtPredicted(v.predicted) : '- (no loss law was fitted: see the notes)'}, measured ${fmtNum(v.measured)}${v.predicted ? ` (${pct(v.measured / v.predicted.value - 1)}; ${v.predicted.interval && v.measured >= v.predicted.interval[0] && v.measured <= v.predicted.interval[1] ? 'inside' : 'outside'} the interval)` : ''}`);
+    lines.push(`  ${metric}: predicted ${v.predicted ? fmtPredicted(v.predicted) : '- (no loss law was fitted: see the notes)'}, measured ${fmtNum(v.measured)}${v.predicted ? ` (${fromPredicted(v.predicted, v.measured)}; ${v.predicted.interval && v.measured >= v.predicted.interval[0] && v.measured <= v.predicted.interval[1] ? 'inside' : 'outside'} the interval)` : ''}`);
     if (v.bestAtScale !== null) lines.push(`  gap to the best run of the scale's search: ${pct(v.measured / v.bestAtScale - 1)} (best ${fmtNum(v.bestAtScale)})`);
   }
   return lines.join('\n');

@@ -1,6 +1,6 @@
 /** How the ladder summary writes laws: exponent names, intervals a reader can use, optimum labels. */
 import { describe, expect, it } from 'vitest';
-import { coefficientName, fmtInterval, gapLine, optimumLabel, verdict } from '../../src/report/ladder-text.js';
+import { coefficientName, fmtInterval, fromPredicted, gapLine, optimumLabel, timesPredicted, verdict } from '../../src/report/ladder-text.js';
 
 describe('ladder text', () => {
   it("a loss law's constant whose bootstrap runs to its bound of 0 is not determined, not a number such as 1e-122", () => {
@@ -19,9 +19,15 @@ describe('ladder text', () => {
     expect(verdict({ value: 5.2e-4, interval: null }, 5e-4, 'x1.04')).toBe('x1.04, no interval to judge it by');
   });
 
+  it('what was found is always read against the prediction, in the same direction for the backtest and the verify run', () => {
+    expect(timesPredicted({ value: 5e-4, interval: null }, 5.5e-4)).toBe('1.1x the prediction');
+    expect(fromPredicted({ value: 2, interval: null }, 2.02)).toBe('+1.00% from the prediction');
+    expect(fromPredicted({ value: 2, interval: null }, 1.98)).toBe('-1.00% from the prediction');
+  });
+
   it("the backtest's nearest run, when it is the scale's best, says that the gap says nothing", () => {
-    expect(gapLine({ run: 12, loss: 1.6, gap: 0, lrRatio: 0.62, isBest: true }, 'val_loss', 'learning_rate')).toBe("the run nearest the predicted hyperparameters is the scale's best run (trial 12, its learning_rate x0.62 the predicted): no run lies nearer the prediction, so this says nothing of it");
-    expect(gapLine({ run: 3, loss: 1.7, gap: 0.012, lrRatio: 1.1, isBest: false }, 'val_loss', 'lr')).toBe("the run nearest the predicted hyperparameters (trial 3, its lr x1.1 the predicted) is +1.20% from the scale's best val_loss");
+    expect(gapLine({ run: 12, loss: 1.6, gap: 0, lrRatio: 0.62, isBest: true }, 'val_loss', 'learning_rate')).toBe("the run nearest the predicted hyperparameters is the scale's best run (trial 12, its learning_rate 0.62x the prediction): no run lies nearer the prediction, so this says nothing of it");
+    expect(gapLine({ run: 3, loss: 1.7, gap: 0.012, lrRatio: 1.1, isBest: false }, 'val_loss', 'lr')).toBe("the run nearest the predicted hyperparameters (trial 3, its lr 1.1x the prediction) is +1.20% from the scale's best val_loss");
   });
 
   it('names exponents after their inputs, and says how each optimum was found', () => {
