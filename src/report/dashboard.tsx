@@ -135,7 +135,7 @@ export class InkReporter implements Reporter {
 
   studyStarted(st: StudyStart): void {
     const cfg = st.study.config;
-    this.s.title = `study ${st.study.name} · ${cfg.method}${cfg.scales?.length ? ` · ${cfg.scales.length} scales` : ''} · ${st.runCap === null ? 'no run cap' : `${st.runCap} runs`} · ${st.parallel} at a time`;
+    this.s.title = `study ${st.study.name} · ${cfg.method}${cfg.scales?.length ? ` · ${cfg.scales.length} scales` : ''} · ${st.runCap === null ? 'no run cap' : `${st.runCap} run${st.runCap === 1 ? '' : 's'}`} · ${st.parallel} at a time`;
     this.s.metric = cfg.metric?.name;
     this.s.runCap = st.runCap;
     this.s.parallel = st.parallel;
