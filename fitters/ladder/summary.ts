@@ -9,7 +9,6 @@ import type { Metric, Trial } from '../../src/core/trial.js';
 import { argmin } from '../optimum.js';
 import { backtestLadder } from './backtest.js';
 import { fitLaws, lawRow, type LawRow } from './laws.js';
-import { scaleSettled } from './budget.js';
 import { scaleOptimum, type RunLayout } from './optimum.js';
 import { predictLadder } from './predict.js';
 import { inSearch, ladderOrder } from './scales.js';
@@ -23,6 +22,8 @@ export interface LadderInput {
   seed?: number;
   /** for live views: no backtest, fewer resamples behind the intervals */
   quick?: boolean;
+  /** budgeted scales whose search settled before their share was spent (the study's scale_settled events) */
+  settled?: readonly string[];
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -81,7 +82,7 @@ function summarizeScales(input: LadderInput, lrParam: string, batchParam: string
       trials: counted.length,
       budget,
       // a budgeted scale may settle before its share is spent (fitters/ladder/budget.ts)
-      done: budget !== null ? finished >= budget || (cfg.budget !== undefined && !open && scaleSettled({ runs, optimum })) : finished > 0 && finished === counted.length,
+      done: budget !== null ? finished >= budget || (!open && (input.settled ?? []).includes(scale.name)) : finished > 0 && finished === counted.length,
       compute,
       failed: counted.filter((t) => t.state === 'FAIL').length,
       best: runs.length ? argmin(runs) : null,

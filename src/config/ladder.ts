@@ -156,6 +156,7 @@ function parseTransfer(ctx: Ctx, raw: unknown, lr: Distribution | undefined): St
     return void ctx.issues.bad('transfer', raw, 'auto (later scales search around the laws’ prediction, for random, sobol and bayes), recenter (a grid’s points moved onto it), none (every scale searched from scratch)');
   }
   if (raw === 'recenter' && lr && gridValues(lr) === null) ctx.issues.add('transfer', `found recenter, which moves a grid's points, but the learning rate's distribution (${lr.type}) is continuous; allowed: auto, none`);
+  if (raw === 'auto' && lr && gridValues(lr) !== null) ctx.issues.add('transfer', `found auto, which searches a range around the prediction, but the learning rate takes listed values (${lr.type}); allowed: recenter (the values moved onto the prediction), none`);
   return raw;
 }
 

@@ -25,7 +25,8 @@ export class LadderScheduler extends BaseScheduler implements Scheduler {
   private readonly started = new Map<string, { searcher: ClaimSearcher; first: Params | null }>();
   private readonly mode: TransferMode;
   private notes: string[] = [];
-  private readonly settledScales = new Set<string>();
+  /** scales whose budgeted search has settled (the study's scale_settled events); read on first need */
+  private settledScales: Set<string> | null = null;
 
   private constructor(
     private readonly storage: Storage,
@@ -90,6 +91,9 @@ export class LadderScheduler extends BaseScheduler implements Scheduler {
   private async settled(scale: ScaleConfig, all: readonly Trial[]): Promise<boolean> {
     const cfg = this.study.config;
     if (!cfg.budget) return false;
+    // decided once, for good: runs still running when it settled may improve it later, and reopening
+    // a settled scale (in a later process, or the verify run's loop) would spend what was saved
+    this.settledScales ??= new Set((await this.storage.getEvents(this.study.id)).filter((e) => e.kind === 'scale_settled').map((e) => String(e.detail?.scale)));
     if (this.settledScales.has(scale.name)) return true;
     const summary = summarizeLadder({ config: { ...cfg, scales: [scale], target: undefined, verify: undefined }, trials: all, quick: true });
     const s = summary.scales[0]!;
@@ -119,9 +123,13 @@ export class LadderScheduler extends BaseScheduler implements Scheduler {
       else {
         ({ space, first } = plan);
         const { lr, batch, boxes, from } = plan.detail;
-        // said again by a resumed run, which plans the same from the same finished scales
-        await this.storage.logEvent(this.study.id, null, 'scaletune', 'transfer_planned', { scale: scale.name, from, lr, batch, boxes, first });
-        this.notes.push(`scale ${scale.name}: searching ${Object.entries(boxes).map(([k, b]) => `${k} in [${b[0].toPrecision(3)}, ${b[1].toPrecision(3)}]`).join(', ')} around the prediction of ${from.length} smaller scales; first run at the predicted optimum`);
+        // planned and said when the scale starts; a later process plans the same from the same finished scales, silently
+        if (!all.some((t) => inSearch(t, scale.name))) {
+          await this.storage.logEvent(this.study.id, null, 'scaletune', 'transfer_planned', { scale: scale.name, from, lr, batch, boxes, first });
+          const predicted = `${cfg.fit?.lrParam ?? 'lr'}* ${lr.value.toPrecision(3)}${batch ? `, ${cfg.fit?.batchParam ?? 'batch_size'}* ${batch.value.toPrecision(3)}` : ''}`;
+          const where = Object.entries(boxes).map(([k, b]) => `${k} in [${b[0].toPrecision(3)}, ${b[1].toPrecision(3)}]`).join(', ');
+          this.notes.push(`scale ${scale.name}: the laws of ${from.length} smaller scales predict ${predicted}; ${this.mode === 'recenter' ? `its grid moved onto that: ${where}` : `searching ${where}, the first run at the prediction`}`);
+        }
       }
     }
     const entry = methodEntry(cfg.method);

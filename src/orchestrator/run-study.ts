@@ -33,6 +33,8 @@ export interface RunStudyOptions {
   limits?: TrialLimits;
   /** the environment a searcher may read (method llm: its API key variable); default process.env */
   env?: Record<string, string | undefined>;
+  /** this loop trains a ladder's verify run: said so, and the search's start notes are not said again */
+  verify?: boolean;
 }
 
 export async function runStudy(o: RunStudyOptions): Promise<StudyEnd> {
@@ -92,8 +94,8 @@ class StudyRun {
     const initial = await this.storage.getTrials(this.study.id);
     this.best = bestTrial(initial, cfg.metric);
     if (reachesTarget(this.best?.value ?? null, cfg.metric)) this.reason = 'target';
-    reporter.studyStarted({ study: this.study, runCap: this.scheduler.shownCap, parallel: this.parallel, finishedBefore: initial.filter((t) => t.state === 'COMPLETE' || t.state === 'FAIL' || t.state === 'PRUNED') });
-    for (const n of [...gpuNotes, ...this.scheduler.startNotes]) reporter.warn(n);
+    reporter.studyStarted({ study: this.study, runCap: this.scheduler.shownCap, parallel: this.parallel, finishedBefore: initial.filter((t) => t.state === 'COMPLETE' || t.state === 'FAIL' || t.state === 'PRUNED'), ...(this.o.verify ? { verify: true } : {}) });
+    for (const n of [...gpuNotes, ...(this.o.verify ? [] : this.scheduler.startNotes)]) reporter.warn(n);
     if (cfg.earlyTerminate && !cfg.stopping) reporter.warn('this study was created before early stopping existed: its early_terminate is not applied');
     const runCap = this.o.runCap ?? cfg.runCap;
     await this.storage.logEvent(this.study.id, null, this.worker, 'run_started', { parallel: this.parallel, runCap: runCap ?? null, pid: process.pid });

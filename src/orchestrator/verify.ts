@@ -14,7 +14,8 @@ import { runStudy } from './run-study.js';
 export async function loadLadder(storage: Storage, study: StudyRecord): Promise<{ summary: LadderSummary; verify: VerifyResult[] }> {
   const trials = await storage.getTrials(study.id);
   const metrics = (await storage.getMetrics(study.id)).filter((m) => m.name === 'params' || m.name === 'flops');
-  return { summary: summarizeLadder({ config: study.config, trials, metrics, seed: study.seed }), verify: verifyResults(study.config, trials) };
+  const settled = (await storage.getEvents(study.id)).filter((e) => e.kind === 'scale_settled').map((e) => String(e.detail?.scale));
+  return { summary: summarizeLadder({ config: study.config, trials, metrics, seed: study.seed, settled }), verify: verifyResults(study.config, trials) };
 }
 
 export interface VerifyOptions {
@@ -48,7 +49,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult | null> 
     const t = await storage.enqueue(study.id, { params: plan.params, scale: plan.scale as unknown as Record<string, unknown> });
     await storage.logEvent(study.id, t.id, 'scaletune', 'verify_planned', { at, params: plan.params, predicted: plan.scale.predicted });
   }
-  const end = await runStudy({ storage, study, backend: o.backend, reporter: o.reporter, ...(o.signal ? { signal: o.signal } : {}) });
+  const end = await runStudy({ storage, study, backend: o.backend, reporter: o.reporter, verify: true, ...(o.signal ? { signal: o.signal } : {}) });
   if (end.interrupted) return null;
   return verifyResults(study.config, await storage.getTrials(study.id)).find((v) => v.at === at) ?? null;
 }

@@ -135,7 +135,9 @@ export class InkReporter implements Reporter {
 
   studyStarted(st: StudyStart): void {
     const cfg = st.study.config;
-    this.s.title = `study ${st.study.name} · ${cfg.method}${cfg.scales?.length ? ` · ${cfg.scales.length} scales` : ''} · ${st.runCap === null ? 'no run cap' : `${st.runCap} run${st.runCap === 1 ? '' : 's'}`} · ${st.parallel} at a time`;
+    this.s.title = st.verify
+      ? `study ${st.study.name} · the verify run, after the ladder's search`
+      : `study ${st.study.name} · ${cfg.method}${cfg.scales?.length ? ` · ${cfg.scales.length} scales` : ''} · ${st.runCap === null ? 'no run cap' : `${st.runCap} run${st.runCap === 1 ? '' : 's'}`} · ${st.parallel} at a time`;
     this.s.metric = cfg.metric?.name;
     this.s.runCap = st.runCap;
     this.s.parallel = st.parallel;

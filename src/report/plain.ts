@@ -32,6 +32,7 @@ export class PlainReporter implements Reporter {
     this.metricName = s.study.config.metric?.name;
     this.goal = s.study.config.metric?.goal ?? 'minimize';
     const cap = s.runCap === null ? 'no run cap' : `${s.runCap} run${s.runCap === 1 ? '' : 's'}`;
+    if (s.verify) return this.line(`study ${s.study.name}: the verify run, after the ladder's search (${s.finishedBefore.length} finished)`);
     const resumed = s.finishedBefore.length ? `, resuming after ${s.finishedBefore.length} finished` : '';
     this.line(`study ${s.study.name}: ${s.study.config.method}, ${cap}, ${s.parallel} at a time, seed ${s.study.seed}${resumed}`);
   }

@@ -11,6 +11,8 @@ export interface StudyStart {
   parallel: number;
   /** trials already finished when this run began (a resume) */
   finishedBefore: Trial[];
+  /** this run trains a ladder's verify run, after its search (not a resume of the search) */
+  verify?: boolean;
 }
 
 export interface LiveReport {

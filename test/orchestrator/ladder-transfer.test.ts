@@ -45,7 +45,9 @@ describe('a ladder with transfer: auto', () => {
       expect(t.params.lr as number).toBeGreaterThanOrEqual(detail.boxes.lr[0]);
       expect(t.params.lr as number).toBeLessThanOrEqual(detail.boxes.lr[1]);
     }
-    expect(notes.join('\n')).toMatch(/scale c: searching lr in \[[\d.e-]+, [\d.e-]+\] around the prediction of 2 smaller scales; first run at the predicted optimum/);
+    expect(notes.join('\n')).toMatch(/scale c: the laws of 2 smaller scales predict lr\* [\d.e-]+; searching lr in \[[\d.e-]+, [\d.e-]+\], the first run at the prediction/);
+    // said once, when the scale starts
+    expect(notes.filter((n) => n.startsWith('scale c:'))).toHaveLength(1);
   });
 
   it('without transfer (the default, or none) every scale searches its whole space and nothing is planned', async () => {
