@@ -241,7 +241,7 @@ class StudyRun {
 
   private launch(trial: Trial, env?: Record<string, string>): void {
     const { storage, study, backend, reporter } = this.o;
-    const run = startTrial({ storage, study, trial, backend, scheduler: this.scheduler, onReport: (t, r) => reporter.trialReport(t, r), ...(this.o.limits ? { limits: this.o.limits } : {}), ...(env ? { env } : {}) });
+    const run = startTrial({ storage, study, trial, backend, scheduler: this.scheduler, onReport: (t, r) => reporter.trialReport(t, r), ...(this.o.limits ? { limits: this.o.limits } : {}), ...(env ? { env } : {}), ...(this.o.signal ? { signal: this.o.signal } : {}) });
     this.active.set(trial.id, run);
     reporter.trialStarted(trial);
     const done = (res: TrialResult): void => {

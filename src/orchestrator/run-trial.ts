@@ -15,6 +15,9 @@ import type { MetricInput, Storage, StudyRecord } from '../storage/types.js';
 import type { LiveReport } from '../report/reporter.js';
 import type { Scheduler } from './scheduler.js';
 
+/** How long a trainer's death by signal waits for this process's own stop, before it counts as a failure. */
+const OUTSIDE_STOP_GRACE_MS = 500;
+
 export interface TrialLimits {
   /** log lines stored per trial before the middle is dropped (default 10,000) */
   maxLogLines?: number;
@@ -68,6 +71,8 @@ export interface StartTrialOptions {
   limits?: TrialLimits;
   /** variables its trainer gets on top of its own (its GPUs) */
   env?: Record<string, string>;
+  /** the study run's stop: a trainer killed by a signal just as it fires was stopped with it, not failed */
+  signal?: AbortSignal;
   /** what decides at the trial's reports (early stopping) */
   scheduler?: Pick<Scheduler, 'onReport' | 'watchesReports'>;
 }
@@ -270,9 +275,23 @@ class TrialRun {
     if (this.writeError) throw this.writeError;
     if (this.pruned) return { kind: 'finished', trial: await storage.finishTrial(trial.id, { state: 'PRUNED', value: this.objective, error: this.pruned }) };
     if (outcome.stopped && !this.badMetric && !(this.segmentEnded && outcome.stopped.startsWith('segment end'))) return { kind: 'interrupted', trial, reason: outcome.stopped };
+    if (await this.stoppedFromOutside(outcome)) return { kind: 'interrupted', trial, reason: `the trainer got ${outcome.signal} with this process (interrupted)` };
     const error = await this.failure(outcome);
     const state = error ? 'FAIL' : 'COMPLETE';
     return { kind: 'finished', trial: await storage.finishTrial(trial.id, { state, value: state === 'COMPLETE' ? this.objective : null, error }) };
+  }
+
+  /**
+   * A scheduler that ends a job (Slurm's scancel, a preemption) signals every process of it at once:
+   * the trainer may die of the signal before this process has handled its own. A trainer killed by
+   * SIGTERM, SIGINT or SIGHUP while the study run is stopping, or within a moment of it, was stopped
+   * with the run — its trial is re-queued, not failed.
+   */
+  private async stoppedFromOutside(outcome: RunOutcome): Promise<boolean> {
+    const signal = this.o.signal;
+    if (!signal || this.badMetric || !outcome.signal || !['SIGTERM', 'SIGINT', 'SIGHUP'].includes(outcome.signal)) return false;
+    if (!signal.aborted) await new Promise((r) => setTimeout(r, OUTSIDE_STOP_GRACE_MS));
+    return signal.aborted;
   }
 
   /** Why the trial failed, or null when it is complete. */

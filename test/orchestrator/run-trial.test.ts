@@ -99,3 +99,30 @@ describe('a trial whose metrics are read from log lines', () => {
     expect(trial.value).toBe(1.25);
   });
 });
+
+describe('a trainer killed by a signal', () => {
+  // what scancel or a preemption does: the trainer dies of SIGTERM just as this process is told to stop
+  async function killedBy(stopping: boolean) {
+    const dir = tmpDir();
+    const program = writeFile(dir, 'term.mjs', `console.log(JSON.stringify({ step: 1, val_loss: 2 })); setTimeout(() => process.kill(process.pid, 'SIGTERM'), 50);`);
+    const storage = new MemoryStorage();
+    const study = await makeStudy(storage, trainerConfig({ program, metric: { name: 'val_loss', goal: 'minimize' } }), 'term', dir);
+    const trial = (await storage.createRunning(study.id, { params: {}, worker: 'test' }))!;
+    const stop = new AbortController();
+    const run = startTrial({ storage, study, trial, backend: new CommandBackend({ killGraceMs: 500 }), signal: stop.signal });
+    if (stopping) setTimeout(() => stop.abort(), 150);
+    return run.result;
+  }
+
+  it('while the study run stops is stopped with it: its trial is re-queued, not failed', async () => {
+    const res = await killedBy(true);
+    expect(res.kind).toBe('interrupted');
+    if (res.kind === 'interrupted') expect(res.reason).toBe('the trainer got SIGTERM with this process (interrupted)');
+  });
+
+  it('otherwise fails its trial, naming the signal', async () => {
+    const res = await killedBy(false);
+    expect(res.kind).toBe('finished');
+    if (res.kind === 'finished') expect(res.trial).toMatchObject({ state: 'FAIL', error: 'the trainer was killed by SIGTERM' });
+  });
+});
