@@ -4,7 +4,7 @@
  * so that all three count the same trials.
  */
 import type { ScaleConfig, StudyConfig } from '../../src/config/index.js';
-import type { ScaleRecord, Trial } from '../../src/core/trial.js';
+import { isVerifyRun, type ScaleRecord, type Trial } from '../../src/core/trial.js';
 
 export function scaleRecord(s: ScaleConfig, index: number): ScaleRecord {
   return { name: s.name, index, ...(s.params !== undefined ? { params: s.params } : {}), tokens: s.tokens, model: s.model };
@@ -18,5 +18,5 @@ export function ladderOrder(cfg: StudyConfig): { scale: ScaleConfig; index: numb
 
 /** Is this trial part of a scale's search (not a verify run)? */
 export function inSearch(t: Pick<Trial, 'scale'>, name: string): boolean {
-  return t.scale?.name === name && t.scale?.role !== 'verify';
+  return t.scale?.name === name && !isVerifyRun(t);
 }

@@ -5,7 +5,7 @@
  */
 import type { StudyConfig } from '../../src/config/index.js';
 import type { Distribution, Params, ParamValue } from '../../src/core/distributions.js';
-import type { Metric, ScaleRecord, Trial } from '../../src/core/trial.js';
+import { isVerifyRun, type Metric, type ScaleRecord, type Trial } from '../../src/core/trial.js';
 import { largestScale } from './backtest.js';
 import { predictLadder } from './predict.js';
 import { inSearch, scaleRecord } from './scales.js';
@@ -91,7 +91,7 @@ export function planVerify(config: StudyConfig, trials: readonly Trial[], metric
 /** The study's verify runs (latest per place), read back with what was predicted. */
 export function verifyResults(config: StudyConfig, trials: readonly Trial[]): VerifyResult[] {
   const latest = new Map<string, Trial>();
-  for (const t of trials) if (t.scale?.role === 'verify' && t.state !== 'STALE') latest.set(t.scale.target ? 'target' : 'largest', t);
+  for (const t of trials) if (isVerifyRun(t) && t.state !== 'STALE') latest.set(t.scale?.target ? 'target' : 'largest', t);
   return [...latest.entries()].map(([at, t]) => {
     const s = t.scale as unknown as VerifyPlan['scale'];
     const own = trials.filter((x) => inSearch(x, s.name) && x.state === 'COMPLETE' && x.value !== null);

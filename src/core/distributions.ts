@@ -385,6 +385,12 @@ export function gridSize(space: SearchSpace): number | null {
   return n;
 }
 
+/** The most runs a search over this space makes: its run cap, or the points of the grid it walks, whichever is fewer; null for neither. */
+export function runBudget(space: SearchSpace, runCap: number | undefined, walksGrid: boolean): number | null {
+  const points = walksGrid ? gridSize(space) : null;
+  return runCap !== undefined && points !== null ? Math.min(runCap, points) : (runCap ?? points);
+}
+
 export function gridValues(d: Distribution, limit = 10000): ParamValue[] | null {
   switch (d.type) {
     case 'constant':

@@ -7,7 +7,7 @@
  * scale on), when the pool runs what is left of them and that scale starts once they are done.
  */
 import type { ScaleConfig } from '../config/index.js';
-import { gridSize, type Params, type SearchSpace } from '../core/distributions.js';
+import { runBudget, type Params, type SearchSpace } from '../core/distributions.js';
 import { UsageError } from '../core/errors.js';
 import type { Trial } from '../core/trial.js';
 import { methodEntry, type ClaimSearcher } from '../registry/methods.js';
@@ -39,12 +39,8 @@ export class LadderScheduler extends BaseScheduler implements Scheduler {
     this.unique = methodEntry(cfg.method).capabilities.walksGrid;
     this.mode = transferActive(cfg.transfer, this.unique, cfg.parameters[cfg.fit?.lrParam ?? 'lr']);
     // the budget is the sum of the scales': each its run cap, or the points of its grid
-    const budgets = (cfg.scales ?? []).map((s) => {
-      const cap = s.runCap ?? runCap;
-      const points = this.unique ? gridSize({ ...cfg.parameters, ...s.parameters }) : null;
-      return cap !== undefined && points !== null ? Math.min(cap, points) : (cap ?? points ?? undefined);
-    });
-    this.shownCap = budgets.every((b) => b !== undefined) ? budgets.reduce((a, b) => a! + b!, 0)! : null;
+    const budgets = (cfg.scales ?? []).map((s) => runBudget({ ...cfg.parameters, ...s.parameters }, s.runCap ?? runCap, this.unique));
+    this.shownCap = budgets.every((b) => b !== null) ? budgets.reduce((a, b) => a! + b!, 0)! : null;
     if (this.mode !== 'none') this.startNotes.push(`transfer ${this.mode}: from the third scale on, each scale's search starts from what the smaller ones predict, once they are done`);
   }
 

@@ -4,7 +4,7 @@
  * picks the implementation (searcher-driven, population-based, ladder); run-study.ts never asks which.
  */
 import type { CurvePoint, StopDecision } from '../../schedulers/stopping.js';
-import { gridSize } from '../core/distributions.js';
+import { runBudget } from '../core/distributions.js';
 import type { Trial } from '../core/trial.js';
 import type { Storage, StudyRecord } from '../storage/types.js';
 import { claimNext, type ClaimSearcher } from './claim.js';
@@ -78,9 +78,7 @@ export class SearchScheduler extends BaseScheduler implements Scheduler {
     private readonly unique: boolean,
   ) {
     super(storage, study);
-    // a walked grid ends with its points
-    const points = unique ? gridSize(study.config.parameters) : null;
-    this.shownCap = runCap !== undefined && points !== null ? Math.min(runCap, points) : (runCap ?? points);
+    this.shownCap = runBudget(study.config.parameters, runCap, unique);
     if (runCap === undefined && !unique) this.startNotes.push(`no run_cap: method ${study.config.method} proposes runs until stopped (Ctrl-C); set run_cap in the config or pass --run-cap`);
   }
 

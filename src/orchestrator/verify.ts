@@ -6,6 +6,7 @@
 import { planVerify, summarizeLadder, verifyResults, type LadderSummary, type VerifyAt, type VerifyResult } from '../../fitters/ladder/index.js';
 import type { Backend } from '../backends/types.js';
 import { UsageError } from '../core/errors.js';
+import { isVerifyRun } from '../core/trial.js';
 import type { Reporter } from '../report/reporter.js';
 import type { Storage, StudyRecord } from '../storage/types.js';
 import { runStudy } from './run-study.js';
@@ -37,7 +38,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult | null> 
   const existing = verifyResults(study.config, trials).find((v) => v.at === at && v.state !== 'WAITING' && v.state !== 'RUNNING');
   if (existing) return existing;
   // a planned run that was interrupted before it started is run, not planned again
-  const pending = trials.some((t) => t.scale?.role === 'verify' && t.state === 'WAITING');
+  const pending = trials.some((t) => isVerifyRun(t) && t.state === 'WAITING');
   if (!pending) {
     let plan;
     try {

@@ -4,7 +4,7 @@
  * counted apart, since it is not part of any scale's search.
  */
 import type { StudyConfig } from '../config/index.js';
-import { gridSize, type SearchSpace } from '../core/distributions.js';
+import { runBudget, type SearchSpace } from '../core/distributions.js';
 import { isVerifyRun, type Trial } from '../core/trial.js';
 import { methodEntry } from '../registry/index.js';
 
@@ -18,9 +18,7 @@ export interface SearchCount {
 }
 
 function budgetOf(config: StudyConfig, space: SearchSpace, runCap: number | undefined): number | null {
-  const grid = methodEntry(config.method).capabilities.walksGrid ? gridSize(space) : null;
-  if (grid !== null && runCap !== undefined) return Math.min(grid, runCap);
-  return grid ?? runCap ?? null;
+  return runBudget(space, runCap, methodEntry(config.method).capabilities.walksGrid);
 }
 
 export function searchBudget(config: StudyConfig): number | null {
