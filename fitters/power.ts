@@ -27,6 +27,11 @@ export interface GenericFitOptions {
    * distinct x values, and `ols` is the honest interval.
    */
   intervals?: 'bootstrap' | 'ols';
+  /**
+   * with `ols`: a weight per row, for rows that are not equally sure (a ladder's optimum found from 48
+   * runs against one from 5): weighted least squares, its intervals from the weighted residuals
+   */
+  weights?: readonly number[];
 }
 
 export function predictPower(params: Record<string, number>, x: Record<string, number>, xNames: readonly string[]): number {
@@ -43,9 +48,28 @@ function checkRows(rows: readonly Row[], xNames: readonly string[], minPoints: n
   requirePositive('y', rows.map((r) => r.y));
 }
 
-function powerCore(rows: readonly Row[], xNames: readonly string[]): Record<string, number> {
-  const fit = ols(rows.map((r) => xNames.map((k) => Math.log(r.x[k]!))), rows.map((r) => Math.log(r.y)), xNames);
-  return { a: Math.exp(fit.coef[0]!), ...Object.fromEntries(xNames.map((k, j) => [k, fit.coef[j + 1]!])) };
+function powerCore(rows: readonly Row[], xNames: readonly string[], weights?: readonly number[]): Record<string, number> {
+  const X = rows.map((r) => xNames.map((k) => Math.log(r.x[k]!)));
+  const y = rows.map((r) => Math.log(r.y));
+  const coef = weights ? weightedLeastSquares(X, y, weights) : ols(X, y, xNames).coef;
+  return { a: Math.exp(coef[0]!), ...Object.fromEntries(xNames.map((k, j) => [k, coef[j + 1]!])) };
+}
+
+/** Weights scaled to a mean of one, so that the residual variance stays that of an average row. */
+function normalised(w: readonly number[]): number[] {
+  const mean = w.reduce((s, v) => s + v, 0) / w.length;
+  return w.map((v) => v / mean);
+}
+
+/** Coefficients (intercept first) of y on [1, X], each row weighted: least squares of the rows scaled by √w. */
+function weightedLeastSquares(X: readonly (readonly number[])[], y: readonly number[], weights: readonly number[]): number[] {
+  const root = normalised(weights).map(Math.sqrt);
+  const D = new Matrix(X.map((r, i) => [1, ...r].map((v) => v * root[i]!)));
+  const A = D.transpose().mmul(D);
+  const b = D.transpose().mmul(Matrix.columnVector(y.map((v, i) => v * root[i]!)));
+  const chol = new CholeskyDecomposition(A);
+  if (!chol.isPositiveDefinite()) throw new FitError('power: the inputs are collinear or do not vary; the law cannot be fitted');
+  return chol.solve(b).getColumn(0);
 }
 
 /** The shared backtest over the rows' column `col`, with a prediction from their x values. */
@@ -64,11 +88,13 @@ function summarise(rows: readonly Row[], pred: readonly number[]): FitResult['re
 
 export function fitPower(rows: readonly Row[], xNames: readonly string[], opts: GenericFitOptions = {}): FitResult {
   checkRows(rows, xNames, xNames.length + 1, 'power');
-  const params = powerCore(rows, xNames);
+  const weights = opts.intervals === 'ols' && opts.weights ? opts.weights : undefined;
+  if (weights && (weights.length !== rows.length || !weights.every((w) => Number.isFinite(w) && w > 0))) throw new FitError('power: one positive weight per row');
+  const params = powerCore(rows, xNames, weights);
   const pred = rows.map((r) => predictPower(params, r.x, xNames));
   const boot =
     opts.intervals === 'ols'
-      ? olsIntervals(rows.map((r) => xNames.map((k) => Math.log(r.x[k]!))), rows.map((r) => Math.log(r.y)), params, xNames, opts.bootstrap ?? {})
+      ? olsIntervals(rows.map((r) => xNames.map((k) => Math.log(r.x[k]!))), rows.map((r) => Math.log(r.y)), params, xNames, opts.bootstrap ?? {}, weights)
       : bootstrap(rows.length, (idx) => powerCore(idx.map((i) => rows[i]!), xNames), { count: 1000, ...opts.bootstrap });
   const sse = rows.reduce((s, r, i) => s + (Math.log(pred[i]!) - Math.log(r.y)) ** 2, 0);
   return {
@@ -80,7 +106,7 @@ export function fitPower(rows: readonly Row[], xNames: readonly string[], opts: 
     objective: sse,
     residuals: summarise(rows, pred),
     backtest: largest(rows, opts.scaleColumn ?? xNames[0]!, (rest) => {
-      const p = powerCore(rest, xNames);
+      const p = powerCore(rest, xNames, weights ? rest.map((r) => weights[rows.indexOf(r)]!) : undefined);
       return (x) => predictPower(p, x, xNames);
     }),
   };
@@ -91,14 +117,16 @@ export function fitPower(rows: readonly Row[], xNames: readonly string[], opts: 
  * the coefficients from the multivariate Student-t of the estimate (for prediction intervals). With no
  * residual degree of freedom (as many points as coefficients) there is no interval at all.
  */
-function olsIntervals(X: number[][], y: number[], params: Record<string, number>, xNames: readonly string[], o: BootstrapOptions): { intervals: Record<string, [number, number]>; samples: Record<string, number>[] } {
+function olsIntervals(X: number[][], y: number[], params: Record<string, number>, xNames: readonly string[], o: BootstrapOptions, weights?: readonly number[]): { intervals: Record<string, [number, number]>; samples: Record<string, number>[] } {
   const n = y.length;
   const p = xNames.length + 1;
   const dof = n - p;
   if (dof < 1) return { intervals: {}, samples: [] };
   const beta = [Math.log(params.a!), ...xNames.map((k) => params[k]!)];
-  const D = new Matrix(X.map((r) => [1, ...r]));
-  const res = y.map((yi, i) => yi - D.getRow(i).reduce((s, v, j) => s + v * beta[j]!, 0));
+  // weighted: the same algebra on the rows scaled by √w
+  const root = weights ? normalised(weights).map(Math.sqrt) : X.map(() => 1);
+  const D = new Matrix(X.map((r, i) => [1, ...r].map((v) => v * root[i]!)));
+  const res = y.map((yi, i) => yi * root[i]! - D.getRow(i).reduce((s, v, j) => s + v * beta[j]!, 0));
   const s2 = res.reduce((s, r) => s + r * r, 0) / dof;
   const inv = inverse(D.transpose().mmul(D));
   // symmetric by construction; rounding is not

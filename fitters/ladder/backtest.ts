@@ -3,6 +3,7 @@
  * scale's own search found — how far the laws can be trusted one step beyond the data.
  */
 import type { LadderFitConfig } from '../../src/config/index.js';
+import { withJointLr } from './joint.js';
 import { fitLaws, lawRow } from './laws.js';
 import { predictLaw } from './predict.js';
 import type { LadderBacktest, LadderRun, ScaleSummary } from './types.js';
@@ -13,10 +14,13 @@ export function largestScale<T extends Pick<ScaleSummary, 'N' | 'D'>>(scales: re
 }
 
 /** `usable`: the scales with an optimum and a known N, three or more (two to fit, one held back). */
-export function backtestLadder(usable: readonly ScaleSummary[], fitCfg: LadderFitConfig, twoD: boolean, seed: number): LadderBacktest {
+export function backtestLadder(usable: readonly ScaleSummary[], fitCfg: LadderFitConfig, twoD: boolean, seed: number, joint = false): LadderBacktest {
   const largest = largestScale(usable);
-  const rest = usable.filter((s) => s !== largest).map((s) => lawRow(s)!);
-  const bl = fitLaws(rest, fitCfg, twoD, seed, null);
+  const restScales = usable.filter((s) => s !== largest);
+  const rest = restScales.map((s) => lawRow(s)!);
+  const fitted = fitLaws(rest, fitCfg, twoD, seed, null);
+  // the same lr* fit as the ladder's own, so that the backtest measures it
+  const bl = joint ? withJointLr(restScales, fitted, seed, 200, null) : fitted;
   const N = largest.N!;
   const D = largest.D;
   const lr = bl.lr ? { predicted: predictLaw(bl.lr, N, D), measured: largest.optimum!.lr } : null;

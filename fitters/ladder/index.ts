@@ -3,7 +3,7 @@
  * optimum → choice of laws and their fits → target prediction → backtest; verify plans and results.
  */
 export { backtestLadder, largestScale } from './backtest.js';
-export { allocateRuns, BUDGET_MIN_RUNS, leastBudget, runCost, scaleSettled } from './budget.js';
+export { allocateRuns, BUDGET_MIN_RUNS, leastBudget, runCost, scaleSettled, SETTLE_GAIN, SETTLE_SHIFT, SETTLE_WINDOW } from './budget.js';
 export { chooseInputs, chooseLossLaw, fitLaws, lawRow, type LawRow, type LawSet } from './laws.js';
 export { scaleOptimum } from './optimum.js';
 export { predictLadder, predictLaw } from './predict.js';

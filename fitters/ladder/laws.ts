@@ -1,7 +1,7 @@
 /**
  * The laws across a ladder's scales: lr* = a·N^α·D^β and B* = b·D^γ (other inputs where `fit:` says;
- * least squares in log space, Student-t intervals: with one optimum per scale, resampling scales is
- * too coarse), and the loss law (Chinchilla with enough scales that N and D vary apart, else
+ * least squares in log space, each scale weighted by its runs, Student-t intervals: with one optimum
+ * per scale, resampling scales is too coarse), and the loss law (Chinchilla with enough scales that N and D vary apart, else
  * E + A·N^−α). Each is declared in `fit:` or chosen here from what the scales support, and says which
  * and why.
  */
@@ -18,11 +18,13 @@ export interface LawRow {
   lr: number;
   batch: number | null;
   loss: number;
+  /** completed runs the optimum was found from */
+  runs: number;
 }
 
 /** The row a scale contributes to the laws; null without an optimum or a known N. */
 export function lawRow(s: ScaleSummary): LawRow | null {
-  return s.optimum && s.N !== null ? { N: s.N, D: s.D, lr: s.optimum.lr, batch: s.optimum.batch, loss: s.optimum.loss } : null;
+  return s.optimum && s.N !== null ? { N: s.N, D: s.D, lr: s.optimum.lr, batch: s.optimum.batch, loss: s.optimum.loss, runs: s.runs.length } : null;
 }
 
 export interface LawSet {
@@ -92,7 +94,9 @@ function lawSummary(fit: FitResult, law: Pick<LawSummary, 'y' | 'law' | 'x' | 'f
 
 function fitHpLaw(rows: readonly LawRow[], y: 'lr' | 'batch', choice: InputsChoice, seed: number): LawSummary {
   const data = rows.map((r) => ({ x: { N: r.N, D: r.D }, y: y === 'lr' ? r.lr : r.batch! }));
-  const fit = fitPower(data, choice.x, { intervals: 'ols', bootstrap: { seed, count: 1000 } });
+  // an optimum's scatter shrinks about as 1/runs: a budget's 48-run scales say more than its 5-run ones
+  // (bench/transfer: B*'s miss at the target halved); equal runs weigh equally, as unweighted
+  const fit = fitPower(data, choice.x, { intervals: 'ols', bootstrap: { seed, count: 1000 }, weights: rows.map((r) => Math.max(1, r.runs)) });
   return lawSummary(fit, { y, law: 'power', x: choice.x, formula: `${y}* = a·${choice.x.map((k) => `${k}^alpha_${k}`).join('·')}` }, choice);
 }
 

@@ -8,6 +8,7 @@ import { gridValues, valueBounds, type Distribution } from '../../src/core/distr
 import type { Metric, Trial } from '../../src/core/trial.js';
 import { argmin } from '../optimum.js';
 import { backtestLadder } from './backtest.js';
+import { withJointLr } from './joint.js';
 import { fitLaws, lawRow, type LawRow } from './laws.js';
 import { scaleOptimum, type RunLayout } from './optimum.js';
 import { predictLadder } from './predict.js';
@@ -91,6 +92,14 @@ function summarizeScales(input: LadderInput, lrParam: string, batchParam: string
   });
 }
 
+/** Whether lr* is fitted to every run at once: asked, or (auto) where no scale searches a discrete lr — a grid's quadratic already reads all of its points. */
+function lrFromRuns(cfg: StudyConfig, fitCfg: LadderFitConfig): boolean {
+  const from = fitCfg.lrFrom ?? 'auto';
+  if (from !== 'auto') return from === 'runs';
+  const lrs = [cfg.parameters[fitCfg.lrParam], ...(cfg.scales ?? []).map((s) => s.parameters?.[fitCfg.lrParam])];
+  return lrs.every((d) => d === undefined || gridValues(d) === null);
+}
+
 /** A law in N alone cannot see a target that leaves the scales' D, or their tokens per parameter. */
 function targetNotes(rows: readonly LawRow[], laws: { lr: LawSummary | null; loss: LawSummary | null }, target: { N: number; D: number }): string[] {
   const ratios = rows.map((r) => r.D / r.N);
@@ -125,6 +134,8 @@ export function summarizeLadder(input: LadderInput): LadderSummary {
   const usable = scales.filter((s) => lawRow(s) !== null);
   const rows = usable.map((s) => lawRow(s)!);
   const laws = rows.length >= 2 ? fitLaws(rows, fitCfg, twoD, seed, notes, input.quick) : { lr: null, batch: null, loss: null };
+  const joint = lrFromRuns(cfg, fitCfg);
+  if (joint && rows.length >= 2) Object.assign(laws, withJointLr(usable, laws, seed, input.quick ? 30 : 200, notes));
   if (rows.length < 2) notes.push(`${rows.length} scale${rows.length === 1 ? '' : 's'} with an optimum; laws need two or more`);
   const edges = usable.filter((s) => s.optimum?.edge);
   if (laws.lr && edges.length) {
@@ -140,7 +151,7 @@ export function summarizeLadder(input: LadderInput): LadderSummary {
   }
 
   let backtest: LadderSummary['backtest'] = null;
-  if (usable.length >= 3 && !input.quick) backtest = backtestLadder(usable, fitCfg, twoD, seed);
+  if (usable.length >= 3 && !input.quick) backtest = backtestLadder(usable, fitCfg, twoD, seed, joint);
   else if (rows.length >= 2) notes.push('backtest: needs three or more scales (two to fit, the largest held back)');
 
   return { metric: cfg.metric?.name ?? 'loss', lrParam, batchParam, scales, target, laws, prediction, backtest, notes };

@@ -79,7 +79,11 @@ export function planTransfer(input: TransferInput, scale: ScaleConfig, mode: Exc
   const space: SearchSpace = { ...cfg.parameters, ...scale.parameters };
   const lrParam = summary.lrParam;
   const lr = predictLaw(lrLaw, scale.params, scale.tokens);
-  const batch = summary.batchParam && summary.laws.batch ? predictLaw(summary.laws.batch, scale.params, scale.tokens) : null;
+  const usable = (p: Predicted | null): boolean => p === null || (Number.isFinite(p.value) && p.value > 0);
+  // a law fitted to two or three noisy optima can extrapolate to nothing (an exponent of −40 puts lr* at 0)
+  if (!usable(lr)) return { none: `the laws of the smaller scales predict ${lrParam}* = ${lr.value} here, which no search can be centred on` };
+  const predictedBatch = summary.batchParam && summary.laws.batch ? predictLaw(summary.laws.batch, scale.params, scale.tokens) : null;
+  const batch = usable(predictedBatch) ? predictedBatch : null;
   const boxes: Record<string, [number, number]> = {};
   const move = (name: string, p: Predicted): void => {
     const d = space[name];

@@ -3,12 +3,12 @@ import { gridValues, type Distribution, type LiteralPath, type Params, type Para
 import { isNum, isObj, type OptionContext } from '../core/options.js';
 import { BACKENDS, methodEntry, methodsWhere, type BackendType, type Method } from '../registry/index.js';
 import { floatsIn, parseParameter, type Ctx } from './parameters.js';
-import { allocateRuns, BUDGET_MIN_RUNS, leastBudget } from '../../fitters/ladder/budget.js';
+import { allocateRuns, AUTO_RUNS_PER_SCALE, autoBudget, BUDGET_MIN_RUNS, leastBudget } from '../../fitters/ladder/budget.js';
 import type { LadderFitConfig, ScaleConfig, StudyConfig } from './study.js';
 
 const SCALE_KEYS = ['name', 'params', 'tokens', 'model', 'run_cap', 'parameters'];
 const TARGET_KEYS = ['name', 'params', 'tokens', 'model'];
-const FIT_KEYS = ['lr', 'batch', 'loss', 'lr_param', 'batch_param'];
+const FIT_KEYS = ['lr', 'batch', 'loss', 'lr_param', 'batch_param', 'lr_from'];
 
 /** `scales:`, `target:`, `fit:` and `verify:` — a scale ladder. */
 export function parseLadder(ctx: Ctx, raw: Record<string, unknown>, octx: OptionContext): Pick<StudyConfig, 'scales' | 'target' | 'fit' | 'verify' | 'transfer' | 'budget'> {
@@ -136,17 +136,21 @@ export function parseLadder(ctx: Ctx, raw: Record<string, unknown>, octx: Option
   return out;
 }
 
-/** `budget: {flops}` — the whole ladder's compute, shared out as runs per scale (fitters/ladder/budget.ts). */
-function parseBudget(ctx: Ctx, raw: unknown, scales: readonly ScaleConfig[], runCap: number | undefined): { config: { flops: number }; runs: Map<string, number> } | undefined {
+/** `budget: {flops}` or `{runs: auto}` — the whole ladder's compute, shared out as runs per scale (fitters/ladder/budget.ts). */
+function parseBudget(ctx: Ctx, raw: unknown, scales: readonly ScaleConfig[], runCap: number | undefined): { config: NonNullable<StudyConfig['budget']>; runs: Map<string, number> } | undefined {
   if (raw === undefined) return undefined;
-  if (!isObj(raw)) return void ctx.issues.bad('budget', raw, 'a mapping {flops: 3e21}: the compute of the whole ladder, 6·N·D per run');
-  for (const k of Object.keys(raw)) if (k !== 'flops') ctx.issues.add(`budget.${k}`, 'unknown key; allowed: flops');
-  if (!isNum(raw.flops) || raw.flops <= 0) return void ctx.issues.bad('budget.flops', raw.flops, 'a positive number of FLOPs for the whole ladder, e.g. 3e21 (a run costs 6·N·D)');
+  const allowed = "a mapping {flops: 3e21} (the compute of the whole ladder, 6·N·D per run) or {runs: auto}";
+  if (!isObj(raw)) return void ctx.issues.bad('budget', raw, allowed);
+  for (const k of Object.keys(raw)) if (k !== 'flops' && k !== 'runs') ctx.issues.add(`budget.${k}`, 'unknown key; allowed: flops, runs');
+  if (raw.flops !== undefined && raw.runs !== undefined) return void ctx.issues.add('budget', 'sets both flops and runs; allowed: one of them');
+  if (raw.runs !== undefined && raw.runs !== 'auto') return void ctx.issues.bad('budget.runs', raw.runs, `auto (the compute of ${AUTO_RUNS_PER_SCALE} runs at every scale, shared out by cost), or budget: {flops: …} for a compute of your own`);
+  if (raw.runs === undefined && (!isNum(raw.flops) || raw.flops <= 0)) return void ctx.issues.bad('budget.flops', raw.flops, 'a positive number of FLOPs for the whole ladder, e.g. 3e21 (a run costs 6·N·D)');
   const unknown = scales.filter((s) => s.params === undefined).map((s) => s.name);
   if (unknown.length) return void ctx.issues.add('budget', `shares compute by each scale's cost 6·N·D, and scale${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')} declare${unknown.length === 1 ? 's' : ''} no params; allowed: params on every scale, or run_cap instead of budget`);
-  const runs = allocateRuns(scales, raw.flops, runCap);
+  const flops = raw.runs === 'auto' ? autoBudget(scales) : (raw.flops as number);
+  const runs = allocateRuns(scales, flops, runCap);
   if (!runs) return void ctx.issues.bad('budget.flops', raw.flops, `at least ${leastBudget(scales, runCap).toExponential(2)} FLOPs: ${BUDGET_MIN_RUNS} runs at every scale, the fewest a scale's optimum is fitted from`);
-  return { config: { flops: raw.flops }, runs };
+  return { config: { flops, ...(raw.runs === 'auto' ? { runs: 'auto' as const } : {}) }, runs };
 }
 
 /** `transfer:` — whether later scales start from what the smaller ones predict (fitters/ladder/transfer.ts). */
@@ -169,7 +173,7 @@ function parseFit(ctx: Ctx, raw: unknown, parameters: SearchSpace): LadderFitCon
   const found = (names: string[], fallback: string): string => names.find((n) => n in parameters) ?? fallback;
   const fit: LadderFitConfig = { lr: 'auto', batch: 'auto', loss: 'auto', lrParam: found(LR_NAMES, 'lr'), batchParam: found(BATCH_NAMES, 'batch_size') };
   if (raw !== undefined) {
-    if (!isObj(raw)) ctx.issues.bad('fit', raw, 'a mapping {lr, batch, loss, lr_param, batch_param}');
+    if (!isObj(raw)) ctx.issues.bad('fit', raw, 'a mapping {lr, batch, loss, lr_param, batch_param, lr_from}');
     else
       for (const [k, v] of Object.entries(raw)) {
         const p = `fit.${k}`;
@@ -181,6 +185,9 @@ function parseFit(ctx: Ctx, raw: unknown, parameters: SearchSpace): LadderFitCon
         } else if (k === 'loss') {
           if (v === 'auto' || v === 'none' || v === 'chinchilla' || v === 'power-offset') fit.loss = v;
           else ctx.issues.bad(p, v, 'auto, none, chinchilla (E + A/N^α + B/D^β), power-offset (E + A·N^−α)');
+        } else if (k === 'lr_from') {
+          if (v === 'auto' || v === 'runs' || v === 'optima') fit.lrFrom = v;
+          else ctx.issues.bad(p, v, 'auto, runs (every run of every scale at once), optima (one optimum per scale)');
         } else if (k === 'lr_param' || k === 'batch_param') {
           if (typeof v === 'string' && v in parameters) fit[k === 'lr_param' ? 'lrParam' : 'batchParam'] = v;
           else ctx.issues.bad(p, v, `a parameter of this study (${Object.keys(parameters).join(', ')})`);

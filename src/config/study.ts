@@ -49,6 +49,11 @@ export interface LadderFitConfig {
   /** the parameter holding the learning rate, and the batch size (default lr, batch_size) */
   lrParam: string;
   batchParam: string;
+  /**
+   * what lr* is fitted to: every run of every scale at once (fitters/ladder/joint.ts), or one optimum
+   * per scale; auto: runs where they are scattered (random, Bayesian), optima on a grid
+   */
+  lrFrom?: 'auto' | 'runs' | 'optima';
 }
 
 export const MACROS = ['env', 'interpreter', 'program', 'args', 'args_no_hyphens', 'args_no_equals', 'args_no_boolean_flags', 'args_json', 'args_json_file', 'run_dir', 'checkpoint_dir'] as const;
@@ -91,7 +96,8 @@ export interface StudyConfig {
   /** after the ladder, one run with the predicted hyperparameters: at the largest proxy scale (fitted without it) or at the target */
   verify?: 'largest' | 'target';
   /** the whole ladder's compute; each scale's run_cap is its share of it (a scale's own run_cap wins) */
-  budget?: { flops: number };
+  /** the ladder's compute; `runs: auto` when scaletune chose it (fitters/ladder/budget.ts's autoBudget) */
+  budget?: { flops: number; runs?: 'auto' };
   /** whether later scales start from what the smaller ones predict (absent: none) */
   transfer?: 'auto' | 'none' | 'recenter';
   /** extra environment variables for the trainer */

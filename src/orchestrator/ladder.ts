@@ -7,11 +7,11 @@
  * scale on), when the pool runs what is left of them and that scale starts once they are done.
  */
 import type { ScaleConfig } from '../config/index.js';
-import { runBudget, type Params, type SearchSpace } from '../core/distributions.js';
+import { gridValues, runBudget, type Params, type SearchSpace } from '../core/distributions.js';
 import { UsageError } from '../core/errors.js';
 import type { Trial } from '../core/trial.js';
 import { methodEntry, type ClaimSearcher } from '../registry/methods.js';
-import { earlierScales, inSearch, ladderOrder, planTransfer, scaleRecord, scaleSettled, summarizeLadder, transferActive, type TransferMode } from '../../fitters/ladder/index.js';
+import { earlierScales, inSearch, ladderOrder, planTransfer, scaleRecord, scaleSettled, SETTLE_GAIN, SETTLE_SHIFT, SETTLE_WINDOW, summarizeLadder, transferActive, type TransferMode } from '../../fitters/ladder/index.js';
 import type { Storage, StudyRecord } from '../storage/types.js';
 import { BaseScheduler, type Scheduler, type SchedulerClaim } from './scheduler.js';
 
@@ -81,7 +81,7 @@ export class LadderScheduler extends BaseScheduler implements Scheduler {
   }
 
   /**
-   * With a compute budget, a scale whose optimum is bracketed and whose last runs no longer improve it
+   * With a compute budget, a scale whose optimum is bracketed and whose last runs no longer move it
    * stops before its share is spent (said once); a fixed run_cap always runs to its end.
    */
   private async settled(scale: ScaleConfig, all: readonly Trial[]): Promise<boolean> {
@@ -93,10 +93,11 @@ export class LadderScheduler extends BaseScheduler implements Scheduler {
     if (this.settledScales.has(scale.name)) return true;
     const summary = summarizeLadder({ config: { ...cfg, scales: [scale], target: undefined, verify: undefined }, trials: all, quick: true });
     const s = summary.scales[0]!;
-    if (!scaleSettled(s)) return false;
+    const lr = { ...cfg.parameters, ...scale.parameters }[summary.lrParam];
+    if (!scaleSettled(s, { grid: lr !== undefined && gridValues(lr) !== null })) return false;
     this.settledScales.add(scale.name);
     await this.storage.logEvent(this.study.id, null, 'scaletune', 'scale_settled', { scale: scale.name, runs: s.trials, share: scale.runCap ?? null });
-    this.notes.push(`scale ${scale.name}: settled after ${s.trials} of its ${scale.runCap} runs (optimum bracketed, the last runs no longer improve it); the rest of its share is not spent`);
+    this.notes.push(`scale ${scale.name}: settled after ${s.trials} of its ${scale.runCap} runs (optimum bracketed; its last ${SETTLE_WINDOW} runs moved it by under ${Math.round((SETTLE_SHIFT - 1) * 100)}% and improved the best by under ${SETTLE_GAIN * 100}%); the rest of its share is not spent`);
     return true;
   }
 

@@ -37,7 +37,9 @@ const MALFORMED: [string, string, string[]][] = [
   ['transfer without scales', `${SIM}transfer: auto\n`, ['transfer: belongs to a scale ladder, and this study has no scales']],
   ['budget without params on every scale', `method: bayes\nmetric: {name: loss}\nprogram: train.mjs\nparameters: {lr: {distribution: log_uniform_values, min: 0.0001, max: 0.01}}\nscales:\n  - {tokens: 1000}\n  - {params: 1.0e6, tokens: 4000}\nbudget: {flops: 1.0e20}\n`, ["budget: shares compute by each scale's cost 6·N·D, and scale s1 declares no params"]],
   ['budget below the fewest runs', `${SIM}${SCALES}budget: {flops: 1.0e18}\n`, ['budget.flops: found 1000000000000000000 (a number); allowed: at least 1.64e+21 FLOPs: 5 runs at every scale']],
-  ['budget of an unknown kind', `${SIM}${SCALES}budget: {runs: auto}\n`, ['budget.runs: unknown key; allowed: flops', 'budget.flops: found nothing']],
+  ['budget of an unknown kind', `${SIM}${SCALES}budget: {gpu_hours: 4}\n`, ['budget.gpu_hours: unknown key; allowed: flops, runs', 'budget.flops: found nothing']],
+  ['budget runs other than auto', `${SIM}${SCALES}budget: {runs: 100}\n`, ['budget.runs: found 100 (a number); allowed: auto (the compute of 8 runs at every scale, shared out by cost)']],
+  ['budget of both kinds', `${SIM}${SCALES}budget: {runs: auto, flops: 1.0e22}\n`, ['budget: sets both flops and runs; allowed: one of them']],
   ['pbt over scales', `method: pbt\nmetric: {name: loss}\nparameters: {lr: {min: 0.0, max: 1.0}}\nprogram: train.mjs\npbt: {population: 2, perturbation_interval: 2, max_steps: 4}\nscales:\n  - {tokens: 100}\n`, ['scales: a ladder searches each scale with its own budget; method pbt is not available for ladders']],
   ['target without scales', `${SIM}target: {params: 7.0e10, tokens: 1.4e12}\n`, ['target: belongs to a scale ladder, and this study has no scales']],
   ['target without params', `${SIM}${SCALES}target: {tokens: 1.4e12}\n`, ['target.params: missing']],
@@ -94,6 +96,16 @@ describe('ladder configs: budget', () => {
     expect(caps.s).toBeGreaterThan(caps.l!);
     expect(caps.l).toBeGreaterThanOrEqual(5);
     expect(cfg.budget).toEqual({ flops: 5e21 });
+  });
+
+  it('runs: auto is the compute of 8 runs at every scale, shared out the same way: cheap scales many, the largest few', () => {
+    const dir = tmpDir();
+    const text = `method: bayes\nmetric: {name: loss}\nparameters:\n  lr: {distribution: log_uniform_values, min: 0.0001, max: 0.01}\nbackend: {type: sim}\nscales:\n  - {name: s, params: 1.0e8, tokens: 2.0e9}\n  - {name: m, params: 4.0e8, tokens: 8.0e9}\n  - {name: l, params: 1.6e9, tokens: 3.2e10}\nbudget: {runs: auto}\n`;
+    const cfg = loadStudyConfig(writeFile(dir, 'auto.yaml', text));
+    const cost = (N: number, D: number) => 6 * N * D;
+    expect(cfg.budget).toEqual({ flops: 8 * (cost(1e8, 2e9) + cost(4e8, 8e9) + cost(1.6e9, 3.2e10)), runs: 'auto' });
+    const caps = Object.fromEntries(cfg.scales!.map((x) => [x.name, x.runCap]));
+    expect(caps).toEqual({ s: 48, m: 48, l: 5 });
   });
 });
 
