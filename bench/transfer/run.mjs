@@ -1,7 +1,10 @@
 // Ladders that learn across scales, measured (issue 17): on two simulated ladders with different planted
 // constants (the 70B rehearsal, fixtures/studies/ladder-sim.yaml, and the same scales with another lr and
 // batch law), each seed runs side by side
-//   - independent per-scale Bayesian search, 24 runs per scale (transfer: none), as before transfer;
+//   - independent per-scale Bayesian search, 24 runs per scale (transfer: none), as before transfer,
+//     its laws fitted both ways: lr* to every run at once (the default) and to one optimum per scale
+//     (fit.lr_from: optima, the estimator before issue 17) — the same runs;
+//   - scale-aware search (transfer: auto, the default) with the same 24 runs per scale;
 //   - the same with a third of the runs (8 per scale), to show what a third of the compute costs alone;
 //   - scale-aware search (transfer: auto) with 8 runs per scale: a third of the compute;
 //   - budget: {flops} of a third of the compute, shared out cheapest scale first (48 runs at the small
@@ -47,6 +50,7 @@ const LADDERS = [
 const THIRD = (cfg) => cfg.scales.reduce((s, x) => s + 24 * 6 * x.params * x.tokens, 0) / 3;
 const VARIANTS = [
   { key: 'ind24', label: 'independent, 24/scale', runCap: 24, transfer: 'none' },
+  { key: 'sa24', label: 'scale-aware, 24/scale', runCap: 24, transfer: 'auto' },
   { key: 'ind8', label: 'independent, 8/scale', runCap: 8, transfer: 'none' },
   { key: 'sa8', label: 'scale-aware, 8/scale', runCap: 8, transfer: 'auto' },
   { key: 'bud', label: 'budget ⅓, independent', budget: THIRD, transfer: 'none' },
@@ -99,7 +103,10 @@ async function runScaletune(text, seed, v, cfg, ladder) {
   const trials = (await storage.getTrials(st.id)).filter((t) => t.scale?.role !== 'verify');
   await storage.close();
   const compute = trials.reduce((s, t) => s + 6 * t.scale.params * t.scale.tokens, 0);
-  return { seconds, compute, prediction: out.ladder.prediction };
+  // the same runs with lr* fitted to one optimum per scale, as before lr* was fitted to every run
+  const config = loadStudyConfig(file);
+  const optima = summarizeLadder({ config: { ...config, fit: { ...config.fit, lrFrom: 'optima' } }, trials, seed }).prediction;
+  return { seconds, compute, prediction: out.ladder.prediction, optima };
 }
 
 /** Optuna's best run at each scale, with scaletune's laws fitted to them. */
@@ -134,27 +141,29 @@ for (const L of LADDERS) {
     for (const v of VARIANTS) {
       const r = await runScaletune(text, seed, v, cfg, results.length + 1);
       row[v.key] = { ...r, ...judge(cfg.backend.constants, cfg.backend.seqLen, r.prediction) };
+      if (v.key === 'ind24') row.ind24o = { ...r, ...judge(cfg.backend.constants, cfg.backend.seqLen, r.optima) };
     }
     if (haveOptuna) {
       const r = runOptuna(cfg, seed);
       row.optuna = { ...r, ...judge(cfg.backend.constants, cfg.backend.seqLen, r.prediction) };
     }
     rows.push(row);
-    console.log(`${L.name}, seed ${seed}: ${[...VARIANTS.map((v) => v.key), ...(haveOptuna ? ['optuna'] : [])].map((k) => `${k} gap ${(100 * row[k].gap).toFixed(3)}% lr x${row[k].lrRatio.toFixed(2)} ${row[k].seconds.toFixed(1)} s`).join('; ')}`);
+    console.log(`${L.name}, seed ${seed}: ${['ind24o', ...VARIANTS.map((v) => v.key), ...(haveOptuna ? ['optuna'] : [])].map((k) => `${k} gap ${(100 * row[k].gap).toFixed(3)}% lr x${row[k].lrRatio.toFixed(2)} ${row[k].seconds.toFixed(1)} s`).join('; ')}`);
   }
   results.push({ L, rows });
 }
 
 const pct = (x) => `${(100 * x).toFixed(3)}%`;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const cols = [...VARIANTS.map((v) => ({ key: v.key, label: v.label })), ...(haveOptuna ? [{ key: 'optuna', label: 'Optuna 3.1 TPE, 24/scale' }] : [])];
+const cols = [{ key: 'ind24o', label: 'independent, 24/scale, lr* from optima' }, ...VARIANTS.map((v) => ({ key: v.key, label: v.label })), ...(haveOptuna ? [{ key: 'optuna', label: 'Optuna 3.1 TPE, 24/scale' }] : [])];
 const lines = [
   `Ladders that learn across scales (${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores, ${SEEDS.length} seeds per ladder). Nine simulated scales (25M to 6.4B parameters, 20 and 80 tokens per parameter), Bayesian optimisation of lr and batch size, laws fitted and predicted for 70B on 1.4T tokens. Gap: the simulator's noiseless loss at the target at the predicted (lr, B) over its optimum there (critical-batch effect included); lower is better. Compute: 6·N·D summed over the search's runs. ${haveOptuna ? 'Optuna fits no law: scaletune\'s per-scale optimum and laws are computed from its runs.' : 'Optuna not installed (apt-get install python3-optuna): its column is missing.'}`,
   '',
 ];
 for (const { L, rows } of results) {
   const within = (k) => rows.filter((r) => r[k].gap <= r.ind24.gap + 0.0005).length;
-  lines.push(`**${L.name}** — within 0.05 pp of independent-24 (goal: at least 8 of ${rows.length} seeds): scale-aware 8/scale in ${within('sa8')}, budget ⅓ independent in ${within('bud')}, budget ⅓ scale-aware in ${within('budsa')}`, '');
+  const withinOld = (k) => rows.filter((r) => r[k].gap <= r.ind24o.gap + 0.0005).length;
+  lines.push(`**${L.name}** — seeds within 0.05 pp of independent-24 (goal: budget ⅓ scale-aware in at least 8 of ${rows.length}): budget ⅓ scale-aware in **${within('budsa')}** (${withinOld('budsa')} against lr* from optima, the estimator before); budget ⅓ independent in ${within('bud')}; scale-aware 24/scale in ${within('sa24')}, 8/scale in ${within('sa8')}`, '');
   lines.push(`| quantity (median over seeds) | ${cols.map((c) => c.label).join(' | ')} |`, `| --- | ${cols.map(() => '---:').join(' | ')} |`);
   lines.push(`| proxy compute, FLOPs | ${cols.map((c) => median(rows.map((r) => r[c.key].compute)).toExponential(2)).join(' | ')} |`);
   lines.push(`| loss gap at the target | ${cols.map((c) => pct(median(rows.map((r) => r[c.key].gap)))).join(' | ')} |`);

@@ -20,6 +20,8 @@ export class LadderScheduler extends BaseScheduler implements Scheduler {
   readonly shownCap: number | null;
   readonly startNotes: string[] = [];
   readonly fatal = null;
+  // what transfer planned and which scale settled: how the ladder proceeds, nothing amiss
+  override readonly noteKind = 'note';
   private readonly unique: boolean;
   /** each scale's searcher (and first run), made when its search starts: a later scale's needs the smaller ones' results */
   private readonly started = new Map<string, { searcher: ClaimSearcher; first: Params | null }>();
@@ -41,7 +43,7 @@ export class LadderScheduler extends BaseScheduler implements Scheduler {
     // the budget is the sum of the scales': each its run cap, or the points of its grid
     const budgets = (cfg.scales ?? []).map((s) => runBudget({ ...cfg.parameters, ...s.parameters }, s.runCap ?? runCap, this.unique));
     this.shownCap = budgets.every((b) => b !== null) ? budgets.reduce((a, b) => a! + b!, 0)! : null;
-    if (this.mode !== 'none') this.startNotes.push(`transfer ${this.mode}: from the third scale on, each scale's search starts from what the smaller ones predict, once they are done`);
+    if (this.mode !== 'none') this.startNotes.push(`transfer ${this.mode}: from the third scale on, each scale's search starts from what the smaller ones predict, once they are done (transfer: none searches every scale from scratch)`);
   }
 
   static async create(storage: Storage, study: StudyRecord, runCap: number | undefined, env: Record<string, string | undefined> = process.env): Promise<LadderScheduler> {

@@ -95,7 +95,8 @@ class StudyRun {
     this.best = bestTrial(initial, cfg.metric);
     if (reachesTarget(this.best?.value ?? null, cfg.metric)) this.reason = 'target';
     reporter.studyStarted({ study: this.study, runCap: this.scheduler.shownCap, parallel: this.parallel, finishedBefore: initial.filter((t) => t.state === 'COMPLETE' || t.state === 'FAIL' || t.state === 'PRUNED'), ...(this.o.verify ? { verify: true } : {}) });
-    for (const n of [...gpuNotes, ...(this.o.verify ? [] : this.scheduler.startNotes)]) reporter.warn(n);
+    for (const n of gpuNotes) reporter.warn(n);
+    for (const n of this.o.verify ? [] : this.scheduler.startNotes) this.say(n);
     if (cfg.earlyTerminate && !cfg.stopping) reporter.warn('this study was created before early stopping existed: its early_terminate is not applied');
     const runCap = this.o.runCap ?? cfg.runCap;
     await this.storage.logEvent(this.study.id, null, this.worker, 'run_started', { parallel: this.parallel, runCap: runCap ?? null, pid: process.pid });
@@ -282,9 +283,14 @@ class StudyRun {
     await storage.logEvent(study.id, t.id, this.worker, 'trial_finished', { state: t.state, value: t.value, error: t.error });
     reporter.trialFinished(t, this.best);
     if (await this.scheduler.onEnd(t)) this.noMoreWork = false;
-    for (const n of this.scheduler.takeNotes()) reporter.warn(n);
+    for (const n of this.scheduler.takeNotes()) this.say(n);
     // nothing can continue: end the running trials (re-queued, resumable) and say why
     if (this.scheduler.fatal && !this.interrupted) this.stopAll(`method ${study.config.method} cannot go on`);
+  }
+
+  private say(n: string): void {
+    if (this.scheduler.noteKind === 'note') this.o.reporter.note(n);
+    else this.o.reporter.warn(n);
   }
 
   async finish(): Promise<StudyEnd> {

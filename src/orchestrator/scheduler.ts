@@ -36,6 +36,8 @@ export interface Scheduler {
   onEnd(trial: Trial): Promise<boolean>;
   /** what the scheduler wants said since the last call (emptied by reading) */
   takeNotes(): string[];
+  /** how its notes (start notes included) are said: plain information, or warnings of something amiss */
+  readonly noteKind: 'note' | 'warning';
   /** set when the study cannot go on: the loop stops running trials (re-queued) and fails with it */
   readonly fatal: string | null;
 }
@@ -62,6 +64,8 @@ export abstract class BaseScheduler {
   takeNotes(): string[] {
     return [];
   }
+
+  readonly noteKind: 'note' | 'warning' = 'warning';
 }
 
 /** A searcher proposes from the history; storage enforces the cap and, for walked grids, uniqueness. */

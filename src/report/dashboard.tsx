@@ -188,9 +188,17 @@ export class InkReporter implements Reporter {
   }
 
   warn(message: string): void {
+    this.printAbove(`warning: ${message}`, 'yellow');
+  }
+
+  note(message: string): void {
+    this.printAbove(`note: ${message}`, 'gray');
+  }
+
+  private printAbove(text: string, color: string): void {
     // printed once above the live part, which must stay shorter than the terminal: past its height ink
     // redraws by clearing the screen and the scrollback with it
-    this.s.finished.push({ key: `w${this.s.finished.length}`, text: `warning: ${message}`, color: 'yellow' });
+    this.s.finished.push({ key: `w${this.s.finished.length}`, text, color });
     if (this.app) this.update();
   }
 

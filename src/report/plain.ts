@@ -72,6 +72,10 @@ export class PlainReporter implements Reporter {
     this.out.write(`warning: ${message}\n`);
   }
 
+  note(message: string): void {
+    this.out.write(`note: ${message}\n`);
+  }
+
   studyFinished(e: StudyEnd): void {
     const n = (st: string): number => e.trials.filter((t) => t.state === st).length;
     const how = { run_cap: 'run cap reached', exhausted: e.study.config.scales?.length ? "every scale's search done" : 'search space exhausted', target: 'target reached', interrupted: 'interrupted', no_more_work: 'no more work' }[e.reason];

@@ -43,6 +43,8 @@ export interface Reporter {
   trialRequeued(stale: Trial, copy: Trial): void;
   /** Called with something the user should read (a budget not used, a member left out); never for a trial's own failure. */
   warn(message: string): void;
+  /** information on how the study proceeds (what a ladder's transfer planned), not a warning */
+  note(message: string): void;
   /** Called once when the run ends, interrupted or not; not when it fails. */
   studyFinished(e: StudyEnd): void;
   /** Called last: flush and release the terminal. */
@@ -56,6 +58,7 @@ export const silentReporter: Reporter = {
   trialFinished() {},
   trialRequeued() {},
   warn() {},
+  note() {},
   studyFinished() {},
   async close() {},
 };

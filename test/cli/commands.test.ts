@@ -163,6 +163,7 @@ describe('commands', () => {
       method: 'random',
       metric: { name: 'loss' },
       run_cap: 6,
+      transfer: 'none',
       parameters: { lr: { distribution: 'log_uniform_values', min: 1e-5, max: 1 } },
       backend: { type: 'sim' },
       scales: [{ name: 'small', params: 1e8, tokens: 2e9 }, { name: 'mid', params: 4e8, tokens: 8e9 }, { name: 'big', params: 1.6e9, tokens: 3.2e10 }],

@@ -98,6 +98,16 @@ describe('ladder configs: budget', () => {
     expect(cfg.budget).toEqual({ flops: 5e21 });
   });
 
+  it('transfer defaults to auto for a proposing method over a continuous lr, and stays off for a grid or where the config says none', () => {
+    const dir = tmpDir();
+    const base = `metric: {name: loss}\nbackend: {type: sim}\nrun_cap: 6\nscales:\n  - {params: 1.0e8, tokens: 2.0e9}\n  - {params: 4.0e8, tokens: 8.0e9}\n  - {params: 1.6e9, tokens: 3.2e10}\n`;
+    const continuous = 'parameters: {lr: {distribution: log_uniform_values, min: 0.0001, max: 0.01}}\n';
+    for (const method of ['random', 'sobol', 'bayes']) expect(loadStudyConfig(writeFile(dir, `${method}.yaml`, `method: ${method}\n${continuous}${base}`)).transfer).toBe('auto');
+    expect(loadStudyConfig(writeFile(dir, 'none.yaml', `method: bayes\n${continuous}${base}transfer: none\n`)).transfer).toBe('none');
+    expect(loadStudyConfig(writeFile(dir, 'grid.yaml', `method: grid\nparameters: {lr: {values: [0.001, 0.01]}}\n${base}`)).transfer).toBeUndefined();
+    expect(loadStudyConfig(writeFile(dir, 'listed.yaml', `method: random\nparameters: {lr: {values: [0.001, 0.01]}}\n${base}`)).transfer).toBeUndefined();
+  });
+
   it('runs: auto is the compute of 8 runs at every scale, shared out the same way: cheap scales many, the largest few', () => {
     const dir = tmpDir();
     const text = `method: bayes\nmetric: {name: loss}\nparameters:\n  lr: {distribution: log_uniform_values, min: 0.0001, max: 0.01}\nbackend: {type: sim}\nscales:\n  - {name: s, params: 1.0e8, tokens: 2.0e9}\n  - {name: m, params: 4.0e8, tokens: 8.0e9}\n  - {name: l, params: 1.6e9, tokens: 3.2e10}\nbudget: {runs: auto}\n`;

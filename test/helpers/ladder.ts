@@ -15,6 +15,8 @@ export function ladder(scales: [number, number][], extra: Record<string, unknown
     backend: { type: 'sim' },
     scales: scales.map(([N, D]) => ({ params: N, tokens: D })),
     target: { params: 7e10, tokens: 1.4e12 },
+    // pinned: what these ladders measure was written for scales searched from scratch
+    transfer: 'none',
     ...extra,
   });
 }

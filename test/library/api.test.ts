@@ -110,7 +110,7 @@ describe('the library API', () => {
   });
 
   it('runs a simulated ladder and summarizes it: every scale searched, laws fitted, the target predicted', async () => {
-    const config = { ...loadStudyConfig(path.join(ROOT, 'fixtures/studies/ladder-sim.yaml')), runCap: 10 };
+    const config = { ...loadStudyConfig(path.join(ROOT, 'fixtures/studies/ladder-sim.yaml')), runCap: 10, transfer: 'none' as const };
     const { study } = await createStudy(storage, config, { cwd: dir });
     const end = await resumeStudy(storage, study);
     // the simulator diverges at the largest learning rates, as real runs do: those trials fail

@@ -18,7 +18,7 @@ const cost = (s: { params: number; tokens: number }) => 6 * s.params * s.tokens;
 describe('a ladder with budget: {flops}', () => {
   it('a scale that settled stays settled: the verify run after the search trains one run, and reopens no scale', async () => {
     // the 70B rehearsal on a budget: four runs at a time, so scales settle with runs still in flight
-    const text = readFileSync(path.join(ROOT, 'fixtures/studies/ladder-sim.yaml'), 'utf8').replace(/^run_cap: \d+$/m, 'budget: {flops: 5.0e22}');
+    const text = readFileSync(path.join(ROOT, 'fixtures/studies/ladder-sim.yaml'), 'utf8').replace(/^run_cap: \d+$/m, 'budget: {flops: 5.0e22}\ntransfer: none');
     const { raw, intPaths } = parseConfigText(text, 'ladder-sim.yaml');
     const config = validateStudyConfig(raw, { intPaths });
     const storage = new MemoryStorage();
@@ -41,6 +41,7 @@ describe('a ladder with budget: {flops}', () => {
       seed: 2,
       parallel: 1,
       budget: { flops },
+      transfer: 'none',
       parameters: { lr: { distribution: 'log_uniform_values', min: 1e-5, max: 0.1 }, batch_size: { value: 256 } },
       // a flat, noiseless basin: once bracketed, no run improves the best by 0.05%
       backend: { type: 'sim', constants: { noise: 0, lr_curvature: 0.00002 } },
@@ -50,7 +51,7 @@ describe('a ladder with budget: {flops}', () => {
     const storage = new MemoryStorage();
     const study = await makeStudy(storage, config, 'budgeted');
     const notes: string[] = [];
-    const end = await runStudy({ storage, study, backend: BACKENDS.sim.create(), reporter: { ...silentReporter, warn: (m: string) => notes.push(m) } });
+    const end = await runStudy({ storage, study, backend: BACKENDS.sim.create(), reporter: { ...silentReporter, note: (m: string) => notes.push(m) } });
     const runsAt = (n: string) => end.trials.filter((t) => t.scale?.name === n).length;
     for (const s of scales) {
       expect(runsAt(s.name)).toBeLessThanOrEqual(shares[s.name]!);

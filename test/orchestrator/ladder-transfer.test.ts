@@ -24,7 +24,7 @@ async function run(transfer: string) {
   const storage = new MemoryStorage();
   const study = await makeStudy(storage, config(transfer), `t-${transfer}`);
   const notes: string[] = [];
-  const end = await runStudy({ storage, study, backend: BACKENDS.sim.create(), reporter: { ...silentReporter, warn: (m: string) => notes.push(m) } });
+  const end = await runStudy({ storage, study, backend: BACKENDS.sim.create(), reporter: { ...silentReporter, note: (m: string) => notes.push(m) } });
   return { end, notes, events: await storage.getEvents(study.id) };
 }
 

@@ -1,7 +1,8 @@
 /** Scale-aware search: what a later scale takes from the smaller ones (fitters/ladder/transfer.ts, pure). */
 import { describe, expect, it } from 'vitest';
-import { earlierScales, planTransfer, transferActive, TRANSFER_MIN_SPAN, type TransferPlan } from '../../../fitters/ladder/index.js';
+import { earlierScales, planTransfer, scaleRecord, transferActive, TRANSFER_MIN_SPAN, type TransferPlan } from '../../../fitters/ladder/index.js';
 import type { Distribution } from '../../../src/core/distributions.js';
+import type { Trial } from '../../../src/core/trial.js';
 import { ladder, lrStar, trials } from '../../helpers/ladder.js';
 
 const continuous: Distribution = { type: 'log_uniform_values', min: 1e-6, max: 1 };
@@ -54,6 +55,28 @@ describe('transfer', () => {
     const t = trials(near, ['s3']).map((x) => (x.scale!.name === 's2' ? { ...x, params: { lr: (x.params.lr as number) * 300 } } : x));
     const plan = planTransfer({ config: near, trials: t, seed: 1 }, near.scales![2]!, 'auto');
     expect(plan).toEqual({ none: expect.stringMatching(/the laws of the smaller scales predict lr\* = (Infinity|0|NaN) here, which no search can be centred on/) });
+  });
+
+  it("the batch size keeps the user's range (whatever its distribution), its first run at the predicted B*", () => {
+    for (const batch of [{ distribution: 'q_log_uniform_values', min: 16, max: 2048, q: 1 }, { distribution: 'log_uniform_values', min: 16, max: 2048 }]) {
+      const cfg2 = ladder([[1e8, 2e9], [4e8, 8e9], [1.6e9, 3.2e10]], { method: 'random', run_cap: 25, transfer: 'auto', parameters: { lr: { distribution: 'log_uniform_values', min: 1e-6, max: 1 }, batch_size: batch } });
+      const bStar = (D: number) => 0.001 * D ** 0.5;
+      const t: Trial[] = [];
+      cfg2.scales!.slice(0, 2).forEach((sc, i) => {
+        for (const fu of [0.25, 0.5, 1, 2, 4])
+          for (const fv of [0.25, 0.5, 1, 2, 4]) {
+            const [u, v] = [Math.log(fu * 1.1), Math.log(fv * 0.9)];
+            const params = { lr: lrStar(sc.params!, sc.tokens) * Math.exp(u), batch_size: Math.round(bStar(sc.tokens) * Math.exp(v)) };
+            t.push({ id: t.length + 1, number: t.length, state: 'COMPLETE', params, scale: scaleRecord(sc, i), value: (1 + 0.004 * u * u + 0.002 * v * v) * 3 } as unknown as Trial);
+          }
+      });
+      const plan = planTransfer({ config: cfg2, trials: t, seed: 1 }, cfg2.scales![2]!, 'auto') as TransferPlan;
+      expect(plan.detail.batch!.value / bStar(3.2e10)).toBeCloseTo(1, 0);
+      expect(plan.detail.boxes.batch_size).toBeUndefined();
+      expect(plan.space.batch_size).toEqual(cfg2.parameters.batch_size);
+      expect(plan.detail.boxes.lr).toBeDefined();
+      expect(Math.abs(Math.log((plan.first!.batch_size as number) / plan.detail.batch!.value))).toBeLessThan(0.01);
+    }
   });
 
   it('recenter moves a grid onto the prediction, keeping its points relative to each other', () => {
