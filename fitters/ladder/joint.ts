@@ -182,7 +182,7 @@ export function fitJointLaws(scales: readonly ScaleSummary[], lr: LawSummary, ba
     const residuals = opt.length
       ? { rmse: Math.sqrt(opt.reduce((sum, s, i) => sum + Math.log(law[i]! / s.optimum!.lr) ** 2, 0) / opt.length), meanAbsRelError: rel.reduce((a, b) => a + b, 0) / rel.length, maxAbsRelError: Math.max(...rel) }
       : base.residuals;
-    return { ...rest, params, intervals, residuals, why: `${base.why}; fitted to the better runs of every scale at once (${pts.length} runs, one basin shape shared by the scales), not to one optimum per scale`, ...(samples.length ? { samples } : {}) };
+    return { ...rest, params, intervals, residuals, why: `${base.why.replace(/; fitted to each scale's optimum, weighted by its runs$/, '')}; fitted to the better runs of every scale at once (${pts.length} runs, one basin shape shared by the scales), not to one optimum per scale`, ...(samples.length ? { samples } : {}) };
   };
   const names = twoD ? ['uu', 'uuu', 'vv', 'uv', 'vvv'] : ['uu', 'uuu'];
   return { lr: summary(lr, lawParams(best.x, o.lr, lrX), lrSamples), basin: Object.fromEntries(names.map((k, i) => [k, best.x[o.c + i]!])), runs: pts.length };

@@ -97,7 +97,7 @@ function fitHpLaw(rows: readonly LawRow[], y: 'lr' | 'batch', choice: InputsChoi
   // an optimum's scatter shrinks about as 1/runs: a budget's 48-run scales say more than its 5-run ones
   // (bench/transfer: B*'s miss at the target halved); equal runs weigh equally, as unweighted
   const fit = fitPower(data, choice.x, { intervals: 'ols', bootstrap: { seed, count: 1000 }, weights: rows.map((r) => Math.max(1, r.runs)) });
-  return lawSummary(fit, { y, law: 'power', x: choice.x, formula: `${y}* = a·${choice.x.map((k) => `${k}^alpha_${k}`).join('·')}` }, choice);
+  return lawSummary(fit, { y, law: 'power', x: choice.x, formula: `${y}* = a·${choice.x.map((k) => `${k}^alpha_${k}`).join('·')}` }, { ...choice, why: `${choice.why}; fitted to each scale's optimum, weighted by its runs` });
 }
 
 function fitLossLaw(rows: readonly LawRow[], choice: LossChoice, seed: number, quick = false): LawSummary {

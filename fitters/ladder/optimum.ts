@@ -53,5 +53,5 @@ function untried(lr: number, edge: 'smallest' | 'largest' | undefined, layout: R
   if (layout.grid || !edge || !layout.lrRange) return '';
   const beyond = edge === 'largest' ? layout.lrRange[1] : layout.lrRange[0];
   if (edge === 'largest' ? beyond <= lr * 1.0001 : beyond >= lr * 0.9999) return '';
-  return `; the search's range reaches ${beyond.toPrecision(3)}, but none of its runs went ${edge === 'largest' ? 'above' : 'below'} ${lr.toPrecision(3)}: more runs there would bracket the optimum`;
+  return `; the search's lr range reaches ${beyond.toPrecision(3)}, but none of its runs went ${edge === 'largest' ? 'above' : 'below'} lr ${lr.toPrecision(3)}: more runs there would bracket the optimum`;
 }

@@ -140,7 +140,7 @@ export function summarizeLadder(input: LadderInput): LadderSummary {
   const edges = usable.filter((s) => s.optimum?.edge);
   if (laws.lr && edges.length) {
     const where = edges.map((s) => `${s.name} (the ${s.optimum!.edge} ${lrParam} swept)`).join(', ');
-    notes.push(`${lrParam}*: fitted from edge optima at ${where}: the true optimum lies beyond the sweep there, so the law and its prediction are biased that way; widen those sweeps`);
+    notes.push(`${lrParam}*: fitted from edge optima at ${where}: the true optimum lies beyond the sweep there, so the law and its prediction are biased that way; widen those sweeps (or, where the range already goes further, run more beyond the edge)`);
   }
 
   const target = cfg.target ? { name: cfg.target.name, N: cfg.target.params, D: cfg.target.tokens } : null;
@@ -151,8 +151,12 @@ export function summarizeLadder(input: LadderInput): LadderSummary {
   }
 
   let backtest: LadderSummary['backtest'] = null;
-  if (usable.length >= 3 && !input.quick) backtest = backtestLadder(usable, fitCfg, twoD, seed, joint);
-  else if (rows.length >= 2) notes.push('backtest: needs three or more scales (two to fit, the largest held back)');
+  if (usable.length >= 3 && !input.quick) {
+    backtest = backtestLadder(usable, fitCfg, twoD, seed, joint);
+    const held = backtest.scale;
+    const position = ladderOrder(cfg).findIndex((x) => x.scale.name === held);
+    if (transferred(cfg, position)) notes.push(`backtest: ${held} searched around what the smaller scales predicted (transfer), so its optimum is not independent of the laws the backtest refits from them: a prediction it confirms is partly one its search was steered to`);
+  } else if (rows.length >= 2) notes.push('backtest: needs three or more scales (two to fit, the largest held back)');
 
   return { metric: cfg.metric?.name ?? 'loss', lrParam, batchParam, scales, target, laws, prediction, backtest, notes };
 }

@@ -29,7 +29,7 @@ export interface TransferPlan {
    */
   first: Params | null;
   /** what was predicted, from which scales, and the boxes chosen, for the study's log */
-  detail: { from: string[]; lr: Predicted; batch: Predicted | null; boxes: Record<string, [number, number]> };
+  detail: { from: string[]; lr: Predicted; batch: Predicted | null; boxes: Record<string, [number, number]>; edges: string[] };
 }
 
 export interface TransferInput {
@@ -108,7 +108,9 @@ export function planTransfer(input: TransferInput, scale: ScaleConfig, mode: Exc
     const predicted = k === lrParam ? lr.value : k === summary.batchParam && batch ? batch.value : undefined;
     first[k] = predicted !== undefined ? nearestIn(d, predicted) : prevParams[k] !== undefined && contains(d, prevParams[k]!) ? prevParams[k]! : fromUnit(d, 0.5);
   }
-  return { space, first: mode === 'recenter' ? null : first, detail: { from: names, lr, batch, boxes } };
+  // scales whose best run sat at the end of what they tried: the law leans that way, and so does this prediction
+  const edges = summary.scales.filter((z) => z.optimum?.edge).map((z) => z.name);
+  return { space, first: mode === 'recenter' ? null : first, detail: { from: names, lr, batch, boxes, edges } };
 }
 
 /** A continuous distribution's box moved onto the prediction: log-uniform over [p/w, p·w] ∩ the user's bounds, w from the interval. */

@@ -127,7 +127,8 @@ export class LadderScheduler extends BaseScheduler implements Scheduler {
           await this.storage.logEvent(this.study.id, null, 'scaletune', 'transfer_planned', { scale: scale.name, from, lr, batch, boxes, first });
           const predicted = `${cfg.fit?.lrParam ?? 'lr'}* ${lr.value.toPrecision(3)}${batch ? `, ${cfg.fit?.batchParam ?? 'batch_size'}* ${batch.value.toPrecision(3)}` : ''}`;
           const where = Object.entries(boxes).map(([k, b]) => `${k} in [${b[0].toPrecision(3)}, ${b[1].toPrecision(3)}]`).join(', ');
-          this.notes.push(`scale ${scale.name}: the laws of ${from.length} smaller scales predict ${predicted}; ${this.mode === 'recenter' ? `its grid moved onto that: ${where}` : `searching ${where}, the first run at the prediction`}`);
+          const leaning = plan.detail.edges.length ? ` (from edge optima at ${plan.detail.edges.join(', ')}: the prediction leans the way their sweeps were cut off)` : '';
+          this.notes.push(`scale ${scale.name}: the laws of ${from.length} smaller scales predict ${predicted}${leaning}; ${this.mode === 'recenter' ? `its grid moved onto that: ${where}` : `searching ${where}, the first run at the prediction`}`);
         }
       }
     }

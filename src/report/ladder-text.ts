@@ -17,7 +17,13 @@ function degenerate(iv: readonly [number, number]): boolean {
 /** A prediction's line: its interval, or why it has none, so that an exact fit never reads as a measured certainty. */
 function predictedLine(p: Predicted | null, law: LawSummary | null): string {
   if (!p) return `- (${law ? 'not predicted' : 'no law fitted: see the notes'})`;
-  if (p.interval && !degenerate(p.interval)) return fmtPredicted(p);
+  if (p.interval && !degenerate(p.interval)) {
+    const [lo, hi] = p.interval;
+    // printed all the same, but not as something to act on
+    if (law?.y !== 'loss' && hi / lo > WIDE_FACTOR) return `${fmtPredicted(p)}: the interval spans ${fmtNum(hi / lo, 3)}x, too wide to act on (more scales, or more runs at the largest, narrow it)`;
+    if (law?.y === 'loss' && Math.max(hi / p.value - 1, 1 - lo / p.value) > WIDE_RELATIVE) return `${fmtPredicted(p)}: the interval reaches ${pct(lo / p.value - 1)} to ${pct(hi / p.value - 1)}, too wide to act on`;
+    return fmtPredicted(p);
+  }
   const coefficients = law ? Object.keys(law.params).length : 0;
   return `${fmtSci(p.value)} (no interval: ${law && law.residuals.rmse < 1e-9 ? `the law's ${coefficients} coefficients fit its points exactly, so nothing measures its spread` : 'too few points for one'})`;
 }
@@ -93,9 +99,13 @@ export function formatLadder(s: LadderSummary, verify: VerifyResult | null = nul
   const bt = s.backtest;
   if (bt) {
     out.push('', `backtest: the laws fitted without ${bt.scale} (N = ${fmtSci(bt.N)}, D = ${fmtSci(bt.D)}), against what its search found:`);
-    if (bt.lr) out.push(`  ${s.lrParam}*: predicted ${fmtPredicted(bt.lr.predicted)}, found ${fmtSci(bt.lr.measured)}: ${verdict(bt.lr.predicted, bt.lr.measured, timesPredicted(bt.lr.predicted, bt.lr.measured))}`);
-    if (bt.batch && b) out.push(`  ${b}*: predicted ${fmtPredicted(bt.batch.predicted)}, found ${fmtSci(bt.batch.measured)}: ${verdict(bt.batch.predicted, bt.batch.measured, timesPredicted(bt.batch.predicted, bt.batch.measured))}`);
-    if (bt.loss) out.push(`  ${s.metric}: predicted ${fmtPredicted(bt.loss.predicted)}, found ${fmtNum(bt.loss.measured)}: ${verdict(bt.loss.predicted, bt.loss.measured, fromPredicted(bt.loss.predicted, bt.loss.measured))}`);
+    const held = s.scales.find((z) => z.name === bt.scale);
+    const how = foundHow(held);
+    const hp = (name: string, x: NonNullable<typeof bt.lr>): string => `  ${name}*: predicted ${fmtPredicted(x.predicted)}, found ${fmtSci(x.measured)}${how}: ${circular(held, x) ?? verdict(x.predicted, x.measured, 'factor')}`;
+    if (bt.lr) out.push(hp(s.lrParam, bt.lr));
+    if (bt.batch && b) out.push(hp(b, bt.batch));
+    const atBest = held?.optimum?.method === 'interpolated' && held.best ? ` (at its interpolated optimum; its best run ${fmtNum(held.best.loss)})` : how;
+    if (bt.loss) out.push(`  ${s.metric}: predicted ${fmtPredicted(bt.loss.predicted)}, found ${fmtNum(bt.loss.measured)}${atBest}: ${verdict(bt.loss.predicted, bt.loss.measured, 'relative')}`);
     if (bt.lossGap) out.push(`  ${gapLine(bt.lossGap, s.metric, s.lrParam)}`);
   }
   if (verify) out.push('', formatVerify(verify, s.metric, s.lrParam, b));
@@ -103,20 +113,48 @@ export function formatLadder(s: LadderSummary, verify: VerifyResult | null = nul
   return `${out.join('\n')}\n`;
 }
 
+/** Beyond these a prediction is a miss whatever its interval says: a hyperparameter off by more than 2x, a loss by more than 1%. */
+export const MISS_FACTOR = 2;
+export const MISS_RELATIVE = 0.01;
+/** Intervals wider than these cannot test a law: a hyperparameter's spanning more than 10x, a loss's more than ±5%. */
+const WIDE_FACTOR = 10;
+const WIDE_RELATIVE = 0.05;
+
 /**
- * A prediction against what was measured, called what it is: inside or outside its interval, and
- * without one a miss once it is off by more than 10% (lr, batch: a ratio; loss: a relative error).
+ * A prediction against what was measured, called what it is (a hyperparameter as a factor, a loss as a
+ * relative difference): outside its interval, or too far off to be any use, is a miss; inside an
+ * interval too wide to test anything says so; without an interval, a miss once off by more than 10%.
  */
-export function verdict(p: Predicted, measured: number, off: string): string {
-  if (p.interval && !degenerate(p.interval)) return `${off}, ${measured >= p.interval[0] && measured <= p.interval[1] ? 'inside' : 'outside'} the interval${measured >= p.interval[0] && measured <= p.interval[1] ? '' : ': a miss'}`;
-  const ratio = p.value / measured;
-  return `${off}, no interval to judge it by${Math.abs(Math.log(ratio)) > Math.log(1.1) ? ': a miss' : ''}`;
+export function verdict(p: Predicted, measured: number, kind: 'factor' | 'relative'): string {
+  const off = kind === 'factor' ? timesPredicted(p, measured) : fromPredicted(p, measured);
+  const far = kind === 'factor' ? Math.abs(Math.log(measured / p.value)) > Math.log(MISS_FACTOR) : Math.abs(measured / p.value - 1) > MISS_RELATIVE;
+  if (!p.interval || degenerate(p.interval)) return `${off}, no interval to judge it by${Math.abs(Math.log(p.value / measured)) > Math.log(1.1) ? ': a miss' : ''}`;
+  const [lo, hi] = p.interval;
+  if (measured < lo || measured > hi) return `${off}, outside the interval: a miss`;
+  const span = kind === 'factor' ? `spans ${fmtNum(hi / lo, 3)}x` : `spans ${pct(lo / p.value - 1)} to ${pct(hi / p.value - 1)}`;
+  const wide = kind === 'factor' ? hi / lo > WIDE_FACTOR : Math.max(hi / p.value - 1, 1 - lo / p.value) > WIDE_RELATIVE;
+  if (far) return `${off}: a miss (more than ${kind === 'factor' ? `${MISS_FACTOR}x` : `${100 * MISS_RELATIVE}%`} off), though inside the interval, which ${span}${wide ? ': too wide to test the law' : ''}`;
+  return `${off}, inside the interval${wide ? `, which ${span}: too wide to test the law` : ''}`;
+}
+
+/** What the held-back scale's "found" is when it is not an interpolated optimum. */
+function foundHow(held: LadderSummary['scales'][number] | undefined): string {
+  return held?.optimum?.method === 'best-run' ? ` (its best of ${held.runs.length} run${held.runs.length === 1 ? '' : 's'}, not an interpolated optimum)` : '';
+}
+
+/**
+ * A held-back scale whose best run stands for its optimum and sits at the prediction (transfer puts a
+ * scale's first run there) checks the prediction against itself: said so rather than called a pass.
+ */
+function circular(held: LadderSummary['scales'][number] | undefined, x: { predicted: Predicted; measured: number }): string | null {
+  if (held?.optimum?.method !== 'best-run' || Math.abs(Math.log(x.measured / x.predicted.value)) > Math.log(1.01)) return null;
+  return `${timesPredicted(x.predicted, x.measured)}: its best run is the one placed at the prediction, so this checks nothing`;
 }
 
 /** The backtest's loss gap; when the nearest run is the scale's best, the gap is zero by construction and says nothing of the prediction. */
 export function gapLine(g: NonNullable<LadderSummary['backtest']>['lossGap'] & object, metric: string, lrParam: string): string {
   const where = g.lrRatio === undefined ? '' : `, its ${lrParam} ${fmtNum(g.lrRatio, 3)}x the prediction`;
-  if (g.isBest) return `the run nearest the predicted hyperparameters is the scale's best run (trial ${g.run}${where}): no run lies nearer the prediction, so this says nothing of it`;
+  if (g.isBest) return `no run lies nearer the predicted hyperparameters than the scale's best run (trial ${g.run}${where}), so this says nothing of them`;
   return `the run nearest the predicted hyperparameters (trial ${g.run}${where}) is ${pct(g.gap)} from the scale's best ${metric}`;
 }
 
@@ -140,7 +178,7 @@ export function formatVerify(v: VerifyResult, metric: string, lrParam: string, b
   const lines = [`verify at ${v.scale} (N = ${fmtSci(v.N)}, D = ${fmtSci(v.D)}): trial ${v.trial}, ${lrParam} = ${fmtSci(v.params[lrParam] as number)}${batchParam && v.params[batchParam] !== undefined ? `, ${batchParam} = ${String(v.params[batchParam])}` : ''}${v.heldBack ? ' (predicted by the laws fitted without this scale)' : ''}`];
   if (v.measured === null) lines.push(`  the run did not complete: ${v.error ?? v.state}`);
   else {
-    lines.push(`  ${metric}: predicted ${v.predicted ? fmtPredicted(v.predicted) : '- (no loss law was fitted: see the notes)'}, measured ${fmtNum(v.measured)}${v.predicted ? ` (${fromPredicted(v.predicted, v.measured)}; ${v.predicted.interval && v.measured >= v.predicted.interval[0] && v.measured <= v.predicted.interval[1] ? 'inside' : 'outside'} the interval)` : ''}`);
+    lines.push(`  ${metric}: predicted ${v.predicted ? fmtPredicted(v.predicted) : '- (no loss law was fitted: see the notes)'}, measured ${fmtNum(v.measured)}${v.predicted ? `: ${verdict(v.predicted, v.measured, 'relative')}` : ''}`);
     if (v.bestAtScale !== null) lines.push(`  gap to the best run of the scale's search: ${pct(v.measured / v.bestAtScale - 1)} (best ${fmtNum(v.bestAtScale)})`);
   }
   return lines.join('\n');

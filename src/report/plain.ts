@@ -22,6 +22,9 @@ export class PlainReporter implements Reporter {
 
   constructor(private readonly out: Line, private readonly opts: { quiet?: boolean } = {}) {}
 
+  /** the run now reported trains a ladder's verify run: its end is that run's, not the search's again */
+  private verifying = false;
+
   private line(s: string): void {
     if (this.opts.quiet) return;
     const t = ((Date.now() - this.t0) / 1000).toFixed(1).padStart(6);
@@ -31,7 +34,10 @@ export class PlainReporter implements Reporter {
   studyStarted(s: StudyStart): void {
     this.metricName = s.study.config.metric?.name;
     this.goal = s.study.config.metric?.goal ?? 'minimize';
-    const cap = s.runCap === null ? 'no run cap' : `${s.runCap} run${s.runCap === 1 ? '' : 's'}`;
+    // a compute budget's shares are what its scales may spend: a scale that settles spends less
+    const upTo = s.study.config.budget ? `up to ${s.runCap} runs (budget ${s.study.config.budget.flops.toExponential(2)} FLOPs${s.study.config.budget.runs === 'auto' ? ', runs: auto' : ''})` : null;
+    const cap = s.runCap === null ? 'no run cap' : upTo ?? `${s.runCap} run${s.runCap === 1 ? '' : 's'}`;
+    this.verifying = s.verify === true;
     if (s.verify) return this.line(`study ${s.study.name}: the verify run, after the ladder's search (${s.finishedBefore.length} finished)`);
     const resumed = s.finishedBefore.length ? `, resuming after ${s.finishedBefore.length} finished` : '';
     this.line(`study ${s.study.name}: ${s.study.config.method}, ${cap}, ${s.parallel} at a time, seed ${s.study.seed}${resumed}`);
@@ -78,6 +84,10 @@ export class PlainReporter implements Reporter {
 
   studyFinished(e: StudyEnd): void {
     const n = (st: string): number => e.trials.filter((t) => t.state === st).length;
+    if (this.verifying) {
+      const v = e.trials.filter((t) => t.scale?.role === 'verify');
+      return this.line(`study ${e.study.name}: the verify run ${e.interrupted ? 'stopped' : 'finished'}: ${v.filter((t) => t.state === 'COMPLETE').length} of ${v.length} complete`);
+    }
     const how = { run_cap: 'run cap reached', exhausted: e.study.config.scales?.length ? "every scale's search done" : 'search space exhausted', target: 'target reached', interrupted: 'interrupted', no_more_work: 'no more work' }[e.reason];
     this.line(`study ${e.study.name} ${e.interrupted ? 'stopped' : 'finished'} (${how}): ${n('COMPLETE')} complete, ${n('PRUNED') ? `${n('PRUNED')} stopped early, ` : ''}${n('FAIL')} failed, ${n('STALE')} stale`);
   }

@@ -3,7 +3,7 @@
  * paragraphs, tables, charts), so the two formats never say different things.
  */
 import { fmtNum, fmtValue } from './format.js';
-import { coefficientName, fmtInterval, fmtPredicted, fmtSci, fromPredicted, gapLine, optimumLabel, pct, timesPredicted, verdict } from './ladder-text.js';
+import { coefficientName, fmtInterval, fmtPredicted, fmtSci, gapLine, optimumLabel, pct, verdict } from './ladder-text.js';
 import type { Chart } from './charts.js';
 import type { ReportModel } from './model.js';
 
@@ -44,9 +44,9 @@ export function reportBlocks(m: ReportModel, charts: readonly Chart[]): Block[] 
       b.push({ kind: 'h', level: 2, text: `Backtest on ${bt.scale}` });
       b.push({ kind: 'p', text: `Every law fitted again without the largest scale (N = ${fmtSci(bt.N)}, D = ${fmtSci(bt.D)}), and its prediction compared with what that scale's own search found.` });
       const rows: string[][] = [];
-      if (bt.lr) rows.push([`${L.lrParam}*`, fmtPredicted(bt.lr.predicted), fmtSci(bt.lr.measured), verdict(bt.lr.predicted, bt.lr.measured, timesPredicted(bt.lr.predicted, bt.lr.measured))]);
-      if (bt.batch && L.batchParam) rows.push([`${L.batchParam}*`, fmtPredicted(bt.batch.predicted), fmtSci(bt.batch.measured), verdict(bt.batch.predicted, bt.batch.measured, timesPredicted(bt.batch.predicted, bt.batch.measured))]);
-      if (bt.loss) rows.push([metric, fmtPredicted(bt.loss.predicted), fmtNum(bt.loss.measured), verdict(bt.loss.predicted, bt.loss.measured, fromPredicted(bt.loss.predicted, bt.loss.measured))]);
+      if (bt.lr) rows.push([`${L.lrParam}*`, fmtPredicted(bt.lr.predicted), fmtSci(bt.lr.measured), verdict(bt.lr.predicted, bt.lr.measured, 'factor')]);
+      if (bt.batch && L.batchParam) rows.push([`${L.batchParam}*`, fmtPredicted(bt.batch.predicted), fmtSci(bt.batch.measured), verdict(bt.batch.predicted, bt.batch.measured, 'factor')]);
+      if (bt.loss) rows.push([metric, fmtPredicted(bt.loss.predicted), fmtNum(bt.loss.measured), verdict(bt.loss.predicted, bt.loss.measured, 'relative')]);
       b.push({ kind: 'table', header: ['quantity', 'predicted', 'found', 'error'], rows });
       if (bt.lossGap) b.push({ kind: 'p', text: `${capitalize(gapLine(bt.lossGap, metric, L.lrParam))}.` });
     }
@@ -55,7 +55,7 @@ export function reportBlocks(m: ReportModel, charts: readonly Chart[]): Block[] 
       const lines = [`Trial ${v.trial} trained ${v.heldBack ? 'at the largest proxy scale, with the hyperparameters the other scales predict' : 'at the target'}: ${paramsText(v.params)}.`];
       if (v.measured === null) lines.push(`It did not complete: ${v.error ?? v.state}.`);
       else {
-        if (v.predicted) lines.push(`${metric}: predicted ${fmtPredicted(v.predicted)}, measured ${fmtNum(v.measured)} (${fromPredicted(v.predicted, v.measured)}).`);
+        if (v.predicted) lines.push(`${metric}: predicted ${fmtPredicted(v.predicted)}, measured ${fmtNum(v.measured)}: ${verdict(v.predicted, v.measured, 'relative')}.`);
         if (v.bestAtScale !== null) lines.push(`Gap to the best run of the scale's search: ${pct(v.measured / v.bestAtScale - 1)}.`);
       }
       b.push({ kind: 'p', text: lines.join(' ') });

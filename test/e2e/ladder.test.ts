@@ -147,7 +147,7 @@ describe('a simulated 70B ladder, end to end', () => {
     const asJson = await runCli(['check', 'worse', '--against', 'ladder-1', '--db', db, '--json'], { cwd: dir });
     expect(asJson.code).toBe(5);
     expect(JSON.parse(asJson.stdout)).toMatchObject({ study: 'worse', baseline: 'ladder-1', tolerance: 0.01, regressed: true });
-  });
+  }, 120_000);
 
   it('check refuses a baseline that is not a report, naming the file and the field', async () => {
     writeFile(dir, 'not-a-report.json', JSON.stringify({ schema: 'something else' }));

@@ -12,11 +12,17 @@ describe('ladder text', () => {
     expect(fmtInterval({ law: 'power', intervals: { N: [-1e-9, 0.2] } }, 'N')).toBe('[-1.00e-9, 0.2]');
   });
 
-  it('a backtest prediction is called inside or outside its interval, and without one a miss past 10%', () => {
-    expect(verdict({ value: 9.41e-4, interval: [7e-4, 1.2e-3] }, 5.87e-4, 'x1.6')).toBe('x1.6, outside the interval: a miss');
-    expect(verdict({ value: 5e-4, interval: [4e-4, 7e-4] }, 5.5e-4, 'x0.909')).toBe('x0.909, inside the interval');
-    expect(verdict({ value: 9.41e-4, interval: null }, 5.87e-4, 'x1.6')).toBe('x1.6, no interval to judge it by: a miss');
-    expect(verdict({ value: 5.2e-4, interval: null }, 5e-4, 'x1.04')).toBe('x1.04, no interval to judge it by');
+  it('a prediction is a miss outside its interval, or too far off whatever its interval; an interval too wide to test says so; without one, a miss past 10%', () => {
+    expect(verdict({ value: 9.41e-4, interval: [7e-4, 1.2e-3] }, 5.87e-4, 'factor')).toBe('0.624x the prediction, outside the interval: a miss');
+    expect(verdict({ value: 5e-4, interval: [4e-4, 7e-4] }, 5.5e-4, 'factor')).toBe('1.1x the prediction, inside the interval');
+    // the user trial's "5.1x the prediction, inside the interval" of [3.24e-6, 0.176]
+    expect(verdict({ value: 6.26e-4, interval: [3.24e-6, 0.176] }, 3.192e-3, 'factor')).toBe('5.1x the prediction: a miss (more than 2x off), though inside the interval, which spans 54300x: too wide to test the law');
+    expect(verdict({ value: 5e-4, interval: [1e-5, 1e-2] }, 6e-4, 'factor')).toBe('1.2x the prediction, inside the interval, which spans 1000x: too wide to test the law');
+    // the demo's verify run: +11.2% "inside the interval" [1.381, 1.98]
+    expect(verdict({ value: 1.5, interval: [1.381, 1.98] }, 1.668, 'relative')).toBe('+11.20% from the prediction: a miss (more than 1% off), though inside the interval, which spans -7.93% to +32.00%: too wide to test the law');
+    expect(verdict({ value: 2, interval: [1.99, 2.02] }, 2.004, 'relative')).toBe('+0.20% from the prediction, inside the interval');
+    expect(verdict({ value: 9.41e-4, interval: null }, 5.87e-4, 'factor')).toBe('0.624x the prediction, no interval to judge it by: a miss');
+    expect(verdict({ value: 5.2e-4, interval: null }, 5e-4, 'factor')).toBe('0.962x the prediction, no interval to judge it by');
   });
 
   it('what was found is always read against the prediction, in the same direction for the backtest and the verify run', () => {
@@ -26,7 +32,7 @@ describe('ladder text', () => {
   });
 
   it("the backtest's nearest run, when it is the scale's best, says that the gap says nothing", () => {
-    expect(gapLine({ run: 12, loss: 1.6, gap: 0, lrRatio: 0.62, isBest: true }, 'val_loss', 'learning_rate')).toBe("the run nearest the predicted hyperparameters is the scale's best run (trial 12, its learning_rate 0.62x the prediction): no run lies nearer the prediction, so this says nothing of it");
+    expect(gapLine({ run: 12, loss: 1.6, gap: 0, lrRatio: 0.62, isBest: true }, 'val_loss', 'learning_rate')).toBe("no run lies nearer the predicted hyperparameters than the scale's best run (trial 12, its learning_rate 0.62x the prediction), so this says nothing of them");
     expect(gapLine({ run: 3, loss: 1.7, gap: 0.012, lrRatio: 1.1, isBest: false }, 'val_loss', 'lr')).toBe("the run nearest the predicted hyperparameters (trial 3, its lr 1.1x the prediction) is +1.20% from the scale's best val_loss");
   });
 

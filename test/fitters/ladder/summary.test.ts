@@ -54,14 +54,14 @@ describe('summarizeLadder', () => {
     const s = summarizeLadder({ config: cfg, trials: all, seed: 1 });
     const s1 = s.scales.find((z) => z.name === 's1')!;
     expect(s1.optimum).toMatchObject({ method: 'best-run', edge: 'largest' });
-    expect(s1.optimum!.note).toMatch(/the search's range reaches 1\.00, but none of its runs went above [\d.e-]+: more runs there would bracket the optimum$/);
+    expect(s1.optimum!.note).toMatch(/the search's lr range reaches 1\.00, but none of its runs went above lr [\d.e-]+: more runs there would bracket the optimum$/);
     expect(s1.optimum!.note).not.toMatch(/widen the sweep/);
   });
 
   it('follows fit: where it is declared, and says which law was declared', () => {
     const cfg = ladder([[1e8, 2e9], [4e8, 8e9], [1.6e9, 3.2e10], [6.4e9, 1.28e11]], { fit: { lr: 'D', loss: 'none' } });
     const s = summarizeLadder({ config: cfg, trials: trials(cfg) });
-    expect(s.laws.lr).toMatchObject({ x: ['D'], chosen: 'declared', why: 'declared in fit:' });
+    expect(s.laws.lr).toMatchObject({ x: ['D'], chosen: 'declared', why: expect.stringMatching(/^declared in fit:; fitted to each scale's optimum, weighted by its runs$/) });
     expect(s.laws.loss).toBeNull();
     expect(s.prediction!.loss).toBeNull();
   });
@@ -75,5 +75,14 @@ describe('summarizeLadder', () => {
     expect(s.backtest).toBeNull();
     expect(s.notes.join('\n')).toMatch(/backtest: needs three or more scales/);
     expect(s.laws.loss).toBeNull();
+  });
+
+  it('a backtest of a scale that searched around the smaller scales\' prediction says it is not independent of them', () => {
+    const scales: [number, number][] = [[1e8, 2e9], [4e8, 8e9], [1.6e9, 3.2e10]];
+    const continuous = { lr: { distribution: 'log_uniform_values', min: 1e-6, max: 1 } };
+    const steered = ladder(scales, { method: 'random', run_cap: 7, transfer: 'auto', parameters: continuous });
+    expect(summarizeLadder({ config: steered, trials: trials(steered), seed: 1 }).notes.join('\n')).toMatch(/backtest: s3 searched around what the smaller scales predicted \(transfer\), so its optimum is not independent/);
+    const free = ladder(scales, { method: 'random', run_cap: 7, parameters: continuous });
+    expect(summarizeLadder({ config: free, trials: trials(free), seed: 1 }).notes.join('\n')).not.toMatch(/not independent/);
   });
 });
