@@ -121,6 +121,7 @@ export function summarizeLadder(input: LadderInput): LadderSummary {
   const fitCfg: LadderFitConfig = cfg.fit ?? { lr: 'auto', batch: 'auto', loss: 'auto', lrParam: 'lr', batchParam: 'batch_size' };
   const seed = input.seed ?? 0;
   const notes: string[] = [];
+  const warnings: string[] = [];
   const lrParam = fitCfg.lrParam;
   const batchParam = cfg.parameters[fitCfg.batchParam] ? fitCfg.batchParam : null;
 
@@ -140,14 +141,14 @@ export function summarizeLadder(input: LadderInput): LadderSummary {
   const edges = usable.filter((s) => s.optimum?.edge);
   if (laws.lr && edges.length) {
     const where = edges.map((s) => `${s.name} (the ${s.optimum!.edge} ${lrParam} swept)`).join(', ');
-    notes.push(`${lrParam}*: fitted from edge optima at ${where}: the true optimum lies beyond the sweep there, so the law and its prediction are biased that way; widen those sweeps (or, where the range already goes further, run more beyond the edge)`);
+    warnings.push(`${lrParam}*: fitted from edge optima at ${where}: the true optimum lies beyond the sweep there, so the law and its prediction are biased that way; widen those sweeps (or, where the range already goes further, run more beyond the edge)`);
   }
 
   const target = cfg.target ? { name: cfg.target.name, N: cfg.target.params, D: cfg.target.tokens } : null;
   let prediction: LadderSummary['prediction'] = null;
   if (target) {
     prediction = predictLadder({ laws }, target.N, target.D);
-    notes.push(...targetNotes(rows, laws, target));
+    warnings.push(...targetNotes(rows, laws, target));
   }
 
   let backtest: LadderSummary['backtest'] = null;
@@ -158,5 +159,5 @@ export function summarizeLadder(input: LadderInput): LadderSummary {
     if (transferred(cfg, position)) notes.push(`backtest: ${held} searched around what the smaller scales predicted (transfer), so its optimum is not independent of the laws the backtest refits from them: a prediction it confirms is partly one its search was steered to`);
   } else if (rows.length >= 2) notes.push('backtest: needs three or more scales (two to fit, the largest held back)');
 
-  return { metric: cfg.metric?.name ?? 'loss', lrParam, batchParam, scales, target, laws, prediction, backtest, notes };
+  return { metric: cfg.metric?.name ?? 'loss', lrParam, batchParam, scales, target, laws, prediction, backtest, notes, warnings };
 }

@@ -93,4 +93,6 @@ export interface LadderSummary {
   prediction: LadderPrediction | null;
   backtest: LadderBacktest | null;
   notes: string[];
+  /** what makes the prediction less trustworthy than its intervals say: laws leaning on edge optima, a target the laws cannot see */
+  warnings: string[];
 }

@@ -109,6 +109,7 @@ export function formatLadder(s: LadderSummary, verify: VerifyResult | null = nul
     if (bt.lossGap) out.push(`  ${gapLine(bt.lossGap, s.metric, s.lrParam)}`);
   }
   if (verify) out.push('', formatVerify(verify, s.metric, s.lrParam, b));
+  for (const w of s.warnings ?? []) out.push(`warning: ${w}`);
   for (const n of s.notes) out.push(`note: ${n}`);
   return `${out.join('\n')}\n`;
 }

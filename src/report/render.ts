@@ -98,6 +98,10 @@ export function reportBlocks(m: ReportModel, charts: readonly Chart[]): Block[] 
     b.push({ kind: 'h', level: 2, text: ranked.length === 1 ? 'Best run' : `Best ${Math.min(10, ranked.length)} runs` });
     b.push({ kind: 'table', header: ['trial', ...(L ? ['scale'] : []), metric, 'parameters'], rows: ranked.slice(0, 10).map((h) => [String(h.number), ...(L ? [h.scale ?? '-'] : []), fmtNum(h.value), paramsText(h.params)]) });
   }
+  if (L?.warnings?.length) {
+    b.push({ kind: 'h', level: 2, text: 'Warnings' });
+    b.push({ kind: 'list', items: L.warnings });
+  }
   if (L?.notes.length) {
     b.push({ kind: 'h', level: 2, text: 'Notes' });
     b.push({ kind: 'list', items: L.notes });

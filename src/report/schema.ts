@@ -77,6 +77,8 @@ export function reportSchema(): Record<string, unknown> {
           prediction: obj(['lr', 'batch', 'loss'], { lr: predicted, batch: predicted, loss: predicted }, true),
           backtest: obj(['scale', 'N', 'D', 'lr', 'batch', 'loss', 'loss_gap'], { scale: { type: 'string' }, N: num, D: num, lr: measured, batch: measured, loss: measured, loss_gap: obj(['run', 'loss', 'gap'], { run: { type: 'integer' }, loss: num, gap: num, lr_ratio: num, is_best: { type: 'boolean' } }, true) }, true),
           notes: { type: 'array', items: { type: 'string' } },
+          // not required: reports saved before it was added still validate
+          warnings: { type: 'array', items: { type: 'string' } },
           curves: obj(['lr', 'batch', 'loss'], { lr: { type: 'array', items: curvePoint }, batch: { type: 'array', items: curvePoint }, loss: { type: 'array', items: curvePoint } }),
           at_scales: { type: 'array', items: obj(['scale', 'lr', 'batch', 'loss'], { scale: { type: 'string' }, lr: predicted, batch: predicted, loss: predicted }) },
         },

@@ -1,6 +1,7 @@
 /** The ladder summary (pure): per-scale optima, which laws the scales support, predictions, backtest. */
 import { describe, expect, it } from 'vitest';
 import { summarizeLadder } from '../../../fitters/ladder/index.js';
+import { formatLadder } from '../../../src/report/ladder-text.js';
 import { ladder, lawLoss, lrStar, trials } from '../../helpers/ladder.js';
 
 describe('summarizeLadder', () => {
@@ -33,7 +34,8 @@ describe('summarizeLadder', () => {
     expect(s.laws.loss?.law).toBe('power-offset');
     expect(s.notes).toEqual([]); // the target keeps the scales' 20 tokens per parameter
     const far = summarizeLadder({ config: { ...cfg, target: { name: 't', params: 7e10, tokens: 2e13, model: {} } }, trials: trials(cfg) });
-    expect(far.notes.join('\n')).toMatch(/the target trains 286 tokens per parameter, the scales 20 to 20; a law in N alone does not see that difference/);
+    expect(far.notes.join('\n')).not.toMatch(/tokens per parameter/);
+    expect(far.warnings.join('\n')).toMatch(/the target trains 286 tokens per parameter, the scales 20 to 20; a law in N alone does not see that difference/);
   });
 
   it('an optimum at the edge of its sweep is the edge run, labelled so, and the law fitted from it says so', () => {
@@ -45,7 +47,10 @@ describe('summarizeLadder', () => {
     expect(s1.optimum).toMatchObject({ method: 'best-run', edge: 'largest' });
     expect(s1.optimum!.lr).toBe(Math.max(...s1.runs.map((r) => r.lr)));
     expect(s.scales.filter((z) => z.name !== 's1').every((z) => z.optimum?.method === 'interpolated' && !z.optimum.edge)).toBe(true);
-    expect(s.notes.join('\n')).toMatch(/lr\*: fitted from edge optima at s1 \(the largest lr swept\): the true optimum lies beyond the sweep there/);
+    expect(s.warnings.join('\n')).toMatch(/lr\*: fitted from edge optima at s1 \(the largest lr swept\): the true optimum lies beyond the sweep there/);
+    // what weakens the prediction is a warning in the text, apart from the notes
+    expect(formatLadder(s)).toMatch(/^warning: lr\*: fitted from edge optima at s1/m);
+    expect(formatLadder(s)).not.toMatch(/^note: lr\*: fitted from edge optima/m);
   });
 
   it("scattered runs whose best is the largest tried, in a range that reaches further, are told to try there, not to widen the range", () => {
