@@ -53,16 +53,26 @@ export function fmtInterval(l: Pick<LawSummary, 'law' | 'intervals'>, key: strin
   const iv = l.intervals[key];
   if (!iv) return null;
   if (degenerate(iv)) return '(exact fit: no interval)';
-  if (l.law !== 'power' && iv[0] >= 0 && iv[0] < 1e-6 * Math.abs(iv[1])) return `[not determined by these scales (lower bound 0), up to ${fmtSci(iv[1])}]`;
+  if (undetermined(l, key)) return `[not determined by these scales (lower bound 0), up to ${fmtSci(iv[1])}]`;
   return `[${fmtSci(iv[0])}, ${fmtSci(iv[1])}]`;
+}
+
+/** A loss law's constant whose interval runs down to its bound of 0: the scales do not determine it. */
+export function undetermined(l: Pick<LawSummary, 'law' | 'intervals'>, key: string): boolean {
+  const iv = l.intervals[key];
+  return Boolean(iv && !degenerate(iv) && l.law !== 'power' && iv[0] >= 0 && iv[0] < 1e-6 * Math.abs(iv[1]));
+}
+
+/** A coefficient as the law's line gives it: its value and interval, or, not determined, no value at all (a number would be read as a measurement). */
+export function fmtCoefficient(l: Pick<LawSummary, 'law' | 'x' | 'intervals'>, key: string, value: number): string {
+  if (undetermined(l, key)) return `${coefficientName(l, key)} not determined by these scales (its 95% interval runs from 0 to ${fmtSci(l.intervals[key]![1])})`;
+  const iv = fmtInterval(l, key);
+  return `${coefficientName(l, key)}=${fmtSci(value)}${iv ? ` ${iv}` : ''}`;
 }
 
 function lawLine(l: LawSummary): string {
   const params = Object.entries(l.params)
-    .map(([k, v]) => {
-      const iv = fmtInterval(l, k);
-      return `${coefficientName(l, k)}=${fmtSci(v)}${iv ? ` ${iv}` : ''}`;
-    })
+    .map(([k, v]) => fmtCoefficient(l, k, v))
     .join(', ');
   return `  ${l.formula}\n    ${params}\n    ${l.chosen === 'auto' ? 'chosen automatically' : 'declared'}: ${l.why}; residual rmse ${fmtNum(l.residuals.rmse, 3)}`;
 }

@@ -3,7 +3,7 @@
  * paragraphs, tables, charts), so the two formats never say different things.
  */
 import { fmtNum, fmtValue } from './format.js';
-import { coefficientName, fmtInterval, fmtPredicted, fmtSci, gapLine, optimumLabel, pct, verdict } from './ladder-text.js';
+import { coefficientName, fmtInterval, fmtPredicted, fmtSci, gapLine, optimumLabel, pct, undetermined, verdict } from './ladder-text.js';
 import type { Chart } from './charts.js';
 import type { ReportModel } from './model.js';
 
@@ -71,7 +71,7 @@ export function reportBlocks(m: ReportModel, charts: readonly Chart[]): Block[] 
     if (laws.length === 0) b.push({ kind: 'p', text: 'No law could be fitted (see the notes).' });
     for (const l of laws) {
       b.push({ kind: 'p', text: `${l.formula} — ${l.chosen === 'auto' ? 'chosen automatically' : 'declared'}: ${l.why}. Residual rmse ${fmtNum(l.residuals.rmse, 3)}.` });
-      b.push({ kind: 'table', header: ['parameter', 'value', '95% interval'], rows: Object.entries(l.params).map(([k, v]) => [coefficientName(l, k), fmtSci(v), fmtInterval(l, k) ?? '-']) });
+      b.push({ kind: 'table', header: ['parameter', 'value', '95% interval'], rows: Object.entries(l.params).map(([k, v]) => [coefficientName(l, k), undetermined(l, k) ? 'not determined by these scales' : fmtSci(v), fmtInterval(l, k) ?? '-']) });
     }
   } else if (m.best) {
     b.push({ kind: 'h', level: 2, text: 'Best trial' });

@@ -1,6 +1,6 @@
 /** How the ladder summary writes laws: exponent names, intervals a reader can use, optimum labels. */
 import { describe, expect, it } from 'vitest';
-import { coefficientName, fmtInterval, fromPredicted, gapLine, optimumLabel, timesPredicted, verdict } from '../../src/report/ladder-text.js';
+import { coefficientName, fmtCoefficient, fmtInterval, fromPredicted, gapLine, optimumLabel, timesPredicted, verdict } from '../../src/report/ladder-text.js';
 
 describe('ladder text', () => {
   it("a loss law's constant whose bootstrap runs to its bound of 0 is not determined, not a number such as 1e-122", () => {
@@ -8,6 +8,10 @@ describe('ladder text', () => {
     expect(fmtInterval(loss, 'E')).toBe('[not determined by these scales (lower bound 0), up to 2.1]');
     expect(fmtInterval(loss, 'A')).toBe('[300, 500]');
     expect(fmtInterval(loss, 'alpha')).toBeNull();
+    // and the law's line gives no value for it: a number would be read as a measurement
+    const law = { ...loss, x: ['N'] as ('N' | 'D')[] };
+    expect(fmtCoefficient(law, 'E', 1.3e-122)).toBe('E not determined by these scales (its 95% interval runs from 0 to 2.1)');
+    expect(fmtCoefficient(law, 'A', 400)).toBe('A=400 [300, 500]');
     // a power law's exponents may be anything, near 0 included
     expect(fmtInterval({ law: 'power', intervals: { N: [-1e-9, 0.2] } }, 'N')).toBe('[-1.00e-9, 0.2]');
   });

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { loadStudyConfig, type StudyConfig } from '../../config/index.js';
 import { fmtNum } from '../../report/format.js';
+import { undetermined } from '../../report/ladder-text.js';
 import type { Storage, StudyRecord } from '../../storage/types.js';
 import { action, globals, hint, withStorage, type CliIO } from '../context.js';
 import { flag } from '../flags.js';
@@ -73,8 +74,11 @@ export function makeDemoCommand(io: CliIO): Command {
             const floor = await lossFloor(storage, study);
             if (!flags.json && floor !== null) {
               const { summary } = await loadLadder(storage, study);
-              const E = summary.laws.loss?.params.E;
-              if (E !== undefined) {
+              const loss = summary.laws.loss;
+              const E = loss?.params.E;
+              if (loss && E !== undefined && undetermined(loss, 'E')) {
+                io.stdout.write(`the loss law's E is not determined by these widths (its 95% interval runs from 0 to ${fmtNum(loss.intervals.E![1])}); the language's exact Bayes loss for this window is ${fmtNum(floor)}, which no model can beat\n`);
+              } else if (E !== undefined) {
                 const why = E > floor ? 'above it: the proxies are short of data and steps, not only of size' : 'below it, which no model can reach: a few widths do not pin E down, so trust the law near the sizes measured, not far beyond';
                 io.stdout.write(`the loss law's E = ${fmtNum(E)} against the language's exact Bayes loss ${fmtNum(floor)} for this window (${why})\n`);
               }
