@@ -162,7 +162,7 @@ export function fitJointLaws(scales: readonly ScaleSummary[], lr: LawSummary, ba
   const lrSamples: Record<string, number>[] = [];
   for (let b = 0; b < (opts.count ?? 200); b++) {
     const draw = better(byScale.map((qs) => qs.map(() => qs[rng.int(0, qs.length - 1)]!)));
-    // from the estimate, a resample converges in a few steps
+    // started from the estimate, a resample needs few steps; the cap keeps 200 of them cheap
     const fit = solve(draw, best.x, 40);
     if (!Number.isFinite(fit.value) || !minimum(fit.x, o, twoD)) continue;
     lrSamples.push(lawParams(fit.x, o.lr, lrX));
