@@ -4,6 +4,7 @@
  * so that all three count the same trials.
  */
 import type { ScaleConfig, StudyConfig } from '../../src/config/index.js';
+import { gridValues, type SearchSpace } from '../../src/core/distributions.js';
 import { isVerifyRun, type ScaleRecord, type Trial } from '../../src/core/trial.js';
 
 export function scaleRecord(s: ScaleConfig, index: number): ScaleRecord {
@@ -19,4 +20,10 @@ export function ladderOrder(cfg: StudyConfig): { scale: ScaleConfig; index: numb
 /** Is this trial part of a scale's search (not a verify run)? */
 export function inSearch(t: Pick<Trial, 'scale'>, name: string): boolean {
   return t.scale?.name === name && !isVerifyRun(t);
+}
+
+/** Is the learning rate a range (not listed values) in the study's space and at every scale that overrides it? */
+export function lrContinuousEverywhere(parameters: SearchSpace, scales: readonly Pick<ScaleConfig, 'parameters'>[], lrParam: string): boolean {
+  const lrs = [parameters[lrParam], ...scales.map((s) => s.parameters?.[lrParam])];
+  return lrs[0] !== undefined && lrs.every((d) => d === undefined || gridValues(d) === null);
 }

@@ -12,7 +12,7 @@ import { withJointLr } from './joint.js';
 import { fitLaws, lawRow, type LawRow } from './laws.js';
 import { scaleOptimum, type RunLayout } from './optimum.js';
 import { predictLadder } from './predict.js';
-import { inSearch, ladderOrder } from './scales.js';
+import { inSearch, ladderOrder, lrContinuousEverywhere } from './scales.js';
 import type { LadderRun, LadderSummary, LawSummary, ScaleSummary } from './types.js';
 
 export interface LadderInput {
@@ -96,8 +96,7 @@ function summarizeScales(input: LadderInput, lrParam: string, batchParam: string
 function lrFromRuns(cfg: StudyConfig, fitCfg: LadderFitConfig): boolean {
   const from = fitCfg.lrFrom ?? 'auto';
   if (from !== 'auto') return from === 'runs';
-  const lrs = [cfg.parameters[fitCfg.lrParam], ...(cfg.scales ?? []).map((s) => s.parameters?.[fitCfg.lrParam])];
-  return lrs.every((d) => d === undefined || gridValues(d) === null);
+  return lrContinuousEverywhere(cfg.parameters, cfg.scales ?? [], fitCfg.lrParam);
 }
 
 /** A law in N alone cannot see a target that leaves the scales' D, or their tokens per parameter. */

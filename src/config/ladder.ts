@@ -4,6 +4,7 @@ import { isNum, isObj, type OptionContext } from '../core/options.js';
 import { BACKENDS, methodEntry, methodsWhere, type BackendType, type Method } from '../registry/index.js';
 import { floatsIn, parseParameter, type Ctx } from './parameters.js';
 import { allocateRuns, AUTO_RUNS_PER_SCALE, autoBudget, BUDGET_MIN_RUNS, leastBudget } from '../../fitters/ladder/budget.js';
+import { lrContinuousEverywhere } from '../../fitters/ladder/scales.js';
 import type { LadderFitConfig, ScaleConfig, StudyConfig } from './study.js';
 
 const SCALE_KEYS = ['name', 'params', 'tokens', 'model', 'run_cap', 'parameters'];
@@ -129,9 +130,13 @@ export function parseLadder(ctx: Ctx, raw: Record<string, unknown>, octx: Option
   }
 
   out.fit = parseFit(ctx, raw.fit, parameters);
+  // without `transfer:`, a ladder whose method proposes (random, sobol, bayes) over a continuous lr is
+  // scale-aware: measured in bench/transfer, level with independent search at 24 runs per scale, and
+  // what brings the target's gap down on a budget; stored in the config, so a study created before this
+  // default resumes as it began
   const verify = parseVerify(ctx, raw.verify, out.target !== undefined, scales.length);
   if (verify) out.verify = verify;
-  const transfer = parseTransfer(ctx, raw.transfer, parameters[out.fit.lrParam]) ?? defaultTransfer(capabilities.walksGrid, [parameters, ...scales.map((x) => x.parameters)].map((sp) => sp[out.fit!.lrParam]));
+  const transfer = parseTransfer(ctx, raw.transfer, parameters[out.fit.lrParam]) ?? (!capabilities.walksGrid && lrContinuousEverywhere(parameters, scales, out.fit.lrParam) ? 'auto' : undefined);
   if (transfer) out.transfer = transfer;
   return out;
 }
@@ -151,16 +156,6 @@ function parseBudget(ctx: Ctx, raw: unknown, scales: readonly ScaleConfig[], run
   const runs = allocateRuns(scales, flops, runCap);
   if (!runs) return void ctx.issues.bad('budget.flops', raw.flops, `at least ${leastBudget(scales, runCap).toExponential(2)} FLOPs: ${BUDGET_MIN_RUNS} runs at every scale, the fewest a scale's optimum is fitted from`);
   return { config: { flops, ...(raw.runs === 'auto' ? { runs: 'auto' as const } : {}) }, runs };
-}
-
-/**
- * Without `transfer:`, a ladder whose method proposes (random, sobol, bayes) over a continuous lr is
- * scale-aware: measured in bench/transfer, at 24 runs per scale it matches independent search and on a
- * compute budget it halves the gap at the target. A grid walks its own points unless recenter is asked.
- * Stored in the config, so a study created before this default resumes as it began.
- */
-function defaultTransfer(walksGrid: boolean, lrs: readonly (Distribution | undefined)[]): StudyConfig['transfer'] {
-  return !walksGrid && lrs[0] !== undefined && lrs.every((d) => d === undefined || gridValues(d) === null) ? 'auto' : undefined;
 }
 
 /** `transfer:` — whether later scales start from what the smaller ones predict (fitters/ladder/transfer.ts). */

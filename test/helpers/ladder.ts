@@ -21,6 +21,11 @@ export function ladder(scales: [number, number][], extra: Record<string, unknown
   });
 }
 
+/** A completed run of scale `index` of `cfg`, appended to `out` with the next id and number. */
+export function pushRun(out: Trial[], cfg: StudyConfig, index: number, params: Trial['params'], value: number): void {
+  out.push({ id: out.length + 1, number: out.length, state: 'COMPLETE', params, scale: scaleRecord(cfg.scales![index]!, index), value } as unknown as Trial);
+}
+
 /** Seven runs per scale on a grid around lr*, noiseless. */
 export function trials(cfg: StudyConfig, skip: string[] = []): Trial[] {
   const out: Trial[] = [];
@@ -29,7 +34,7 @@ export function trials(cfg: StudyConfig, skip: string[] = []): Trial[] {
     for (const f of [0.125, 0.25, 0.5, 1, 2, 4, 8]) {
       const lr = lrStar(s.params!, s.tokens) * f * 1.1;
       const u = Math.log(lr / lrStar(s.params!, s.tokens));
-      out.push({ id: out.length + 1, number: out.length, state: 'COMPLETE', params: { lr }, scale: { ...scaleRecord(s, i) }, value: lawLoss(s.params!, s.tokens) * (1 + 0.004 * u * u) } as unknown as Trial);
+      pushRun(out, cfg, i, { lr }, lawLoss(s.params!, s.tokens) * (1 + 0.004 * u * u));
     }
   });
   return out;

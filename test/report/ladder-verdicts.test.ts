@@ -2,11 +2,10 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { summarizeLadder } from '../../fitters/ladder/index.js';
-import type { Trial } from '../../src/core/trial.js';
 import { formatLadder } from '../../src/report/ladder-text.js';
 import { runCli } from '../helpers/cli.js';
 import { tmpDir, writeFile } from '../helpers/fixtures.js';
-import { ladder, lawLoss, lrStar, trials } from '../helpers/ladder.js';
+import { ladder, lawLoss, lrStar, pushRun, trials } from '../helpers/ladder.js';
 
 describe('ladder verdicts', () => {
   it("a held-back scale whose best run is the one at the prediction checks nothing, and says so; its found value says it is a best run", () => {
@@ -16,7 +15,7 @@ describe('ladder verdicts', () => {
     // three runs at s3, the best at exactly what s1 and s2 predict there
     for (const f of [0.25, 1, 4]) {
       const u = Math.log(f);
-      t.push({ id: t.length + 1, number: t.length, state: 'COMPLETE', params: { lr: lrStar(s3.params!, s3.tokens) * f }, scale: { name: 's3', index: 2, params: s3.params, tokens: s3.tokens, model: {} }, value: lawLoss(s3.params!, s3.tokens) * (1 + 0.004 * u * u) } as unknown as Trial);
+      pushRun(t, cfg, 2, { lr: lrStar(s3.params!, s3.tokens) * f }, lawLoss(s3.params!, s3.tokens) * (1 + 0.004 * u * u));
     }
     const text = formatLadder(summarizeLadder({ config: cfg, trials: t, seed: 1 }));
     expect(text).toMatch(/lr\*: predicted [^\n]*, found [^\n]* \(its best of 3 runs, not an interpolated optimum\): 1\.00x the prediction: its best run is the one placed at the prediction, so this checks nothing/);

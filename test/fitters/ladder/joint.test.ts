@@ -1,10 +1,11 @@
 /** lr* fitted to every run of every scale at once (fitters/ladder/joint.ts), against one optimum per scale. */
 import { describe, expect, it } from 'vitest';
-import { validateStudyConfig, ConfigError } from '../../../src/config/index.js';
+import { validateStudyConfig } from '../../../src/config/index.js';
+import { ConfigError } from '../../../src/core/errors.js';
 import type { Trial } from '../../../src/core/trial.js';
 import { Rng } from '../../../src/core/rng.js';
-import { predictLaw, scaleRecord, summarizeLadder } from '../../../fitters/ladder/index.js';
-import { ladder, lawLoss, lrStar, trials as gridTrials } from '../../helpers/ladder.js';
+import { predictLaw, summarizeLadder } from '../../../fitters/ladder/index.js';
+import { ladder, lawLoss, lrStar, pushRun, trials as gridTrials } from '../../helpers/ladder.js';
 
 const SCALES: [number, number][] = [[1e8, 2e9], [1e8, 8e9], [4e8, 8e9], [4e8, 3.2e10], [1.6e9, 3.2e10], [1.6e9, 1.28e11], [6.4e9, 1.28e11]];
 const bStar = (D: number): number => 0.3 * D ** 0.5;
@@ -27,7 +28,7 @@ function noisyTrials(seed: number, noise = 0.002, basin = (u: number, v: number)
       const v = rng.uniform(-2.3, 2.3);
       const loss = lawLoss(s.params!, s.tokens) * Math.exp(basin(u, v)) * (1 + rng.normal(0, noise));
       const params = { lr: lrStar(s.params!, s.tokens) * Math.exp(u), batch_size: bStar(s.tokens) * Math.exp(v) };
-      out.push({ id: out.length + 1, number: out.length, state: 'COMPLETE', params, scale: scaleRecord(s, i), value: loss } as unknown as Trial);
+      pushRun(out, cfg, i, params, loss);
     }
   });
   return out;
@@ -75,7 +76,7 @@ describe('lr* from every run at once', () => {
 
   it('too few runs for the shared basin: lr* from the optima, and a note says why', () => {
     const cfg = scattered();
-    const few = noisyTrials(3).filter((t) => t.scale!.index < 3 && t.number % 24 < 5);
+    const few = noisyTrials(3).filter((t) => (t.scale as { index: number }).index < 3 && t.number % 24 < 5);
     const s = summarizeLadder({ config: { ...cfg, scales: cfg.scales!.slice(0, 3) }, trials: few, seed: 1 });
     expect(s.laws.lr).not.toBeNull();
     expect(s.notes.join('\n')).toMatch(/lr\*: fitted to each scale's optimum: the fit over every run found no basin/);

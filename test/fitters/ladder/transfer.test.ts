@@ -1,9 +1,9 @@
 /** Scale-aware search: what a later scale takes from the smaller ones (fitters/ladder/transfer.ts, pure). */
 import { describe, expect, it } from 'vitest';
-import { earlierScales, planTransfer, scaleRecord, transferActive, TRANSFER_MIN_SPAN, type TransferPlan } from '../../../fitters/ladder/index.js';
+import { earlierScales, planTransfer, transferActive, TRANSFER_MIN_SPAN, type TransferPlan } from '../../../fitters/ladder/index.js';
 import type { Distribution } from '../../../src/core/distributions.js';
 import type { Trial } from '../../../src/core/trial.js';
-import { ladder, lrStar, trials } from '../../helpers/ladder.js';
+import { ladder, lrStar, pushRun, trials } from '../../helpers/ladder.js';
 
 const continuous: Distribution = { type: 'log_uniform_values', min: 1e-6, max: 1 };
 const grid: Distribution = { type: 'categorical', values: [1e-4, 1e-3, 1e-2] };
@@ -67,7 +67,7 @@ describe('transfer', () => {
           for (const fv of [0.25, 0.5, 1, 2, 4]) {
             const [u, v] = [Math.log(fu * 1.1), Math.log(fv * 0.9)];
             const params = { lr: lrStar(sc.params!, sc.tokens) * Math.exp(u), batch_size: Math.round(bStar(sc.tokens) * Math.exp(v)) };
-            t.push({ id: t.length + 1, number: t.length, state: 'COMPLETE', params, scale: scaleRecord(sc, i), value: (1 + 0.004 * u * u + 0.002 * v * v) * 3 } as unknown as Trial);
+            pushRun(t, cfg2, i, params, (1 + 0.004 * u * u + 0.002 * v * v) * 3);
           }
       });
       const plan = planTransfer({ config: cfg2, trials: t, seed: 1 }, cfg2.scales![2]!, 'auto') as TransferPlan;
