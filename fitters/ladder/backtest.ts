@@ -13,10 +13,16 @@ export function largestScale<T extends Pick<ScaleSummary, 'N' | 'D'>>(scales: re
   return scales.reduce((a, b) => (a.N! * a.D >= b.N! * b.D ? a : b));
 }
 
-/** `usable`: the scales with an optimum and a known N, three or more (two to fit, one held back). */
+/** The scale a row was measured at: itself, or a harvested budget's scale. */
+export const measuredAt = (s: Pick<ScaleSummary, 'name' | 'harvest'>): string => s.harvest?.scale ?? s.name;
+
+/**
+ * `usable`: the scales with an optimum and a known N, from three or more scales (two to fit, one held
+ * back). With harvesting, every budget of the held-back scale is held back with it, and its full budget predicted.
+ */
 export function backtestLadder(usable: readonly ScaleSummary[], fitCfg: LadderFitConfig, twoD: boolean, seed: number, joint = false): LadderBacktest {
   const largest = largestScale(usable);
-  const restScales = usable.filter((s) => s !== largest);
+  const restScales = usable.filter((s) => measuredAt(s) !== measuredAt(largest));
   const rest = restScales.map((s) => lawRow(s)!);
   const fitted = fitLaws(rest, fitCfg, twoD, seed, null);
   // the same lr* fit as the ladder's own, so that the backtest measures it
@@ -32,5 +38,5 @@ export function backtestLadder(usable: readonly ScaleSummary[], fitCfg: LadderFi
     const nearest = largest.runs.reduce((a, b) => (d(b) < d(a) ? b : a));
     lossGap = { run: nearest.trial, loss: nearest.loss, gap: nearest.loss / largest.best.loss - 1, lrRatio: nearest.lr / lr.predicted.value, isBest: nearest.trial === largest.best.trial };
   }
-  return { scale: largest.name, N, D, lr, batch, loss, lossGap };
+  return { scale: measuredAt(largest), N, D, lr, batch, loss, lossGap };
 }

@@ -17,17 +17,18 @@ export const BUDGET_MAX_RUNS = 48;
 export const runCost = (s: Pick<ScaleConfig, 'params' | 'tokens'>): number => 6 * (s.params ?? 0) * s.tokens;
 
 /** Runs per scale (by name) for a budget of `flops`; null when even the fewest runs at every scale cost more. */
-export function allocateRuns(scales: readonly ScaleConfig[], flops: number, maxRuns = BUDGET_MAX_RUNS): Map<string, number> | null {
+export function allocateRuns(scales: readonly ScaleConfig[], flops: number, maxRuns = BUDGET_MAX_RUNS, costFactor = 1): Map<string, number> | null {
+  const cost = (s: ScaleConfig): number => costFactor * runCost(s);
   const order = [...scales].sort((a, b) => runCost(a) - runCost(b));
   const runs = new Map(order.map((s) => [s.name, Math.min(BUDGET_MIN_RUNS, maxRuns)]));
-  let left = flops - order.reduce((sum, s) => sum + runs.get(s.name)! * runCost(s), 0);
+  let left = flops - order.reduce((sum, s) => sum + runs.get(s.name)! * cost(s), 0);
   if (left < 0) return null;
   // the cheapest scale up to its cap first, then the next: a run there costs a fraction of one above
   for (const s of order) {
-    const more = Math.min(maxRuns - runs.get(s.name)!, Math.floor(left / runCost(s)));
+    const more = Math.min(maxRuns - runs.get(s.name)!, Math.floor(left / cost(s)));
     if (more <= 0) continue;
     runs.set(s.name, runs.get(s.name)! + more);
-    left -= more * runCost(s);
+    left -= more * cost(s);
   }
   return runs;
 }
@@ -41,8 +42,8 @@ export const AUTO_RUNS_PER_SCALE = 8;
 export const autoBudget = (scales: readonly ScaleConfig[]): number => AUTO_RUNS_PER_SCALE * scales.reduce((sum, s) => sum + runCost(s), 0);
 
 /** The least budget that gives every scale its fewest runs, for the message that refuses a smaller one. */
-export function leastBudget(scales: readonly ScaleConfig[], maxRuns = BUDGET_MAX_RUNS): number {
-  return scales.reduce((sum, s) => sum + Math.min(BUDGET_MIN_RUNS, maxRuns) * runCost(s), 0);
+export function leastBudget(scales: readonly ScaleConfig[], maxRuns = BUDGET_MAX_RUNS, costFactor = 1): number {
+  return scales.reduce((sum, s) => sum + Math.min(BUDGET_MIN_RUNS, maxRuns) * costFactor * runCost(s), 0);
 }
 
 /** Improvement of the best loss, relative, over the last SETTLE_WINDOW runs below which a scale may settle. */

@@ -5,7 +5,7 @@
  */
 import type { ScaleConfig, StudyConfig } from '../../src/config/index.js';
 import { gridValues, type SearchSpace } from '../../src/core/distributions.js';
-import { isVerifyRun, type ScaleRecord, type Trial } from '../../src/core/trial.js';
+import { outsideSearch, type ScaleRecord, type Trial } from '../../src/core/trial.js';
 
 export function scaleRecord(s: ScaleConfig, index: number): ScaleRecord {
   return { name: s.name, index, ...(s.params !== undefined ? { params: s.params } : {}), tokens: s.tokens, model: s.model };
@@ -17,9 +17,9 @@ export function ladderOrder(cfg: StudyConfig): { scale: ScaleConfig; index: numb
   return (cfg.scales ?? []).map((scale, index) => ({ scale, index })).sort((a, b) => size(a.scale) - size(b.scale) || a.index - b.index);
 }
 
-/** Is this trial part of a scale's search (not a verify run)? */
+/** Is this trial part of a scale's search (not a verify run, nor a harvesting branch)? */
 export function inSearch(t: Pick<Trial, 'scale'>, name: string): boolean {
-  return t.scale?.name === name && !isVerifyRun(t);
+  return t.scale?.name === name && !outsideSearch(t);
 }
 
 /** Is the learning rate a range (not listed values) in the study's space and at every scale that overrides it? */

@@ -7,7 +7,8 @@ import type { LadderFitConfig, StudyConfig } from '../../src/config/index.js';
 import { gridValues, valueBounds, type Distribution } from '../../src/core/distributions.js';
 import type { Metric, Trial } from '../../src/core/trial.js';
 import { argmin } from '../optimum.js';
-import { backtestLadder } from './backtest.js';
+import { backtestLadder, measuredAt } from './backtest.js';
+import { branchOf, branchTokens, harvestedRuns } from './harvest.js';
 import { withJointLr } from './joint.js';
 import { fitLaws, lawRow, type LawRow } from './laws.js';
 import { scaleOptimum, type RunLayout } from './optimum.js';
@@ -72,7 +73,13 @@ function summarizeScales(input: LadderInput, lrParam: string, batchParam: string
     const finished = counted.filter((t) => t.state === 'COMPLETE' || t.state === 'FAIL' || t.state === 'PRUNED').length;
     const twoD = batchParam !== null && new Set(runs.map((r) => r.batch)).size >= 2;
     const ran = counted.filter((t) => t.state === 'COMPLETE' || t.state === 'FAIL' || t.state === 'PRUNED');
-    const compute = N === null ? null : ran.reduce((sum, t) => sum + (reportedFlops.get(t.id) ?? 6 * N * scale.tokens), 0);
+    const branches = input.trials.filter((t) => t.scale?.name === scale.name && branchOf(t) && t.state !== 'STALE' && t.state !== 'WAITING' && t.state !== 'RUNNING');
+    const compute =
+      N === null
+        ? null
+        : ran.reduce((sum, t) => sum + (reportedFlops.get(t.id) ?? 6 * N * scale.tokens), 0) +
+          // a branch reports the whole run's flops (resumed from its checkpoint): only its decay is its own
+          branches.reduce((sum, t) => sum + 6 * N * branchTokens(branchOf(t)!), 0);
     const optimum = scaleOptimum(runs, twoD, runLayout({ ...cfg.parameters, ...scale.parameters }[lrParam], transferred(cfg, position)));
     const open = counted.some((t) => t.state === 'RUNNING' || t.state === 'WAITING');
     return {
@@ -90,6 +97,30 @@ function summarizeScales(input: LadderInput, lrParam: string, batchParam: string
       optimum,
     };
   });
+}
+
+/** Which metrics the ladder summary reads: N and compute, and with WSD-S the harvest markers and the metric at them. */
+export function ladderMetricNames(cfg: StudyConfig): Set<string> {
+  return new Set(['params', 'flops', ...(cfg.harvest?.design === 'wsds' ? ['harvest', cfg.metric?.name ?? 'loss'] : [])]);
+}
+
+/** With `harvest`: each scale's optimum at every budget, the rows the laws are fitted to. */
+function harvestPoints(input: LadderInput, scales: readonly ScaleSummary[], lrParam: string): ScaleSummary[] {
+  const cfg = input.config;
+  const h = cfg.harvest!;
+  const out: ScaleSummary[] = [];
+  ladderOrder(cfg).forEach(({ scale }, position) => {
+    const s = scales.find((x) => x.name === scale.name)!;
+    const twoD = new Set(s.runs.map((r) => r.batch)).size >= 2;
+    const layout = runLayout({ ...cfg.parameters, ...scale.parameters }[lrParam], transferred(cfg, position));
+    const byBudget = harvestedRuns(h, s.runs, input.trials.filter((t) => t.scale?.name === scale.name), input.metrics ?? [], cfg.metric?.name ?? 'loss');
+    for (const f of h.budgets) {
+      const runs = byBudget.get(f) ?? [];
+      if (runs.length === 0) continue;
+      out.push({ ...s, name: `${s.name}@${f}`, D: f * s.D, runs, trials: runs.length, failed: 0, compute: null, best: argmin(runs), optimum: f === 1 ? s.optimum : scaleOptimum(runs, twoD, layout), harvest: { scale: s.name, budget: f } });
+    }
+  });
+  return out;
 }
 
 /** Whether lr* is fitted to every run at once: asked, or (auto) where no scale searches a discrete lr — a grid's quadratic already reads all of its points. */
@@ -131,7 +162,9 @@ export function summarizeLadder(input: LadderInput): LadderSummary {
   }
 
   const twoD = batchParam !== null && scales.some((s) => s.optimum && s.optimum.batch !== null && s.runs.some((r) => r.batch !== s.runs[0]!.batch));
-  const usable = scales.filter((s) => lawRow(s) !== null);
+  const points = cfg.harvest ? harvestPoints(input, scales, lrParam) : null;
+  if (points) for (const p of points) if (p.harvest!.budget !== 1 && p.optimum?.method === 'best-run' && p.optimum.note) notes.push(`${p.name}: the best run stands for the optimum (${p.optimum.note})`);
+  const usable = (points ?? scales).filter((s) => lawRow(s) !== null);
   const rows = usable.map((s) => lawRow(s)!);
   const laws = rows.length >= 2 ? fitLaws(rows, fitCfg, twoD, seed, notes, input.quick) : { lr: null, batch: null, loss: null };
   const joint = lrFromRuns(cfg, fitCfg);
@@ -151,12 +184,12 @@ export function summarizeLadder(input: LadderInput): LadderSummary {
   }
 
   let backtest: LadderSummary['backtest'] = null;
-  if (usable.length >= 3 && !input.quick) {
+  if (new Set(usable.map(measuredAt)).size >= 3 && !input.quick) {
     backtest = backtestLadder(usable, fitCfg, twoD, seed, joint);
     const held = backtest.scale;
     const position = ladderOrder(cfg).findIndex((x) => x.scale.name === held);
     if (transferred(cfg, position)) notes.push(`backtest: ${held} searched around what the smaller scales predicted (transfer), so its optimum is not independent of the laws the backtest refits from them: a prediction it confirms is partly one its search was steered to`);
   } else if (rows.length >= 2) notes.push('backtest: needs three or more scales (two to fit, the largest held back)');
 
-  return { metric: cfg.metric?.name ?? 'loss', lrParam, batchParam, scales, target, laws, prediction, backtest, notes, warnings };
+  return { metric: cfg.metric?.name ?? 'loss', lrParam, batchParam, scales, target, laws, prediction, backtest, ...(points ? { points } : {}), notes, warnings };
 }

@@ -14,6 +14,7 @@ import { predictLaw } from './predict.js';
 import { inSearch, ladderOrder } from './scales.js';
 import { summarizeLadder } from './summary.js';
 import type { Predicted } from './types.js';
+import { branchOf } from './harvest.js';
 
 /** The least a transferred box reaches either side of the prediction, as a factor. */
 export const TRANSFER_MIN_SPAN = 10;
@@ -61,7 +62,8 @@ export function earlierScales(cfg: StudyConfig, trials: readonly Trial[], name: 
   const order = ladderOrder(cfg).map((x) => x.scale);
   const at = order.findIndex((s) => s.name === name);
   const earlier = order.slice(0, Math.max(0, at)).map((s) => s.name);
-  const finished = !trials.some((t) => earlier.some((n) => inSearch(t, n)) && (t.state === 'RUNNING' || t.state === 'WAITING'));
+  // a harvesting run's branches are part of what its scale measured
+  const finished = !trials.some((t) => earlier.some((n) => inSearch(t, n) || (branchOf(t) !== null && t.scale?.name === n)) && (t.state === 'RUNNING' || t.state === 'WAITING'));
   return { names: earlier, finished };
 }
 

@@ -36,8 +36,10 @@ export interface ScaleSummary {
   best: LadderRun | null;
   /** the interpolated optimum (quadratic vertex), else the best run's */
   optimum: ScaleOptimum | null;
-  /** FLOPs its finished runs spent: each run's reported `flops`, else 6·N·D; null while N is unknown */
+  /** FLOPs its finished runs spent (a harvesting run's branches included): each run's reported `flops`, else 6·N·D; null while N is unknown */
   compute: number | null;
+  /** a harvested budget's point (fitters/ladder/harvest.ts): the scale it was measured at, and the fraction of its tokens */
+  harvest?: { scale: string; budget: number };
 }
 
 export interface LawSummary {
@@ -92,6 +94,8 @@ export interface LadderSummary {
   laws: { lr: LawSummary | null; batch: LawSummary | null; loss: LawSummary | null };
   prediction: LadderPrediction | null;
   backtest: LadderBacktest | null;
+  /** with `harvest`: the optimum at every budget of every scale, which the laws are fitted to (absent without) */
+  points?: ScaleSummary[];
   notes: string[];
   /** what makes the prediction less trustworthy than its intervals say: laws leaning on edge optima, a target the laws cannot see */
   warnings: string[];

@@ -15,6 +15,7 @@ import { standInPythonPath } from './wandb-stand-in.js';
 import { cleanSegment, createReportParser, neverMatchedMessage } from './log-metrics.js';
 import { argForms, paramKinds, paramsJson, trainerParams, type ParamKinds } from './trainer-args.js';
 import type { Backend, RunEvents, RunHandle, RunOutcome, RunRequest } from './types.js';
+import { harvestEnv } from './harvest-env.js';
 
 /** How a value appears in `--name=value`: as W&B's agent writes it, Python's str (whole numbers as ints). */
 export function formatArgValue(v: ParamValue): string {
@@ -109,6 +110,7 @@ export function trialEnv(req: RunRequest): Record<string, string> {
     SCALETUNE_RUN_DIR: req.trialDir,
     ...(req.trial.scale ? { SCALETUNE_SCALE: JSON.stringify(req.trial.scale) } : {}),
     ...(req.resumeFrom ? { SCALETUNE_RESUME_FROM: req.resumeFrom } : {}),
+    ...harvestEnv(req.harvest),
     ...(req.stopAt ? { [req.stopUnit === 'tokens' ? 'SCALETUNE_STOP_AT_TOKENS' : 'SCALETUNE_STOP_AT_STEP']: String(req.stopAt) } : {}),
     ...standInPythonPath(req.study.config),
   };

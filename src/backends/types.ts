@@ -5,6 +5,7 @@
 import type { Params } from '../core/distributions.js';
 import type { StudyRecord } from '../storage/types.js';
 import type { Trial } from '../core/trial.js';
+import type { HarvestPlan } from '../../fitters/ladder/harvest.js';
 
 /** One report from the trainer: `{"step": 100, "tokens": 409600, "loss": 3.21}`. */
 export interface Report {
@@ -40,6 +41,8 @@ export interface RunRequest {
   /** what stopAt counts: steps (default), or tokens seen (SCALETUNE_STOP_AT_TOKENS) */
   stopUnit?: 'steps' | 'tokens';
   timeoutMs?: number;
+  /** a harvesting ladder's instructions for this run (fitters/ladder/harvest.ts): what to decay, where to checkpoint, what to report */
+  harvest?: HarvestPlan | null;
   /** variables the orchestrator sets for this run on top of the trainer's own (CUDA_VISIBLE_DEVICES for its GPUs) */
   env?: Record<string, string>;
 }

@@ -5,6 +5,7 @@ import { BACKENDS, methodEntry, methodsWhere, type BackendType, type Method } fr
 import { floatsIn, parseParameter, type Ctx } from './parameters.js';
 import { allocateRuns, AUTO_RUNS_PER_SCALE, autoBudget, BUDGET_MIN_RUNS, leastBudget } from '../../fitters/ladder/budget.js';
 import { lrContinuousEverywhere } from '../../fitters/ladder/scales.js';
+import { HARVEST_DEFAULTS, HARVEST_DESIGNS, harvestCostFactor, type HarvestConfig } from '../../fitters/ladder/harvest.js';
 import type { LadderFitConfig, ScaleConfig, StudyConfig } from './study.js';
 
 const SCALE_KEYS = ['name', 'params', 'tokens', 'model', 'run_cap', 'parameters'];
@@ -12,14 +13,14 @@ const TARGET_KEYS = ['name', 'params', 'tokens', 'model'];
 const FIT_KEYS = ['lr', 'batch', 'loss', 'lr_param', 'batch_param', 'lr_from'];
 
 /** `scales:`, `target:`, `fit:` and `verify:` — a scale ladder. */
-export function parseLadder(ctx: Ctx, raw: Record<string, unknown>, octx: OptionContext): Pick<StudyConfig, 'scales' | 'target' | 'fit' | 'verify' | 'transfer' | 'budget'> {
+export function parseLadder(ctx: Ctx, raw: Record<string, unknown>, octx: OptionContext): Pick<StudyConfig, 'scales' | 'target' | 'fit' | 'verify' | 'transfer' | 'budget' | 'harvest'> {
   const { parameters, metric } = octx;
   const method = octx.method as Method;
   const capabilities = methodEntry(method).capabilities;
   const backend = octx.backendType in BACKENDS ? BACKENDS[octx.backendType as BackendType] : null;
-  const out: Pick<StudyConfig, 'scales' | 'target' | 'fit' | 'verify' | 'transfer' | 'budget'> = {};
+  const out: Pick<StudyConfig, 'scales' | 'target' | 'fit' | 'verify' | 'transfer' | 'budget' | 'harvest'> = {};
   if (raw.scales === undefined) {
-    for (const k of ['target', 'fit', 'verify', 'transfer', 'budget']) if (raw[k] !== undefined) ctx.issues.add(k, 'belongs to a scale ladder, and this study has no scales; allowed: add scales: [{params, tokens, model}, …] or remove it');
+    for (const k of ['target', 'fit', 'verify', 'transfer', 'budget', 'harvest']) if (raw[k] !== undefined) ctx.issues.add(k, 'belongs to a scale ladder, and this study has no scales; allowed: add scales: [{params, tokens, model}, …] or remove it');
     return out;
   }
   const positive = (p: string, v: unknown, required: boolean, what: string): number | undefined => {
@@ -106,7 +107,9 @@ export function parseLadder(ctx: Ctx, raw: Record<string, unknown>, octx: Option
   if (!capabilities.walksGrid && raw.run_cap === undefined && raw.budget === undefined && scales.some((s) => s.runCap === undefined)) {
     ctx.issues.add('run_cap', `missing; method ${method} needs a budget at each scale: set run_cap (runs per scale), run_cap on every scale, or budget: {flops: …} for the whole ladder`);
   }
-  const budget = parseBudget(ctx, raw.budget, scales, typeof raw.run_cap === 'number' ? raw.run_cap : undefined);
+  const harvest = parseHarvest(ctx, raw.harvest);
+  if (harvest) out.harvest = harvest;
+  const budget = parseBudget(ctx, raw.budget, scales, typeof raw.run_cap === 'number' ? raw.run_cap : undefined, harvestCostFactor(harvest));
   if (budget) {
     out.budget = budget.config;
     // a scale's own run_cap wins over its share
@@ -142,7 +145,7 @@ export function parseLadder(ctx: Ctx, raw: Record<string, unknown>, octx: Option
 }
 
 /** `budget: {flops}` or `{runs: auto}` — the whole ladder's compute, shared out as runs per scale (fitters/ladder/budget.ts). */
-function parseBudget(ctx: Ctx, raw: unknown, scales: readonly ScaleConfig[], runCap: number | undefined): { config: NonNullable<StudyConfig['budget']>; runs: Map<string, number> } | undefined {
+function parseBudget(ctx: Ctx, raw: unknown, scales: readonly ScaleConfig[], runCap: number | undefined, costFactor: number): { config: NonNullable<StudyConfig['budget']>; runs: Map<string, number> } | undefined {
   if (raw === undefined) return undefined;
   const allowed = "a mapping {flops: 3e21} (the compute of the whole ladder, 6·N·D per run) or {runs: auto}";
   if (!isObj(raw)) return void ctx.issues.bad('budget', raw, allowed);
@@ -153,9 +156,33 @@ function parseBudget(ctx: Ctx, raw: unknown, scales: readonly ScaleConfig[], run
   const unknown = scales.filter((s) => s.params === undefined).map((s) => s.name);
   if (unknown.length) return void ctx.issues.add('budget', `shares compute by each scale's cost 6·N·D, and scale${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')} declare${unknown.length === 1 ? 's' : ''} no params; allowed: params on every scale, or run_cap instead of budget`);
   const flops = raw.runs === 'auto' ? autoBudget(scales) : (raw.flops as number);
-  const runs = allocateRuns(scales, flops, runCap);
-  if (!runs) return void ctx.issues.bad('budget.flops', raw.flops, `at least ${leastBudget(scales, runCap).toExponential(2)} FLOPs: ${BUDGET_MIN_RUNS} runs at every scale, the fewest a scale's optimum is fitted from`);
+  // a harvesting run's branches are compute of the ladder's too
+  const runs = allocateRuns(scales, flops, runCap, costFactor);
+  if (!runs) return void ctx.issues.bad('budget.flops', raw.flops, `at least ${leastBudget(scales, runCap, costFactor).toExponential(2)} FLOPs: ${BUDGET_MIN_RUNS} runs at every scale, the fewest a scale's optimum is fitted from`);
   return { config: { flops, ...(raw.runs === 'auto' ? { runs: 'auto' as const } : {}) }, runs };
+}
+
+/** `harvest: {design?, budgets?, decay?}` (or `true`, for the defaults) — many token budgets per run (fitters/ladder/harvest.ts). */
+function parseHarvest(ctx: Ctx, raw: unknown): HarvestConfig | undefined {
+  if (raw === undefined || raw === false || raw === 'none') return undefined;
+  if (raw === true) return { ...HARVEST_DEFAULTS, budgets: [...HARVEST_DEFAULTS.budgets] };
+  if (!isObj(raw)) return void ctx.issues.bad('harvest', raw, 'a mapping {design: cooldown | wsds, budgets: [0.125, 0.25, 0.5, 1], decay: 0.2}, true for those defaults, or none');
+  const out: HarvestConfig = { ...HARVEST_DEFAULTS, budgets: [...HARVEST_DEFAULTS.budgets] };
+  for (const [k, v] of Object.entries(raw)) {
+    const p = `harvest.${k}`;
+    if (k === 'design') {
+      if ((HARVEST_DESIGNS as readonly unknown[]).includes(v)) out.design = v as HarvestConfig['design'];
+      else ctx.issues.bad(p, v, 'cooldown (a WSD run and a branch decaying from its checkpoint to each smaller budget) or wsds (one run that decays before every budget and re-warms)');
+    } else if (k === 'budgets') {
+      const ok = Array.isArray(v) && v.length >= 2 && v.every((f) => isNum(f) && f > 0 && f <= 1) && v.every((f, i) => i === 0 || f > v[i - 1]) && v[v.length - 1] === 1;
+      if (ok) out.budgets = v as number[];
+      else ctx.issues.bad(p, v, "two or more fractions of a scale's tokens, ascending, in (0, 1], the last 1 (the run's own end), e.g. [0.125, 0.25, 0.5, 1]");
+    } else if (k === 'decay') {
+      if (isNum(v) && v > 0 && v <= 1) out.decay = v;
+      else ctx.issues.bad(p, v, 'a number in (0, 1]: each decay as a fraction of the tokens trained when it starts, e.g. 0.2');
+    } else ctx.issues.add(p, 'unknown key; allowed: design, budgets, decay');
+  }
+  return out;
 }
 
 /** `transfer:` — whether later scales start from what the smaller ones predict (fitters/ladder/transfer.ts). */

@@ -117,6 +117,16 @@ export function studyConfigSchema(): Record<string, unknown> {
       resources: resourcesOptions.schema(),
       verify: { enum: ['largest', 'target', 'none', false], description: 'after the ladder, one run with the predicted hyperparameters' },
       budget: { type: 'object', additionalProperties: false, minProperties: 1, maxProperties: 1, properties: { flops: { type: 'number', exclusiveMinimum: 0, description: 'compute of the whole ladder (6·N·D per run), shared out as runs per scale, the cheap scales first' }, runs: { const: 'auto', description: 'the compute of 8 runs at every scale, shared out as flops are' } } },
+      harvest: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'many token budgets per run: each run yields its loss with the learning rate annealed at several fractions of its tokens',
+        properties: {
+          design: { enum: ['cooldown', 'wsds'], default: 'cooldown', description: 'cooldown: a WSD run with a branch decaying from a checkpoint to each smaller budget; wsds: one run that decays before every budget and re-warms' },
+          budgets: { type: 'array', minItems: 2, items: { type: 'number', exclusiveMinimum: 0, maximum: 1 }, default: [0.125, 0.25, 0.5, 1], description: "fractions of a scale's tokens, ascending, the last 1" },
+          decay: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.2, description: 'each decay, as a fraction of the tokens trained when it starts' },
+        },
+      },
       transfer: { enum: ['auto', 'none', 'recenter'], default: 'none', description: 'later scales search around what the smaller ones predict (auto: random, sobol, bayes; recenter: a grid moved onto the prediction; none, the default: each scale from scratch)' },
       wandb: { enum: [...WANDB_MODES, false], description: "stand-in: put scaletune's wandb stand-in first on the trainer's PYTHONPATH, so that programs written for W&B sweeps run unchanged (command backend only)" },
       initial_points: { type: 'array', items: { type: 'object' }, description: 'configurations to run first, in order' },

@@ -13,6 +13,7 @@ import type { ResourcesConfig } from '../orchestrator/gpus.js';
 import type { WorkdirConfig } from '../backends/workdir.js';
 import type { LogMetricsConfig } from '../backends/log-metrics-options.js';
 import type { BackendConfig, Method } from '../registry/index.js';
+import type { HarvestConfig } from '../../fitters/ladder/harvest.js';
 
 export type { MetricConfig, SlurmExecutorConfig, Method, BackendConfig };
 
@@ -100,6 +101,8 @@ export interface StudyConfig {
   budget?: { flops: number; runs?: 'auto' };
   /** whether later scales start from what the smaller ones predict (absent: none) */
   transfer?: 'auto' | 'none' | 'recenter';
+  /** many token budgets per run (fitters/ladder/harvest.ts) */
+  harvest?: HarvestConfig;
   /** extra environment variables for the trainer */
   env: Record<string, string>;
   /** the early_terminate block as written */
@@ -155,6 +158,7 @@ export const TOP_LEVEL_KEYS = [
   'verify',
   'transfer',
   'budget',
+  'harvest',
   'wandb',
   // W&B's own, accepted and ignored
   'project',

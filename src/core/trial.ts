@@ -65,8 +65,11 @@ export interface ScaleRecord {
   params?: number;
   tokens: number;
   model: Record<string, unknown>;
-  /** `verify`: the one run with predicted hyperparameters, outside the scale's search */
-  role?: 'verify';
+  /**
+   * `verify`: the one run with predicted hyperparameters; `branch`: a harvesting run's decay from one of
+   * its checkpoints to a smaller budget (fitters/ladder/harvest.ts) — both outside the scale's search
+   */
+  role?: 'verify' | 'branch';
   /** the scale it verifies at, when that is the target */
   target?: boolean;
 }
@@ -74,6 +77,11 @@ export interface ScaleRecord {
 /** A ladder's verify run: one run with predicted hyperparameters, outside every scale's search (not a study's best, not a fit's input). */
 export function isVerifyRun(t: Pick<Trial, 'scale'>): boolean {
   return t.scale?.role === 'verify';
+}
+
+/** A ladder trial that is no configuration of a scale's search: a verify run or a harvesting branch (never a study's best, nor counted against a run_cap). */
+export function outsideSearch(t: Pick<Trial, 'scale'>): boolean {
+  return t.scale?.role !== undefined && t.scale?.role !== null;
 }
 
 /** One exploit (or replacement, or retry) of population-based training, with what was known then. */

@@ -1,15 +1,15 @@
 import type { MetricConfig } from '../config/index.js';
-import { isVerifyRun, type Trial } from '../core/trial.js';
+import { outsideSearch, type Trial } from '../core/trial.js';
 
 /**
  * The best COMPLETE trial by the metric's goal (earliest wins ties); null without a metric or a result.
- * A ladder's verify run is not part of the search, so it is never the best.
+ * A ladder's verify runs and harvesting branches are not part of the search, so never the best.
  */
 export function bestTrial(trials: readonly Trial[], metric: MetricConfig | undefined): Trial | null {
   if (!metric) return null;
   let best: Trial | null = null;
   for (const t of trials) {
-    if (t.state !== 'COMPLETE' || t.value === null || Number.isNaN(t.value) || isVerifyRun(t)) continue;
+    if (t.state !== 'COMPLETE' || t.value === null || Number.isNaN(t.value) || outsideSearch(t)) continue;
     if (!best || (metric.goal === 'minimize' ? t.value < best.value! : t.value > best.value!)) best = t;
   }
   return best;

@@ -9,11 +9,12 @@
 import type { ScaleConfig } from '../config/index.js';
 import { gridValues, runBudget, type Params, type SearchSpace } from '../core/distributions.js';
 import { UsageError } from '../core/errors.js';
-import type { Trial } from '../core/trial.js';
+import { outsideSearch, type Trial } from '../core/trial.js';
 import { methodEntry, type ClaimSearcher } from '../registry/methods.js';
-import { earlierScales, inSearch, ladderOrder, planTransfer, scaleRecord, scaleSettled, SETTLE_GAIN, SETTLE_SHIFT, SETTLE_WINDOW, summarizeLadder, transferActive, type TransferMode } from '../../fitters/ladder/index.js';
+import { earlierScales, inSearch, ladderMetricNames, ladderOrder, planTransfer, scaleRecord, scaleSettled, SETTLE_GAIN, SETTLE_SHIFT, SETTLE_WINDOW, summarizeLadder, transferActive, type TransferMode } from '../../fitters/ladder/index.js';
 import type { Storage, StudyRecord } from '../storage/types.js';
 import { BaseScheduler, type Scheduler, type SchedulerClaim } from './scheduler.js';
+import { branchesFor, type HarvestCheckpoint } from '../../fitters/ladder/harvest.js';
 
 /** A ladder's scheduler: each scale searched by its own searcher, with its own budget, smallest compute first. */
 export class LadderScheduler extends BaseScheduler implements Scheduler {
@@ -29,6 +30,7 @@ export class LadderScheduler extends BaseScheduler implements Scheduler {
   private notes: string[] = [];
   /** scales whose budgeted search has settled (the study's scale_settled events); read on first need */
   private settledScales: Set<string> | null = null;
+  private branchesChecked = false;
 
   private constructor(
     private readonly storage: Storage,
@@ -57,8 +59,47 @@ export class LadderScheduler extends BaseScheduler implements Scheduler {
     return n;
   }
 
+  /** A harvesting run that completed: its branches queued (claimed first, as waiting trials are). */
+  override async onEnd(trial: Trial): Promise<boolean> {
+    if (this.study.config.harvest?.design !== 'cooldown' || trial.state !== 'COMPLETE' || outsideSearch(trial) || !trial.scale) return false;
+    return (await this.queueBranches((all) => all.filter((t) => t.id === trial.id))) > 0;
+  }
+
+  /**
+   * Branches for the chosen runs that have none yet, each from the checkpoint its run announced at the
+   * start of that budget's decay; a run that announced none there gets a note instead.
+   */
+  private async queueBranches(parents: (all: readonly Trial[]) => Trial[]): Promise<number> {
+    const h = this.study.config.harvest!;
+    const all = await this.storage.getTrials(this.study.id);
+    const chosen = parents(all);
+    if (chosen.length === 0) return 0;
+    const byId = new Map(all.map((t) => [t.id, t]));
+    const checkpoints = new Map<number, HarvestCheckpoint[]>();
+    for (const e of await this.storage.getEvents(this.study.id)) {
+      if (e.kind !== 'harvest_checkpoint' || e.trialId === null || typeof e.detail?.path !== 'string' || typeof e.detail.tokens !== 'number') continue;
+      checkpoints.set(e.trialId, [...(checkpoints.get(e.trialId) ?? []), { path: e.detail.path, tokens: e.detail.tokens }]);
+    }
+    let queued = 0;
+    for (const parent of chosen) {
+      // a re-queued run's checkpoints before the crash were announced by its predecessor
+      const mine: HarvestCheckpoint[] = [];
+      for (let x: Trial | undefined = parent; x; x = x.retryOf !== null ? byId.get(x.retryOf) : undefined) mine.push(...(checkpoints.get(x.id) ?? []));
+      const { branches, missing } = branchesFor(h, parent, mine, all);
+      for (const b of branches) await this.storage.enqueue(this.study.id, b);
+      queued += branches.length;
+      this.notes.push(...missing);
+    }
+    return queued;
+  }
+
   /** A waiting trial first, else the next proposal of the first scale with budget left; done when every scale is. */
   async claim(worker: string): Promise<SchedulerClaim> {
+    // after a crash, runs that completed before their branches were queued get them now
+    if (!this.branchesChecked && this.study.config.harvest?.design === 'cooldown') {
+      this.branchesChecked = true;
+      await this.queueBranches((all) => all.filter((t) => t.state === 'COMPLETE' && !outsideSearch(t) && t.scale !== null));
+    }
     const waiting = await this.storage.claimWaiting(this.study.id, worker);
     if (waiting) return waiting;
     const cfg = this.study.config;
@@ -116,7 +157,8 @@ export class LadderScheduler extends BaseScheduler implements Scheduler {
     let first: Params | null = null;
     if (this.mode !== 'none' && position >= 2) {
       if (!earlierScales(cfg, all, scale.name).finished) return 'wait';
-      const metrics = (await this.storage.getMetrics(this.study.id)).filter((m) => m.name === 'params');
+      const names = ladderMetricNames(cfg);
+      const metrics = (await this.storage.getMetrics(this.study.id)).filter((m) => names.has(m.name));
       const plan = planTransfer({ config: cfg, trials: all, metrics, seed: this.study.seed }, scale, this.mode);
       if ('none' in plan) this.notes.push(`scale ${scale.name}: searched from scratch (${plan.none})`);
       else {

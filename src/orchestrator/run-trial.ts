@@ -14,6 +14,7 @@ import type { Trial } from '../core/trial.js';
 import type { MetricInput, Storage, StudyRecord } from '../storage/types.js';
 import type { LiveReport } from '../report/reporter.js';
 import type { Scheduler } from './scheduler.js';
+import { harvestPlan, type HarvestPlan } from '../../fitters/ladder/harvest.js';
 
 /** How long a trainer's death by signal waits for this process's own stop, before it counts as a failure. */
 const OUTSIDE_STOP_GRACE_MS = 500;
@@ -112,6 +113,7 @@ class TrialRun {
   private pruned: string | null = null;
   private segmentEnded = false;
   private decisions: Promise<void> = Promise.resolve();
+  private readonly harvest: HarvestPlan | null;
 
   constructor(private readonly o: StartTrialOptions) {
     const { study, trial } = o;
@@ -120,6 +122,7 @@ class TrialRun {
     this.keepLast = o.limits?.keepLastLogLines ?? 200;
     this.trialDir = trialDirFor(study, trial.number);
     mkdirSync(this.trialDir, { recursive: true });
+    this.harvest = harvestPlan(study.config.harvest, trial);
     this.handle = o.backend.start(
       {
         study,
@@ -130,6 +133,7 @@ class TrialRun {
         resumeFrom: trial.resumeFrom,
         stopAt: trial.stopAt,
         stopUnit: study.config.pbt?.unit ?? 'steps',
+        harvest: this.harvest,
         ...(study.config.timeoutMs !== undefined ? { timeoutMs: study.config.timeoutMs } : {}),
         ...(o.env ? { env: o.env } : {}),
       },
@@ -201,6 +205,11 @@ class TrialRun {
     if (r.checkpoint) {
       const cp = path.resolve(this.trialDir, r.checkpoint);
       this.writes = this.writes.then(() => storage.setCheckpoint(trial.id, cp)).catch((e: Error) => this.keepError(e));
+      // a cooldown run's checkpoints are where its branches start: each one kept with the tokens it had seen
+      if (this.harvest?.kind === 'cooldown') {
+        const detail = { path: cp, step, tokens: r.tokens ?? null };
+        this.writes = this.writes.then(() => storage.logEvent(study.id, trial.id, 'trainer', 'harvest_checkpoint', detail)).then(() => undefined).catch((e: Error) => this.keepError(e));
+      }
     }
     this.scheduleFlush();
     this.o.onReport?.(trial, { step, tokens: r.tokens, metrics, totalSteps: r.totalSteps });

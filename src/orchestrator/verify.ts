@@ -3,7 +3,7 @@
  * the study's own run loop (so a verify run is claimed, streamed and recorded like any trial) and read
  * back. Also the ladder's summary as the study's records stand.
  */
-import { planVerify, summarizeLadder, verifyResults, type LadderSummary, type VerifyAt, type VerifyResult } from '../../fitters/ladder/index.js';
+import { ladderMetricNames, planVerify, summarizeLadder, verifyResults, type LadderSummary, type VerifyAt, type VerifyResult } from '../../fitters/ladder/index.js';
 import type { Backend } from '../backends/types.js';
 import { UsageError } from '../core/errors.js';
 import { isVerifyRun } from '../core/trial.js';
@@ -14,7 +14,8 @@ import { runStudy } from './run-study.js';
 /** The ladder summary and the verify runs so far, from the study's trials and `params` metrics. */
 export async function loadLadder(storage: Storage, study: StudyRecord): Promise<{ summary: LadderSummary; verify: VerifyResult[] }> {
   const trials = await storage.getTrials(study.id);
-  const metrics = (await storage.getMetrics(study.id)).filter((m) => m.name === 'params' || m.name === 'flops');
+  const names = ladderMetricNames(study.config);
+  const metrics = (await storage.getMetrics(study.id)).filter((m) => names.has(m.name));
   const settled = (await storage.getEvents(study.id)).filter((e) => e.kind === 'scale_settled').map((e) => String(e.detail?.scale));
   return { summary: summarizeLadder({ config: study.config, trials, metrics, seed: study.seed, settled }), verify: verifyResults(study.config, trials) };
 }
@@ -42,7 +43,8 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult | null> 
   if (!pending) {
     let plan;
     try {
-      plan = planVerify(study.config, trials, (await storage.getMetrics(study.id)).filter((m) => m.name === 'params'), at, study.seed);
+      const names = ladderMetricNames(study.config);
+      plan = planVerify(study.config, trials, (await storage.getMetrics(study.id)).filter((m) => names.has(m.name)), at, study.seed);
     } catch (e) {
       if (e instanceof RangeError) throw new UsageError(e.message);
       throw e;

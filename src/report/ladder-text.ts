@@ -97,7 +97,8 @@ export function formatLadder(s: LadderSummary, verify: VerifyResult | null = nul
   const spent = s.scales.map((z) => z.compute).filter((c): c is number => typeof c === 'number');
   if (spent.length) out.push(`  compute spent on the search: ${spent.reduce((a, c) => a + c, 0).toExponential(2)} FLOPs (6·N·D per run, or what the trainer reported as flops)`);
   if (s.scales.some((z) => z.optimum?.method === 'best-run')) out.push('  ! the best run itself: its scale’s search did not bracket an interpolated optimum (see the notes)');
-  out.push('', 'laws across scales:');
+  if (s.points) out.push('', ...harvestTable(s));
+  out.push('', s.points ? 'laws across scales and budgets:' : 'laws across scales:');
   for (const l of [s.laws.lr, s.laws.batch, s.laws.loss]) if (l) out.push(lawLine(l));
   if (!s.laws.lr && !s.laws.loss) out.push('  none fitted (see the notes)');
   if (s.target && s.prediction) {
@@ -122,6 +123,16 @@ export function formatLadder(s: LadderSummary, verify: VerifyResult | null = nul
   for (const w of s.warnings ?? []) out.push(`warning: ${w}`);
   for (const n of s.notes) out.push(`note: ${n}`);
   return `${out.join('\n')}\n`;
+}
+
+/** With harvesting: each scale's optimum at every budget (the rows the laws are fitted to), a line per scale. */
+function harvestTable(s: LadderSummary): string[] {
+  const budgets = [...new Set(s.points!.map((p) => p.harvest!.budget))].sort((a, b) => a - b);
+  const header = ['harvested', ...budgets.map((f) => `${f} of D`)];
+  const cell = (p: LadderSummary['scales'][number] | undefined): string => (p?.optimum ? `${fmtNum(p.optimum.loss)} @ ${fmtSci(p.optimum.lr)}${p.optimum.method === 'best-run' ? ' (best run)' : ''}` : '-');
+  const rows = s.scales.map((z) => [z.name, ...budgets.map((f) => cell(s.points!.find((p) => p.harvest!.scale === z.name && p.harvest!.budget === f)))]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [`each scale's optimum at every budget of its runs, ${s.metric} @ ${s.lrParam}* (the laws are fitted to these):`, pad(header, widths), ...rows.map((r) => pad(r, widths))];
 }
 
 /** Beyond these a prediction is a miss whatever its interval says: a hyperparameter off by more than 2x, a loss by more than 1%. */

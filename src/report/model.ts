@@ -4,7 +4,7 @@
  * with their bands) is computed here too, so the renderers only draw.
  */
 import type { Params } from '../core/distributions.js';
-import { isVerifyRun, type LineageEntry, type Metric, type Trial } from '../core/trial.js';
+import { outsideSearch, type LineageEntry, type Metric, type Trial } from '../core/trial.js';
 import type { StudyRecord } from '../storage/types.js';
 import { lineageModel, type SchedulePiece } from './lineage.js';
 import { predictLadder, summarizeLadder, verifyResults, type LadderSummary, type Predicted, type VerifyResult } from '../../fitters/ladder/index.js';
@@ -121,7 +121,7 @@ export function buildReport(input: ReportInput): ReportModel {
   const history: HistoryPoint[] = [...trials]
     .sort((a, b) => a.number - b.number)
     .map((t) => {
-      const scale = typeof t.scale?.name === 'string' ? (t.scale.role === 'verify' ? `verify ${t.scale.name}` : t.scale.name) : null;
+      const scale = typeof t.scale?.name === 'string' ? (t.scale.role ? `${t.scale.role} ${t.scale.name}` : t.scale.name) : null;
       const key = scale ?? '';
       if (t.state === 'COMPLETE' && t.value !== null) {
         const b = bestOf.get(key);
@@ -130,7 +130,7 @@ export function buildReport(input: ReportInput): ReportModel {
       return { number: t.number, state: t.state.toLowerCase(), value: t.value, scale, best: bestOf.get(key) ?? null, params: t.params };
     });
 
-  const complete = trials.filter((t) => t.state === 'COMPLETE' && t.value !== null && !isVerifyRun(t));
+  const complete = trials.filter((t) => t.state === 'COMPLETE' && t.value !== null && !outsideSearch(t));
   const bestTrial = cfg.metric && complete.length ? complete.reduce((a, b) => (sign * b.value! < sign * a.value! ? b : a)) : null;
 
   let ladder: ReportModel['ladder'] = null;

@@ -3,15 +3,24 @@ import { formatDuration } from '../core/duration.js';
 import type { Trial } from '../core/trial.js';
 import type { LiveReport, Reporter, StudyEnd, StudyStart } from './reporter.js';
 import { fmtNum, fmtParams } from './format.js';
+import { branchOf } from '../../fitters/ladder/harvest.js';
 
 export interface Line {
   write(s: string): unknown;
 }
 
-/** ` [scale]` for a ladder's trials (` [verify scale]` for a verify run), else nothing. */
+/** What a ladder trial's results are compared within: its scale, its scale's verify runs, or one budget's branches. */
+function scaleKey(t: Trial): string {
+  const b = branchOf(t);
+  if (b) return `${t.scale!.name} at ${b.budget} of its tokens`;
+  return `${t.scale?.role === 'verify' ? 'verify ' : ''}${String(t.scale?.name)}`;
+}
+
+/** ` [scale]` for a ladder's trials (` [verify scale]` for a verify run, ` [scale at 0.25 of its tokens, branch of #3]` for a branch), else nothing. */
 function scaleTag(t: Trial): string {
   if (typeof t.scale?.name !== 'string') return '';
-  return ` [${t.scale.role === 'verify' ? 'verify ' : ''}${t.scale.name}]`;
+  const b = branchOf(t);
+  return ` [${scaleKey(t)}${b ? `, branch of #${b.parent}` : ''}]`;
 }
 
 export class PlainReporter implements Reporter {
@@ -58,7 +67,7 @@ export class PlainReporter implements Reporter {
       let shown = best;
       if (typeof t.scale?.name === 'string' && t.value !== null) {
         // in a ladder, the best of the trial's own scale
-        const key = `${t.scale.role === 'verify' ? 'verify ' : ''}${t.scale.name}`;
+        const key = scaleKey(t);
         const prev = this.scaleBest.get(key);
         if (!prev || (prev.value !== null && (this.goal === 'maximize' ? t.value > prev.value : t.value < prev.value))) this.scaleBest.set(key, t);
         shown = this.scaleBest.get(key)!;

@@ -15,6 +15,20 @@ const state = { type: 'string', pattern: '^[a-z]+$', description: 'a trial state
 const obj = (required: string[], properties: Record<string, unknown>, nullable = false): Record<string, unknown> => ({ type: nullable ? ['object', 'null'] : 'object', additionalProperties: false, required, properties });
 
 const run = obj(['trial', 'lr', 'batch', 'loss'], { trial: { type: 'integer' }, lr: num, batch: numOrNull, loss: num });
+const scaleItem = obj(['name', 'N', 'D', 'runs', 'trials', 'budget', 'done', 'failed', 'best', 'optimum'], {
+  name: { type: 'string' },
+  N: numOrNull,
+  D: num,
+  runs: { type: 'array', items: run },
+  trials: { type: 'integer' },
+  budget: { type: ['integer', 'null'] },
+  done: { type: 'boolean' },
+  failed: { type: 'integer' },
+  best: { ...run, type: ['object', 'null'] },
+  compute: numOrNull,
+  harvest: obj(['scale', 'budget'], { scale: { type: 'string' }, budget: num }),
+  optimum: obj(['lr', 'batch', 'loss', 'method'], { lr: num, batch: numOrNull, loss: num, method: { enum: ['interpolated', 'best-run'] }, note: { type: 'string' }, edge: { enum: ['smallest', 'largest'] } }, true),
+});
 const law = obj(['y', 'law', 'x', 'formula', 'chosen', 'why', 'params', 'intervals', 'residuals'], {
   y: { enum: ['lr', 'batch', 'loss'] },
   law: { enum: ['power', 'power-offset', 'chinchilla'] },
@@ -56,22 +70,9 @@ export function reportSchema(): Record<string, unknown> {
           metric: { type: 'string' },
           lr_param: { type: 'string' },
           batch_param: { type: ['string', 'null'] },
-          scales: {
-            type: 'array',
-            items: obj(['name', 'N', 'D', 'runs', 'trials', 'budget', 'done', 'failed', 'best', 'optimum'], {
-              name: { type: 'string' },
-              N: numOrNull,
-              D: num,
-              runs: { type: 'array', items: run },
-              trials: { type: 'integer' },
-              budget: { type: ['integer', 'null'] },
-              done: { type: 'boolean' },
-              failed: { type: 'integer' },
-              best: { ...run, type: ['object', 'null'] },
-              compute: numOrNull,
-              optimum: obj(['lr', 'batch', 'loss', 'method'], { lr: num, batch: numOrNull, loss: num, method: { enum: ['interpolated', 'best-run'] }, note: { type: 'string' }, edge: { enum: ['smallest', 'largest'] } }, true),
-            }),
-          },
+          scales: { type: 'array', items: scaleItem },
+          // with harvest only: the optimum at every budget of every scale
+          points: { type: 'array', items: scaleItem },
           target: obj(['name', 'N', 'D'], { name: { type: 'string' }, N: num, D: num }, true),
           laws: obj(['lr', 'batch', 'loss'], { lr: law, batch: law, loss: law }),
           prediction: obj(['lr', 'batch', 'loss'], { lr: predicted, batch: predicted, loss: predicted }, true),

@@ -2,7 +2,7 @@
 import type { StudyConfig } from '../config/index.js';
 import { canonicalJson } from '../core/distributions.js';
 import { FrozenTrialError, UsageError } from '../core/errors.js';
-import { isFinished, isVerifyRun, TRIAL_STATES, type LineageEntry, type LogLine, type Metric, type StudyEvent, type Trial, type TrialState } from '../core/trial.js';
+import { isFinished, outsideSearch, TRIAL_STATES, type LineageEntry, type LogLine, type Metric, type StudyEvent, type Trial, type TrialState } from '../core/trial.js';
 import type { ClaimPolicy, FinalState, MetricInput, LlmCall, NewFit, NewLineage, NewLlmCall, NewTrial, Storage, StoredFit, StudyRecord, StudySummary } from './types.js';
 
 const copy = <T>(x: T): T => structuredClone(x);
@@ -36,7 +36,7 @@ export class MemoryStorage implements Storage {
     return this.studies.map((s) => {
       const ts = this.trials.filter((t) => t.studyId === s.id);
       const counts = Object.fromEntries(TRIAL_STATES.map((st) => [st, ts.filter((t) => t.state === st).length])) as Record<TrialState, number>;
-      const done = ts.filter((t) => t.state === 'COMPLETE' && t.value !== null && !isVerifyRun(t)).map((t) => t.value!);
+      const done = ts.filter((t) => t.state === 'COMPLETE' && t.value !== null && !outsideSearch(t)).map((t) => t.value!);
       const best = !s.config.metric || done.length === 0 ? null : s.config.metric.goal === 'maximize' ? Math.max(...done) : Math.min(...done);
       const times = ts.map((t) => t.finishedAt ?? t.heartbeatAt ?? t.startedAt ?? t.createdAt);
       return { ...copy(s), counts, best, lastActivity: times.length ? Math.max(...times) : null };
@@ -88,7 +88,7 @@ export class MemoryStorage implements Storage {
   async createRunning(studyId: number, nt: NewTrial & { worker: string }, policy: ClaimPolicy = {}): Promise<Trial | null> {
     if (policy.seen !== undefined && this.trials.filter((t) => t.studyId === studyId).length !== policy.seen) return null;
     const scaleName = policy.perScale ? nt.scale?.name : undefined;
-    const live = this.trials.filter((t) => t.studyId === studyId && t.state !== 'STALE' && (scaleName === undefined || t.scale?.name === scaleName));
+    const live = this.trials.filter((t) => t.studyId === studyId && t.state !== 'STALE' && (scaleName === undefined || (t.scale?.name === scaleName && !outsideSearch(t))));
     if (policy.runCap !== undefined && live.length >= policy.runCap) return null;
     const key = canonicalJson(nt.params);
     if (policy.unique && live.some((t) => canonicalJson(t.params) === key)) return null;

@@ -158,8 +158,8 @@ export class PostgresStorage implements Storage {
     const db = await this.db();
     const studies = (await db.query('SELECT * FROM studies ORDER BY id')).rows.map(studyFromRow);
     const counts = (await db.query('SELECT study_id, state, COUNT(*)::int AS n FROM trials GROUP BY study_id, state')).rows as { study_id: number; state: TrialState; n: number }[];
-    // a ladder's verify run is outside the search: never a study's best
-    const BEST_CANDIDATE = "state='COMPLETE' AND (scale IS NULL OR (scale::jsonb)->>'role' IS DISTINCT FROM 'verify')";
+    // a ladder's verify runs and branches are outside the search: never a study's best
+    const BEST_CANDIDATE = "state='COMPLETE' AND (scale IS NULL OR (scale::jsonb)->>'role' IS NULL)";
     const agg = (await db.query(`SELECT study_id, MIN(CASE WHEN ${BEST_CANDIDATE} THEN value END) AS lo, MAX(CASE WHEN ${BEST_CANDIDATE} THEN value END) AS hi, MAX(COALESCE(finished_at, heartbeat_at, started_at, created_at)) AS last FROM trials GROUP BY study_id`)).rows as { study_id: number; lo: number | null; hi: number | null; last: number | null }[];
     return studies.map((s) => {
       const cnt = Object.fromEntries(TRIAL_STATES.map((st) => [st, 0])) as Record<TrialState, number>;
@@ -201,7 +201,8 @@ export class PostgresStorage implements Storage {
     return this.tx(async (c) => {
       await this.lockStudy(c, studyId);
       if (policy.seen !== undefined && ((await c.query('SELECT COUNT(*)::int AS n FROM trials WHERE study_id = $1', [studyId])).rows[0]!.n as number) !== policy.seen) return null;
-      const same = scaleName === null ? '' : " AND (scale::jsonb)->>'name' = $3";
+      // a scale's cap counts its search: its verify runs and branches are not new configurations
+      const same = scaleName === null ? '' : " AND (scale::jsonb)->>'name' = $3 AND (scale::jsonb)->>'role' IS NULL";
       if (policy.runCap !== undefined) {
         const n = (await c.query(`SELECT COUNT(*)::int AS n FROM trials WHERE study_id = $1 AND state != 'STALE'${same.replace('$3', '$2')}`, scaleName === null ? [studyId] : [studyId, scaleName])).rows[0]!.n as number;
         if (n >= policy.runCap) return null;

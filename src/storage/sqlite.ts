@@ -89,12 +89,12 @@ export class SqliteStorage implements Storage {
   }
 
   async listStudies(): Promise<StudySummary[]> {
-    const BEST_CANDIDATE = "state='COMPLETE' AND (scale IS NULL OR json_extract(scale, '$.role') IS NOT 'verify')";
+    const BEST_CANDIDATE = "state='COMPLETE' AND (scale IS NULL OR json_extract(scale, '$.role') IS NULL)";
     const studies = (this.db.prepare('SELECT * FROM studies ORDER BY id').all() as Row[]).map(studyFromRow);
     const counts = this.db.prepare('SELECT study_id, state, COUNT(*) AS n FROM trials GROUP BY study_id, state').all() as { study_id: number; state: TrialState; n: number }[];
     const agg = this.db
       .prepare(
-        // a ladder's verify run is outside the search: never a study's best
+        // a ladder's verify runs and branches are outside the search: never a study's best
         `SELECT study_id, MIN(CASE WHEN ${BEST_CANDIDATE} THEN value END) AS lo, MAX(CASE WHEN ${BEST_CANDIDATE} THEN value END) AS hi,
                 MAX(COALESCE(finished_at, heartbeat_at, started_at, created_at)) AS last FROM trials GROUP BY study_id`,
       )
@@ -131,7 +131,8 @@ export class SqliteStorage implements Storage {
   async createRunning(studyId: number, t: NewTrial & { worker: string }, policy: ClaimPolicy = {}): Promise<Trial | null> {
     const key = canonicalJson(t.params);
     const scaleName = policy.perScale && typeof t.scale?.name === 'string' ? t.scale.name : null;
-    const sameScale = scaleName === null ? '' : " AND json_extract(scale, '$.name') = ?";
+    // a scale's cap counts its search: its verify runs and branches are not new configurations
+    const sameScale = scaleName === null ? '' : " AND json_extract(scale, '$.name') = ? AND json_extract(scale, '$.role') IS NULL";
     const extra = scaleName === null ? [] : [scaleName];
     return this.immediate(() => {
       if (policy.seen !== undefined && (this.db.prepare('SELECT COUNT(*) AS n FROM trials WHERE study_id = ?').get(studyId) as { n: number }).n !== policy.seen) return null;

@@ -113,6 +113,18 @@ export function storageContract(name: string, open: () => Storage): void {
         await s.close();
       });
 
+      it("leaves a scale's verify runs and harvesting branches out of its cap and its duplicates (they are no configurations of its search)", async () => {
+        const { s, study } = await setup();
+        const at = { name: 's1', params: 1e6, tokens: 2e7 };
+        await s.enqueue(study.id, { params: { lr: 1 }, scale: { ...at, role: 'branch', branch: { parent: 0, budget: 0.5, from: 8e6, tokens: 1e7 } } });
+        await s.enqueue(study.id, { params: { lr: 2 }, scale: { ...at, role: 'verify' } });
+        const make = (lr: number) => s.createRunning(study.id, { params: { lr }, worker: 'w', scale: at }, { runCap: 2, unique: true, perScale: true });
+        expect(await make(1)).not.toBeNull();
+        expect(await make(2)).not.toBeNull();
+        expect(await make(3)).toBeNull();
+        await s.close();
+      });
+
       it('claims waiting trials oldest first, once each', async () => {
         const { s, study } = await setup();
         await s.enqueue(study.id, { params: { lr: 1 } });

@@ -7,7 +7,7 @@
  */
 import type { Params } from '../../core/distributions.js';
 import type { Backend, RunEvents, RunHandle, RunOutcome, RunRequest } from '../types.js';
-import { optimalBatch, simCurve, type SimRun } from './model.js';
+import { optimalBatch, simCurve, simHarvestCurve, type SimRun } from './model.js';
 import type { SimBackendConfig } from './settings.js';
 
 /** FNV-1a of a string, as a 31-bit seed. */
@@ -53,7 +53,7 @@ export class SimBackend implements Backend {
       return { done, stop: () => undefined };
     }
     const seed = hash(`${req.study.seed}|${canonical(req.params)}|${JSON.stringify(req.trial.scale ?? null)}`);
-    const curve = simCurve(cfg.constants, run, cfg.reports, seed);
+    const curve = req.harvest ? simHarvestCurve(cfg.constants, run, req.harvest, cfg.reports, seed) : simCurve(cfg.constants, run, cfg.reports, seed);
     const totalSteps = Math.max(1, Math.round(run.D / run.batch));
     let i = 0;
     const next = (): void => {
@@ -64,8 +64,9 @@ export class SimBackend implements Backend {
         events.onLog('stderr', `diverged at step ${p.step}: the loss is ${p.loss} (lr ${run.lr})`);
         return finish(`diverged at step ${p.step} (loss ${p.loss}, lr ${run.lr})`);
       }
-      const metrics: Record<string, number> = { loss: p.loss, [metric]: p.loss, params: run.N, batch_tokens: run.batch };
-      events.onReport({ step: p.step, tokens: p.tokens, metrics, checkpoint: null, totalSteps });
+      const metrics: Record<string, number> = { loss: p.loss, [metric]: p.loss, params: run.N, batch_tokens: run.batch, ...(p.harvest !== undefined ? { harvest: p.harvest } : {}) };
+      // nothing to save: a branch's run is recomputed from its parameters, so its checkpoint is a name
+      events.onReport({ step: p.step, tokens: p.tokens, metrics, checkpoint: p.checkpoint ? `sim-checkpoint-${p.tokens}` : null, totalSteps });
       setImmediate(next);
     };
     setImmediate(next);

@@ -17,6 +17,7 @@
  * Pure: no I/O.
  */
 import { Rng } from '../../core/rng.js';
+import type { HarvestPlan } from '../../../fitters/ladder/harvest.js';
 
 export interface SimConstants {
   E: number;
@@ -110,6 +111,42 @@ export interface SimPoint {
   step: number;
   tokens: number;
   loss: number;
+  /** a harvested point (its tokens), or a checkpoint a cooldown run announces for its branches */
+  harvest?: number;
+  checkpoint?: boolean;
+}
+
+/**
+ * The loss with the learning rate annealed at `d` of the run's tokens: the same run as if it had been
+ * planned for d tokens (its basin centred on lr*(N, d) and B*(d)), which is what a decay there gives —
+ * except that it diverges only where the whole run does: it trained at its lr up to that point.
+ */
+export function annealedLoss(c: SimConstants, r: SimRun, d: number): number {
+  if (!Number.isFinite(basinPenalty(c, r))) return NaN;
+  return simLoss({ ...c, lrDiverge: Infinity }, { ...r, D: d }, d);
+}
+
+/**
+ * A harvesting run's reports (fitters/ladder/harvest.ts): a cooldown run's curve with its checkpoints
+ * added; a branch's one point at its end; a WSD-S run's points, each annealed. Noise as simCurve's.
+ */
+export function simHarvestCurve(c: SimConstants, r: SimRun, plan: HarvestPlan, points: number, seed: number): SimPoint[] {
+  if (plan.kind === 'cooldown') {
+    const curve = simCurve(c, r, points, seed);
+    if (curve.some((p) => Number.isNaN(p.loss))) return curve;
+    const rng = new Rng(seed, 0x43504b);
+    const marks = plan.checkpoints.map((t) => ({ step: Math.max(1, Math.round(t / r.batch)), tokens: t, loss: simLoss(c, r, t) * (1 + c.noise * rng.normal()), checkpoint: true }));
+    return [...curve, ...marks].sort((a, b) => a.step - b.step || Number(b.checkpoint ?? 0) - Number(a.checkpoint ?? 0));
+  }
+  const rng = new Rng(seed, 0x485256);
+  const at = plan.kind === 'branch' ? [plan.tokens] : plan.points;
+  const out: SimPoint[] = [];
+  for (const d of at) {
+    const loss = annealedLoss(c, r, d);
+    if (!Number.isFinite(loss)) return [{ step: 1, tokens: r.batch, loss: NaN }];
+    out.push({ step: Math.max(1, Math.round(d / r.batch)), tokens: d, loss: loss * (1 + c.noise * rng.normal()), ...(plan.kind === 'wsds' ? { harvest: d } : {}) });
+  }
+  return out;
 }
 
 /**

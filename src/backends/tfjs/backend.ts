@@ -52,7 +52,7 @@ function release(w: Worker): void {
 export class TfjsBackend implements Backend {
   start(req: RunRequest, events: RunEvents): RunHandle {
     const cfg = req.study.config.backend as TfjsBackendConfig;
-    const data: WorkerRequest = { backend: cfg, params: req.params, checkpointDir: req.checkpointDir, resumeFrom: req.resumeFrom, stopAt: req.stopAt ?? null, stopUnit: req.stopUnit ?? 'steps' };
+    const data: WorkerRequest = { backend: cfg, params: req.params, checkpointDir: req.checkpointDir, resumeFrom: req.resumeFrom, stopAt: req.stopAt ?? null, stopUnit: req.stopUnit ?? 'steps', harvest: req.harvest ?? null };
     let stopped: string | null = null;
     let timedOut = false;
     let failure: string | null = null;

@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import type { Params } from '../../core/distributions.js';
 import { loadRuntime } from './runtime.js';
-import { resolveRunSettings, type SyntheticData, type TextData, type TfjsBackendConfig } from './settings.js';
+import { resolveRunSettings, type RunSettings, type SyntheticData, type TextData, type TfjsBackendConfig } from './settings.js';
+import type { HarvestPlan } from '../../../fitters/ladder/harvest.js';
 import { SyntheticLmTask, TextLmTask, type Task } from './tasks.js';
 import { train, type TrainReport } from './train.js';
 
@@ -17,6 +18,7 @@ export interface WorkerRequest {
   /** end after this step, with a checkpoint and a held-out evaluation there (PBT segments) */
   stopAt?: number | null;
   stopUnit?: 'steps' | 'tokens';
+  harvest?: HarvestPlan | null;
 }
 
 export type WorkerMessage =
@@ -48,9 +50,32 @@ export function taskFor(cfg: TfjsBackendConfig): Task {
   return t;
 }
 
+/**
+ * A harvesting ladder's plan in steps (fitters/ladder/harvest.ts): a cooldown run or a verify run is WSD
+ * with its decay from the plan's token count, a branch WSD that ends at its budget (resumed past the
+ * warm-up, it only decays), a WSD-S run decays before every point. The configured schedule gives way.
+ */
+export function harvestSettings(s: RunSettings, plan: HarvestPlan | null): { settings: RunSettings; checkpoints: Set<number>; points: Set<number> } {
+  const none = { settings: s, checkpoints: new Set<number>(), points: new Set<number>() };
+  if (!plan) return none;
+  const perStep = s.batchSize * s.seqLen;
+  const at = (tokens: number): number => Math.max(1, Math.round(tokens / perStep));
+  if (plan.kind === 'cooldown') {
+    const steps = s.steps;
+    return { ...none, settings: { ...s, schedule: 'wsd', decay: 1 - at(plan.decayFrom) / steps }, checkpoints: new Set(plan.checkpoints.map(at)) };
+  }
+  if (plan.kind === 'branch') {
+    const steps = at(plan.tokens);
+    return { ...none, settings: { ...s, steps, schedule: 'wsd', decay: 1 - at(plan.from) / steps } };
+  }
+  const points = plan.points.map(at);
+  return { ...none, settings: { ...s, schedule: 'wsds', points, decay: plan.decay }, points: new Set(points) };
+}
+
 export async function runInProcess(req: WorkerRequest, post: (m: WorkerMessage) => void): Promise<void> {
   const task = taskFor(req.backend);
-  const settings = resolveRunSettings(req.backend, req.params, task.vocab);
+  const harvest = harvestSettings(resolveRunSettings(req.backend, req.params, task.vocab), req.harvest ?? null);
+  const settings = harvest.settings;
   const runtime = await loadRuntime(settings.runtime);
   const passed = runtime.probes.map((p) => `${p.name} (${p.detail})`).join('; ');
   post({ type: 'log', line: `tfjs runtime: ${runtime.name}${passed ? `; passed over: ${passed}` : ''}` });
@@ -63,6 +88,8 @@ export async function runInProcess(req: WorkerRequest, post: (m: WorkerMessage) 
     resumeFrom: req.resumeFrom,
     report: (report) => post({ type: 'report', report }),
     log: (line) => post({ type: 'log', line }),
+    ...(harvest.checkpoints.size ? { harvestCheckpoints: harvest.checkpoints } : {}),
+    ...(harvest.points.size ? { harvestPoints: harvest.points } : {}),
     ...(req.stopAt ? (req.stopUnit === 'tokens' ? { stopAtTokens: req.stopAt } : { stopAfter: req.stopAt }) : {}),
   });
 }

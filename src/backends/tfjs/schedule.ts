@@ -7,12 +7,16 @@
  * - power (Shen et al. 2024, the Power scheduler): lr(n) = min(lr, batch·a·n^b) with n the tokens seen,
  *   then the same final decay as wsd. Here `lr` is the cap lr_max and `batch` is the batch size in
  *   sequences.
+ * - wsds (WSD-S, for harvesting only: fitters/ladder/harvest.ts): before each of `points` a linear decay
+ *   over the steps from point/(1 + decay), then a re-warm over the warmup's length and lr again.
  */
 export const SCHEDULES = ['constant', 'cosine', 'wsd', 'power'] as const;
 export type ScheduleName = (typeof SCHEDULES)[number];
 
 export interface ScheduleSettings {
-  schedule: ScheduleName;
+  schedule: ScheduleName | 'wsds';
+  /** wsds: the steps each decay ends at, ascending */
+  points?: readonly number[];
   lr: number;
   /** warmup steps */
   warmupSteps: number;
@@ -37,6 +41,8 @@ export function learningRate(s: ScheduleSettings, step: number): number {
   switch (s.schedule) {
     case 'constant':
       return s.lr;
+    case 'wsds':
+      return wsdsLr(s, step);
     case 'cosine': {
       const span = Math.max(1, total - s.warmupSteps);
       const progress = Math.min(1, (step - s.warmupSteps) / span);
@@ -54,6 +60,20 @@ export function learningRate(s: ScheduleSettings, step: number): number {
       return atStart + (end - atStart) * Math.min(1, f);
     }
   }
+}
+
+function wsdsLr(s: ScheduleSettings, step: number): number {
+  const points = s.points ?? [s.totalSteps];
+  const k = points.findIndex((p) => step < p);
+  const floor = s.lr * s.minLrRatio;
+  if (k < 0) return floor;
+  const end = points[k]!;
+  const periodStart = k > 0 ? points[k - 1]! : 0;
+  const decayFrom = Math.max(periodStart, Math.round(end / (1 + s.decay)));
+  if (step >= decayFrom) return s.lr + (floor - s.lr) * Math.min(1, (step - decayFrom + 1) / Math.max(1, end - decayFrom));
+  const rewarm = Math.min(s.warmupSteps, decayFrom - periodStart);
+  if (k > 0 && step < periodStart + rewarm) return floor + ((s.lr - floor) * (step - periodStart + 1)) / (rewarm + 1);
+  return s.lr;
 }
 
 function powerLr(s: ScheduleSettings, step: number): number {

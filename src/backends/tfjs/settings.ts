@@ -120,7 +120,9 @@ export interface RunSettings {
   eps: number;
   weightDecay: number;
   clip: number;
-  schedule: (typeof SCHEDULES)[number];
+  schedule: (typeof SCHEDULES)[number] | 'wsds';
+  /** wsds (harvesting): the steps each decay ends at */
+  points?: number[];
   warmupSteps: number;
   decay: number;
   minLrRatio: number;

@@ -38,6 +38,10 @@ export interface TrainOptions {
   stopAtTokens?: number;
   /** add the activations' sizes (`rms/<layer>`, muP's coordinate check) to the final report */
   coordinateCheck?: boolean;
+  /** harvesting: steps to save a checkpoint at that later branches start from (kept, whatever keep_checkpoints says) */
+  harvestCheckpoints?: ReadonlySet<number>;
+  /** harvesting (WSD-S): steps at the bottom of a decay, each evaluated and reported with `harvest`: its tokens */
+  harvestPoints?: ReadonlySet<number>;
 }
 
 export interface TrainSummary {
@@ -159,9 +163,11 @@ async function trainWith(o: TrainOptions, spec: ModelSpec, weights: Weights, sta
     const last = done === s.steps;
     // the end of a segment (PBT) is judged on a fresh evaluation and continued from a checkpoint there
     const segmentEnd = (o.stopAfter !== undefined && done === o.stopAfter) || (o.stopAtTokens !== undefined && tokens >= o.stopAtTokens && tokens - tokensPerStep < o.stopAtTokens);
-    const atEval = done % s.evalEvery === 0 || last || segmentEnd;
+    const harvested = o.harvestPoints?.has(done) ?? false;
+    const branchFrom = o.harvestCheckpoints?.has(done) ?? false;
+    const atEval = done % s.evalEvery === 0 || last || segmentEnd || harvested || branchFrom;
     const atLog = done % s.logEvery === 0 || last || atEval;
-    const atCheckpoint = o.checkpointDir !== null && ((s.checkpointEvery > 0 && done % s.checkpointEvery === 0) || last || segmentEnd);
+    const atCheckpoint = o.checkpointDir !== null && ((s.checkpointEvery > 0 && done % s.checkpointEvery === 0) || last || segmentEnd || branchFrom);
     if (!atLog) continue;
 
     lastTrain = windowLoss / windowSteps;
@@ -169,6 +175,7 @@ async function trainWith(o: TrainOptions, spec: ModelSpec, weights: Weights, sta
     windowSteps = 0;
     const metrics: Record<string, number> = { train_loss: lastTrain, lr, grad_norm: normValue };
     if (atEval) metrics.val_loss = lastVal = evaluate();
+    if (harvested) metrics.harvest = tokens;
     if (last) {
       const seconds = trainMs / 1000;
       const trainedTokens = tokens - startTokens;
@@ -185,7 +192,8 @@ async function trainWith(o: TrainOptions, spec: ModelSpec, weights: Weights, sta
     const r: TrainReport = { step: done, tokens, metrics, totalSteps: s.steps };
     if (atCheckpoint) {
       r.checkpoint = saveCheckpoint(tf, o.checkpointDir!, done, tokens, spec, weights, state, architectureOf(s, V));
-      saved.push(r.checkpoint);
+      // a branch starts from it after this run ends: out of the rotation
+      if (!branchFrom) saved.push(r.checkpoint);
       while (saved.length > s.keepCheckpoints) rmSync(saved.shift()!, { recursive: true, force: true });
     }
     o.report(r);

@@ -249,3 +249,49 @@ describe('backend tfjs under PBT with intervals in tokens', () => {
     });
   }, 60_000);
 });
+
+describe('backend tfjs: harvesting', () => {
+  it('a two-size ladder with harvest yields four budgets per size, each branch resumed from its run’s checkpoint', async () => {
+    const dir = tmpDir();
+    const file = writeFile(
+      dir,
+      'h.yaml',
+      `name: harvested
+method: grid
+metric: {name: val_loss, goal: minimize}
+parallel: 2
+parameters:
+  lr: {values: [0.01, 0.03, 0.1]}
+backend:
+  type: tfjs
+  task: synthetic-lm
+  data: {vocab: 16, order: 2, branching: 3, seed: 2}
+  model: {arch: mlp, depth: 1, window: 3, seq_len: 16}
+  train: {batch_size: 8, warmup: 0.05, eval_batches: 2}
+scales:
+  - {name: w8, tokens: 12800, model: {width: 8}}
+  - {name: w16, tokens: 12800, model: {width: 16}}
+harvest: {design: cooldown, budgets: [0.125, 0.25, 0.5, 1]}
+`,
+    );
+    const db = path.join(dir, 'h.db');
+    const r = await runCli(['--db', db, 'run', file, '--no-live'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const rep = await runCli(['--db', db, 'report', 'harvested', '--format', 'json'], { cwd: dir });
+    const ladder = JSON.parse(rep.stdout).ladder;
+    const budgets = (scale: string) => ladder.points.filter((p: { harvest: { scale: string } }) => p.harvest.scale === scale).map((p: { D: number }) => p.D);
+    expect(budgets('w8')).toEqual([1600, 3200, 6400, 12800]);
+    expect(budgets('w16')).toEqual([1600, 3200, 6400, 12800]);
+    await withDb(db, async (storage) => {
+      const study = (await storage.getStudy('harvested'))!;
+      const branches = (await storage.getTrials(study.id)).filter((t) => t.scale?.role === 'branch');
+      expect(branches).toHaveLength(18);
+      for (const b of branches) {
+        expect(b.state).toBe('COMPLETE');
+        // 128 tokens a step: the decay of budget f starts at f·12800/1.2 tokens
+        const f = (b.scale!.branch as { budget: number }).budget;
+        expect(b.resumeFrom).toMatch(new RegExp(`step-${String(Math.round((f * 12800) / 1.2 / 128)).padStart(7, '0')}$`));
+      }
+    });
+  }, 90_000);
+});

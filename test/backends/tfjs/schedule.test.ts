@@ -25,6 +25,20 @@ describe('learning-rate schedules', () => {
     expect(learningRate(wsd, 90)).toBeCloseTo(1e-2 + (11 / 20) * (1e-3 - 1e-2), 12);
   });
 
+  it('wsds decays before each point to lr · min_lr_ratio, re-warms over the warm-up, and holds lr between', () => {
+    const s = { ...base, schedule: 'wsds' as const, points: [25, 50, 100], decay: 0.25 };
+    // each decay runs from point/(1 + decay): steps 20, 40 and 80
+    expect(learningRate(s, 19)).toBe(1e-2);
+    expect(learningRate(s, 24)).toBeCloseTo(1e-3, 12);
+    expect(learningRate(s, 22)).toBeLessThan(1e-2);
+    // after the bottom: back up over 10 steps (the warm-up's length), capped by the stable part
+    expect(learningRate(s, 25)).toBeLessThan(learningRate(s, 28));
+    expect(learningRate(s, 39)).toBe(1e-2);
+    expect(learningRate(s, 49)).toBeCloseTo(1e-3, 12);
+    expect(learningRate(s, 70)).toBe(1e-2);
+    expect(learningRate(s, 99)).toBeCloseTo(1e-3, 12);
+  });
+
   it('power follows min(lr, batch·a·n^b) in tokens seen, then decays', () => {
     const p = { ...base, schedule: 'power' as const, lr: 1, warmupSteps: 0 };
     const at = (step: number): number => Math.min(1, 16 * 4.6 * (step * 1024) ** -0.51);
