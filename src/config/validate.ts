@@ -213,7 +213,7 @@ function parseProgram(issues: Issues, raw: Record<string, unknown>, ctx: OptionC
   const command = raw.command === undefined ? DEFAULT_COMMAND : parseCommand(issues, raw.command);
   if (!launchesProgram(ctx.backendType)) {
     for (const k of ['program', 'command', 'workdir', 'resources'] as const) {
-      if (raw[k] !== undefined) issues.add(k, `not used by backend ${ctx.backendType}, which runs in-process; allowed: remove it, or use backend: command to launch a program`);
+      if (raw[k] !== undefined) issues.add(k, `not used by backend ${ctx.backendType}, which runs its own training (no program of yours); allowed: remove it, or use backend: command to launch a program`);
     }
   } else if (forRun && commandNeedsProgram(command)) {
     if (raw.program === undefined) issues.add('program', 'missing; allowed: a path to the training program (command uses ${program})');
@@ -333,7 +333,7 @@ function parseWandb(issues: Issues, raw: unknown, ctx: OptionContext): StudyConf
   // YAML 1.1 readers, and people, write off as false
   if (raw === undefined || raw === 'off' || raw === false) return undefined;
   if (raw !== 'stand-in') return void issues.bad('wandb', raw, `${WANDB_MODES.join(', ')} (stand-in: programs that import wandb run unchanged, reporting through scaletune's stand-in)`);
-  if (!launchesProgram(ctx.backendType)) return void issues.add('wandb', `found "stand-in", but backend ${ctx.backendType} runs in-process and launches no program; allowed: off, or backend: command`);
+  if (!launchesProgram(ctx.backendType)) return void issues.add('wandb', `found "stand-in", but backend ${ctx.backendType} runs its own training and launches no program of yours; allowed: off, or backend: command`);
   return 'stand-in';
 }
 

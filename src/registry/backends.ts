@@ -11,11 +11,13 @@ import { SimBackend } from '../backends/sim/backend.js';
 import { simBackendSchema, validateSimBackend, type SimBackendConfig } from '../backends/sim/settings.js';
 import { TfjsBackend } from '../backends/tfjs/backend.js';
 import { SETTINGS as TFJS_SETTINGS, tfjsBackendSchema, validateTfjsBackend, type TfjsBackendConfig } from '../backends/tfjs/settings.js';
+import { TorchBackend } from '../backends/torch/backend.js';
+import { torchBackendSchema, validateTorchBackend, type TorchBackendConfig } from '../backends/torch/settings.js';
 import type { Backend } from '../backends/types.js';
 
 /** The command backend's block; its `metrics` is also the study's (validate.ts takes one of the two). */
 export type CommandBackendConfig = { type: 'command'; metrics?: LogMetricsConfig };
-export type BackendConfig = CommandBackendConfig | TfjsBackendConfig | SimBackendConfig;
+export type BackendConfig = CommandBackendConfig | TfjsBackendConfig | TorchBackendConfig | SimBackendConfig;
 
 export interface BackendCapabilities {
   /** runs a trainer program as a child process (so `program`/`command` apply, and Slurm workers can run it) */
@@ -79,6 +81,25 @@ export const BACKENDS = {
       const b = config as TfjsBackendConfig;
       const parts = Object.entries(b.settings).map(([k, v]) => `${k} ${String(v)}`);
       return `small ${b.task} language models trained in-process${parts.length ? ` (${parts.join(', ')})` : ''}`;
+    },
+  },
+  // the tfjs block word for word, trained by the PyTorch reference trainer: a user switches one word
+  torch: {
+    parse(raw, ctx, issues) {
+      const v = validateTorchBackend(raw, ctx.parameters, ctx.configDir);
+      issues.list.push(...v.issues);
+      return v.config ?? undefined;
+    },
+    schema: torchBackendSchema,
+    // it launches scaletune's own trainer: `program` and `command` are not the user's to give
+    capabilities: { launchesProgram: false, checkpoints: true, scaleNeedsParams: false },
+    refuseModelKey: (k) => (TFJS_SETTINGS[k] ? null : `not a setting of the torch backend; allowed: ${Object.keys(TFJS_SETTINGS).join(', ')}`),
+    sizeSettings: (s) => size(s, ['tokens']),
+    create: () => new TorchBackend(),
+    describe(config) {
+      const b = config as TorchBackendConfig;
+      const parts = Object.entries(b.settings).map(([k, v]) => `${k} ${String(v)}`);
+      return `small ${b.task} language models trained by PyTorch${parts.length ? ` (${parts.join(', ')})` : ''}`;
     },
   },
   sim: {

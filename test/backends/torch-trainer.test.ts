@@ -134,3 +134,64 @@ describe.skipIf(!python)('torch_lm.py and the tfjs backend train the same model 
     expect(last.val_loss).toBeLessThan(Math.log(new Set('Call me Ishmael. Some years ago, never mind how long precisely, having little money. ').size));
   }, 60_000);
 });
+
+describe.skipIf(!python)('backend: {type: torch}, one word apart from tfjs', () => {
+  const block = (type: string) => `backend:
+  type: ${type}
+  task: synthetic-lm
+  data: {vocab: 16, order: 2, branching: 3, mix: 0.05, seed: 4}
+  model: {arch: mlp, depth: 2, window: 4, seq_len: 16, width: 32}
+  train: {batch_size: 32, tokens: 76800, warmup: 0.05, eval_batches: 16}
+`;
+
+  it('a study on backend torch and the same study on backend tfjs reach about the same loss at each learning rate', async () => {
+    const dir = tmpDir();
+    const db = path.join(dir, 'b.db');
+    const losses: Record<string, Map<unknown, number>> = {};
+    for (const type of ['torch', 'tfjs']) {
+      const cfg = writeFile(dir, `${type}.yaml`, `name: same-${type}\nmethod: grid\nmetric: {name: val_loss, goal: minimize}\nparallel: 2\nparameters:\n  lr: {values: [0.005, 0.03]}\n${block(type)}`);
+      const r = await runCli(['run', cfg, '--db', db, '--no-live'], { cwd: dir });
+      expect(r.code, r.stderr).toBe(0);
+      await withDb(db, async (storage) => {
+        const s = (await storage.getStudy(`same-${type}`))!;
+        losses[type] = new Map((await storage.getTrials(s.id)).map((t) => [t.params.lr, t.value!]));
+        if (type === 'torch') {
+          const names = new Set((await storage.getMetrics(s.id)).map((m) => m.name));
+          for (const n of ['params', 'flops', 'loss_floor']) expect(names).toContain(n);
+        }
+      });
+    }
+    for (const lr of [0.005, 0.03]) expect(Math.abs(losses.torch!.get(lr)! - losses.tfjs!.get(lr)!), `lr ${lr}: torch ${losses.torch!.get(lr)}, tfjs ${losses.tfjs!.get(lr)}`).toBeLessThan(0.08);
+  }, 120_000);
+
+  it('harvests: a two-size ladder yields four budgets per size with either design', async () => {
+    const dir = tmpDir();
+    const db = path.join(dir, 'h.db');
+    for (const design of ['cooldown', 'wsds']) {
+      const cfg = writeFile(
+        dir,
+        `${design}.yaml`,
+        `name: h-${design}\nmethod: grid\nmetric: {name: val_loss, goal: minimize}\nparallel: 2\nparameters:\n  lr: {values: [0.01, 0.03, 0.1]}\n${block('torch').replace('tokens: 76800, ', '')}scales:\n  - {name: w8, tokens: 25600, model: {width: 8}}\n  - {name: w16, tokens: 25600, model: {width: 16}}\nharvest: {design: ${design}}\n`,
+      );
+      const r = await runCli(['run', cfg, '--db', db, '--no-live'], { cwd: dir });
+      expect(r.code, r.stderr).toBe(0);
+      const rep = await runCli(['report', `h-${design}`, '--db', db, '--format', 'json'], { cwd: dir });
+      const points = JSON.parse(rep.stdout).ladder.points as { harvest: { scale: string }; D: number; runs: unknown[] }[];
+      for (const scale of ['w8', 'w16']) {
+        const mine = points.filter((p) => p.harvest.scale === scale);
+        expect(mine.map((p) => p.D), design).toEqual([3200, 6400, 12800, 25600]);
+        for (const p of mine) expect(p.runs, `${design} ${scale} ${p.D}`).toHaveLength(3);
+      }
+    }
+  }, 180_000);
+
+  it('refuses what only tfjs has, and a program of its own', async () => {
+    const dir = tmpDir();
+    const cfg = writeFile(dir, 'bad.yaml', `method: random\nrun_cap: 1\nprogram: x.py\nparameters:\n  lr: {values: [0.01]}\nbackend: {type: torch, runtime: wasm, threads: 0}\n`);
+    const r = await runCli(['create', cfg, '--db', path.join(dir, 'x.db')], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/backend\.runtime: chooses the runtime of backend tfjs/);
+    expect(r.stderr).toMatch(/backend\.threads: found 0/);
+    expect(r.stderr).toMatch(/program: not used by backend torch/);
+  });
+});

@@ -87,7 +87,7 @@ const MALFORMED: [string, string, string[]][] = [
   ['timeout unreadable', `${P('  a: {value: 1}\n')}timeout: soon\n`, ['timeout: found "soon"', '30s, 10m, 1h30m']],
   ['timeout zero', `${P('  a: {value: 1}\n')}timeout: 0\n`, ['timeout: found 0']],
   ['backend unknown', `${P('  a: {value: 1}\n')}backend: {type: docker}\n`, ['backend.type: found "docker"', 'command']],
-  ['unknown backend', `${P('  a: {value: 1}\n')}backend: slurm\n`, ['backend: found "slurm"', 'command, tfjs, sim']],
+  ['unknown backend', `${P('  a: {value: 1}\n')}backend: slurm\n`, ['backend: found "slurm"', 'command, tfjs, torch, sim']],
   ['tfjs parameter that is no setting', `${P('  a: {value: 1}\n')}backend: tfjs\n`, ['parameters.a: not a setting of the tfjs backend']],
   ['backend extra key', `${P('  a: {value: 1}\n')}backend: {type: command, gpus: 2}\n`, ['backend.gpus: unknown key']],
   ['command not a list', `${P('  a: {value: 1}\n')}command: python train.py\n`, ['command: found "python train.py"', 'a non-empty list']],

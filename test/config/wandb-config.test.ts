@@ -20,7 +20,7 @@ describe('wandb: in a study config', () => {
 
   it('is refused with a backend that runs in-process', async () => {
     for (const type of ['tfjs', 'sim']) {
-      expect(() => validate({ backend: { type }, wandb: 'stand-in' })).toThrow(`wandb: found "stand-in", but backend ${type} runs in-process and launches no program; allowed: off, or backend: command`);
+      expect(() => validate({ backend: { type }, wandb: 'stand-in' })).toThrow(`wandb: found "stand-in", but backend ${type} runs its own training and launches no program of yours; allowed: off, or backend: command`);
       expect(validate({ backend: { type }, wandb: 'off' })).not.toHaveProperty('wandb');
     }
   });

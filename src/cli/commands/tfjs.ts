@@ -1,5 +1,4 @@
 /** `scaletune doctor` (which training runtimes work here, and why not the others) and `scaletune data` (token files). */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,31 +9,19 @@ import { writeSyntheticTokens, writeTextTokens, type TextTokenFileInfo } from '.
 import { EXIT, UsageError } from '../../core/errors.js';
 import { action, printJson, type CliIO } from '../context.js';
 import { flag, numberIn } from '../flags.js';
-
-interface TorchProbe {
-  ok: boolean;
-  detail: string;
-}
-
-/** Is PyTorch importable by python3 (for fixtures/trainers/torch_lm.py)? */
-function probeTorch(python: string): TorchProbe {
-  const r = spawnSync(python, ['-c', 'import torch, sys; print(sys.version.split()[0], torch.__version__, torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else "")'], { encoding: 'utf8', timeout: 30_000 });
-  if (r.error) return { ok: false, detail: `${python} not found (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})` };
-  if (r.status !== 0) return { ok: false, detail: `${python} cannot import torch: ${(r.stderr || '').trim().split('\n').at(-1) ?? ''}` };
-  const [py, torch, cuda, ...gpu] = r.stdout.trim().split(' ');
-  return { ok: true, detail: `python ${py}, torch ${torch}, ${cuda === 'True' ? `CUDA on ${gpu.join(' ')}` : 'CPU only'}` };
-}
+import { findTorchPython } from '../../backends/torch/backend.js';
 
 export function makeDoctorCommand(io: CliIO): Command {
   return new Command('doctor')
-    .description('say which training runtime the tfjs backend uses here and why the others are not used')
+    .description('say which training runtime the tfjs backend uses here and why the others are not used, and whether backend torch can run')
     .addOption(flag('json', 'print JSON'))
-    .option('--python <exe>', 'python for the PyTorch reference trainer', 'python3')
+    .option('--python <exe>', 'python for backend torch (default: $SCALETUNE_PYTHON, python3 or /usr/bin/python3, the first that imports torch)')
     .action(
-      action(io, async (flags: { json?: boolean; python: string }) => {
+      action(io, async (flags: { json?: boolean; python?: string }) => {
         const probes = await probeRuntimes();
         const active = probes.find((p) => p.ok);
-        const torch = probeTorch(flags.python);
+        const probe = findTorchPython(flags.python ?? null);
+        const torch = { ok: probe.python !== null, python: probe.python, detail: probe.detail };
         const info = { node: process.version, cpus: os.cpus().length, platform: `${os.platform()} ${os.arch()}`, active: active?.name ?? null, runtimes: probes, torch };
         if (flags.json) printJson(io, info);
         else {
@@ -43,7 +30,7 @@ export function makeDoctorCommand(io: CliIO): Command {
           w(`tfjs backend runtime: ${active ? active.name : 'none'}${active ? ` (${active.package})` : ''}`);
           for (const p of probes) w(`  ${p.ok ? (p === active ? '*' : '+') : '-'} ${p.name.padEnd(15)} ${p.detail}`);
           w(`  (* active: the first that loads, in this order; + would also work: set backend.runtime to choose it)`);
-          w(`PyTorch reference trainer (fixtures/trainers/torch_lm.py): ${torch.ok ? torch.detail : `unavailable: ${torch.detail}`}`);
+          w(`backend torch (the PyTorch reference trainer, fixtures/trainers/torch_lm.py): ${torch.ok ? `available, ${torch.detail}` : `unavailable: ${torch.detail}`}`);
         }
         return active ? EXIT.OK : EXIT.FAILURE;
       }),
