@@ -100,13 +100,34 @@ function fitHpLaw(rows: readonly LawRow[], y: 'lr' | 'batch', choice: InputsChoi
   return lawSummary(fit, { y, law: 'power', x: choice.x, formula: `${y}* = a·${choice.x.map((k) => `${k}^alpha_${k}`).join('·')}` }, { ...choice, why: `${choice.why}; fitted to each scale's optimum, weighted by its runs` });
 }
 
+/**
+ * The constants of a loss law (E, A, B: each ≥ 0 by the fit's parametrisation) that sit at their bound:
+ * an interval reaching down to 0, or the fit and every refit at it — E pushed to 0 by points that
+ * cannot tell it from the power terms. `scale` is the smallest loss fitted, what "at 0" is judged against.
+ */
+export function undeterminedConstants(fit: Pick<FitResult, 'params' | 'intervals'>, scale: number): string[] {
+  const tiny = 1e-6 * Math.abs(scale);
+  return ['E', 'A', 'B'].filter((k) => {
+    const iv = fit.intervals[k];
+    const v = fit.params[k];
+    if (v === undefined) return false;
+    if (v <= tiny) return true;
+    return iv !== undefined && iv[0] >= 0 && iv[1] > iv[0] && iv[0] < 1e-6 * iv[1];
+  });
+}
+
 function fitLossLaw(rows: readonly LawRow[], choice: LossChoice, seed: number, quick = false): LawSummary {
+  const scale = Math.min(...rows.map((r) => r.loss));
+  const withBounds = (l: LawSummary, fit: FitResult): LawSummary => {
+    const u = undeterminedConstants(fit, scale);
+    return u.length ? { ...l, undetermined: u } : l;
+  };
   if (choice.law === 'chinchilla') {
     const fit = fitChinchilla(rows.map((r) => ({ N: r.N, D: r.D, loss: r.loss })), { bootstrap: { seed, count: quick ? 10 : 100 }, holdOut: null });
-    return lawSummary(fit, { y: 'loss', law: 'chinchilla', x: ['N', 'D'], formula: 'loss = E + A/N^alpha + B/D^beta' }, choice);
+    return withBounds(lawSummary(fit, { y: 'loss', law: 'chinchilla', x: ['N', 'D'], formula: 'loss = E + A/N^alpha + B/D^beta' }, choice), fit);
   }
   const fit = fitPowerOffset(rows.map((r) => ({ x: { N: r.N }, y: r.loss })), 'N', { bootstrap: { seed, count: quick ? 20 : 200 } });
-  return lawSummary(fit, { y: 'loss', law: 'power-offset', x: ['N'], formula: 'loss = E + A·N^-alpha' }, choice);
+  return withBounds(lawSummary(fit, { y: 'loss', law: 'power-offset', x: ['N'], formula: 'loss = E + A·N^-alpha' }, choice), fit);
 }
 
 /**

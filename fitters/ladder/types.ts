@@ -56,6 +56,11 @@ export interface LawSummary {
   residuals: FitResult['residuals'];
   /** bootstrap or t draws of the parameters (kept out of JSON reports) */
   samples?: Record<string, number>[];
+  /**
+   * a loss law's constants the scales do not determine: fitted at (or their interval reaching down to)
+   * their bound of 0, so that no value of theirs is a measurement
+   */
+  undetermined?: string[];
 }
 
 export interface Predicted {

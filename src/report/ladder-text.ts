@@ -49,23 +49,30 @@ export function coefficientName(l: Pick<LawSummary, 'law' | 'x'>, key: string): 
  * bootstrap that drives one to its bound returns numbers such as 1e-122: the scales do not determine
  * it, and the interval says that instead of the number.
  */
-export function fmtInterval(l: Pick<LawSummary, 'law' | 'intervals'>, key: string): string | null {
+export function fmtInterval(l: Pick<LawSummary, 'law' | 'intervals' | 'undetermined'>, key: string): string | null {
   const iv = l.intervals[key];
   if (!iv) return null;
+  if (undetermined(l, key)) return atBound(iv) ? '[every refit at its bound of 0]' : `[not determined by these scales (lower bound 0), up to ${fmtSci(iv[1])}]`;
   if (degenerate(iv)) return '(exact fit: no interval)';
-  if (undetermined(l, key)) return `[not determined by these scales (lower bound 0), up to ${fmtSci(iv[1])}]`;
   return `[${fmtSci(iv[0])}, ${fmtSci(iv[1])}]`;
 }
 
-/** A loss law's constant whose interval runs down to its bound of 0: the scales do not determine it. */
-export function undetermined(l: Pick<LawSummary, 'law' | 'intervals'>, key: string): boolean {
+/** An interval that collapsed onto the bound itself: the fit and its refits all put the constant at 0. */
+const atBound = (iv: readonly [number, number]): boolean => iv[1] < 1e-6 || (degenerate(iv) && Math.abs(iv[1]) < 1e-6);
+
+/** A loss law's constant the scales do not determine (at, or with an interval reaching, its bound of 0): the fit says so, older reports by their interval. */
+export function undetermined(l: Pick<LawSummary, 'law' | 'intervals' | 'undetermined'>, key: string): boolean {
+  if (l.undetermined) return l.undetermined.includes(key);
   const iv = l.intervals[key];
   return Boolean(iv && !degenerate(iv) && l.law !== 'power' && iv[0] >= 0 && iv[0] < 1e-6 * Math.abs(iv[1]));
 }
 
 /** A coefficient as the law's line gives it: its value and interval, or, not determined, no value at all (a number would be read as a measurement). */
-export function fmtCoefficient(l: Pick<LawSummary, 'law' | 'x' | 'intervals'>, key: string, value: number): string {
-  if (undetermined(l, key)) return `${coefficientName(l, key)} not determined by these scales (its 95% interval runs from 0 to ${fmtSci(l.intervals[key]![1])})`;
+export function fmtCoefficient(l: Pick<LawSummary, 'law' | 'x' | 'intervals' | 'undetermined'>, key: string, value: number): string {
+  if (undetermined(l, key)) {
+    const iv = l.intervals[key];
+    return `${coefficientName(l, key)} not determined by these scales (${iv && !atBound(iv) ? `its 95% interval runs from 0 to ${fmtSci(iv[1])}` : 'the fit and every refit put it at its bound of 0'})`;
+  }
   const iv = fmtInterval(l, key);
   return `${coefficientName(l, key)}=${fmtSci(value)}${iv ? ` ${iv}` : ''}`;
 }

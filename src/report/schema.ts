@@ -39,6 +39,8 @@ const law = obj(['y', 'law', 'x', 'formula', 'chosen', 'why', 'params', 'interva
   params: { type: 'object', additionalProperties: num },
   intervals: { type: 'object', additionalProperties: { type: 'array', items: num, minItems: 2, maxItems: 2 } },
   residuals: obj(['rmse', 'mean_abs_rel_error', 'max_abs_rel_error'], { rmse: num, mean_abs_rel_error: num, max_abs_rel_error: num }),
+  // a loss law's constants at their bound of 0 (not required: older reports lack it)
+  undetermined: { type: 'array', items: { type: 'string' } },
 }, true);
 const curvePoint = obj(['N', 'D', 'C', 'value', 'lo', 'hi'], { N: num, D: num, C: num, value: num, lo: numOrNull, hi: numOrNull });
 const measured = obj(['predicted', 'measured'], { predicted, measured: num }, true);

@@ -1,8 +1,9 @@
 /**
  * `scaletune demo`: the product's job in under three minutes with nothing but npm packages — a scale
- * ladder of a synthetic language at four model widths, trained in-process (tfjs): the best learning
- * rate and loss per width, the laws across widths, their prediction for a model 4x larger, and a verify
- * run at the largest width with the learning rate the smaller ones predict.
+ * ladder of a synthetic language at four model widths, trained in-process (tfjs), each run harvested at
+ * four token budgets: the best learning rate and loss per width and budget, the laws across them, their
+ * prediction for a model 4x larger, and that model trained once with the predicted learning rate, with
+ * the verdict on the prediction as the last word.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -10,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { loadStudyConfig, type StudyConfig } from '../../config/index.js';
 import { fmtNum } from '../../report/format.js';
-import { undetermined } from '../../report/ladder-text.js';
+import { fmtPredicted, fmtSci, undetermined, verdict } from '../../report/ladder-text.js';
+import type { LadderSummary, VerifyResult } from '../../../fitters/ladder/index.js';
 import type { Storage, StudyRecord } from '../../storage/types.js';
 import { action, globals, hint, withStorage, type CliIO } from '../context.js';
 import { flag } from '../flags.js';
@@ -41,6 +43,8 @@ function quick(config: StudyConfig): StudyConfig {
     parameters: { lr: { type: 'categorical', values: [0.003, 0.02, 0.12] } },
     scales: widths.map((w) => ({ name: `w${w}`, tokens: 12_000, model: { width: w }, parameters: {} })),
     target: { name: 'w24x4', params: 4 * 2952, tokens: 12_000, model: { width: 96 } },
+    // twelve steps a run: a checkpoint at an eighth of them would be the first step
+    ...(config.harvest ? { harvest: { ...config.harvest, budgets: [0.5, 1] } } : {}),
     ...(b ? { backend: { ...b, settings: { ...b.settings, eval_batches: 2 } } } : {}),
   };
 }
@@ -51,9 +55,20 @@ async function lossFloor(storage: Storage, study: StudyRecord): Promise<number |
   return floors.at(-1)?.value ?? null;
 }
 
+/** The demo's last word: the target, never trained before, against what the widths predicted for it. */
+export function verdictLine(summary: LadderSummary, verify: readonly VerifyResult[]): string | null {
+  const v = verify.find((x) => x.at === 'target');
+  if (!v) return null;
+  const lr = v.params[summary.lrParam];
+  const head = `verdict at ${v.scale} (the target, trained once with the predicted ${summary.lrParam} ${typeof lr === 'number' ? fmtSci(lr) : String(lr)})`;
+  if (v.measured === null) return `${head}: the run did not complete (${v.error ?? v.state.toLowerCase()})`;
+  if (!v.predicted) return `${head}: measured ${summary.metric} ${fmtNum(v.measured)}; no loss law was fitted to predict it (see the notes)`;
+  return `${head}: predicted ${summary.metric} ${fmtPredicted(v.predicted)}, measured ${fmtNum(v.measured)}: ${verdict(v.predicted, v.measured, 'relative')}`;
+}
+
 export function makeDemoCommand(io: CliIO): Command {
   return new Command('demo')
-    .description('tune and predict end to end in minutes: a four-width ladder of a synthetic language (tfjs), the laws across widths, a prediction for 4x the largest, and a verify run')
+    .description('tune and predict end to end in minutes: a four-width ladder of a synthetic language (tfjs) harvested at four token budgets, the laws across them, a prediction for 4x the largest width, and that model trained once to check it')
     .option('--quick', 'a much smaller ladder (seconds)')
     .addOption(flag('parallel', 'runs at a time (default 2)'))
     .addOption(flag('json', 'print the outcome as JSON'))
@@ -73,15 +88,19 @@ export function makeDemoCommand(io: CliIO): Command {
             const code = await executeStudy(storage, study, g, io, { ...(flags.parallel ? { parallel: flags.parallel } : {}), ...(flags.live === false ? { live: false } : {}), ...(flags.json ? { json: true } : {}) });
             const floor = await lossFloor(storage, study);
             if (!flags.json && floor !== null) {
-              const { summary } = await loadLadder(storage, study);
+              const { summary, verify } = await loadLadder(storage, study);
               const loss = summary.laws.loss;
               const E = loss?.params.E;
               if (loss && E !== undefined && undetermined(loss, 'E')) {
-                io.stdout.write(`the loss law's E is not determined by these widths (its 95% interval runs from 0 to ${fmtNum(loss.intervals.E![1])}); the language's exact Bayes loss for this window is ${fmtNum(floor)}, which no model can beat\n`);
+                const iv = loss.intervals.E;
+                const why = iv && iv[1] > 1e-6 ? `its 95% interval runs from 0 to ${fmtNum(iv[1])}` : 'the fit put it at its bound of 0';
+                io.stdout.write(`the loss law's E is not determined by these widths (${why}); the language's exact Bayes loss for this window is ${fmtNum(floor)}, which no model can beat\n`);
               } else if (E !== undefined) {
                 const why = E > floor ? 'above it: the proxies are short of data and steps, not only of size' : 'below it, which no model can reach: a few widths do not pin E down, so trust the law near the sizes measured, not far beyond';
                 io.stdout.write(`the loss law's E = ${fmtNum(E)} against the language's exact Bayes loss ${fmtNum(floor)} for this window (${why})\n`);
               }
+              const line = verdictLine(summary, verify);
+              if (line) io.stdout.write(`${line}\n`);
               io.stdout.write(`report: ${hint(g, io, `report ${study.name} --format html --out ${study.name}.html`)}\n`);
             }
             if (!flags.json && flags.quick) io.stdout.write(`${SMOKE_TEST}\n`);

@@ -110,7 +110,7 @@ describe('backend tfjs: interrupt, resume, demo, text', () => {
     });
   }, 120_000);
 
-  it('scaletune demo --quick runs the whole ladder: three widths, the laws, a prediction for 4x, a verify run at the largest', async () => {
+  it('scaletune demo --quick runs the whole ladder: three widths harvested at two budgets, the laws, a prediction for 4x, a verify run there', async () => {
     const dir = tmpDir();
     const r = await runCli(['demo', '--quick', '--json', '--db', path.join(dir, 'demo.db')], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
@@ -123,22 +123,24 @@ describe('backend tfjs: interrupt, resume, demo, text', () => {
     expect(Ns[1]).toBeGreaterThan(Ns[0]);
     expect(Ns[2]).toBeGreaterThan(Ns[1]);
     expect(L.target).toMatchObject({ name: 'w24x4', N: 4 * 2952 });
-    expect(L.laws.lr).toMatchObject({ x: ['N'], chosen: 'auto' });
+    // three widths at two budgets: N and D vary apart
+    expect(L.points.map((p: { name: string }) => p.name)).toEqual(['w8@0.5', 'w8@1', 'w16@0.5', 'w16@1', 'w24@0.5', 'w24@1']);
+    expect(L.laws.lr).toMatchObject({ x: ['N', 'D'], chosen: 'auto' });
     expect(L.prediction.lr.value).toBeGreaterThan(0);
-    expect(L.prediction.lr.interval[0]).toBeLessThanOrEqual(L.prediction.lr.value);
-    expect(L.laws.loss).toMatchObject({ law: 'power-offset' });
+    expect(L.laws.loss).toMatchObject({ law: 'chinchilla' });
     expect(L.prediction.loss.value).toBeGreaterThan(0);
     expect(L.backtest.scale).toBe('w24');
     expect(out.verify).toHaveLength(1);
-    expect(out.verify[0]).toMatchObject({ at: 'largest', scale: 'w24', state: 'complete', held_back: true });
-    expect(out.verify[0].params.lr).toBeCloseTo(L.backtest.lr.predicted.value, 10);
+    expect(out.verify[0]).toMatchObject({ at: 'target', scale: 'w24x4', state: 'complete', held_back: false });
+    expect(out.verify[0].params.lr).toBeCloseTo(L.prediction.lr.value, 10);
     expect(out.verify[0].measured).toBeGreaterThan(1);
     const plain = await runCli(['demo', '--quick', '--db', path.join(dir, 'demo.db')], { cwd: dir });
     expect(plain.code, plain.stderr).toBe(0);
-    expect(plain.stdout).toMatch(/laws across scales:/);
+    expect(plain.stdout).toMatch(/laws across scales and budgets:/);
     expect(plain.stdout).toMatch(/prediction for w24x4 \(N = 11808, D = 12000\), 95% intervals:\n  lr\* = /);
-    expect(plain.stdout).toMatch(/verify at w24 .*\n  val_loss: predicted .* measured /);
-    expect(plain.stdout).toMatch(/the loss law's E = .* against the language's exact Bayes loss/);
+    expect(plain.stdout).toMatch(/verify at w24x4 .*\n  val_loss: predicted .* measured /);
+    expect(plain.stdout).toMatch(/the loss law's E (= .* against the language's exact Bayes loss|is not determined by these widths)/);
+    expect(plain.stdout).toMatch(/\nverdict at w24x4 \(the target, trained once with the predicted lr [\d.e-]+\): predicted val_loss .*, measured [\d.]+: /);
     expect(plain.stderr).toMatch(/demo: study demo-2/);
     // its numbers are no result, and it says so before and after
     expect(plain.stderr).toContain('demo --quick is a smoke test of the pipeline, not a result');
