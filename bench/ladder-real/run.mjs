@@ -24,6 +24,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const BIN = path.join(ROOT, 'bin/scaletune.js');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-ladder-real-'));
 const WIDTHS = [16, 32, 64, 128, 256];
+// non-embedding parameters of these widths (depth 2, window 4, vocab 32), as the trainer reports them:
+// declared, so that transfer can evaluate the laws at a scale before it has run
+const N_OF = { 16: 1328, 32: 5216, 64: 20672, 128: 82304, 256: 328448, 512: 1312256 };
 const TARGET_WIDTH = 512;
 const TOKENS = 400_000;
 const GRID = [0.00125, 0.0025, 0.005, 0.01, 0.02, 0.04];
@@ -45,7 +48,7 @@ function cli(args) {
 }
 
 function ladder(name, { harvest }) {
-  const scales = WIDTHS.map((w) => `  - {name: w${w}, tokens: ${TOKENS}, model: {width: ${w}}}`).join('\n');
+  const scales = WIDTHS.map((w) => `  - {name: w${w}, params: ${N_OF[w]}, tokens: ${TOKENS}, model: {width: ${w}}}`).join('\n');
   const text = `name: ${name}
 method: random
 metric: {name: val_loss, goal: minimize}

@@ -4,7 +4,7 @@
  */
 import type { LadderFitConfig } from '../../src/config/index.js';
 import { withJointLr } from './joint.js';
-import { fitLaws, lawRow } from './laws.js';
+import { fitLaws, lawRow, type LossRecipe } from './laws.js';
 import { predictLaw } from './predict.js';
 import type { LadderBacktest, LadderRun, ScaleSummary } from './types.js';
 
@@ -20,11 +20,11 @@ export const measuredAt = (s: Pick<ScaleSummary, 'name' | 'harvest'>): string =>
  * `usable`: the scales with an optimum and a known N, from three or more scales (two to fit, one held
  * back). With harvesting, every budget of the held-back scale is held back with it, and its full budget predicted.
  */
-export function backtestLadder(usable: readonly ScaleSummary[], fitCfg: LadderFitConfig, twoD: boolean, seed: number, joint = false): LadderBacktest {
+export function backtestLadder(usable: readonly ScaleSummary[], fitCfg: LadderFitConfig, twoD: boolean, seed: number, joint = false, recipe: LossRecipe | null = null): LadderBacktest {
   const largest = largestScale(usable);
   const restScales = usable.filter((s) => measuredAt(s) !== measuredAt(largest));
   const rest = restScales.map((s) => lawRow(s)!);
-  const fitted = fitLaws(rest, fitCfg, twoD, seed, null);
+  const fitted = fitLaws(rest, fitCfg, twoD, seed, null, false, recipe);
   // the same lr* fit as the ladder's own, so that the backtest measures it
   const bl = joint ? withJointLr(restScales, fitted, seed, 200, null) : fitted;
   const N = largest.N!;

@@ -20,11 +20,13 @@ export interface LawRow {
   loss: number;
   /** completed runs the optimum was found from */
   runs: number;
+  /** the fraction of its scale's tokens the row was measured at (1 without harvesting) */
+  budget: number;
 }
 
 /** The row a scale contributes to the laws; null without an optimum or a known N. */
 export function lawRow(s: ScaleSummary): LawRow | null {
-  return s.optimum && s.N !== null ? { N: s.N, D: s.D, lr: s.optimum.lr, batch: s.optimum.batch, loss: s.optimum.loss, runs: s.runs.length } : null;
+  return s.optimum && s.N !== null ? { N: s.N, D: s.D, lr: s.optimum.lr, batch: s.optimum.batch, loss: s.optimum.loss, runs: s.runs.length, budget: s.harvest?.budget ?? 1 } : null;
 }
 
 export interface LawSet {
@@ -88,6 +90,22 @@ export function chooseLossLaw(rows: readonly LawRow[], declared: LadderFitConfig
   return null;
 }
 
+/**
+ * Which rows a loss law is fitted to and which law, when the backtest chose them (loss-choice.ts): all
+ * budgets or the larger ones only, all scales or all but the smallest.
+ */
+export interface LossRecipe {
+  law: 'chinchilla' | 'power-offset';
+  minBudget: number;
+  dropSmallest: boolean;
+  why: string;
+}
+
+export function recipeRows(rows: readonly LawRow[], r: Pick<LossRecipe, 'minBudget' | 'dropSmallest'>): LawRow[] {
+  const smallest = Math.min(...rows.map((x) => x.N));
+  return rows.filter((x) => x.budget >= r.minBudget && !(r.dropSmallest && x.N === smallest));
+}
+
 function lawSummary(fit: FitResult, law: Pick<LawSummary, 'y' | 'law' | 'x' | 'formula'>, choice: { chosen: LawSummary['chosen']; why: string }): LawSummary {
   return { ...law, chosen: choice.chosen, why: choice.why, params: fit.params, intervals: fit.intervals, residuals: fit.residuals, ...(fit.samples ? { samples: fit.samples } : {}) };
 }
@@ -134,7 +152,7 @@ function fitLossLaw(rows: readonly LawRow[], choice: LossChoice, seed: number, q
  * Every law the rows and `fit:` allow. A law that cannot be fitted is left out with a note (when
  * `notes` is given: the backtest refits quietly); `quick` draws fewer resamples, for live views.
  */
-export function fitLaws(rows: readonly LawRow[], fitCfg: LadderFitConfig, twoD: boolean, seed: number, notes: string[] | null, quick = false): LawSet {
+export function fitLaws(rows: readonly LawRow[], fitCfg: LadderFitConfig, twoD: boolean, seed: number, notes: string[] | null, quick = false, recipe: LossRecipe | null = null): LawSet {
   const out: LawSet = { lr: null, batch: null, loss: null };
   const attempt = <T>(what: string, f: () => T): T | null => {
     try {
@@ -152,6 +170,11 @@ export function fitLaws(rows: readonly LawRow[], fitCfg: LadderFitConfig, twoD: 
     const bChoice = chooseInputs(rows, fitCfg.batch, 'batch');
     if (bChoice) out.batch = attempt('B*', () => fitHpLaw(rows, 'batch', bChoice, seed + 1));
     else if (fitCfg.batch !== 'none') notes?.push('B*: not fitted: the scales do not vary D');
+  }
+  if (recipe) {
+    const chosen = recipeRows(rows, recipe);
+    out.loss = attempt('loss', () => fitLossLaw(chosen, { law: recipe.law, chosen: 'auto', why: recipe.why }, seed + 2, quick));
+    return out;
   }
   const lossChoice = chooseLossLaw(rows, fitCfg.loss);
   if (lossChoice) out.loss = attempt('loss', () => fitLossLaw(rows, lossChoice, seed + 2, quick));

@@ -11,6 +11,7 @@ import { backtestLadder, measuredAt } from './backtest.js';
 import { branchOf, branchTokens, harvestedRuns } from './harvest.js';
 import { withJointLr } from './joint.js';
 import { fitLaws, lawRow, type LawRow } from './laws.js';
+import { chooseLossRecipe } from './loss-choice.js';
 import { scaleOptimum, type RunLayout } from './optimum.js';
 import { predictLadder } from './predict.js';
 import { inSearch, ladderOrder, lrContinuousEverywhere } from './scales.js';
@@ -166,7 +167,10 @@ export function summarizeLadder(input: LadderInput): LadderSummary {
   if (points) for (const p of points) if (p.harvest!.budget !== 1 && p.optimum?.method === 'best-run' && p.optimum.note) notes.push(`${p.name}: the best run stands for the optimum (${p.optimum.note})`);
   const usable = (points ?? scales).filter((s) => lawRow(s) !== null);
   const rows = usable.map((s) => lawRow(s)!);
-  const laws = rows.length >= 2 ? fitLaws(rows, fitCfg, twoD, seed, notes, input.quick) : { lr: null, batch: null, loss: null };
+  // live views keep the law the rows support: choosing one by its backtest fits every candidate twice
+  const lossChoice = input.quick ? null : chooseLossRecipe(rows, fitCfg.loss);
+  const recipe = lossChoice?.recipe ?? null;
+  const laws = rows.length >= 2 ? fitLaws(rows, fitCfg, twoD, seed, notes, input.quick, recipe) : { lr: null, batch: null, loss: null };
   const joint = lrFromRuns(cfg, fitCfg);
   if (joint && rows.length >= 2) Object.assign(laws, withJointLr(usable, laws, seed, input.quick ? 30 : 200, notes));
   if (rows.length < 2) notes.push(`${rows.length} scale${rows.length === 1 ? '' : 's'} with an optimum; laws need two or more`);
@@ -185,7 +189,11 @@ export function summarizeLadder(input: LadderInput): LadderSummary {
 
   let backtest: LadderSummary['backtest'] = null;
   if (new Set(usable.map(measuredAt)).size >= 3 && !input.quick) {
-    backtest = backtestLadder(usable, fitCfg, twoD, seed, joint);
+    backtest = backtestLadder(usable, fitCfg, twoD, seed, joint, recipe);
+    if (lossChoice) {
+      backtest.lossChosen = true;
+      notes.push(`backtest: the loss law was chosen by this backtest (the fit that erred least at ${backtest.scale} of ${lossChoice.tried.length} tried), so its loss line is no independent check of it`);
+    }
     const held = backtest.scale;
     const position = ladderOrder(cfg).findIndex((x) => x.scale.name === held);
     if (transferred(cfg, position)) notes.push(`backtest: ${held} searched around what the smaller scales predicted (transfer), so its optimum is not independent of the laws the backtest refits from them: a prediction it confirms is partly one its search was steered to`);

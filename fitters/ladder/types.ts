@@ -88,6 +88,8 @@ export interface LadderBacktest {
    * gap says nothing of the prediction)
    */
   lossGap: { run: number; loss: number; gap: number; lrRatio: number; isBest: boolean } | null;
+  /** the loss law was chosen by this backtest (loss-choice.ts), so its loss line does not test it */
+  lossChosen?: boolean;
 }
 
 export interface LadderSummary {

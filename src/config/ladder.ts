@@ -155,7 +155,8 @@ function parseBudget(ctx: Ctx, raw: unknown, scales: readonly ScaleConfig[], run
   if (raw.runs === undefined && (!isNum(raw.flops) || raw.flops <= 0)) return void ctx.issues.bad('budget.flops', raw.flops, 'a positive number of FLOPs for the whole ladder, e.g. 3e21 (a run costs 6·N·D)');
   const unknown = scales.filter((s) => s.params === undefined).map((s) => s.name);
   if (unknown.length) return void ctx.issues.add('budget', `shares compute by each scale's cost 6·N·D, and scale${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')} declare${unknown.length === 1 ? 's' : ''} no params; allowed: params on every scale, or run_cap instead of budget`);
-  const flops = raw.runs === 'auto' ? autoBudget(scales) : (raw.flops as number);
+  // runs: auto means 8 runs at every scale, a harvesting run's branches included
+  const flops = raw.runs === 'auto' ? autoBudget(scales) * costFactor : (raw.flops as number);
   // a harvesting run's branches are compute of the ladder's too
   const runs = allocateRuns(scales, flops, runCap, costFactor);
   if (!runs) return void ctx.issues.bad('budget.flops', raw.flops, `at least ${leastBudget(scales, runCap, costFactor).toExponential(2)} FLOPs: ${BUDGET_MIN_RUNS} runs at every scale, the fewest a scale's optimum is fitted from`);

@@ -123,7 +123,7 @@ export function formatLadder(s: LadderSummary, verify: VerifyResult | null = nul
     if (bt.lr) out.push(hp(s.lrParam, bt.lr));
     if (bt.batch && b) out.push(hp(b, bt.batch));
     const atBest = held?.optimum?.method === 'interpolated' && held.best ? ` (at its interpolated optimum; its best run ${fmtNum(held.best.loss)})` : how;
-    if (bt.loss) out.push(`  ${s.metric}: predicted ${fmtPredicted(bt.loss.predicted)}, found ${fmtNum(bt.loss.measured)}${atBest}: ${verdict(bt.loss.predicted, bt.loss.measured, 'relative')}`);
+    if (bt.loss) out.push(`  ${s.metric}: predicted ${fmtPredicted(bt.loss.predicted)}, found ${fmtNum(bt.loss.measured)}${atBest}: ${verdict(bt.loss.predicted, bt.loss.measured, 'relative')}${bt.lossChosen ? ' (this backtest chose the loss law among its candidates, so it does not test it)' : ''}`);
     if (bt.lossGap) out.push(`  ${gapLine(bt.lossGap, s.metric, s.lrParam)}`);
   }
   if (verify) out.push('', formatVerify(verify, s.metric, s.lrParam, b));

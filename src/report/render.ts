@@ -46,7 +46,7 @@ export function reportBlocks(m: ReportModel, charts: readonly Chart[]): Block[] 
       const rows: string[][] = [];
       if (bt.lr) rows.push([`${L.lrParam}*`, fmtPredicted(bt.lr.predicted), fmtSci(bt.lr.measured), verdict(bt.lr.predicted, bt.lr.measured, 'factor')]);
       if (bt.batch && L.batchParam) rows.push([`${L.batchParam}*`, fmtPredicted(bt.batch.predicted), fmtSci(bt.batch.measured), verdict(bt.batch.predicted, bt.batch.measured, 'factor')]);
-      if (bt.loss) rows.push([metric, fmtPredicted(bt.loss.predicted), fmtNum(bt.loss.measured), verdict(bt.loss.predicted, bt.loss.measured, 'relative')]);
+      if (bt.loss) rows.push([metric, fmtPredicted(bt.loss.predicted), fmtNum(bt.loss.measured), `${verdict(bt.loss.predicted, bt.loss.measured, 'relative')}${bt.lossChosen ? ' (this backtest chose the loss law, so it does not test it)' : ''}`]);
       b.push({ kind: 'table', header: ['quantity', 'predicted', 'found', 'error'], rows });
       if (bt.lossGap) b.push({ kind: 'p', text: `${capitalize(gapLine(bt.lossGap, metric, L.lrParam))}.` });
     }
@@ -66,6 +66,15 @@ export function reportBlocks(m: ReportModel, charts: readonly Chart[]): Block[] 
       header: ['scale', 'N', 'D', 'runs', 'failed', 'compute (FLOPs)', `best ${metric}`, `${L.lrParam}*`, ...(L.batchParam ? [`${L.batchParam}*`] : []), 'optimum'],
       rows: L.scales.map((s) => [s.name, fmtSci(s.N), fmtSci(s.D), String(s.runs.length), String(s.failed), s.compute === null || s.compute === undefined ? '-' : s.compute.toExponential(2), fmtNum(s.best?.loss ?? null), fmtSci(s.optimum?.lr ?? null), ...(L.batchParam ? [fmtSci(s.optimum?.batch ?? null)] : []), optimumLabel(s.optimum)]),
     });
+    if (L.points?.length) {
+      b.push({ kind: 'h', level: 2, text: 'Harvested budgets' });
+      b.push({ kind: 'p', text: `Every run's ${metric} with its learning rate annealed at fractions of its tokens (harvest): each scale's optimum at every budget. The laws are fitted to these.` });
+      b.push({
+        kind: 'table',
+        header: ['scale', 'budget', 'D', 'runs', `${metric} at the optimum`, `${L.lrParam}*`, 'optimum'],
+        rows: L.points.map((p) => [p.harvest?.scale ?? p.name, String(p.harvest?.budget ?? 1), fmtSci(p.D), String(p.runs.length), fmtNum(p.optimum?.loss ?? null), fmtSci(p.optimum?.lr ?? null), optimumLabel(p.optimum)]),
+      });
+    }
     b.push({ kind: 'h', level: 2, text: 'Laws' });
     const laws = [L.laws.lr, L.laws.batch, L.laws.loss].filter((l): l is NonNullable<typeof l> => l !== null);
     if (laws.length === 0) b.push({ kind: 'p', text: 'No law could be fitted (see the notes).' });

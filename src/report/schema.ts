@@ -78,7 +78,7 @@ export function reportSchema(): Record<string, unknown> {
           target: obj(['name', 'N', 'D'], { name: { type: 'string' }, N: num, D: num }, true),
           laws: obj(['lr', 'batch', 'loss'], { lr: law, batch: law, loss: law }),
           prediction: obj(['lr', 'batch', 'loss'], { lr: predicted, batch: predicted, loss: predicted }, true),
-          backtest: obj(['scale', 'N', 'D', 'lr', 'batch', 'loss', 'loss_gap'], { scale: { type: 'string' }, N: num, D: num, lr: measured, batch: measured, loss: measured, loss_gap: obj(['run', 'loss', 'gap'], { run: { type: 'integer' }, loss: num, gap: num, lr_ratio: num, is_best: { type: 'boolean' } }, true) }, true),
+          backtest: obj(['scale', 'N', 'D', 'lr', 'batch', 'loss', 'loss_gap'], { scale: { type: 'string' }, N: num, D: num, lr: measured, batch: measured, loss: measured, loss_gap: obj(['run', 'loss', 'gap'], { run: { type: 'integer' }, loss: num, gap: num, lr_ratio: num, is_best: { type: 'boolean' } }, true), loss_chosen: { type: 'boolean' } }, true),
           notes: { type: 'array', items: { type: 'string' } },
           // not required: reports saved before it was added still validate
           warnings: { type: 'array', items: { type: 'string' } },
