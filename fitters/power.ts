@@ -32,6 +32,11 @@ export interface GenericFitOptions {
    * runs against one from 5): weighted least squares, its intervals from the weighted residuals
    */
   weights?: readonly number[];
+  /**
+   * with `ols`: how many independent groups the rows come from, when fewer than the rows (a harvesting
+   * ladder's budgets of one scale share its runs): the residual degrees of freedom are at most groups − 1
+   */
+  groups?: number;
 }
 
 export function predictPower(params: Record<string, number>, x: Record<string, number>, xNames: readonly string[]): number {
@@ -94,7 +99,7 @@ export function fitPower(rows: readonly Row[], xNames: readonly string[], opts: 
   const pred = rows.map((r) => predictPower(params, r.x, xNames));
   const boot =
     opts.intervals === 'ols'
-      ? olsIntervals(rows.map((r) => xNames.map((k) => Math.log(r.x[k]!))), rows.map((r) => Math.log(r.y)), params, xNames, opts.bootstrap ?? {}, weights)
+      ? olsIntervals(rows.map((r) => xNames.map((k) => Math.log(r.x[k]!))), rows.map((r) => Math.log(r.y)), params, xNames, opts.bootstrap ?? {}, weights, opts.groups)
       : bootstrap(rows.length, (idx) => powerCore(idx.map((i) => rows[i]!), xNames), { count: 1000, ...opts.bootstrap });
   const sse = rows.reduce((s, r, i) => s + (Math.log(pred[i]!) - Math.log(r.y)) ** 2, 0);
   return {
@@ -117,10 +122,10 @@ export function fitPower(rows: readonly Row[], xNames: readonly string[], opts: 
  * the coefficients from the multivariate Student-t of the estimate (for prediction intervals). With no
  * residual degree of freedom (as many points as coefficients) there is no interval at all.
  */
-function olsIntervals(X: number[][], y: number[], params: Record<string, number>, xNames: readonly string[], o: BootstrapOptions, weights?: readonly number[]): { intervals: Record<string, [number, number]>; samples: Record<string, number>[] } {
+function olsIntervals(X: number[][], y: number[], params: Record<string, number>, xNames: readonly string[], o: BootstrapOptions, weights?: readonly number[], groups?: number): { intervals: Record<string, [number, number]>; samples: Record<string, number>[] } {
   const n = y.length;
   const p = xNames.length + 1;
-  const dof = n - p;
+  const dof = Math.min(n - p, groups !== undefined ? groups - 1 : Infinity);
   if (dof < 1) return { intervals: {}, samples: [] };
   const beta = [Math.log(params.a!), ...xNames.map((k) => params[k]!)];
   // weighted: the same algebra on the rows scaled by √w

@@ -51,4 +51,36 @@ export const PROBLEMS = {
       return s;
     },
   },
+  // issue 19's harder problems, each hard another way
+  michalewicz5: {
+    // many local minima, steep narrow valleys (m = 10); minimum from Vanaret et al. 2020
+    space: Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`x${i}`, [0, Math.PI]])),
+    min: -4.687658,
+    f: (p) => -Array.from({ length: 5 }, (_, i) => p[`x${i}`]).reduce((s, x, i) => s + Math.sin(x) * Math.sin(((i + 1) * x * x) / Math.PI) ** 20, 0),
+  },
+  rosenbrock8: {
+    // a long curved valley
+    space: Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`x${i}`, [-5, 10]])),
+    min: 0,
+    f: (p) => {
+      const x = Array.from({ length: 8 }, (_, i) => p[`x${i}`]);
+      let s = 0;
+      for (let i = 0; i < 7; i++) s += 100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2;
+      return s;
+    },
+  },
+  hartmann6in20: {
+    // Hartmann-6 on the first six of twenty inputs: fourteen do nothing
+    space: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`x${i}`, [0, 1]])),
+    min: -3.32237,
+    f: (p) => PROBLEMS.hartmann6.f(p),
+  },
+  griewank6: {
+    space: Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`x${i}`, [-50, 50]])),
+    min: 0,
+    f: (p) => {
+      const x = Array.from({ length: 6 }, (_, i) => p[`x${i}`]);
+      return 1 + x.reduce((s, v) => s + (v * v) / 4000, 0) - x.reduce((s, v, i) => s * Math.cos(v / Math.sqrt(i + 1)), 1);
+    },
+  },
 };

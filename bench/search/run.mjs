@@ -1,28 +1,37 @@
 #!/usr/bin/env node
-// Search benchmark: scaletune's searchers and Optuna 3.1's samplers (Debian python3-optuna) on the same
-// problems, budgets and seeds, in one run. Prints mean/median simple regret at 25, 50 and 100 trials and
+// Search benchmark: scaletune's searchers and Optuna's samplers — Debian's python3-optuna 3.1 (TPE) and
+// Optuna 4.7 from ../shared/peers (GPSampler, multivariate TPE; functions only) — on the same problems,
+// budgets and seeds, in one run. Prints mean/median simple regret at 25, 50 and 100 trials and
 // the median time per suggestion; on the 17 Step Law cells, the trials needed to reach a configuration
 // within 0.25% of the cell's best loss.
 // Method llm (LLAMBO) joins when an endpoint is given: SCALETUNE_BENCH_LLM_URL (an OpenAI-compatible
 // …/v1), SCALETUNE_BENCH_LLM_MODEL, and SCALETUNE_BENCH_LLM_KEY_ENV naming the variable that holds the
 // key (for a hosted API); it runs the paper's protocol (25 trials, 5 of them zero-shot) on 3 seeds.
 // Usage: npm run build && node bench/search/run.mjs [--trials 100] [--seeds 10] [--write] [--llm-only]
+//        [--quick] (one seed, 50 trials, no Step Law cells: for iterating) [--problems a,b]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PROBLEMS } from './problems.mjs';
+import { PROBLEMS as ALL_PROBLEMS } from './problems.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const arg = (k, d) => {
   const i = process.argv.indexOf(k);
   return i >= 0 ? Number(process.argv[i + 1]) : d;
 };
-const TRIALS = arg('--trials', 100);
-const SEEDS = arg('--seeds', 10);
+const QUICK = process.argv.includes('--quick');
+const TRIALS = arg('--trials', QUICK ? 50 : 100);
+const SEEDS = arg('--seeds', QUICK ? 1 : 10);
+const ONLY = (() => {
+  const i = process.argv.indexOf('--problems');
+  return i >= 0 ? process.argv[i + 1].split(',') : null;
+})();
+const PEER47 = path.resolve(here, '../../../shared/peers/optuna-4.7.0');
 const PY = '/usr/bin/python3';
 const { SEARCHERS } = await import('../../dist/searchers/index.js');
+const PROBLEMS = ONLY ? Object.fromEntries(Object.entries(ALL_PROBLEMS).filter(([k]) => ONLY.includes(k))) : ALL_PROBLEMS;
 const OURS = ['random', 'sobol', 'bayes'];
 
 function optimise(method, space, seed, f, trials, stop) {
@@ -110,7 +119,7 @@ for (const [name, prob] of Object.entries(LLM_ONLY ? {} : PROBLEMS)) {
     process.stderr.write(`${name} ${m} done\n`);
   }
 }
-for (const [key, runs] of Object.entries(LLM_ONLY ? {} : cells)) {
+for (const [key, runs] of Object.entries(LLM_ONLY || QUICK ? {} : cells)) {
   const lrs = runs.map((r) => r[0]);
   const bss = runs.map((r) => r[1]);
   const best = Math.min(...runs.map((r) => r[2]));
@@ -130,11 +139,22 @@ try {
   optunaVersion = execFileSync(PY, ['-c', 'import optuna; print(optuna.__version__)']).toString().trim();
   const tmp = path.join(mkdtempSync(path.join(os.tmpdir(), 'bench-search-')), 'cells.json');
   writeFileSync(tmp, JSON.stringify(cells));
-  const theirs = JSON.parse(execFileSync(PY, [path.join(here, 'optuna_search.py'), String(TRIALS), String(SEEDS), tmp], { maxBuffer: 1 << 28 }).toString());
+  const theirs = JSON.parse(execFileSync(PY, [path.join(here, 'optuna_search.py'), String(TRIALS), String(SEEDS), QUICK ? '-' : tmp, Object.keys(PROBLEMS).join(',')], { maxBuffer: 1 << 28 }).toString());
   for (const [p, bySampler] of Object.entries(theirs.functions)) Object.assign(results.functions[p], bySampler);
   for (const [c, bySampler] of Object.entries(theirs.cells)) Object.assign(results.cells[c], bySampler);
 } catch (e) {
   if (!LLM_ONLY) console.error(`Optuna side not run (${String(e.message).split('\n')[0]}); install Debian's python3-optuna`);
+}
+// Optuna 4.7's GPSampler and TPE, on the functions (its GP on the 17 cells would take longer than all else)
+let optuna47 = 'n/a';
+try {
+  if (LLM_ONLY) throw new Error('--llm-only');
+  const env = { ...process.env, PYTHONPATH: PEER47 };
+  optuna47 = execFileSync(PY, ['-c', 'import optuna; print(optuna.__version__)'], { env }).toString().trim();
+  const theirs = JSON.parse(execFileSync(PY, [path.join(here, 'optuna_search.py'), String(TRIALS), String(SEEDS), '-', Object.keys(PROBLEMS).join(',')], { env, maxBuffer: 1 << 28 }).toString());
+  for (const [p, bySampler] of Object.entries(theirs.functions)) Object.assign(results.functions[p], bySampler);
+} catch (e) {
+  if (!LLM_ONLY) console.error(`Optuna 4.7 side not run (${String(e.message).split('\n')[0]}); it needs ${PEER47} and Debian's python3-torch, python3-scipy (../shared/peers/README.md)`);
 }
 
 const mean = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
@@ -176,13 +196,10 @@ if (LLM_ONLY) {
   process.exit(0);
 }
 const text = [
-  `Search benchmark, ${date}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, Optuna ${optunaVersion}; ${TRIALS} trials, ${SEEDS} seeds each.`,
+  `Search benchmark, ${date}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, Optuna ${optunaVersion} and ${optuna47}; ${TRIALS} trials, ${SEEDS} seed${SEEDS === 1 ? '' : 's'} each${QUICK ? ' (--quick)' : ''}.`,
   '',
   lines1.join('\n'),
-  '',
-  'Step Law cells (lr and batch searched on a log scale, snapped to the nearest released run; a cell not reached counts as budget + 1):',
-  '',
-  lines2.join('\n'),
+  ...(QUICK ? [] : ['', 'Step Law cells (lr and batch searched on a log scale, snapped to the nearest released run; a cell not reached counts as budget + 1):', '', lines2.join('\n')]),
   llmText,
 ].join('\n');
 console.log(text);

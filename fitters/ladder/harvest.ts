@@ -81,7 +81,7 @@ export interface HarvestCheckpoint {
 }
 
 /** The trials a finished cooldown run still needs: a branch for every smaller budget it has none for, or why one cannot be made. */
-export function branchesFor(h: HarvestConfig, parent: Trial, checkpoints: readonly HarvestCheckpoint[], existing: readonly Trial[]): { branches: { params: Params; scale: Record<string, unknown>; resumeFrom: string }[]; missing: string[] } {
+export function branchesFor(h: HarvestConfig, parent: Trial, checkpoints: readonly HarvestCheckpoint[], existing: readonly Trial[], withoutTokens = 0): { branches: { params: Params; scale: Record<string, unknown>; resumeFrom: string }[]; missing: string[] } {
   const out: ReturnType<typeof branchesFor> = { branches: [], missing: [] };
   if (h.design !== 'cooldown' || parent.state !== 'COMPLETE' || !parent.scale || parent.scale.role !== undefined) return out;
   const D = parent.scale.tokens as number;
@@ -92,7 +92,8 @@ export function branchesFor(h: HarvestConfig, parent: Trial, checkpoints: readon
     // a trainer saves at a step boundary: the checkpoint nearest the decay's start, within a few percent of it
     const near = checkpoints.reduce<HarvestCheckpoint | null>((a, c) => (a === null || Math.abs(c.tokens - from) < Math.abs(a.tokens - from) ? c : a), null);
     if (!near || Math.abs(near.tokens - from) > 0.05 * from) {
-      out.missing.push(`trial ${parent.number} announced no checkpoint near ${Math.round(from)} tokens (${near ? `nearest at ${Math.round(near.tokens)}` : 'none with its tokens'}), so budget ${f} has no branch from it`);
+      const found = near ? `its nearest at ${Math.round(near.tokens)}` : withoutTokens ? `${withoutTokens} announced without "tokens", which a branch needs to know where it starts` : 'it announced none';
+      out.missing.push(`trial ${parent.number} announced no checkpoint near ${Math.round(from)} tokens (${found}), so budget ${f} has no branch from it (docs/harvest.md)`);
       continue;
     }
     const branch: BranchRecord = { parent: parent.number, budget: f, from: near.tokens, tokens: f * D };

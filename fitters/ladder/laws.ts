@@ -85,7 +85,7 @@ export function chooseInputs(rows: readonly LawRow[], declared: LadderFitConfig[
 export function chooseLossLaw(rows: readonly LawRow[], declared: LadderFitConfig['loss']): LossChoice | null {
   if (declared === 'none') return null;
   if (declared !== 'auto') return { law: declared, chosen: 'declared', why: 'declared in fit:' };
-  if (rows.length >= 6 && !collinear(rows)) return { law: 'chinchilla', chosen: 'auto', why: 'six or more scales that vary N and D apart' };
+  if (rows.length >= 6 && !collinear(rows)) return { law: 'chinchilla', chosen: 'auto', why: rows.some((r) => r.budget < 1) ? 'six or more optima (scales × harvested budgets) that vary N and D apart' : 'six or more scales that vary N and D apart' };
   if (new Set(rows.map((r) => r.N)).size >= 3) return { law: 'power-offset', chosen: 'auto', why: rows.length >= 6 ? 'N and D grow together, so Chinchilla’s two terms cannot be told apart; loss as E + A·N^−α' : 'fewer than six scales: E + A·N^−α (Chinchilla’s five constants need more)' };
   return null;
 }
@@ -114,7 +114,9 @@ function fitHpLaw(rows: readonly LawRow[], y: 'lr' | 'batch', choice: InputsChoi
   const data = rows.map((r) => ({ x: { N: r.N, D: r.D }, y: y === 'lr' ? r.lr : r.batch! }));
   // an optimum's scatter shrinks about as 1/runs: a budget's 48-run scales say more than its 5-run ones
   // (bench/transfer: B*'s miss at the target halved); equal runs weigh equally, as unweighted
-  const fit = fitPower(data, choice.x, { intervals: 'ols', bootstrap: { seed, count: 1000 }, weights: rows.map((r) => Math.max(1, r.runs)) });
+  // a scale's harvested budgets come from the same runs: as many independent groups as scales
+  const groups = rows.some((r) => r.budget < 1) ? new Set(rows.map((r) => `${r.N}|${Math.round(r.D / r.budget)}`)).size : undefined;
+  const fit = fitPower(data, choice.x, { intervals: 'ols', bootstrap: { seed, count: 1000 }, weights: rows.map((r) => Math.max(1, r.runs)), ...(groups !== undefined ? { groups } : {}) });
   return lawSummary(fit, { y, law: 'power', x: choice.x, formula: `${y}* = a·${choice.x.map((k) => `${k}^alpha_${k}`).join('·')}` }, { ...choice, why: `${choice.why}; fitted to each scale's optimum, weighted by its runs` });
 }
 

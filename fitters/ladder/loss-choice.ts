@@ -24,7 +24,7 @@ export const CHOICE_MARGIN = 1e-3;
 
 export interface LossChoice {
   recipe: LossRecipe;
-  /** every candidate tried, with its relative error at the held-back scale (predicted over measured − 1) */
+  /** every candidate tried, with the held-back scale's optimum against its prediction (measured over predicted − 1, as the backtest reads it) */
   tried: { label: string; error: number }[];
   held: number;
 }
@@ -42,11 +42,11 @@ function backtestError(rows: readonly LawRow[], r: Omit<LossRecipe, 'why'>, held
     if (r.law === 'chinchilla') {
       if (!chooseLossLaw(fitted, 'auto') || chooseLossLaw(fitted, 'auto')!.law !== 'chinchilla') return null;
       const fit = fitChinchilla(fitted, { bootstrap: { count: 0 }, holdOut: null });
-      return predictChinchilla(fit.params as Parameters<typeof predictChinchilla>[0], held.N, held.D) / held.loss - 1;
+      return held.loss / predictChinchilla(fit.params as Parameters<typeof predictChinchilla>[0], held.N, held.D) - 1;
     }
     if (new Set(fitted.map((x) => x.N)).size < 3) return null;
     const fit = fitPowerOffset(fitted.map((x) => ({ x: { N: x.N }, y: x.loss })), 'N', { bootstrap: { count: 0 } });
-    return predictPowerOffset(fit.params, held.N) / held.loss - 1;
+    return held.loss / predictPowerOffset(fit.params, held.N) - 1;
   } catch (e) {
     if (e instanceof FitError || e instanceof RangeError) return null;
     throw e;
@@ -85,7 +85,7 @@ export function chooseLossRecipe(rows: readonly LawRow[], declared: LadderFitCon
   }
   if (!best || tried.length < 2) return null;
   const others = tried.filter((t) => t.label !== label(best!.r, budgets)).map((t) => `${t.label} ${pct(t.error)}`);
-  const why = `chosen by the backtest on the largest scale among ${tried.length} fits: ${label(best.r, budgets)} erred ${pct(best.error)} there (${others.join('; ')}), and is refitted with it`;
+  const why = `by the backtest on the largest scale among ${tried.length} fits, by how far its optimum lies from each one's prediction: ${label(best.r, budgets)} ${pct(best.error)} (${others.join('; ')}); refitted with that scale`;
   return { recipe: { ...best.r, why }, tried, held: largestN };
 }
 

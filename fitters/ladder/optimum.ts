@@ -1,6 +1,6 @@
 /**
  * The optimum of one scale's search: on a grid, a quadratic in log lr (and log batch, when the batch
- * size is searched) around the best point; for scattered runs, a cubic (basins are skewed) fitted to
+ * size is searched) through the best point and its neighbours; for scattered runs, a cubic (basins are skewed) fitted to
  * the better 60% of them; or the best run itself when that surface has no minimum among the runs
  * (said so in `note`).
  */
@@ -29,8 +29,10 @@ export function scaleOptimum(runs: readonly LadderRun[], twoD: boolean, layout: 
   const grid = layout.grid;
   const pts = (rs: readonly LadderRun[]) => rs.map((r) => ({ lr: r.lr, loss: r.loss, ...(twoD ? { batch: r.batch! } : {}) }));
   try {
-    // a grid has its own bracketing rules; scattered runs get a least-squares cubic over the best 60%
-    const q = grid ? quadraticOptimum(pts(runs)) : cubicOptimum(pts(used));
+    // a grid: the parabola through the best point and its neighbours, whose vertex lies between them and
+    // no higher than the best run (least squares over five points of a skewed basin put it 5% below every
+    // run, or above the best one); scattered runs get a least-squares cubic over the best 60%
+    const q = grid ? quadraticOptimum(pts(runs), { window: 1 }) : cubicOptimum(pts(used));
     return { lr: q.lr, batch: twoD ? q.batch! : best.batch, loss: q.loss, method: 'interpolated' };
   } catch (e) {
     if (!(e instanceof FitError)) throw e;

@@ -105,6 +105,27 @@ export function ladderMetricNames(cfg: StudyConfig): Set<string> {
   return new Set(['params', 'flops', ...(cfg.harvest?.design === 'wsds' ? ['harvest', cfg.metric?.name ?? 'loss'] : [])]);
 }
 
+/**
+ * A harvest that fell short: a scale whose completed runs gave their loss at fewer budgets than asked —
+ * branches that failed or were never queued (no checkpoint there), or WSD-S runs without `harvest`
+ * reports. The laws then see fewer D than the config promises.
+ */
+function harvestShortfall(cfg: StudyConfig, scales: readonly ScaleSummary[], points: readonly ScaleSummary[], trials: readonly Trial[]): string[] {
+  const h = cfg.harvest!;
+  const out: string[] = [];
+  for (const s of scales) {
+    if (s.runs.length === 0) continue;
+    const short = h.budgets.filter((f) => (points.find((p) => p.harvest!.scale === s.name && p.harvest!.budget === f)?.runs.length ?? 0) < s.runs.length);
+    if (short.length === 0) continue;
+    const mine = trials.filter((t) => t.scale?.name === s.name && branchOf(t));
+    const failed = mine.filter((t) => t.state === 'FAIL').length;
+    const why = h.design === 'wsds' ? 'its runs did not report {"harvest": <tokens>} there' : [failed ? `${failed} branch${failed === 1 ? '' : 'es'} failed` : '', mine.length < s.runs.length * (h.budgets.length - 1) ? 'some runs announced no checkpoint where a branch starts' : ''].filter(Boolean).join('; ') || 'branches still to run';
+    const got = (f: number): number => points.find((p) => p.harvest!.scale === s.name && p.harvest!.budget === f)?.runs.length ?? 0;
+    out.push(`harvest: ${s.name} has its ${s.runs.length} runs' loss at ${short.map((f) => `budget ${f} for ${got(f)}`).join(', ')} (${why}; see the notes and docs/harvest.md): the laws see fewer points there than harvest asks`);
+  }
+  return out;
+}
+
 /** With `harvest`: each scale's optimum at every budget, the rows the laws are fitted to. */
 function harvestPoints(input: LadderInput, scales: readonly ScaleSummary[], lrParam: string): ScaleSummary[] {
   const cfg = input.config;
@@ -164,6 +185,7 @@ export function summarizeLadder(input: LadderInput): LadderSummary {
 
   const twoD = batchParam !== null && scales.some((s) => s.optimum && s.optimum.batch !== null && s.runs.some((r) => r.batch !== s.runs[0]!.batch));
   const points = cfg.harvest ? harvestPoints(input, scales, lrParam) : null;
+  if (points) warnings.push(...harvestShortfall(cfg, scales, points, input.trials));
   if (points) for (const p of points) if (p.harvest!.budget !== 1 && p.optimum?.method === 'best-run' && p.optimum.note) notes.push(`${p.name}: the best run stands for the optimum (${p.optimum.note})`);
   const usable = (points ?? scales).filter((s) => lawRow(s) !== null);
   const rows = usable.map((s) => lawRow(s)!);

@@ -175,9 +175,19 @@ function parseHarvest(ctx: Ctx, raw: unknown): HarvestConfig | undefined {
       if ((HARVEST_DESIGNS as readonly unknown[]).includes(v)) out.design = v as HarvestConfig['design'];
       else ctx.issues.bad(p, v, 'cooldown (a WSD run and a branch decaying from its checkpoint to each smaller budget) or wsds (one run that decays before every budget and re-warms)');
     } else if (k === 'budgets') {
-      const ok = Array.isArray(v) && v.length >= 2 && v.every((f) => isNum(f) && f > 0 && f <= 1) && v.every((f, i) => i === 0 || f > v[i - 1]) && v[v.length - 1] === 1;
-      if (ok) out.budgets = v as number[];
-      else ctx.issues.bad(p, v, "two or more fractions of a scale's tokens, ascending, in (0, 1], the last 1 (the run's own end), e.g. [0.125, 0.25, 0.5, 1]");
+      const problem = !Array.isArray(v)
+        ? 'not a list'
+        : v.length < 2
+          ? 'fewer than two budgets'
+          : !v.every((f) => isNum(f) && f > 0 && f <= 1)
+            ? 'a budget outside (0, 1]'
+            : !v.every((f, i) => i === 0 || f > v[i - 1])
+              ? 'not ascending'
+              : v[v.length - 1] !== 1
+                ? 'the last is not 1'
+                : null;
+      if (!problem) out.budgets = v as number[];
+      else ctx.issues.bad(p, v, `two or more fractions of a scale's tokens, ascending, in (0, 1], the last 1 (the run's own end), e.g. [0.125, 0.25, 0.5, 1] (this one: ${problem})`);
     } else if (k === 'decay') {
       if (isNum(v) && v > 0 && v <= 1) out.decay = v;
       else ctx.issues.bad(p, v, 'a number in (0, 1]: each decay as a fraction of the tokens trained when it starts, e.g. 0.2');

@@ -62,33 +62,40 @@ export class LadderScheduler extends BaseScheduler implements Scheduler {
   /** A harvesting run that completed: its branches queued (claimed first, as waiting trials are). */
   override async onEnd(trial: Trial): Promise<boolean> {
     if (this.study.config.harvest?.design !== 'cooldown' || trial.state !== 'COMPLETE' || outsideSearch(trial) || !trial.scale) return false;
-    return (await this.queueBranches((all) => all.filter((t) => t.id === trial.id))) > 0;
+    return (await this.queueBranches((all) => all.filter((t) => t.id === trial.id), true)) > 0;
   }
 
   /**
    * Branches for the chosen runs that have none yet, each from the checkpoint its run announced at the
    * start of that budget's decay; a run that announced none there gets a note instead.
    */
-  private async queueBranches(parents: (all: readonly Trial[]) => Trial[]): Promise<number> {
+  private async queueBranches(parents: (all: readonly Trial[]) => Trial[], say: boolean): Promise<number> {
     const h = this.study.config.harvest!;
     const all = await this.storage.getTrials(this.study.id);
     const chosen = parents(all);
     if (chosen.length === 0) return 0;
     const byId = new Map(all.map((t) => [t.id, t]));
     const checkpoints = new Map<number, HarvestCheckpoint[]>();
+    const withoutTokens = new Map<number, number>();
     for (const e of await this.storage.getEvents(this.study.id)) {
-      if (e.kind !== 'harvest_checkpoint' || e.trialId === null || typeof e.detail?.path !== 'string' || typeof e.detail.tokens !== 'number') continue;
-      checkpoints.set(e.trialId, [...(checkpoints.get(e.trialId) ?? []), { path: e.detail.path, tokens: e.detail.tokens }]);
+      if (e.kind !== 'harvest_checkpoint' || e.trialId === null || typeof e.detail?.path !== 'string') continue;
+      if (typeof e.detail.tokens !== 'number') withoutTokens.set(e.trialId, (withoutTokens.get(e.trialId) ?? 0) + 1);
+      else checkpoints.set(e.trialId, [...(checkpoints.get(e.trialId) ?? []), { path: e.detail.path, tokens: e.detail.tokens }]);
     }
     let queued = 0;
     for (const parent of chosen) {
       // a re-queued run's checkpoints before the crash were announced by its predecessor
       const mine: HarvestCheckpoint[] = [];
-      for (let x: Trial | undefined = parent; x; x = x.retryOf !== null ? byId.get(x.retryOf) : undefined) mine.push(...(checkpoints.get(x.id) ?? []));
-      const { branches, missing } = branchesFor(h, parent, mine, all);
+      let untokened = 0;
+      for (let x: Trial | undefined = parent; x; x = x.retryOf !== null ? byId.get(x.retryOf) : undefined) {
+        mine.push(...(checkpoints.get(x.id) ?? []));
+        untokened += withoutTokens.get(x.id) ?? 0;
+      }
+      const { branches, missing } = branchesFor(h, parent, mine, all, untokened);
       for (const b of branches) await this.storage.enqueue(this.study.id, b);
       queued += branches.length;
-      this.notes.push(...missing);
+      // said when the run ended (in whichever process ran it), not again by every later process's scan
+      if (say) this.notes.push(...missing);
     }
     return queued;
   }
@@ -98,7 +105,7 @@ export class LadderScheduler extends BaseScheduler implements Scheduler {
     // after a crash, runs that completed before their branches were queued get them now
     if (!this.branchesChecked && this.study.config.harvest?.design === 'cooldown') {
       this.branchesChecked = true;
-      await this.queueBranches((all) => all.filter((t) => t.state === 'COMPLETE' && !outsideSearch(t) && t.scale !== null));
+      await this.queueBranches((all) => all.filter((t) => t.state === 'COMPLETE' && !outsideSearch(t) && t.scale !== null), false);
     }
     const waiting = await this.storage.claimWaiting(this.study.id, worker);
     if (waiting) return waiting;

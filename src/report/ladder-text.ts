@@ -103,7 +103,7 @@ export function formatLadder(s: LadderSummary, verify: VerifyResult | null = nul
   out.push(pad(header, widths), ...rows.map((r) => pad(r, widths)));
   const spent = s.scales.map((z) => z.compute).filter((c): c is number => typeof c === 'number');
   if (spent.length) out.push(`  compute spent on the search: ${spent.reduce((a, c) => a + c, 0).toExponential(2)} FLOPs (6·N·D per run, or what the trainer reported as flops)`);
-  if (s.scales.some((z) => z.optimum?.method === 'best-run')) out.push('  ! the best run itself: its scale’s search did not bracket an interpolated optimum (see the notes)');
+  if (s.scales.some((z) => z.optimum?.method === 'best-run')) out.push('  ! the best run itself: its scale’s search gave no interpolated optimum (the notes say why)');
   if (s.points) out.push('', ...harvestTable(s));
   out.push('', s.points ? 'laws across scales and budgets:' : 'laws across scales:');
   for (const l of [s.laws.lr, s.laws.batch, s.laws.loss]) if (l) out.push(lawLine(l));
@@ -157,7 +157,8 @@ const WIDE_RELATIVE = 0.05;
 export function verdict(p: Predicted, measured: number, kind: 'factor' | 'relative'): string {
   const off = kind === 'factor' ? timesPredicted(p, measured) : fromPredicted(p, measured);
   const far = kind === 'factor' ? Math.abs(Math.log(measured / p.value)) > Math.log(MISS_FACTOR) : Math.abs(measured / p.value - 1) > MISS_RELATIVE;
-  if (!p.interval || degenerate(p.interval)) return `${off}, no interval to judge it by${Math.abs(Math.log(p.value / measured)) > Math.log(1.1) ? ': a miss' : ''}`;
+  // with nothing to say how sure the prediction is, anything more than 10% off is called a miss
+  if (!p.interval || degenerate(p.interval)) return `${off}, no interval to judge it by${Math.abs(Math.log(p.value / measured)) > Math.log(1.1) ? ': a miss (more than 10% off)' : ''}`;
   const [lo, hi] = p.interval;
   if (measured < lo || measured > hi) return `${off}, outside the interval: a miss`;
   const span = kind === 'factor' ? `spans ${fmtNum(hi / lo, 3)}x` : `spans ${pct(lo / p.value - 1)} to ${pct(hi / p.value - 1)}`;
@@ -207,7 +208,7 @@ export function formatVerify(v: VerifyResult, metric: string, lrParam: string, b
   const lines = [`verify at ${v.scale} (N = ${fmtSci(v.N)}, D = ${fmtSci(v.D)}): trial ${v.trial}, ${lrParam} = ${fmtSci(v.params[lrParam] as number)}${batchParam && v.params[batchParam] !== undefined ? `, ${batchParam} = ${String(v.params[batchParam])}` : ''}${v.heldBack ? ' (predicted by the laws fitted without this scale)' : ''}`];
   if (v.measured === null) lines.push(`  the run did not complete: ${v.error ?? v.state}`);
   else {
-    lines.push(`  ${metric}: predicted ${v.predicted ? fmtPredicted(v.predicted) : '- (no loss law was fitted: see the notes)'}, measured ${fmtNum(v.measured)}${v.predicted ? `: ${verdict(v.predicted, v.measured, 'relative')}` : ''}`);
+    lines.push(`  ${metric}: predicted ${v.predicted ? fmtPredicted(v.predicted) : `- (no loss law${v.heldBack ? ' from the scales left when this one is held back: it needs three or more model sizes' : ' was fitted: see the notes'})`}, measured ${fmtNum(v.measured)}${v.predicted ? `: ${verdict(v.predicted, v.measured, 'relative')}` : ''}`);
     if (v.bestAtScale !== null) lines.push(`  gap to the best run of the scale's search: ${pct(v.measured / v.bestAtScale - 1)} (best ${fmtNum(v.bestAtScale)})`);
   }
   return lines.join('\n');

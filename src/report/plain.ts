@@ -72,7 +72,8 @@ export class PlainReporter implements Reporter {
         if (!prev || (prev.value !== null && (this.goal === 'maximize' ? t.value > prev.value : t.value < prev.value))) this.scaleBest.set(key, t);
         shown = this.scaleBest.get(key)!;
       }
-      const b = shown ? `  (best ${fmtNum(shown.value)}, trial ${shown.number})` : '';
+      // a branch is compared with the other branches at its budget, which its tag names
+      const b = shown ? `  (best${branchOf(t) ? ' at this budget' : ''} ${fmtNum(shown.value)}, trial ${shown.number})` : '';
       this.line(`trial ${t.number} complete${scaleTag(t)}  ${v}${b}${dur}`);
     } else {
       this.line(`trial ${t.number} ${t.state}${scaleTag(t)}  ${(t.error ?? '').split('\n').join(' | ')}${dur}`);

@@ -102,7 +102,8 @@ export function reportBlocks(m: ReportModel, charts: readonly Chart[]): Block[] 
     }
   }
 
-  const ranked = m.history.filter((h) => h.state === 'complete' && h.value !== null).sort((a, z) => (m.study.goal === 'maximize' ? z.value! - a.value! : a.value! - z.value!));
+  // a harvesting branch's loss is measured at a fraction of its run's tokens: no rival of the runs
+  const ranked = m.history.filter((h) => h.state === 'complete' && h.value !== null && !h.scale?.startsWith('branch ')).sort((a, z) => (m.study.goal === 'maximize' ? z.value! - a.value! : a.value! - z.value!));
   if (ranked.length) {
     b.push({ kind: 'h', level: 2, text: ranked.length === 1 ? 'Best run' : `Best ${Math.min(10, ranked.length)} runs` });
     b.push({ kind: 'table', header: ['trial', ...(L ? ['scale'] : []), metric, 'parameters'], rows: ranked.slice(0, 10).map((h) => [String(h.number), ...(L ? [h.scale ?? '-'] : []), fmtNum(h.value), paramsText(h.params)]) });

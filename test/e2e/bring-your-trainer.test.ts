@@ -42,7 +42,8 @@ function expectLadder(out: string, trials: TrialJson[], scales: string[]): void 
   expect([...new Set(trials.map((t) => t.scale?.name))]).toEqual(scales);
   expect(out).toMatch(/laws across scales:/);
   expect(out).toMatch(/prediction for \w+ \(N = /);
-  expect(out).toMatch(/lr\* = a·N\^alpha_N\n\s+a=[\d.e+-]+, alpha_N=-[\d.e+-]+/);
+  // fitted, with a value: the exponent's sign is the toy trainers' business (their basins are nearly flat in lr)
+  expect(out).toMatch(/lr\* = a·N\^alpha_N\n\s+a=[\d.e+-]+, alpha_N=-?[\d.e+-]+/);
 }
 
 describe.skipIf(!hasPython)('bring your trainer: no wrapper', () => {

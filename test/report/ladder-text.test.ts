@@ -25,7 +25,7 @@ describe('ladder text', () => {
     // the demo's verify run: +11.2% "inside the interval" [1.381, 1.98]
     expect(verdict({ value: 1.5, interval: [1.381, 1.98] }, 1.668, 'relative')).toBe('+11.20% from the prediction: a miss (more than 1% off), though inside the interval, which spans -7.93% to +32.00%: too wide to test the law');
     expect(verdict({ value: 2, interval: [1.99, 2.02] }, 2.004, 'relative')).toBe('+0.20% from the prediction, inside the interval');
-    expect(verdict({ value: 9.41e-4, interval: null }, 5.87e-4, 'factor')).toBe('0.624x the prediction, no interval to judge it by: a miss');
+    expect(verdict({ value: 9.41e-4, interval: null }, 5.87e-4, 'factor')).toBe('0.624x the prediction, no interval to judge it by: a miss (more than 10% off)');
     expect(verdict({ value: 5.2e-4, interval: null }, 5e-4, 'factor')).toBe('0.962x the prediction, no interval to judge it by');
   });
 

@@ -13,6 +13,7 @@ import type { Storage, StudyRecord } from '../../storage/types.js';
 import type { Trial } from '../../core/trial.js';
 import { action, globals, hint, printJson, printTypedJson, requireStudy, typedJsonText, withStorage, type CliIO } from '../context.js';
 import { flag } from '../flags.js';
+import { branchOf } from '../../../fitters/ladder/harvest.js';
 
 /** A trial's JSON with its parameters typed as its trainer got them, and the folder it ran in. */
 function forTrainer(study: StudyRecord, t: Trial, j: TrialJson): TrialJson & { dir: string } {
@@ -93,7 +94,11 @@ export function makeTrialsCommand(io: CliIO): Command {
           const gpus = study.config.resources ? await Promise.all(trials.map(async (t) => (await storage.getTrialAttrs(t.id)).gpus)) : null;
           const rows = trials.map((t, i) => {
             const j = trialToJson(t, all);
-            const note = t.state === 'FAIL' || t.state === 'STALE' ? (t.error ?? '').split('\n')[0]!.slice(0, 80) : '';
+            const b = branchOf(t);
+            // a verify run and a harvesting branch are no configurations of the scale's search: say which they are
+            const role = b ? `branch of #${b.parent} at ${b.budget} of its tokens` : t.scale?.role === 'verify' ? 'verify run' : '';
+            const failure = t.state === 'FAIL' || t.state === 'STALE' ? (t.error ?? '').split('\n')[0]!.slice(0, 80) : '';
+            const note = [role, failure].filter(Boolean).join('; ');
             const scale = scaled ? [typeof t.scale?.name === 'string' ? t.scale.name : '-'] : [];
             const gpu = gpus ? [Array.isArray(gpus[i]) ? (gpus[i] as string[]).join(',') : '-'] : [];
             return [String(t.number), j.state, ...scale, fmtNum(t.value), j.duration_s === null ? '-' : `${j.duration_s.toFixed(1)}s`, fmtParams(t.params), ...gpu, note];

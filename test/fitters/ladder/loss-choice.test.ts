@@ -15,7 +15,7 @@ describe('the loss law chosen by its backtest', () => {
     expect(choice.tried).toHaveLength(2);
     expect(Math.abs(choice.tried.find((t) => t.label.includes('without'))!.error)).toBeLessThan(1e-3);
     expect(Math.abs(choice.tried.find((t) => !t.label.includes('without'))!.error)).toBeGreaterThan(5e-3);
-    expect(choice.recipe.why).toMatch(/^chosen by the backtest on the largest scale among 2 fits: E \+ A·N\^-alpha, without the smallest scale erred [+-]0\.\d\d% there \(E \+ A·N\^-alpha [+-]\d+\.\d\d%\)/);
+    expect(choice.recipe.why).toMatch(/^by the backtest on the largest scale among 2 fits, by how far its optimum lies from each one's prediction: E \+ A·N\^-alpha, without the smallest scale [+-]0\.\d\d% \(E \+ A·N\^-alpha [+-]\d+\.\d\d%\); refitted with that scale/);
     expect(recipeRows(rows, choice.recipe).map((r) => r.N)).toEqual(Ns.slice(1));
   });
 
