@@ -1,4 +1,18 @@
 // Benchmark problems, the same as bench/search/optuna_search.py defines for Optuna.
+
+/** Rosenbrock's function in d dimensions on [−5, 10]^d: a long curved valley, its minimum 0 at (1, …, 1). */
+function rosenbrock(d) {
+  return {
+    space: Object.fromEntries(Array.from({ length: d }, (_, i) => [`x${i}`, [-5, 10]])),
+    min: 0,
+    f: (p) => {
+      const x = Array.from({ length: d }, (_, i) => p[`x${i}`]);
+      let s = 0;
+      for (let i = 0; i < d - 1; i++) s += 100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2;
+      return s;
+    },
+  };
+}
 export const PROBLEMS = {
   branin: {
     space: { x1: [-5, 10], x2: [0, 15] },
@@ -41,16 +55,7 @@ export const PROBLEMS = {
       return -20 * Math.exp(-0.2 * Math.sqrt(x.reduce((s, v) => s + v * v, 0) / d)) - Math.exp(x.reduce((s, v) => s + Math.cos(2 * Math.PI * v), 0) / d) + 20 + Math.E;
     },
   },
-  rosenbrock4: {
-    space: Object.fromEntries(Array.from({ length: 4 }, (_, i) => [`x${i}`, [-5, 10]])),
-    min: 0,
-    f: (p) => {
-      const x = Array.from({ length: 4 }, (_, i) => p[`x${i}`]);
-      let s = 0;
-      for (let i = 0; i < 3; i++) s += 100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2;
-      return s;
-    },
-  },
+  rosenbrock4: rosenbrock(4),
   // issue 19's harder problems, each hard another way
   michalewicz5: {
     // many local minima, steep narrow valleys (m = 10); minimum from Vanaret et al. 2020
@@ -58,17 +63,8 @@ export const PROBLEMS = {
     min: -4.687658,
     f: (p) => -Array.from({ length: 5 }, (_, i) => p[`x${i}`]).reduce((s, x, i) => s + Math.sin(x) * Math.sin(((i + 1) * x * x) / Math.PI) ** 20, 0),
   },
-  rosenbrock8: {
-    // a long curved valley
-    space: Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`x${i}`, [-5, 10]])),
-    min: 0,
-    f: (p) => {
-      const x = Array.from({ length: 8 }, (_, i) => p[`x${i}`]);
-      let s = 0;
-      for (let i = 0; i < 7; i++) s += 100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2;
-      return s;
-    },
-  },
+  // a long curved valley
+  rosenbrock8: rosenbrock(8),
   hartmann6in20: {
     // Hartmann-6 on the first six of twenty inputs: fourteen do nothing
     space: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`x${i}`, [0, 1]])),
