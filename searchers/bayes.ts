@@ -178,7 +178,7 @@ export class BayesSearcher implements Searcher {
     };
     condition();
     for (let k = 0; k < n; k++) {
-      const p = this.propose(gp, best, taken, rng, history.length + k);
+      const p = this.propose(gp, best, taken, rng, history.length + k, this.incumbents(X, y));
       if (!p) break;
       out.push({ params: p });
       taken.add(canonicalJson(p));
@@ -229,7 +229,12 @@ export class BayesSearcher implements Searcher {
     };
   }
 
-  private propose(gp: GaussianProcess, best: number, taken: Set<string>, rng: Rng, index: number): Params | null {
+  /** The cube points of the best few observations (lowest standardised targets): where narrow basins are. */
+  private incumbents(X: readonly number[][], y: readonly number[]): number[][] {
+    return y.map((v, i) => ({ v, i })).sort((a, b) => a.v - b.v).slice(0, 3).map(({ i }) => [...X[i]!]);
+  }
+
+  private propose(gp: GaussianProcess, best: number, taken: Set<string>, rng: Rng, index: number, near: readonly number[][] = []): Params | null {
     const score = this.score(gp, best);
     // rounded inside the acquisition: a candidate is scored at the value it would really run with
     const rounded = (x: readonly number[]): number[] => this.encode(this.decode(x));
@@ -241,6 +246,18 @@ export class BayesSearcher implements Searcher {
       const x = Array.from({ length: this.dims }, (_, j) => (j < u.length ? u[j]! : rng.next()));
       const r = rounded(x);
       cands.push({ x, s: score(r) });
+    }
+    // candidates around the three best points so far, at two radii: a Sobol set spread over the whole
+    // cube rarely lands inside a basin narrower than its spacing. Measured (bench/search, 10 seeds):
+    // Hartmann-6's regret at 50 trials 0.135 → 0.030, Rosenbrock-8's 3611 → 2180, Griewank-6's at 100
+    // 0.84 → 0.71; Hartmann-6 in 20-D at 100 worse (0.091 → 0.168)
+    for (const c of near) {
+      for (const radius of [0.1, 0.02]) {
+        for (let i = 0; i < 64; i++) {
+          const x = c.map((ci) => Math.min(1, Math.max(0, ci + radius * rng.normal())));
+          cands.push({ x, s: score(rounded(x)) });
+        }
+      }
     }
     cands.sort((a, b) => b.s - a.s);
     // local refinement of the best few, on the continuous coordinates (finite-difference gradients)
