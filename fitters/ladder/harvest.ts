@@ -102,8 +102,8 @@ export function branchesFor(h: HarvestConfig, parent: Trial, checkpoints: readon
   return out;
 }
 
-/** The ids of a trial and of the copies it re-runs (a re-queued run's metrics before the crash are its predecessor's). */
-function chainIds(t: Trial, byId: ReadonlyMap<number, Trial>): number[] {
+/** The ids of a trial and of the copies it re-runs (a re-queued run's metrics and checkpoints before the crash are its predecessor's). */
+export function chainIds(t: Trial, byId: ReadonlyMap<number, Trial>): number[] {
   const ids: number[] = [];
   for (let x: Trial | undefined = t; x; x = x.retryOf !== null ? byId.get(x.retryOf) : undefined) ids.push(x.id);
   return ids;

@@ -14,7 +14,7 @@ import { methodEntry, type ClaimSearcher } from '../registry/methods.js';
 import { earlierScales, inSearch, ladderMetricNames, ladderOrder, planTransfer, scaleRecord, scaleSettled, SETTLE_GAIN, SETTLE_SHIFT, SETTLE_WINDOW, summarizeLadder, transferActive, type TransferMode } from '../../fitters/ladder/index.js';
 import type { Storage, StudyRecord } from '../storage/types.js';
 import { BaseScheduler, type Scheduler, type SchedulerClaim } from './scheduler.js';
-import { branchesFor, type HarvestCheckpoint } from '../../fitters/ladder/harvest.js';
+import { branchesFor, chainIds, type HarvestCheckpoint } from '../../fitters/ladder/harvest.js';
 
 /** A ladder's scheduler: each scale searched by its own searcher, with its own budget, smallest compute first. */
 export class LadderScheduler extends BaseScheduler implements Scheduler {
@@ -87,9 +87,9 @@ export class LadderScheduler extends BaseScheduler implements Scheduler {
       // a re-queued run's checkpoints before the crash were announced by its predecessor
       const mine: HarvestCheckpoint[] = [];
       let untokened = 0;
-      for (let x: Trial | undefined = parent; x; x = x.retryOf !== null ? byId.get(x.retryOf) : undefined) {
-        mine.push(...(checkpoints.get(x.id) ?? []));
-        untokened += withoutTokens.get(x.id) ?? 0;
+      for (const id of chainIds(parent, byId)) {
+        mine.push(...(checkpoints.get(id) ?? []));
+        untokened += withoutTokens.get(id) ?? 0;
       }
       const { branches, missing } = branchesFor(h, parent, mine, all, untokened);
       for (const b of branches) await this.storage.enqueue(this.study.id, b);

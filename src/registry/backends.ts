@@ -51,6 +51,15 @@ const size = (scale: Record<string, unknown>, keys: ('params' | 'tokens')[]): Pa
   return out;
 };
 
+/** The tfjs and torch backends take the same model settings: why a key of a scale's `model` is not one. */
+const notAModelSetting = (backend: string, k: string): string | null => (TFJS_SETTINGS[k] ? null : `not a setting of the ${backend} backend; allowed: ${Object.keys(TFJS_SETTINGS).join(', ')}`);
+
+/** The proxy runs of the tfjs and torch backends in words. */
+function languageModels(b: Pick<TfjsBackendConfig, 'task' | 'settings'>, how: string): string {
+  const parts = Object.entries(b.settings).map(([k, v]) => `${k} ${String(v)}`);
+  return `small ${b.task} language models ${how}${parts.length ? ` (${parts.join(', ')})` : ''}`;
+}
+
 export const BACKENDS = {
   command: {
     parse(raw, _ctx, issues) {
@@ -74,14 +83,10 @@ export const BACKENDS = {
     },
     schema: tfjsBackendSchema,
     capabilities: { launchesProgram: false, checkpoints: true, scaleNeedsParams: false },
-    refuseModelKey: (k) => (TFJS_SETTINGS[k] ? null : `not a setting of the tfjs backend; allowed: ${Object.keys(TFJS_SETTINGS).join(', ')}`),
+    refuseModelKey: (k) => notAModelSetting('tfjs', k),
     sizeSettings: (s) => size(s, ['tokens']),
     create: () => new TfjsBackend(),
-    describe(config) {
-      const b = config as TfjsBackendConfig;
-      const parts = Object.entries(b.settings).map(([k, v]) => `${k} ${String(v)}`);
-      return `small ${b.task} language models trained in-process${parts.length ? ` (${parts.join(', ')})` : ''}`;
-    },
+    describe: (config) => languageModels(config as TfjsBackendConfig, 'trained in-process'),
   },
   // the tfjs block word for word, trained by the PyTorch reference trainer: a user switches one word
   torch: {
@@ -93,14 +98,10 @@ export const BACKENDS = {
     schema: torchBackendSchema,
     // it launches scaletune's own trainer: `program` and `command` are not the user's to give
     capabilities: { launchesProgram: false, checkpoints: true, scaleNeedsParams: false },
-    refuseModelKey: (k) => (TFJS_SETTINGS[k] ? null : `not a setting of the torch backend; allowed: ${Object.keys(TFJS_SETTINGS).join(', ')}`),
+    refuseModelKey: (k) => notAModelSetting('torch', k),
     sizeSettings: (s) => size(s, ['tokens']),
     create: () => new TorchBackend(),
-    describe(config) {
-      const b = config as TorchBackendConfig;
-      const parts = Object.entries(b.settings).map(([k, v]) => `${k} ${String(v)}`);
-      return `small ${b.task} language models trained by PyTorch${parts.length ? ` (${parts.join(', ')})` : ''}`;
-    },
+    describe: (config) => languageModels(config as TorchBackendConfig, 'trained by PyTorch'),
   },
   sim: {
     parse(raw, ctx, issues) {

@@ -9,8 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ParamValue } from '../../core/distributions.js';
+import { installedFile } from '../../core/installation.js';
 import { CommandBackend } from '../command.js';
 import { SETTINGS, type SyntheticData, type TextData } from '../tfjs/settings.js';
 import { writeSyntheticTokens } from '../tfjs/token-file.js';
@@ -22,13 +22,7 @@ export const SYNTHETIC_FILE_TOKENS = 4_000_000;
 
 /** fixtures/trainers/torch_lm.py of this installation. */
 export function torchTrainerPath(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const p = path.join(dir, 'fixtures', 'trainers', 'torch_lm.py');
-    if (existsSync(p)) return p;
-    dir = path.dirname(dir);
-  }
-  throw new Error('fixtures/trainers/torch_lm.py is missing from this installation');
+  return installedFile('fixtures/trainers/torch_lm.py');
 }
 
 export interface TorchProbe {

@@ -5,10 +5,8 @@
  * prediction for a model 4x larger, and that model trained once with the predicted learning rate, with
  * the verdict on the prediction as the last word.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { installedFile } from '../../core/installation.js';
 import { loadStudyConfig, type StudyConfig } from '../../config/index.js';
 import { fmtNum } from '../../report/format.js';
 import { fmtPredicted, fmtSci, undetermined, verdict } from '../../report/ladder-text.js';
@@ -21,13 +19,7 @@ import { createFromCli, executeStudy } from './run.js';
 
 /** fixtures/studies/demo.yaml of this installation. */
 export function demoConfigPath(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const p = path.join(dir, 'fixtures', 'studies', 'demo.yaml');
-    if (existsSync(p)) return p;
-    dir = path.dirname(dir);
-  }
-  throw new Error('fixtures/studies/demo.yaml is missing from this installation');
+  return installedFile('fixtures/studies/demo.yaml');
 }
 
 /** What demo --quick is, said before it runs and after its summary: its numbers are no result. */
