@@ -2,7 +2,7 @@
 import { isNum, isObj, type OptionSpec } from '../src/core/options.js';
 import type { BayesOptions } from './bayes.js';
 
-const KEYS = ['acquisition', 'beta', 'initial', 'transform', 'candidates', 'max_observations', 'warm_start'];
+const KEYS = ['acquisition', 'beta', 'initial', 'transform', 'candidates', 'max_observations', 'warm_start', 'multi_objective'];
 const isInt = (v: unknown, min: number, max = Infinity): v is number => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
 
 export const bayesOptions: OptionSpec<BayesOptions> = {
@@ -17,6 +17,7 @@ export const bayesOptions: OptionSpec<BayesOptions> = {
       else if (k === 'initial') isInt(v, 1) ? (o.initial = v) : issues.bad(p, v, 'a whole number, at least 1');
       else if (k === 'candidates') isInt(v, 16, 100_000) ? (o.candidates = v) : issues.bad(p, v, 'a whole number from 16 to 100000');
       else if (k === 'max_observations') isInt(v, 10) ? (o.maxObservations = v) : issues.bad(p, v, 'a whole number, at least 10');
+      else if (k === 'multi_objective') v === 'ehvi' || v === 'parego' ? (o.multiObjective = v) : issues.bad(p, v, 'ehvi (expected hypervolume improvement), parego (random Chebyshev scalarisations)');
       else if (k === 'warm_start') typeof v === 'string' && v !== '' ? (o.warmStart = v) : issues.bad(p, v, 'the name of another study in the same database');
       else issues.add(p, `unknown key; allowed: ${KEYS.join(', ')}`);
     }
@@ -34,6 +35,7 @@ export const bayesOptions: OptionSpec<BayesOptions> = {
       candidates: { type: 'integer', minimum: 16, maximum: 100000, default: 1024 },
       max_observations: { type: 'integer', minimum: 10, default: 150 },
       warm_start: { type: 'string', description: 'another study whose completed trials seed the surrogate' },
+      multi_objective: { enum: ['ehvi', 'parego'], default: 'ehvi', description: 'with a list of objectives: expected hypervolume improvement, or random Chebyshev scalarisations' },
     },
   }),
 };

@@ -12,6 +12,8 @@ import { Rng } from '../src/core/rng.js';
 import { lbfgs } from '../fitters/optimize.js';
 import { GaussianProcess } from './gp.js';
 import { SobolSearcher, SobolSequence } from './sobol.js';
+import type { MetricConfig } from '../src/core/trial.js';
+import { chebyshev, constraintTargets, costCooling, expectedHvi, logNormalCdf, nondominated, objectiveVector, runCost, simplexWeights } from './bayes-objectives.js';
 import type { HistoryTrial, Proposal, Searcher, SearcherContext } from './types.js';
 
 export interface BayesOptions {
@@ -28,6 +30,8 @@ export interface BayesOptions {
   maxObservations?: number;
   /** another study whose completed trials seed the surrogate (read by the caller into `prior`) */
   warmStart?: string;
+  /** how several objectives are proposed for (default ehvi: expected hypervolume improvement; parego: random Chebyshev scalarisations) */
+  multiObjective?: 'ehvi' | 'parego';
 }
 
 interface Slot {
@@ -132,8 +136,7 @@ export class BayesSearcher implements Searcher {
   }
 
   /** Objective values to model: minimised, failures imputed, transformed, standardised. */
-  private targets(done: readonly HistoryTrial[], failed: readonly HistoryTrial[]): { y: number[]; best: number } {
-    const sign = this.ctx.goal === 'maximize' ? -1 : 1;
+  private targets(done: readonly HistoryTrial[], failed: readonly HistoryTrial[], sign: number): { y: number[] } {
     let raw = done.map((t) => sign * t.value!);
     const tr = this.opts.transform ?? 'power';
     if (tr === 'log') {
@@ -155,7 +158,7 @@ export class BayesSearcher implements Searcher {
     const mean = all.reduce((s, v) => s + v, 0) / all.length;
     const sd = Math.sqrt(all.reduce((s, v) => s + (v - mean) ** 2, 0) / all.length) || 1;
     const y = all.map((v) => (v - mean) / sd);
-    return { y, best: Math.min(...y.slice(0, raw.length)) };
+    return { y };
   }
 
   suggest(history: readonly HistoryTrial[], n: number): Proposal[] {
@@ -166,19 +169,50 @@ export class BayesSearcher implements Searcher {
       // the initial design (and studies with nothing to model) walk the Sobol sequence
       return this.fallback.suggest(history, n);
     }
+    const objectives = this.ctx.objectives;
+    const multi = objectives && objectives.length > 1 ? (this.opts.multiObjective ?? 'ehvi') : null;
     const pending = history.filter((t) => t.state === 'RUNNING' || t.state === 'WAITING');
-    const { gp, X, y, best } = this.surrogate(done, history);
-
     const taken = new Set(history.filter((t) => t.state !== 'STALE').map((t) => canonicalJson(t.params)));
     const rng = new Rng(this.ctx.seed, 0x42415945, history.length);
+    const feasibility = this.feasibility(done);
     const out: Proposal[] = [];
     const liarX: number[][] = pending.map((t) => this.encode(t.params));
+
+    if (multi === 'ehvi') {
+      const model = this.hypervolumeModel(done, history, objectives!);
+      for (let k = 0; k < n; k++) {
+        model.believe(liarX);
+        const score = this.withFeasibility(model.score, feasibility);
+        const p = this.propose(score, taken, rng, history.length + k, model.near(rng), false);
+        if (!p) break;
+        out.push({ params: p });
+        taken.add(canonicalJson(p));
+        liarX.push(this.encode(p));
+      }
+      return out.length ? out : this.fallback.suggest(history, n);
+    }
+
+    // one objective, or ParEGO: each suggestion scalarises the objectives with its own random weights
+    let rows = done;
+    if (multi === 'parego') {
+      const vectors = done.map((t) => objectiveVector(t, objectives!));
+      const complete = done.filter((_, i) => vectors[i] !== null);
+      const w = simplexWeights(objectives!.length, () => rng.next());
+      const scal = chebyshev(vectors.filter((v): v is number[] => v !== null), w);
+      rows = complete.map((t, i) => ({ ...t, value: scal[i]! }));
+      if (rows.length < 2) return this.fallback.suggest(history, n);
+    }
+    const goal = multi ? 'minimize' : this.ctx.goal;
+    const { gp, X, y, best } = this.surrogate(rows, history, goal);
+    const cost = this.costModel(done, history);
     const condition = (): void => {
-      if (liarX.length) gp.condition([...X, ...liarX], [...y, ...liarX.map(() => best)]);
+      if (liarX.length) gp.condition([...X, ...liarX], [...y, ...liarX.map(() => best ?? Math.min(...y))]);
     };
     condition();
     for (let k = 0; k < n; k++) {
-      const p = this.propose(gp, best, taken, rng, history.length + k, this.incumbents(X, y));
+      const score = this.withCost(this.withFeasibility(this.improvement(gp, best), feasibility), cost);
+      const near = best === null && feasibility ? feasibility.near : this.incumbents(X, y);
+      const p = this.propose(score, taken, rng, history.length + k, near);
       if (!p) break;
       out.push({ params: p });
       taken.add(canonicalJson(p));
@@ -188,22 +222,122 @@ export class BayesSearcher implements Searcher {
     return out.length ? out : this.fallback.suggest(history, n);
   }
 
-  /** The GP over the completed trials (the best and most recent, at most max_observations) and the failures. */
-  private surrogate(done: readonly HistoryTrial[], history: readonly HistoryTrial[]): { gp: GaussianProcess; X: number[][]; y: number[]; best: number } {
+  /**
+   * The GP over the completed trials (the best and most recent, at most max_observations) and the
+   * failures; `best` is the best feasible target (null when no trial keeps the constraints yet).
+   */
+  private surrogate(done: readonly HistoryTrial[], history: readonly HistoryTrial[], goal = this.ctx.goal): { gp: GaussianProcess; X: number[][]; y: number[]; best: number | null } {
     const failed = history.filter((t) => t.state === 'FAIL');
     const maxObs = this.opts.maxObservations ?? 150;
+    const sign = goal === 'maximize' ? -1 : 1;
     let kept = done;
     if (done.length > maxObs) {
-      const sign = this.ctx.goal === 'maximize' ? -1 : 1;
       const best = [...done].sort((a, b) => sign * (a.value! - b.value!)).slice(0, Math.floor(maxObs * (2 / 3)));
       const recent = [...done].sort((a, b) => b.number - a.number).filter((t) => !best.includes(t)).slice(0, maxObs - best.length);
       kept = [...best, ...recent];
     }
-    const { y, best } = this.targets(kept, failed.slice(-50));
+    const { y } = this.targets(kept, failed.slice(-50), sign);
     const X = [...kept, ...failed.slice(-50)].map((t) => this.encode(t.params));
     const gp = new GaussianProcess(this.dims);
     gp.fit(X, y);
-    return { gp, X, y, best };
+    const feasible = kept.map((t, i) => (t.infeasible ? Infinity : y[i]!));
+    const best = Math.min(...feasible);
+    return { gp, X, y, best: Number.isFinite(best) ? best : null };
+  }
+
+  /** Per constraint, a GP of its slack over the completed trials and where its bound lies in the GP's units; null without constraints. */
+  private feasibility(done: readonly HistoryTrial[]): { models: { gp: GaussianProcess; bound: number }[]; near: number[][] } | null {
+    const constraints = this.ctx.constraints;
+    if (!constraints?.length) return null;
+    const rows = done.filter((t) => t.number >= 0);
+    if (rows.length < 2) return null;
+    const X = rows.map((t) => this.encode(t.params));
+    const slack = constraintTargets(rows, constraints);
+    const models = slack.map((s) => {
+      const m = s.reduce((a, b) => a + b, 0) / s.length;
+      const sd = Math.sqrt(s.reduce((a, b) => a + (b - m) ** 2, 0) / s.length) || 1;
+      const gp = new GaussianProcess(this.dims);
+      gp.fit(X, s.map((v) => (v - m) / sd));
+      return { gp, bound: -m / sd };
+    });
+    // where to look when nothing is feasible yet: the trials closest to keeping every bound
+    const worst = rows.map((_, i) => Math.max(...slack.map((s) => s[i]!)));
+    const near = worst.map((v, i) => ({ v, i })).sort((a, b) => a.v - b.v).slice(0, 3).map(({ i }) => X[i]!);
+    return { models, near };
+  }
+
+  /** log P(every constraint kept) added to an acquisition (independent GPs, as Gardner et al. 2014 and Optuna's constrained GPSampler). */
+  private withFeasibility(score: ((x: readonly number[]) => number) | null, f: ReturnType<BayesSearcher['feasibility']>): (x: readonly number[]) => number {
+    if (!f) return score ?? (() => 0);
+    return (x) => {
+      let logPof = 0;
+      for (const { gp, bound } of f.models) {
+        const { mean, variance } = gp.predict(x);
+        logPof += logNormalCdf((bound - mean) / Math.sqrt(variance));
+      }
+      // with no feasible trial yet there is no improvement to expect: find feasibility first
+      return score ? score(x) + logPof : logPof;
+    };
+  }
+
+  /** A GP of log cost over the completed trials, and the weight cost cooling gives it now; null without `cost:`. */
+  private costModel(done: readonly HistoryTrial[], history: readonly HistoryTrial[]): { gp: GaussianProcess; scale: number; alpha: number } | null {
+    const cost = this.ctx.cost;
+    if (!cost) return null;
+    const rows = done.filter((t) => t.number >= 0).map((t) => ({ t, c: runCost(t, cost) })).filter((r): r is { t: HistoryTrial; c: number } => r.c !== null);
+    if (rows.length < 2) return null;
+    const logs = rows.map((r) => Math.log(r.c));
+    const m = logs.reduce((a, b) => a + b, 0) / logs.length;
+    const sd = Math.sqrt(logs.reduce((a, b) => a + (b - m) ** 2, 0) / logs.length) || 1;
+    const gp = new GaussianProcess(this.dims);
+    gp.fit(rows.map((r) => this.encode(r.t.params)), logs.map((v) => (v - m) / sd));
+    const completed = history.filter((t) => t.state === 'COMPLETE' || t.state === 'FAIL').length;
+    return { gp, scale: sd, alpha: costCooling(completed, this.initial, this.ctx.runCap ?? 100) };
+  }
+
+  /** log(EI / cost^α): improvement per unit of predicted cost, cooled toward plain EI as the budget is spent. */
+  private withCost(score: (x: readonly number[]) => number, c: ReturnType<BayesSearcher['costModel']>): (x: readonly number[]) => number {
+    if (!c || c.alpha === 0) return score;
+    return (x) => score(x) - c.alpha * c.scale * c.gp.predict(x).mean;
+  }
+
+  /**
+   * Expected hypervolume improvement over the feasible front, one GP per objective (each transformed
+   * and standardised as a single objective is), by Monte Carlo on 64 fixed draws. Running trials are
+   * believed at their predicted means (kriging believer), so parallel proposals spread along the front.
+   */
+  private hypervolumeModel(done: readonly HistoryTrial[], history: readonly HistoryTrial[], objectives: readonly MetricConfig[]) {
+    const rows = done.filter((t) => objectiveVector(t, objectives) !== null).slice(-(this.opts.maxObservations ?? 150));
+    const models = objectives.map((o) => this.surrogate(rows.map((t) => ({ ...t, value: t.values![o.name]! })), history, o.goal));
+    const points = rows.map((_, i) => models.map((m) => m.y[i]!));
+    const feasible = points.filter((_, i) => !rows[i]!.infeasible);
+    const front = nondominated(feasible).map((i) => feasible[i]!);
+    const ref = objectives.map((_, j) => {
+      const col = points.map((p) => p[j]!);
+      return Math.max(...col) + 0.1 * (Math.max(...col) - Math.min(...col) || 1);
+    });
+    const drawRng = new Rng(this.ctx.seed, 0x45485649, 0);
+    const draws = Array.from({ length: 64 }, () => objectives.map(() => drawRng.normal()));
+    // the front's configurations (of every trial when none is feasible yet): where to look closely
+    const X = models[0]!.X;
+    const frontX = (feasible.length ? rows.filter((r) => !r.infeasible) : rows).map((r) => X[rows.indexOf(r)]!);
+    const onFront = nondominated(feasible.length ? feasible : points).map((i) => frontX[i]!);
+    return {
+      believe: (pending: readonly number[][]): void => {
+        if (!pending.length) return;
+        const guesses = pending.map((x) => models.map((m) => m.gp.predict(x).mean));
+        models.forEach((m, j) => m.gp.condition([...m.X, ...pending], [...m.y, ...guesses.map((g) => g[j]!)]));
+      },
+      score: (x: readonly number[]): number => {
+        const post = models.map((m) => m.gp.predict(x));
+        const e = expectedHvi(post.map((p) => p.mean), post.map((p) => Math.sqrt(p.variance)), front, ref, draws);
+        // far from the front every draw improves nothing: rank those by how close their optimistic corner gets
+        if (e > 0) return Math.log(e);
+        const gap = post.reduce((s, p, j) => s + Math.max(0, p.mean - 2 * Math.sqrt(p.variance) - Math.min(...front.map((f) => f[j]!))), 0);
+        return -700 - gap;
+      },
+      near: (rng: Rng): number[][] => Array.from({ length: Math.min(3, onFront.length) }, () => onFront[Math.floor(rng.next() * onFront.length)]!),
+    };
   }
 
   /**
@@ -214,11 +348,13 @@ export class BayesSearcher implements Searcher {
     const done = history.filter((t) => t.state === 'COMPLETE' && t.value !== null && Number.isFinite(t.value));
     if (this.dims === 0 || done.length < 2 || !this.ctx.goal) return null;
     const { gp, best } = this.surrogate(done, history);
-    const score = this.score(gp, best);
+    const score = this.improvement(gp, best) ?? (() => 0);
     return candidates.map((params) => ({ params, score: score(this.encode(params)) })).sort((a, b) => b.score - a.score);
   }
 
-  private score(gp: GaussianProcess, best: number): (x: readonly number[]) => number {
+  /** The acquisition of one objective (log EI, or UCB); null when no feasible trial gives an incumbent to improve on. */
+  private improvement(gp: GaussianProcess, best: number | null): ((x: readonly number[]) => number) | null {
+    if (best === null) return null;
     const acq = this.opts.acquisition ?? 'logei';
     const beta = this.opts.beta ?? 2;
     return (x) => {
@@ -234,8 +370,11 @@ export class BayesSearcher implements Searcher {
     return y.map((v, i) => ({ v, i })).sort((a, b) => a.v - b.v).slice(0, 3).map(({ i }) => [...X[i]!]);
   }
 
-  private propose(gp: GaussianProcess, best: number, taken: Set<string>, rng: Rng, index: number, near: readonly number[][] = []): Params | null {
-    const score = this.score(gp, best);
+  /**
+   * The untried configuration that scores best among Sobol candidates and candidates near `near`,
+   * the best few refined by L-BFGS when `refine` (a smooth acquisition; a Monte-Carlo one is not).
+   */
+  private propose(score: (x: readonly number[]) => number, taken: Set<string>, rng: Rng, index: number, near: readonly number[][] = [], refine = true): Params | null {
     // rounded inside the acquisition: a candidate is scored at the value it would really run with
     const rounded = (x: readonly number[]): number[] => this.encode(this.decode(x));
     const seq = new SobolSequence(Math.min(this.dims, 32), this.ctx.seed + index);
@@ -261,7 +400,7 @@ export class BayesSearcher implements Searcher {
     }
     cands.sort((a, b) => b.s - a.s);
     // local refinement of the best few, on the continuous coordinates (finite-difference gradients)
-    const refined = cands.slice(0, 5).map((c) => {
+    const refined = cands.slice(0, refine ? 5 : 0).map((c) => {
       const f = (x: readonly number[]) => {
         const v = -score(x);
         const grad = x.map((xi, j) => {

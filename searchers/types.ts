@@ -4,7 +4,7 @@
  * attributes by the caller), so every searcher works across processes and after a resume.
  */
 import type { Params, SearchSpace } from '../src/core/distributions.js';
-import type { Trial } from '../src/core/trial.js';
+import type { ConstraintConfig, CostConfig, MetricConfig, Trial } from '../src/core/trial.js';
 
 export interface SearcherContext {
   space: SearchSpace;
@@ -15,13 +15,22 @@ export interface SearcherContext {
   bayes?: import('./bayes.js').BayesOptions;
   /** completed trials of another study to learn from (warm start), loaded by the caller */
   prior?: readonly HistoryTrial[];
+  /** two or more objectives (a list `metric:`): proposals seek the Pareto front; `goal` is then the first's */
+  objectives?: readonly MetricConfig[];
+  /** bounds on reported metrics: proposals seek configurations likely to keep them */
+  constraints?: readonly ConstraintConfig[];
+  /** what a run costs: proposals seek improvement per unit of it (method bayes) */
+  cost?: CostConfig;
+  /** the study's run_cap: how far cost-aware proposals are into their budget */
+  runCap?: number;
 }
 
 export interface Proposal {
   params: Params;
 }
 
-export type HistoryTrial = Pick<Trial, 'number' | 'state' | 'params' | 'value'>;
+/** What a searcher reads of a trial; the named values, feasibility and times only matter to studies that name several metrics or a cost. */
+export type HistoryTrial = Pick<Trial, 'number' | 'state' | 'params' | 'value'> & Partial<Pick<Trial, 'values' | 'infeasible' | 'startedAt' | 'finishedAt'>>;
 
 export interface Searcher {
   /**

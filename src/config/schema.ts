@@ -2,6 +2,7 @@
 import { WANDB_MODES } from '../backends/wandb-stand-in.js';
 import { DISTRIBUTION_TYPES } from '../core/distributions.js';
 import { logMetricsSchema } from '../backends/log-metrics-options.js';
+import { constraintsSchema, costSchema, objectivesSchema } from './objectives.js';
 import { BACKEND_TYPES, BACKENDS, EXECUTOR_TYPES, EXECUTORS, METHOD_NAMES, METHODS, methodEntry, stoppingOptions } from '../registry/index.js';
 import { LIST_MACROS, MACROS, MAX_PARALLEL, STUDY_NAME } from './study.js';
 import { workdirOptions } from '../backends/workdir.js';
@@ -43,16 +44,9 @@ export function studyConfigSchema(): Record<string, unknown> {
         default: ['${env}', '${interpreter}', '${program}', '${args}'],
       },
       method: { enum: [...METHOD_NAMES], description: `how configurations are proposed: ${METHOD_NAMES.map((m) => `${m} (${METHODS[m].summary})`).join('; ')}` },
-      metric: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['name'],
-        properties: {
-          name: { type: 'string', minLength: 1 },
-          goal: { enum: ['minimize', 'maximize'], default: 'minimize' },
-          target: { ...num, description: 'stop launching runs once a run reaches this value' },
-        },
-      },
+      metric: objectivesSchema(),
+      constraints: constraintsSchema(),
+      cost: costSchema(),
       parameters: {
         type: 'object',
         minProperties: 1,

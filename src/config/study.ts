@@ -3,7 +3,7 @@
  * makes it from a file or an object). Plugin blocks are typed by their plugins.
  */
 import type { LiteralPath, Params, SearchSpace } from '../core/distributions.js';
-import type { MetricConfig } from '../core/trial.js';
+import type { ConstraintConfig, CostConfig, MetricConfig } from '../core/trial.js';
 import type { BayesOptions } from '../../searchers/bayes.js';
 import type { PbtOptions } from '../../schedulers/pbt.js';
 import type { StoppingRule } from '../../schedulers/stopping.js';
@@ -71,7 +71,14 @@ export interface StudyConfig {
   program?: string;
   command: string[];
   method: Method;
+  /** the metric to optimise; of a multi-objective study, its first objective */
   metric?: MetricConfig;
+  /** a list `metric:` of two or more: the objectives whose Pareto front the study seeks */
+  objectives?: MetricConfig[];
+  /** bounds on reported metrics that a trial must keep to count (`constraints:`) */
+  constraints?: ConstraintConfig[];
+  /** what a run costs, for cost-aware proposals (`cost:`) */
+  cost?: CostConfig;
   parameters: SearchSpace;
   /**
    * the names in `parameters` that came from nested parameters (`optimizer: {parameters: {lr: …}}` is
@@ -136,6 +143,8 @@ export const TOP_LEVEL_KEYS = [
   'command',
   'method',
   'metric',
+  'constraints',
+  'cost',
   'parameters',
   'run_cap',
   'early_terminate',

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { interpreterFor } from '../backends/command.js';
 import { WANDB_MODES } from '../backends/wandb-stand-in.js';
 import { parseLogMetrics } from '../backends/log-metrics-options.js';
+import { parseConstraints, parseCost, parseObjectives } from './objectives.js';
 import { contains, gridValues, type Params, type ParamValue, type SearchSpace } from '../core/distributions.js';
 import { parseDuration } from '../core/duration.js';
 import { ConfigError } from '../core/errors.js';
@@ -49,7 +50,9 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
   const configDir = opts.configDir ?? '';
   const method = parseMethod(issues, raw.method);
   const entry = methodEntry(method);
-  const metric = parseMetric(issues, raw.metric);
+  const { metric, objectives } = parseObjectives(issues, raw.metric);
+  const constraints = parseConstraints(issues, raw.constraints, objectives ?? (metric ? [metric] : []));
+  const cost = parseCost(issues, raw.cost, objectives ?? (metric ? [metric] : []));
   const { parameters, nested } = parseParameters(ctx, raw.parameters, entry);
   const rawBackendType = typeof raw.backend === 'string' ? raw.backend : isObj(raw.backend) ? raw.backend.type : 'command';
   const backendType = typeof rawBackendType === 'string' ? rawBackendType : 'command';
@@ -77,6 +80,7 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
   const stopping = raw.early_terminate === undefined ? undefined : stoppingOptions.parse(raw.early_terminate, octx, issues);
   const ladder = parseLadder(ctx, raw, octx);
   const wandb = parseWandb(issues, raw.wandb, octx);
+  refuseBeyondOneMetric(issues, raw, octx, { objectives, constraints, cost });
 
   // a path may be made of a key with a NUL in it: printed escaped, so that the message is text
   const printable = (t: string): string => t.replace(/\0/g, '\\u0000');
@@ -88,6 +92,9 @@ export function validateStudyConfig(raw: unknown, opts: ValidateOptions = {}): S
     command,
     method,
     ...(metric ? { metric } : {}),
+    ...(objectives ? { objectives } : {}),
+    ...(constraints ? { constraints } : {}),
+    ...(cost ? { cost } : {}),
     parameters,
     ...(Object.keys(nested).length > 0 ? { nested } : {}),
     ...(runCap !== undefined ? { runCap } : {}),
@@ -135,21 +142,6 @@ function parseMethod(issues: Issues, raw: unknown): Method {
     issues.bad('method', raw, `${METHOD_NAMES.join(', ')}${planned ? ` (${raw} is not available in this version yet)` : ''}`);
   } else return raw as Method;
   return 'random';
-}
-
-function parseMetric(issues: Issues, m: unknown): MetricConfig | undefined {
-  if (m === undefined) return undefined;
-  if (!isObj(m)) return void issues.bad('metric', m, 'a mapping {name, goal: minimize|maximize, target?}');
-  for (const k of Object.keys(m)) if (!['name', 'goal', 'target'].includes(k)) issues.add(`metric.${k}`, 'unknown key; allowed: name, goal, target');
-  const named = typeof m.name === 'string' && m.name.trim() !== '';
-  if (!named) issues.bad('metric.name', m.name, 'the name of a metric the trainer prints, e.g. val_loss');
-  let goal: MetricConfig['goal'] = 'minimize';
-  if (m.goal !== undefined) {
-    if (m.goal !== 'minimize' && m.goal !== 'maximize') issues.bad('metric.goal', m.goal, 'minimize, maximize');
-    else goal = m.goal;
-  }
-  if (m.target !== undefined && !isNum(m.target)) issues.bad('metric.target', m.target, 'a finite number');
-  return named ? { name: m.name as string, goal, ...(isNum(m.target) ? { target: m.target } : {}) } : undefined;
 }
 
 function parseParameters(ctx: Ctx, raw: unknown, method: MethodEntry): { parameters: SearchSpace; nested: Record<string, string[]> } {
@@ -326,6 +318,26 @@ function parseExecutor(issues: Issues, raw: Record<string, unknown>, ctx: Option
     issues.add('executor', `Slurm workers launch trainer programs: allowed with backend ${BACKEND_TYPES.filter(launchesProgram).join(', ')} only`);
   }
   return parsed;
+}
+
+/**
+ * Several objectives, constraints and a cost belong to the methods that can honour them, and not to
+ * what ranks runs by one number: a ladder's per-scale best, a stopping rule's comparison of curves.
+ */
+function refuseBeyondOneMetric(issues: Issues, raw: Record<string, unknown>, ctx: OptionContext, got: { objectives?: unknown; constraints?: unknown; cost?: unknown }): void {
+  const caps = methodEntry(ctx.method as Method).capabilities;
+  const what = [got.objectives ? ['metric', 'a list of objectives'] : null, got.constraints ? ['constraints', 'constraints'] : null].filter((x): x is string[] => x !== null);
+  for (const [key, name] of what) {
+    if (caps.refusesObjectives) issues.add(key!, `method ${ctx.method} ${caps.refusesObjectives}: ${name} do${name === 'constraints' ? '' : 'es'} not fit it; allowed with ${name}: ${methodsWhere((e) => e.capabilities.refusesObjectives === null).join(', ')}`);
+    if (raw.scales !== undefined) issues.add(key!, `a ladder finds one best run per scale to fit its laws: ${name} do${name === 'constraints' ? '' : 'es'} not fit it (a ladder is single-objective); allowed: one metric: {name: loss, goal: minimize}${name === 'constraints' ? ', no constraints' : ''}`);
+  }
+  if (got.objectives && raw.early_terminate !== undefined) issues.add('early_terminate', 'stopping rules compare the curves of one metric, and this study has a list of objectives; allowed: remove early_terminate, or one metric');
+  if (got.objectives && isObj(raw.bayes) && raw.bayes.warm_start !== undefined) issues.add('bayes.warm_start', 'warm starts read one metric of another study; allowed with a list of objectives: remove it');
+  if (got.cost) {
+    if (!caps.costAware) issues.add('cost', `steers the proposals of a model of the objective; method ${ctx.method} does not model it; allowed with cost: ${methodsWhere((e) => e.capabilities.costAware).join(', ')}`);
+    if (raw.scales !== undefined) issues.add('cost', "a ladder plans its compute by each scale's 6·N·D (budget:); allowed: remove cost");
+    if (got.objectives) issues.add('cost', 'cost-aware proposals seek improvement of one objective per unit of cost; allowed with a list of objectives: remove cost (add the cost as an objective instead)');
+  }
 }
 
 /** `wandb:` — only for trainers scaletune launches: an in-process backend imports no Python. */

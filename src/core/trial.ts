@@ -20,6 +20,19 @@ export interface MetricConfig {
   target?: number;
 }
 
+/** A bound on a metric the trainer reports (`constraints:`): its last value must lie within it, or the trial is infeasible. */
+export interface ConstraintConfig {
+  name: string;
+  min?: number;
+  max?: number;
+}
+
+/**
+ * What a run costs, for cost-aware proposals (`cost:`): `flops` (the run's reported `flops`, else 6·N·D
+ * from its `params` and `tokens`), `time` (its wall-clock seconds), or the last value of a metric it reports.
+ */
+export type CostConfig = { kind: 'flops' } | { kind: 'time' } | { kind: 'metric'; name: string };
+
 export interface Trial {
   id: number;
   studyId: number;
@@ -48,6 +61,13 @@ export interface Trial {
   member: number | null;
   /** the step this trial trains to (a PBT segment's end; SCALETUNE_STOP_AT_STEP) */
   stopAt: number | null;
+  /**
+   * the last reported value of each objective, constraint and cost metric of a multi-objective,
+   * constrained or cost-aware study, by name (null: never reported); null for other studies
+   */
+  values: Record<string, number | null> | null;
+  /** why a COMPLETE trial breaks a constraint (then it is never a study's best); null when it does not */
+  infeasible: string | null;
 }
 
 /**

@@ -22,6 +22,10 @@ export async function searcherFor(storage: Storage, study: StudyRecord, env: Rec
     space: cfg.parameters,
     seed: study.seed,
     ...(cfg.metric ? { goal: cfg.metric.goal } : {}),
+    ...(cfg.objectives ? { objectives: cfg.objectives } : {}),
+    ...(cfg.constraints ? { constraints: cfg.constraints } : {}),
+    ...(cfg.cost ? { cost: cfg.cost } : {}),
+    ...(cfg.runCap !== undefined ? { runCap: cfg.runCap } : {}),
     ...(cfg.bayes ? { bayes: cfg.bayes } : {}),
     ...(prior ? { prior } : {}),
   };

@@ -2,6 +2,8 @@
  * Run one claimed trial through a backend and record everything it reports; decide its outcome.
  * A trial that fails is recorded as FAIL with the reason; it never throws for the trainer's sake.
  */
+import { trackedMetrics } from '../config/objectives.js';
+import { settleValues, type SettledValues } from '../study/values.js';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { runParams } from '../registry/backends.js';
@@ -114,6 +116,9 @@ class TrialRun {
   private segmentEnded = false;
   private decisions: Promise<void> = Promise.resolve();
   private readonly harvest: HarvestPlan | null;
+  /** objectives, constraints and cost metrics beyond the one metric: their last reported values */
+  private readonly tracked: Set<string>;
+  private readonly lastValues: Record<string, number | null> = {};
 
   constructor(private readonly o: StartTrialOptions) {
     const { study, trial } = o;
@@ -123,6 +128,7 @@ class TrialRun {
     this.trialDir = trialDirFor(study, trial.number);
     mkdirSync(this.trialDir, { recursive: true });
     this.harvest = harvestPlan(study.config.harvest, trial);
+    this.tracked = new Set(trackedMetrics(study.config));
     this.handle = o.backend.start(
       {
         study,
@@ -195,7 +201,9 @@ class TrialRun {
       this.pendingMetrics.push({ step, name: field, value, tokens: r.tokens });
       this.seen.add(field);
       if (field === name) this.onObjective(step, field, value);
+      if (this.tracked.has(field)) this.lastValues[field] = value;
     }
+    if (this.tracked.has('tokens') && r.tokens !== undefined && r.tokens !== null && metrics.tokens === undefined) this.lastValues.tokens = r.tokens;
     const reached = trial.stopAt !== null && (study.config.pbt?.unit === 'tokens' ? (r.tokens ?? -1) >= trial.stopAt : step >= trial.stopAt);
     if (r.checkpoint && reached && !this.segmentEnded) {
       // a trainer that does not honour SCALETUNE_STOP_AT_STEP is stopped at its first checkpoint there
@@ -285,9 +293,27 @@ class TrialRun {
     if (this.pruned) return { kind: 'finished', trial: await storage.finishTrial(trial.id, { state: 'PRUNED', value: this.objective, error: this.pruned }) };
     if (outcome.stopped && !this.badMetric && !(this.segmentEnded && outcome.stopped.startsWith('segment end'))) return { kind: 'interrupted', trial, reason: outcome.stopped };
     if (await this.stoppedFromOutside(outcome)) return { kind: 'interrupted', trial, reason: `the trainer got ${outcome.signal} with this process (interrupted)` };
-    const error = await this.failure(outcome);
+    let error = await this.failure(outcome);
+    const settled = error || this.tracked.size === 0 ? null : await this.settle();
+    error ??= settled?.missing ?? null;
     const state = error ? 'FAIL' : 'COMPLETE';
-    return { kind: 'finished', trial: await storage.finishTrial(trial.id, { state, value: state === 'COMPLETE' ? this.objective : null, error }) };
+    const named = settled ? { values: settled.values, infeasible: state === 'COMPLETE' ? settled.infeasible : null } : {};
+    if (state === 'COMPLETE' && settled?.infeasible) await storage.appendLogs(trial.id, [{ stream: 'scaletune', line: `infeasible: ${settled.infeasible}` }]);
+    return { kind: 'finished', trial: await storage.finishTrial(trial.id, { state, value: state === 'COMPLETE' ? this.objective : null, error, ...named }) };
+  }
+
+  /** The tracked metrics' last values, those not reported since a resume carried from the runs this one re-runs. */
+  private async settle(): Promise<SettledValues> {
+    const { storage, study, trial } = this.o;
+    const last: Record<string, number | null> = { ...this.lastValues };
+    if (trial.resumeFrom) {
+      for (const name of this.tracked) {
+        if (last[name] !== undefined) continue;
+        const carried = await lastValueBeforeRestart(storage, study.id, trial, name);
+        if (carried) last[name] = carried.value;
+      }
+    }
+    return settleValues(study.config, last);
   }
 
   /**

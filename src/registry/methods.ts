@@ -26,6 +26,13 @@ export interface MethodCapabilities {
   asyncProposals: boolean;
   /** several free slots get distinct proposals at once (parallel > 1 runs different configurations) */
   parallelProposals: boolean;
+  /**
+   * a list `metric:` and `constraints:` are honoured: proposals aim at (or at least record) the
+   * Pareto front and feasibility; null when they are, else why not, as the refusal says it
+   */
+  refusesObjectives: string | null;
+  /** `cost:` steers its proposals (improvement per unit of cost) */
+  costAware: boolean;
 }
 
 /** A searcher as the claim loop uses it: synchronous for the pure ones, a promise for method llm. */
@@ -54,8 +61,8 @@ export interface MethodEntry {
   capabilities: MethodCapabilities;
 }
 
-const SEARCH: MethodCapabilities = { needsMetric: null, needsCheckpoints: false, oneController: false, ladder: true, walksGrid: false, asyncProposals: false, parallelProposals: true };
-const POPULATION: MethodCapabilities = { ...SEARCH, needsMetric: 'ranks members by a metric', needsCheckpoints: true, oneController: true, ladder: false };
+const SEARCH: MethodCapabilities = { needsMetric: null, needsCheckpoints: false, oneController: false, ladder: true, walksGrid: false, asyncProposals: false, parallelProposals: true, refusesObjectives: null, costAware: false };
+const POPULATION: MethodCapabilities = { ...SEARCH, needsMetric: 'ranks members by a metric', needsCheckpoints: true, oneController: true, ladder: false, refusesObjectives: 'ranks members by one score to exploit the best' };
 const pure = (m: PureMethod) => (rt: SearcherRuntime): Searcher => SEARCHERS[m](rt.context);
 const pbtBlock = { key: 'pbt', spec: pbtOptions as OptionSpec<unknown>, required: true } as const;
 
@@ -68,7 +75,7 @@ export const METHODS = {
     scheduler: 'search',
     searcher: pure('bayes'),
     options: { key: 'bayes', spec: bayesOptions as OptionSpec<unknown>, required: false },
-    capabilities: { ...SEARCH, needsMetric: 'models a metric with a Gaussian process' },
+    capabilities: { ...SEARCH, needsMetric: 'models a metric with a Gaussian process', costAware: true },
   },
   pbt: { summary: 'population-based training: exploit the best members, perturb their hyperparameters', scheduler: 'population', options: pbtBlock, explore: 'perturb', capabilities: POPULATION },
   pb2: { summary: 'population-based bandits: exploit as PBT, explore by GP-UCB', scheduler: 'population', options: pbtBlock, explore: 'pb2', capabilities: POPULATION },
@@ -78,7 +85,7 @@ export const METHODS = {
     // loaded on first use: it needs the network client and the call log
     searcher: async (rt) => new (await import('../llm/searcher.js')).LlmSearcher(rt.storage, rt.study, rt.env),
     options: { key: 'llm', spec: llmOptions as OptionSpec<unknown>, required: true },
-    capabilities: { ...SEARCH, needsMetric: 'aims proposals at a target score of a metric', ladder: false, asyncProposals: true },
+    capabilities: { ...SEARCH, needsMetric: 'aims proposals at a target score of a metric', ladder: false, asyncProposals: true, refusesObjectives: 'asks the LLM for configurations that reach one target score' },
   },
 } satisfies Record<string, MethodEntry>;
 

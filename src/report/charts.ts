@@ -177,8 +177,71 @@ function pbtCharts(m: ReportModel): Chart[] {
   return out;
 }
 
+/**
+ * A multi-objective study's trials: with two objectives a scatter, the front highlighted and joined as
+ * the staircase it dominates; with more, parallel coordinates, each objective scaled to its range.
+ */
+function frontChart(m: ReportModel): Chart | null {
+  const f = m.front;
+  if (!f || f.trials.length === 0) return null;
+  const names = f.objectives.map((o) => o.name);
+  const standing = (on: boolean): string => (on ? 'on the Pareto front' : 'dominated');
+  const colour = { field: 'standing', type: 'nominal', title: null, scale: { domain: [standing(true), standing(false)], range: ['#d62728', '#9e9e9e'] } };
+  const goals = f.objectives.map((o) => `${o.name} (${o.goal})`).join(', ');
+  const infeasible = f.infeasible ? ` ${f.infeasible} trial${f.infeasible === 1 ? '' : 's'} that broke a constraint are not drawn.` : '';
+  if (names.length === 2) {
+    const [a, b] = f.objectives as [{ name: string; goal: string }, { name: string; goal: string }];
+    const rows = f.trials.map((t) => ({ number: t.number, x: t.values[a.name], y: t.values[b.name], standing: standing(t.onFront) }));
+    const front = rows.filter((r) => r.standing === standing(true)).sort((p, q) => (p.x as number) - (q.x as number));
+    const positive = (k: 'x' | 'y'): boolean => rows.every((r) => (r[k] as number) > 0);
+    const spread = (k: 'x' | 'y'): boolean => {
+      const v = rows.map((r) => r[k] as number);
+      return positive(k) && Math.max(...v) / Math.min(...v) > 100;
+    };
+    const axis = (k: 'x' | 'y', title: string) => ({ field: k, type: 'quantitative', title, scale: spread(k) ? LOG : { zero: false, nice: true } });
+    return {
+      id: 'front',
+      title: `Pareto front: ${a.name} and ${b.name}`,
+      caption: `Every feasible completed trial by its two objectives (${goals}); red: the trials no other beats in both, joined by the boundary they dominate.${infeasible}`,
+      spec: {
+        ...base(`Pareto front: ${a.name} and ${b.name}`),
+        width: WIDTH,
+        height: HEIGHT,
+        layer: [
+          { data: { values: front }, mark: { type: 'line', interpolate: a.goal === b.goal ? (a.goal === 'minimize' ? 'step-after' : 'step-before') : 'linear', color: '#d62728', opacity: 0.6 }, encoding: { x: axis('x', a.name), y: axis('y', b.name) } },
+          { data: { values: rows }, mark: { type: 'point', filled: true, size: 45 }, encoding: { x: axis('x', a.name), y: axis('y', b.name), color: colour, tooltip: [{ field: 'number', title: 'trial' }, { field: 'x', title: a.name }, { field: 'y', title: b.name }] } },
+        ],
+      },
+    };
+  }
+  const range = names.map((n) => {
+    const v = f.trials.map((t) => t.values[n]!);
+    return { lo: Math.min(...v), hi: Math.max(...v) };
+  });
+  const rows = f.trials.flatMap((t) => names.map((n, i) => ({ number: t.number, objective: n, scaled: (t.values[n]! - range[i]!.lo) / (range[i]!.hi - range[i]!.lo || 1), value: t.values[n], standing: standing(t.onFront) })));
+  return {
+    id: 'front',
+    title: `Pareto front: ${names.length} objectives`,
+    caption: `Parallel coordinates: each line a feasible completed trial, each axis an objective (${goals}) from its lowest (0) to highest (1) value seen; red: on the Pareto front.${infeasible}`,
+    spec: {
+      ...base(`Pareto front: ${names.length} objectives`),
+      width: WIDTH,
+      height: HEIGHT,
+      data: { values: rows },
+      mark: { type: 'line', opacity: 0.7 },
+      encoding: {
+        x: { field: 'objective', type: 'nominal', sort: names, title: null },
+        y: { field: 'scaled', type: 'quantitative', title: 'scaled to its range', scale: { domain: [0, 1] } },
+        detail: { field: 'number', type: 'nominal' },
+        color: colour,
+        tooltip: [{ field: 'number', title: 'trial' }, { field: 'objective' }, { field: 'value' }],
+      },
+    },
+  };
+}
+
 export function reportCharts(m: ReportModel): Chart[] {
-  return [sweepChart(m), lawChart(m, 'lr'), lawChart(m, 'batch'), lawChart(m, 'loss'), historyChart(m), ...pbtCharts(m)].filter((c): c is Chart => c !== null);
+  return [frontChart(m), sweepChart(m), lawChart(m, 'lr'), lawChart(m, 'batch'), lawChart(m, 'loss'), historyChart(m), ...pbtCharts(m)].filter((c): c is Chart => c !== null);
 }
 
 /** One chart to SVG, rendered headless by vega (text measured by estimate; no canvas, no browser). */

@@ -4,6 +4,7 @@
  * baseline's beyond the tolerance, or when a predicted optimum for the target moved outside the
  * baseline's interval. A study without scales is judged by its best value alone.
  */
+import { hypervolume } from '../core/pareto.js';
 import type { ReportModel } from './model.js';
 
 export interface CheckItem {
@@ -31,6 +32,10 @@ export function checkAgainst(current: ReportModel, baseline: ReportModel, tolera
   if (current.study.metric !== baseline.study.metric) {
     checks.push({ name: 'metric', status: 'fail', current: null, baseline: null, detail: `the study optimises ${current.study.metric ?? 'nothing'}, the baseline ${baseline.study.metric ?? 'nothing'}; their values cannot be compared` });
     return { study: current.study.name, baseline: baselineName, tolerance, regressed: true, checks };
+  }
+  if (current.front || baseline.front) {
+    checks.push(hypervolumeCheck(current, baseline, tolerance));
+    return { study: current.study.name, baseline: baselineName, tolerance, regressed: checks.some((c) => c.status === 'fail'), checks };
   }
   const cl = current.ladder;
   const bl = baseline.ladder;
@@ -80,6 +85,28 @@ export function checkAgainst(current: ReportModel, baseline: ReportModel, tolera
     }
   }
   return { study: current.study.name, baseline: baselineName, tolerance, regressed: checks.some((c) => c.status === 'fail'), checks };
+}
+
+/**
+ * Two multi-objective studies by the hypervolume of their fronts, both measured up to one reference
+ * point (the worse of the two studies' own, per objective), so that the figures are comparable.
+ */
+function hypervolumeCheck(current: ReportModel, baseline: ReportModel, tolerance: number): CheckItem {
+  const name = 'hypervolume of the Pareto front';
+  const c = current.front;
+  const b = baseline.front;
+  const names = (f: NonNullable<ReportModel['front']>): string => f.objectives.map((o) => `${o.name} ${o.goal}`).join(', ');
+  if (!c || !b) return { name, status: 'fail', current: null, baseline: null, detail: `${c ? 'the baseline' : 'the study'} has one objective, the other a list (${names((c ?? b)!)}); their results cannot be compared` };
+  if (names(c) !== names(b)) return { name, status: 'fail', current: null, baseline: null, detail: `the study's objectives are ${names(c)}, the baseline's ${names(b)}; their fronts cannot be compared` };
+  if (b.trials.length === 0) return { name, status: 'skip', current: null, baseline: null, detail: 'the baseline has no feasible completed trial' };
+  if (c.trials.length === 0) return { name, status: 'fail', current: 0, baseline: null, detail: 'the study has no feasible completed trial' };
+  const vectors = (f: NonNullable<ReportModel['front']>): number[][] => f.trials.map((t) => f.objectives.map((o) => (o.goal === 'maximize' ? -t.values[o.name]! : t.values[o.name]!)));
+  const ref = c.reference.map((r, i) => Math.max(r, b.reference[i] ?? r));
+  const hc = hypervolume(vectors(c), ref);
+  const hb = hypervolume(vectors(b), ref);
+  const bad = hc < hb * (1 - tolerance);
+  const change = hb > 0 ? `${hc / hb - 1 >= 0 ? '+' : ''}${(100 * (hc / hb - 1)).toFixed(2)}%` : 'the baseline dominates nothing';
+  return { name, status: bad ? 'fail' : 'pass', current: hc, baseline: hb, detail: `${change} (tolerance ${(100 * tolerance).toFixed(2)}%; both up to the reference point (${ref.map((r) => Number(r.toPrecision(4))).join(', ')}), larger is better)` };
 }
 
 export function formatCheck(r: CheckResult): string {

@@ -21,13 +21,19 @@ export interface TrialJson {
   scale?: Record<string, unknown>;
   /** the devices the trial ran on (CUDA_VISIBLE_DEVICES), for studies with `resources:` */
   gpus?: string[];
+  /** studies with several objectives, constraints or a cost: the last value of each metric they name */
+  values?: Record<string, number | null>;
+  /** why the trial breaks a constraint (absent when it keeps them) */
+  infeasible?: string;
+  /** multi-objective studies: whether the trial is on the Pareto front */
+  on_front?: boolean;
 }
 
 /**
  * Keys whose values are maps named by the user or by a law (parameter names, law coefficients, trial
  * states, a config as written): their own keys are kept as they are.
  */
-const VERBATIM = new Set(['params', 'before', 'after', 'params_before', 'params_after', 'intervals', 'counts', 'config', 'attrs', 'request', 'scores', 'model']);
+const VERBATIM = new Set(['params', 'values', 'before', 'after', 'params_before', 'params_after', 'intervals', 'counts', 'config', 'attrs', 'request', 'scores', 'model']);
 
 const snake = (k: string): string => k.replace(/([a-z0-9])([A-Z])/g, (_m, a: string, b: string) => `${a}_${b.toLowerCase()}`);
 const camel = (k: string): string => k.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
@@ -58,7 +64,7 @@ export function camelKeys(v: unknown): unknown {
 
 const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
 
-export function trialToJson(t: Trial, all: readonly Trial[] = [], attrs: Record<string, unknown> = {}): TrialJson {
+export function trialToJson(t: Trial, all: readonly Trial[] = [], attrs: Record<string, unknown> = {}, front?: ReadonlySet<number>): TrialJson {
   const retry = t.retryOf === null ? null : (all.find((x) => x.id === t.retryOf)?.number ?? null);
   return {
     number: t.number,
@@ -75,6 +81,9 @@ export function trialToJson(t: Trial, all: readonly Trial[] = [], attrs: Record<
     ...(t.stopAt !== null ? { stop_at: t.stopAt } : {}),
     ...(t.scale ? { scale: t.scale } : {}),
     ...(Array.isArray(attrs.gpus) ? { gpus: attrs.gpus as string[] } : {}),
+    ...(t.values ? { values: t.values } : {}),
+    ...(t.infeasible ? { infeasible: t.infeasible } : {}),
+    ...(front ? { on_front: front.has(t.number) } : {}),
   };
 }
 
@@ -128,11 +137,13 @@ export function trialsCsv(trials: readonly Trial[]): string {
   const names = [...new Set(trials.flatMap((t) => Object.keys(t.params)))];
   const segments = trials.some((t) => t.member !== null);
   const scaled = trials.some((t) => t.scale !== null);
-  const header = ['number', 'state', 'value', ...names.map((n) => `params_${n}`), 'duration_s', 'started_at', 'finished_at', 'retry_of', ...(segments ? ['member', 'stop_at'] : []), ...(scaled ? ['scale', 'scale_params', 'scale_tokens', 'scale_role'] : []), 'error'];
+  const valueNames = [...new Set(trials.flatMap((t) => Object.keys(t.values ?? {})))];
+  const constrained = trials.some((t) => t.infeasible !== null);
+  const header = ['number', 'state', 'value', ...valueNames.map((n) => `values_${n}`), ...(constrained ? ['infeasible'] : []), ...names.map((n) => `params_${n}`), 'duration_s', 'started_at', 'finished_at', 'retry_of', ...(segments ? ['member', 'stop_at'] : []), ...(scaled ? ['scale', 'scale_params', 'scale_tokens', 'scale_role'] : []), 'error'];
   const rows = trials.map((t) => {
     const j = trialToJson(t, trials);
     const sc = scaled ? [t.scale?.name ?? null, t.scale?.params ?? null, t.scale?.tokens ?? null, t.scale?.role ?? null] : [];
-    return [j.number, j.state, j.value, ...names.map((n) => t.params[n]), j.duration_s, j.started_at, j.finished_at, j.retry_of, ...(segments ? [t.member, t.stopAt] : []), ...sc, j.error];
+    return [j.number, j.state, j.value, ...valueNames.map((n) => t.values?.[n] ?? null), ...(constrained ? [t.infeasible] : []), ...names.map((n) => t.params[n]), j.duration_s, j.started_at, j.finished_at, j.retry_of, ...(segments ? [t.member, t.stopAt] : []), ...sc, j.error];
   });
   return toCsv(header, rows);
 }

@@ -5,6 +5,7 @@
  */
 import type { Params } from '../core/distributions.js';
 import { outsideSearch, type LineageEntry, type Metric, type Trial } from '../core/trial.js';
+import { hypervolume, paretoTrials, referencePoint, signedVector } from '../core/pareto.js';
 import type { StudyRecord } from '../storage/types.js';
 import { lineageModel, type SchedulePiece } from './lineage.js';
 import { predictLadder, summarizeLadder, verifyResults, type LadderSummary, type Predicted, type VerifyResult } from '../../fitters/ladder/index.js';
@@ -29,6 +30,8 @@ export interface HistoryPoint {
   /** the best value so far, of its scale in a ladder */
   best: number | null;
   params: Params;
+  /** why it broke a constraint (constrained studies; then it is no rival for the best) */
+  infeasible?: string;
 }
 
 /** One law drawn from the smallest scale to the target: value and band at points along the way. */
@@ -65,6 +68,8 @@ export interface ReportModel {
       })
     | null;
   verify: VerifyResult[];
+  /** a multi-objective study: every feasible completed trial's objectives, which lie on the front, and the front's hypervolume */
+  front?: FrontModel | null;
   pbt: {
     winner: { member: number; step: number; score: number | null } | null;
     schedule: SchedulePiece[];
@@ -72,6 +77,34 @@ export interface ReportModel {
     /** each member's metric against its step */
     curves: { member: number; step: number; value: number }[];
   } | null;
+}
+
+export interface FrontModel {
+  objectives: { name: string; goal: 'minimize' | 'maximize' }[];
+  /** feasible completed trials with every objective, by number */
+  trials: { number: number; values: Record<string, number>; params: Params; onFront: boolean }[];
+  /** completed trials that broke a constraint */
+  infeasible: number;
+  /** the volume the front dominates up to `reference` (each objective in minimisation form: a maximised one negated) */
+  hypervolume: number;
+  reference: number[];
+}
+
+/** The front of a multi-objective study, as the report shows it; null for one objective. */
+function frontModel(trials: readonly Trial[], cfg: StudyRecord['config']): FrontModel | null {
+  const objectives = cfg.objectives;
+  if (!objectives) return null;
+  const rows = trials.filter((t) => t.state === 'COMPLETE' && !t.infeasible && !outsideSearch(t) && signedVector(t.values, objectives) !== null);
+  const on = new Set(paretoTrials(rows, objectives).map((t) => t.number));
+  const vectors = rows.map((t) => signedVector(t.values, objectives)!);
+  const reference = vectors.length ? referencePoint(vectors) : objectives.map(() => 0);
+  return {
+    objectives: objectives.map((o) => ({ name: o.name, goal: o.goal })),
+    trials: rows.map((t) => ({ number: t.number, values: Object.fromEntries(objectives.map((o) => [o.name, t.values![o.name]!])), params: t.params, onFront: on.has(t.number) })),
+    infeasible: trials.filter((t) => t.state === 'COMPLETE' && t.infeasible).length,
+    hypervolume: hypervolume(vectors, reference),
+    reference,
+  };
 }
 
 export interface ReportInput {
@@ -123,14 +156,14 @@ export function buildReport(input: ReportInput): ReportModel {
     .map((t) => {
       const scale = typeof t.scale?.name === 'string' ? (t.scale.role ? `${t.scale.role} ${t.scale.name}` : t.scale.name) : null;
       const key = scale ?? '';
-      if (t.state === 'COMPLETE' && t.value !== null) {
+      if (t.state === 'COMPLETE' && t.value !== null && !t.infeasible) {
         const b = bestOf.get(key);
         if (b === undefined || sign * t.value < sign * b) bestOf.set(key, t.value);
       }
-      return { number: t.number, state: t.state.toLowerCase(), value: t.value, scale, best: bestOf.get(key) ?? null, params: t.params };
+      return { number: t.number, state: t.state.toLowerCase(), value: t.value, scale, best: bestOf.get(key) ?? null, params: t.params, ...(t.infeasible ? { infeasible: t.infeasible } : {}) };
     });
 
-  const complete = trials.filter((t) => t.state === 'COMPLETE' && t.value !== null && !outsideSearch(t));
+  const complete = trials.filter((t) => t.state === 'COMPLETE' && t.value !== null && !t.infeasible && !outsideSearch(t) && !cfg.objectives);
   const bestTrial = cfg.metric && complete.length ? complete.reduce((a, b) => (sign * b.value! < sign * a.value! ? b : a)) : null;
 
   let ladder: ReportModel['ladder'] = null;
@@ -176,6 +209,7 @@ export function buildReport(input: ReportInput): ReportModel {
     history,
     ladder,
     verify: verifyResults(cfg, trials),
+    ...(cfg.objectives ? { front: frontModel(trials, cfg) } : {}),
     pbt,
   };
 }

@@ -28,6 +28,10 @@ export class PlainReporter implements Reporter {
   private metricName: string | undefined;
   private goal: 'minimize' | 'maximize' = 'minimize';
   private readonly scaleBest = new Map<string, Trial>();
+  /** objectives after the first, and constrained metrics: shown with each completed trial */
+  private shownValues: string[] = [];
+  /** a multi-objective study has no one best to show */
+  private multi = false;
 
   constructor(private readonly out: Line, private readonly opts: { quiet?: boolean } = {}) {}
 
@@ -43,12 +47,18 @@ export class PlainReporter implements Reporter {
   studyStarted(s: StudyStart): void {
     this.metricName = s.study.config.metric?.name;
     this.goal = s.study.config.metric?.goal ?? 'minimize';
+    this.shownValues = [...(s.study.config.objectives ?? []).slice(1).map((o) => o.name), ...(s.study.config.constraints ?? []).map((c) => c.name)];
+    this.multi = Boolean(s.study.config.objectives);
     // a compute budget's shares are what its scales may spend: a scale that settles spends less
     const upTo = s.study.config.budget ? `up to ${s.runCap} runs (budget ${s.study.config.budget.flops.toExponential(2)} FLOPs${s.study.config.budget.runs === 'auto' ? ', runs: auto' : ''})` : null;
     const cap = s.runCap === null ? 'no run cap' : upTo ?? `${s.runCap} run${s.runCap === 1 ? '' : 's'}`;
     this.verifying = s.verify === true;
     if (s.verify) return this.line(`study ${s.study.name}: the verify run, after the ladder's search (${s.finishedBefore.length} finished)`);
     const resumed = s.finishedBefore.length ? `, resuming after ${s.finishedBefore.length} finished` : '';
+    const objectives = s.study.config.objectives;
+    if (objectives) this.line(`study ${s.study.name}: ${objectives.length} objectives (${objectives.map((o) => `${o.name} ${o.goal}`).join(', ')}): seeking their Pareto front`);
+    if (s.study.config.constraints) this.line(`study ${s.study.name}: constraints ${s.study.config.constraints.map((c) => `${c.min !== undefined ? `${c.min} ≤ ` : ''}${c.name}${c.max !== undefined ? ` ≤ ${c.max}` : ''}`).join(', ')} (last reported value; a trial that breaks one is never the best)`);
+    if (s.study.config.cost) this.line(`study ${s.study.name}: cost-aware proposals (cost: ${s.study.config.cost.kind === 'metric' ? s.study.config.cost.name : s.study.config.cost.kind})`);
     this.line(`study ${s.study.name}: ${s.study.config.method}, ${cap}, ${s.parallel} at a time, seed ${s.study.seed}${resumed}`);
   }
 
@@ -63,7 +73,8 @@ export class PlainReporter implements Reporter {
   trialFinished(t: Trial, best: Trial | null): void {
     const dur = t.startedAt !== null && t.finishedAt !== null ? `  ${formatDuration(t.finishedAt - t.startedAt)}` : '';
     if (t.state === 'COMPLETE') {
-      const v = this.metricName ? `${this.metricName}=${fmtNum(t.value)}` : 'done';
+      const v = (this.metricName ? `${this.metricName}=${fmtNum(t.value)}` : 'done') + this.shownValues.map((n) => `  ${n}=${fmtNum(t.values?.[n])}`).join('');
+      const standing = t.infeasible ? `  infeasible: ${t.infeasible}` : '';
       let shown = best;
       if (typeof t.scale?.name === 'string' && t.value !== null) {
         // in a ladder, the best of the trial's own scale
@@ -73,8 +84,8 @@ export class PlainReporter implements Reporter {
         shown = this.scaleBest.get(key)!;
       }
       // a branch is compared with the other branches at its budget, which its tag names
-      const b = shown ? `  (best${branchOf(t) ? ' at this budget' : ''} ${fmtNum(shown.value)}, trial ${shown.number})` : '';
-      this.line(`trial ${t.number} complete${scaleTag(t)}  ${v}${b}${dur}`);
+      const b = shown && !this.multi ? `  (best${branchOf(t) ? ' at this budget' : ''} ${fmtNum(shown.value)}, trial ${shown.number})` : '';
+      this.line(`trial ${t.number} complete${scaleTag(t)}  ${v}${standing}${b}${dur}`);
     } else {
       this.line(`trial ${t.number} ${t.state}${scaleTag(t)}  ${(t.error ?? '').split('\n').join(' | ')}${dur}`);
     }

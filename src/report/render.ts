@@ -82,6 +82,17 @@ export function reportBlocks(m: ReportModel, charts: readonly Chart[]): Block[] 
       b.push({ kind: 'p', text: `${l.formula} — ${l.chosen === 'auto' ? 'chosen automatically' : 'declared'}: ${l.why}. Residual rmse ${fmtNum(l.residuals.rmse, 3)}.` });
       b.push({ kind: 'table', header: ['parameter', 'value', '95% interval'], rows: Object.entries(l.params).map(([k, v]) => [coefficientName(l, k), undetermined(l, k) ? 'not determined by these scales' : fmtSci(v), fmtInterval(l, k) ?? '-']) });
     }
+  } else if (m.front) {
+    const f = m.front;
+    const on = f.trials.filter((t) => t.onFront);
+    b.push({ kind: 'h', level: 2, text: 'Pareto front' });
+    b.push({
+      kind: 'p',
+      text: `${on.length} of ${f.trials.length} feasible completed trials are on the front of ${f.objectives.map((o) => `${o.name} (${o.goal})`).join(', ')}: no other trial is as good in every objective and better in one. Hypervolume ${fmtNum(f.hypervolume)} up to the reference point (${f.reference.map((r) => fmtNum(r)).join(', ')}${f.objectives.some((o) => o.goal === 'maximize') ? ', each maximised objective negated' : ''}).${f.infeasible ? ` ${f.infeasible} completed trial${f.infeasible === 1 ? '' : 's'} broke a constraint and ${f.infeasible === 1 ? 'is' : 'are'} left out.` : ''}`,
+    });
+    const first = f.objectives[0]!;
+    const rows = [...on].sort((a, z) => (first.goal === 'minimize' ? 1 : -1) * (a.values[first.name]! - z.values[first.name]!));
+    b.push({ kind: 'table', header: ['trial', ...f.objectives.map((o) => o.name), 'parameters'], rows: rows.map((t) => [String(t.number), ...f.objectives.map((o) => fmtNum(t.values[o.name])), paramsText(t.params)]) });
   } else if (m.best) {
     b.push({ kind: 'h', level: 2, text: 'Best trial' });
     b.push({ kind: 'p', text: `Trial ${m.best.number}: ${metric} = ${fmtNum(m.best.value)} with ${paramsText(m.best.params)}.` });
@@ -103,7 +114,7 @@ export function reportBlocks(m: ReportModel, charts: readonly Chart[]): Block[] 
   }
 
   // a harvesting branch's loss is measured at a fraction of its run's tokens: no rival of the runs
-  const ranked = m.history.filter((h) => h.state === 'complete' && h.value !== null && !h.scale?.startsWith('branch ')).sort((a, z) => (m.study.goal === 'maximize' ? z.value! - a.value! : a.value! - z.value!));
+  const ranked = m.front ? [] : m.history.filter((h) => h.state === 'complete' && h.value !== null && !h.infeasible && !h.scale?.startsWith('branch ')).sort((a, z) => (m.study.goal === 'maximize' ? z.value! - a.value! : a.value! - z.value!));
   if (ranked.length) {
     b.push({ kind: 'h', level: 2, text: ranked.length === 1 ? 'Best run' : `Best ${Math.min(10, ranked.length)} runs` });
     b.push({ kind: 'table', header: ['trial', ...(L ? ['scale'] : []), metric, 'parameters'], rows: ranked.slice(0, 10).map((h) => [String(h.number), ...(L ? [h.scale ?? '-'] : []), fmtNum(h.value), paramsText(h.params)]) });

@@ -65,7 +65,7 @@ export function reportSchema(): Record<string, unknown> {
         counts: { type: 'object', additionalProperties: { type: 'integer' } },
       }),
       best: obj(['number', 'value', 'params', 'scale'], { number: { type: 'integer' }, value: num, params, scale: { type: ['string', 'null'] } }, true),
-      history: { type: 'array', items: obj(['number', 'state', 'value', 'scale', 'best', 'params'], { number: { type: 'integer' }, state, value: numOrNull, scale: { type: ['string', 'null'] }, best: numOrNull, params }) },
+      history: { type: 'array', items: obj(['number', 'state', 'value', 'scale', 'best', 'params'], { number: { type: 'integer' }, state, value: numOrNull, scale: { type: ['string', 'null'] }, best: numOrNull, params, infeasible: { type: 'string' } }) },
       ladder: obj(
         ['metric', 'lr_param', 'batch_param', 'scales', 'target', 'laws', 'prediction', 'backtest', 'notes', 'curves', 'at_scales'],
         {
@@ -104,6 +104,18 @@ export function reportSchema(): Record<string, unknown> {
           best_at_scale: numOrNull,
         }),
       },
+      // multi-objective studies only (not required: reports of other studies, and older ones, have none)
+      front: obj(
+        ['objectives', 'trials', 'infeasible', 'hypervolume', 'reference'],
+        {
+          objectives: { type: 'array', minItems: 2, items: obj(['name', 'goal'], { name: { type: 'string' }, goal: { enum: ['minimize', 'maximize'] } }) },
+          trials: { type: 'array', items: obj(['number', 'values', 'params', 'on_front'], { number: { type: 'integer' }, values: { type: 'object', additionalProperties: num }, params, on_front: { type: 'boolean' } }) },
+          infeasible: { type: 'integer' },
+          hypervolume: { ...num, description: 'dominated up to reference, every objective in minimisation form (maximised ones negated)' },
+          reference: { type: 'array', items: num },
+        },
+        true,
+      ),
       pbt: obj(
         ['winner', 'schedule', 'exploits', 'curves'],
         {

@@ -3,7 +3,8 @@ import type { StudyConfig } from '../config/index.js';
 import { canonicalJson } from '../core/distributions.js';
 import { FrozenTrialError, UsageError } from '../core/errors.js';
 import { isFinished, outsideSearch, TRIAL_STATES, type LineageEntry, type LogLine, type Metric, type StudyEvent, type Trial, type TrialState } from '../core/trial.js';
-import type { ClaimPolicy, FinalState, MetricInput, LlmCall, NewFit, NewLineage, NewLlmCall, NewTrial, Storage, StoredFit, StudyRecord, StudySummary } from './types.js';
+import { valuesJson } from './rows.js';
+import type { ClaimPolicy, FinishResult, MetricInput, LlmCall, NewFit, NewLineage, NewLlmCall, NewTrial, Storage, StoredFit, StudyRecord, StudySummary } from './types.js';
 
 const copy = <T>(x: T): T => structuredClone(x);
 
@@ -36,7 +37,7 @@ export class MemoryStorage implements Storage {
     return this.studies.map((s) => {
       const ts = this.trials.filter((t) => t.studyId === s.id);
       const counts = Object.fromEntries(TRIAL_STATES.map((st) => [st, ts.filter((t) => t.state === st).length])) as Record<TrialState, number>;
-      const done = ts.filter((t) => t.state === 'COMPLETE' && t.value !== null && !outsideSearch(t)).map((t) => t.value!);
+      const done = ts.filter((t) => t.state === 'COMPLETE' && t.value !== null && t.infeasible === null && !outsideSearch(t)).map((t) => t.value!);
       const best = !s.config.metric || done.length === 0 ? null : s.config.metric.goal === 'maximize' ? Math.max(...done) : Math.min(...done);
       const times = ts.map((t) => t.finishedAt ?? t.heartbeatAt ?? t.startedAt ?? t.createdAt);
       return { ...copy(s), counts, best, lastActivity: times.length ? Math.max(...times) : null };
@@ -69,6 +70,8 @@ export class MemoryStorage implements Storage {
       resumeFrom: null,
       member: null,
       stopAt: null,
+      values: null,
+      infeasible: null,
       ...copy(fields),
     };
     this.trials.push(t);
@@ -140,11 +143,12 @@ export class MemoryStorage implements Storage {
     for (const l of lines) this.logs.push({ trialId, seq: this.logs.length + 1, stream: l.stream, line: l.line, at });
   }
 
-  async finishTrial(trialId: number, r: { state: FinalState; value?: number | null; error?: string | null }): Promise<Trial> {
+  async finishTrial(trialId: number, r: FinishResult): Promise<Trial> {
     const t = this.assertOpen(trialId);
     if (t.state === 'WAITING') throw new UsageError(`trial ${t.number} is waiting and was never started; claim it (ask) first`);
     const value = r.value === undefined || r.value === null || Number.isNaN(r.value) ? null : r.value;
-    Object.assign(t, { state: r.state, value, error: r.error ?? null, finishedAt: Date.now(), pid: null });
+    const values = valuesJson(r.values);
+    Object.assign(t, { state: r.state, value, error: r.error ?? null, values: values === null ? null : JSON.parse(values), infeasible: r.infeasible ?? null, finishedAt: Date.now(), pid: null });
     return copy(t);
   }
 

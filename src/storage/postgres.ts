@@ -11,8 +11,8 @@ import { canonicalJson } from '../core/distributions.js';
 import { redactUrl } from '../core/hint.js';
 import { FrozenTrialError, ScaletuneError, UsageError } from '../core/errors.js';
 import { isFinished, TRIAL_STATES, type LineageEntry, type LogLine, type Metric, type StudyEvent, type Trial, type TrialState } from '../core/trial.js';
-import { fitFromRow, lineageFromRow, llmCallFromRow, studyFromRow, trialFromRow, type Row } from './rows.js';
-import type { ClaimPolicy, FinalState, LlmCall, MetricInput, NewFit, NewLineage, NewLlmCall, NewTrial, Storage, StoredFit, StudyRecord, StudySummary } from './types.js';
+import { fitFromRow, lineageFromRow, llmCallFromRow, studyFromRow, trialFromRow, valuesJson, type Row } from './rows.js';
+import type { ClaimPolicy, FinishResult, LlmCall, MetricInput, NewFit, NewLineage, NewLlmCall, NewTrial, Storage, StoredFit, StudyRecord, StudySummary } from './types.js';
 
 const MIGRATIONS: string[] = [
   `
@@ -56,6 +56,10 @@ const MIGRATIONS: string[] = [
   );
   CREATE INDEX llm_calls_by_study ON llm_calls(study_id, id);
   CREATE INDEX llm_calls_by_key ON llm_calls(key, recorded);
+  `,
+  `
+  ALTER TABLE trials ADD COLUMN metric_values TEXT;
+  ALTER TABLE trials ADD COLUMN infeasible TEXT;
   `,
 ];
 
@@ -159,7 +163,7 @@ export class PostgresStorage implements Storage {
     const studies = (await db.query('SELECT * FROM studies ORDER BY id')).rows.map(studyFromRow);
     const counts = (await db.query('SELECT study_id, state, COUNT(*)::int AS n FROM trials GROUP BY study_id, state')).rows as { study_id: number; state: TrialState; n: number }[];
     // a ladder's verify runs and branches are outside the search: never a study's best
-    const BEST_CANDIDATE = "state='COMPLETE' AND (scale IS NULL OR (scale::jsonb)->>'role' IS NULL)";
+    const BEST_CANDIDATE = "state='COMPLETE' AND infeasible IS NULL AND (scale IS NULL OR (scale::jsonb)->>'role' IS NULL)";
     const agg = (await db.query(`SELECT study_id, MIN(CASE WHEN ${BEST_CANDIDATE} THEN value END) AS lo, MAX(CASE WHEN ${BEST_CANDIDATE} THEN value END) AS hi, MAX(COALESCE(finished_at, heartbeat_at, started_at, created_at)) AS last FROM trials GROUP BY study_id`)).rows as { study_id: number; lo: number | null; hi: number | null; last: number | null }[];
     return studies.map((s) => {
       const cnt = Object.fromEntries(TRIAL_STATES.map((st) => [st, 0])) as Record<TrialState, number>;
@@ -294,11 +298,19 @@ export class PostgresStorage implements Storage {
     await (await this.db()).query(`INSERT INTO trial_logs (trial_id, stream, line, at) VALUES ${rows.join(', ')}`, vals);
   }
 
-  async finishTrial(trialId: number, result: { state: FinalState; value?: number | null; error?: string | null }): Promise<Trial> {
+  async finishTrial(trialId: number, result: FinishResult): Promise<Trial> {
     return this.tx(async (c) => {
       const r = await this.assertOpen(c, trialId);
       if (r.state === 'WAITING') throw new UsageError(`trial ${r.number} is waiting and was never started; claim it (ask) first`);
-      const u = await c.query('UPDATE trials SET state = $1, value = $2, error = $3, finished_at = $4, pid = NULL WHERE id = $5 RETURNING *', [result.state, finiteOrNull(result.value), result.error ?? null, Date.now(), trialId]);
+      const u = await c.query('UPDATE trials SET state = $1, value = $2, error = $3, metric_values = $4, infeasible = $5, finished_at = $6, pid = NULL WHERE id = $7 RETURNING *', [
+        result.state,
+        finiteOrNull(result.value),
+        result.error ?? null,
+        valuesJson(result.values),
+        result.infeasible ?? null,
+        Date.now(),
+        trialId,
+      ]);
       return trialFromRow(u.rows[0]!);
     });
   }

@@ -10,6 +10,12 @@ export type Row = Record<string, unknown>;
 
 const json = (v: unknown): never => JSON.parse(v as string) as never;
 
+/** A finished trial's named values as stored: JSON, with anything not finite as null (JSON has no NaN), or null when there are none. */
+export function valuesJson(values: Readonly<Record<string, number | null>> | null | undefined): string | null {
+  if (!values) return null;
+  return JSON.stringify(Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v !== null && Number.isFinite(v) ? v : null])));
+}
+
 export function trialFromRow(r: Row): Trial {
   return {
     id: r.id as number,
@@ -31,6 +37,8 @@ export function trialFromRow(r: Row): Trial {
     resumeFrom: r.resume_from as string | null,
     member: (r.member ?? null) as number | null,
     stopAt: (r.stop_at ?? null) as number | null,
+    values: r.metric_values === null || r.metric_values === undefined ? null : json(r.metric_values),
+    infeasible: (r.infeasible ?? null) as string | null,
   };
 }
 

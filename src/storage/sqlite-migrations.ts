@@ -135,4 +135,10 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX llm_calls_by_study ON llm_calls(study_id, id);
   CREATE INDEX llm_calls_by_key ON llm_calls(key, recorded);
   `,
+  // 5: multi-objective, constrained and cost-aware studies: each trial's last values of the metrics
+  // they name (JSON), and why a trial breaks a constraint
+  `
+  ALTER TABLE trials ADD COLUMN metric_values TEXT;
+  ALTER TABLE trials ADD COLUMN infeasible TEXT;
+  `,
 ];

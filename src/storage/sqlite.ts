@@ -7,10 +7,10 @@ import type { StudyConfig } from '../config/index.js';
 import { canonicalJson } from '../core/distributions.js';
 import { FrozenTrialError, ScaletuneError, UsageError } from '../core/errors.js';
 import { isFinished, TRIAL_STATES, type LineageEntry, type LogLine, type Metric, type StudyEvent, type Trial, type TrialState } from '../core/trial.js';
-import { fitFromRow, lineageFromRow, llmCallFromRow, studyFromRow, trialFromRow, type Row } from './rows.js';
+import { fitFromRow, lineageFromRow, llmCallFromRow, studyFromRow, trialFromRow, valuesJson, type Row } from './rows.js';
 import { MIGRATIONS } from './sqlite-migrations.js';
 import { checkDatabasePath, fileProblem } from './sqlite-file.js';
-import type { ClaimPolicy, FinalState, MetricInput, LlmCall, NewFit, NewLineage, NewLlmCall, NewTrial, Storage, StoredFit, StudyRecord, StudySummary } from './types.js';
+import type { ClaimPolicy, FinishResult, MetricInput, LlmCall, NewFit, NewLineage, NewLlmCall, NewTrial, Storage, StoredFit, StudyRecord, StudySummary } from './types.js';
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -89,7 +89,7 @@ export class SqliteStorage implements Storage {
   }
 
   async listStudies(): Promise<StudySummary[]> {
-    const BEST_CANDIDATE = "state='COMPLETE' AND (scale IS NULL OR json_extract(scale, '$.role') IS NULL)";
+    const BEST_CANDIDATE = "state='COMPLETE' AND infeasible IS NULL AND (scale IS NULL OR json_extract(scale, '$.role') IS NULL)";
     const studies = (this.db.prepare('SELECT * FROM studies ORDER BY id').all() as Row[]).map(studyFromRow);
     const counts = this.db.prepare('SELECT study_id, state, COUNT(*) AS n FROM trials GROUP BY study_id, state').all() as { study_id: number; state: TrialState; n: number }[];
     const agg = this.db
@@ -219,13 +219,13 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  async finishTrial(trialId: number, result: { state: FinalState; value?: number | null; error?: string | null }): Promise<Trial> {
+  async finishTrial(trialId: number, result: FinishResult): Promise<Trial> {
     return this.immediate(() => {
       const r = this.assertOpen(trialId);
       if (r.state === 'WAITING') throw new UsageError(`trial ${r.number} is waiting and was never started; claim it (ask) first`);
       this.db
-        .prepare('UPDATE trials SET state = ?, value = ?, error = ?, finished_at = ?, pid = NULL WHERE id = ?')
-        .run(result.state, finiteOrNull(result.value), result.error ?? null, Date.now(), trialId);
+        .prepare('UPDATE trials SET state = ?, value = ?, error = ?, metric_values = ?, infeasible = ?, finished_at = ?, pid = NULL WHERE id = ?')
+        .run(result.state, finiteOrNull(result.value), result.error ?? null, valuesJson(result.values), result.infeasible ?? null, Date.now(), trialId);
       return this.row(trialId)!;
     });
   }

@@ -76,6 +76,17 @@ export interface MetricInput {
 
 export type FinalState = 'COMPLETE' | 'FAIL' | 'PRUNED';
 
+/** How a trial ended: its state, the study's metric's value, why it failed; and, for studies that name several metrics, their values and feasibility. */
+export interface FinishResult {
+  state: FinalState;
+  value?: number | null;
+  error?: string | null;
+  /** the last value of each objective, constraint and cost metric (null: never reported); non-finite values are kept as null */
+  values?: Record<string, number | null> | null;
+  /** why the trial breaks a constraint */
+  infeasible?: string | null;
+}
+
 /** A fitted law kept with its inputs, so that `predict` and reports can reuse it. */
 export interface StoredFit {
   id: number;
@@ -161,7 +172,7 @@ export interface TrialStore {
    * Once per trial, when its trainer ended or `tell` reported; a NaN value is stored as null. One
    * transaction: throws FrozenTrialError when it is already finished (so one finisher wins), UsageError when it is WAITING.
    */
-  finishTrial(trialId: number, result: { state: FinalState; value?: number | null; error?: string | null }): Promise<Trial>;
+  finishTrial(trialId: number, result: FinishResult): Promise<Trial>;
 
   /** A fresh read of one trial by id; null when there is none. */
   getTrial(trialId: number): Promise<Trial | null>;

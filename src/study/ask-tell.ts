@@ -2,6 +2,8 @@
  * Driving a study from outside (a CI matrix, a notebook, a shell loop): `askTrial` claims the next
  * trial, `tellTrial` records how it ended. The trainer runs wherever the driver likes.
  */
+import { trackedMetrics } from '../config/objectives.js';
+import { settleValues } from './values.js';
 import { UsageError } from '../core/errors.js';
 import type { Trial } from '../core/trial.js';
 import { describeWorker, isAskWorker, newWorkerId } from '../orchestrator/recovery.js';
@@ -27,6 +29,8 @@ export interface TellResult {
   value?: number | null;
   /** why it failed */
   error?: string;
+  /** the other metrics the study names (objectives, constraints, cost), by name */
+  values?: Record<string, number>;
 }
 
 /** Record how an asked trial ended; returns it, frozen. */
@@ -38,12 +42,17 @@ export async function tellTrial(storage: Storage, study: StudyRecord, number: nu
     throw new UsageError(`trial ${number} of study ${study.name} is run by ${describeWorker(t.worker)}, not claimed with ask; only asked trials can be told`);
   }
   const state = r.state ?? 'COMPLETE';
-  const value = r.value ?? null;
+  const cfg = study.config;
+  const value = r.value ?? (cfg.metric ? r.values?.[cfg.metric.name] : undefined) ?? null;
+  if (r.values && trackedMetrics(cfg).length === 0) throw new UsageError(`--values: study ${study.name} optimises one metric and names no constraints or cost; allowed: --value`);
+  const settled = r.values || trackedMetrics(cfg).length ? settleValues(cfg, { ...r.values, ...(cfg.metric && value !== null ? { [cfg.metric.name]: value } : {}) }) : null;
+  if (state === 'COMPLETE' && settled?.missing) throw new UsageError(`--values: ${settled.missing}; allowed: a JSON object with ${(cfg.objectives ?? []).map((o) => o.name).join(', ')} (or use --state fail)`);
   if (state === 'COMPLETE' && value === null && study.config.metric) {
     throw new UsageError(`--value: missing; study ${study.name} optimises ${study.config.metric.name}, so a complete trial needs its value (or use --state fail)`);
   }
   if (state === 'FAIL' && value !== null) throw new UsageError('--value: not allowed with --state fail');
-  const done = await storage.finishTrial(t.id, { state, value, error: r.error ?? (state === 'FAIL' ? 'reported failed through tell' : null) });
+  const named = settled && state !== 'FAIL' ? { values: settled.values, infeasible: state === 'COMPLETE' ? settled.infeasible : null } : {};
+  const done = await storage.finishTrial(t.id, { state, value, error: r.error ?? (state === 'FAIL' ? 'reported failed through tell' : null), ...named });
   await storage.logEvent(study.id, t.id, 'tell', 'trial_told', { state: done.state, value: done.value });
   return done;
 }

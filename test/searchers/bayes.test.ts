@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { BayesSearcher, logH, yeoJohnson } from '../../searchers/bayes.js';
 import { RandomSearcher } from '../../searchers/random.js';
+import { SobolSearcher } from '../../searchers/sobol.js';
+import { hypervolume } from '../../src/core/pareto.js';
 import { normalCdf, type SearchSpace } from '../../src/core/distributions.js';
 import type { HistoryTrial, Searcher } from '../../searchers/types.js';
 import { Rng } from '../../src/core/rng.js';
@@ -106,4 +108,59 @@ describe('bayes searcher', () => {
     expect(new Set(keys).size).toBe(4);
     expect(keys).not.toContain(JSON.stringify({ x1: 3, x2: 3 }));
   }, 60_000);
+});
+
+describe('bayes searcher: several objectives, constraints', () => {
+  const zdt1 = (x: number[]): [number, number] => {
+    const g = 1 + (9 * x.slice(1).reduce((a, b) => a + b, 0)) / (x.length - 1);
+    return [x[0]!, g * (1 - Math.sqrt(x[0]! / g))];
+  };
+  const ZDT_SPACE: SearchSpace = Object.fromEntries(Array.from({ length: 3 }, (_, i) => [`x${i}`, { type: 'uniform', min: 0, max: 1 }]));
+  const objectives = [{ name: 'f1', goal: 'minimize' as const }, { name: 'f2', goal: 'minimize' as const }];
+  const zdtRun = (s: Searcher, trials: number): number => {
+    const h: HistoryTrial[] = [];
+    for (let i = 0; i < trials; i++) {
+      const [p] = s.suggest(h, 1);
+      const [f1, f2] = zdt1([0, 1, 2].map((j) => p!.params[`x${j}`] as number));
+      h.push({ number: i, state: 'COMPLETE', params: p!.params, value: f1, values: { f1, f2 } });
+    }
+    return hypervolume(h.map((t) => [t.values!.f1!, t.values!.f2!]), [1.1, 11]);
+  };
+
+  it.each(['ehvi', 'parego'] as const)('%s: a larger hypervolume than Sobol on ZDT1 after 25 trials on at least 4 of 5 seeds', (mode) => {
+    let wins = 0;
+    const seen: string[] = [];
+    for (let seed = 0; seed < 5; seed++) {
+      const b = zdtRun(new BayesSearcher({ space: ZDT_SPACE, seed, goal: 'minimize', objectives }, { multiObjective: mode, candidates: 512 }), 25);
+      const s = zdtRun(new SobolSearcher({ space: ZDT_SPACE, seed }), 25);
+      seen.push(`${b.toFixed(3)} vs ${s.toFixed(3)}`);
+      if (b > s) wins++;
+    }
+    expect(wins, seen.join('; ')).toBeGreaterThanOrEqual(4);
+  }, 120_000);
+
+  it('with a constraint: finds the small feasible region and a better feasible best than random search, on at least 4 of 5 seeds', () => {
+    // feasible: a disc of radius 2 around (−3, 12), 6% of the box, holding one of Branin's minima
+    const disc = (p: HistoryTrial['params']): number => ((p.x1 as number) + 3) ** 2 + ((p.x2 as number) - 12) ** 2;
+    const constrained = (s: Searcher, trials: number): { best: number; feasible: number } => {
+      const h: HistoryTrial[] = [];
+      for (let i = 0; i < trials; i++) {
+        const [p] = s.suggest(h, 1);
+        const v = branin(p!.params.x1 as number, p!.params.x2 as number);
+        const c = disc(p!.params);
+        h.push({ number: i, state: 'COMPLETE', params: p!.params, value: v, values: { c }, infeasible: c > 4 ? `c = ${c} is above its max 4` : null });
+      }
+      const ok = h.filter((t) => !t.infeasible);
+      return { best: ok.length ? Math.min(...ok.map((t) => t.value!)) : Infinity, feasible: ok.length };
+    };
+    let wins = 0;
+    const seen: string[] = [];
+    for (let seed = 0; seed < 5; seed++) {
+      const b = constrained(new BayesSearcher({ space: SPACE, seed, goal: 'minimize', constraints: [{ name: 'c', max: 4 }] }, { candidates: 512 }), 30);
+      const r = constrained(new RandomSearcher({ space: SPACE, seed }), 30);
+      seen.push(`best ${b.best.toFixed(3)} (${b.feasible} feasible) vs ${r.best.toFixed(3)} (${r.feasible})`);
+      if (b.best < r.best && b.feasible > r.feasible) wins++;
+    }
+    expect(wins, seen.join('; ')).toBeGreaterThanOrEqual(4);
+  }, 120_000);
 });

@@ -194,3 +194,50 @@ describe('sobol', () => {
     expect(strata('random')).toBeLessThan(32);
   });
 });
+
+/**
+ * Every method that takes a list of objectives and constraints, on a seeded two-objective problem with
+ * a constraint: proposals inside the space, the same for the same seed, and the same sequence after a
+ * resume; bayes in both of its multi-objective modes.
+ */
+const MO_TABLE = [
+  ...METHOD_NAMES.filter((m) => (METHODS[m] as MethodEntry).searcher && METHODS[m].capabilities.refusesObjectives === null && m !== 'bayes').map((m) => [m, {}] as const),
+  ['bayes', { multiObjective: 'ehvi' }] as const,
+  ['bayes', { multiObjective: 'parego' }] as const,
+];
+const MO_SPACE: SearchSpace = { lr: SPACE.lr!, layers: SPACE.layers!, batch_size: SPACE.batch_size! };
+const MO_GRID_SPACE: SearchSpace = { lr: { type: 'categorical', values: [1e-3, 3e-3, 1e-2] }, layers: SPACE.layers!, batch_size: SPACE.batch_size! };
+const OBJECTIVES = [{ name: 'loss', goal: 'minimize' as const }, { name: 'size', goal: 'minimize' as const }];
+const CONSTRAINTS = [{ name: 'mem', max: 300 }];
+
+/** A trial as the problem scores it: loss falls with layers, size grows with them, mem with batch and layers. */
+function moTrial(number: number, params: HistoryTrial['params']): HistoryTrial {
+  const lr = params.lr as number;
+  const layers = params.layers as number;
+  const batch = params.batch_size as number;
+  const loss = (Math.log10(lr) + 2.5) ** 2 + 3 / layers;
+  const values = { loss, size: layers * 1e6, mem: batch * layers };
+  return { number, state: 'COMPLETE', params, value: loss, values, infeasible: values.mem > 300 ? `mem = ${values.mem} is above its max 300` : null };
+}
+
+describe.each(MO_TABLE)('searcher %s with two objectives and a constraint %j', (method, bayes) => {
+  const space = METHODS[method].capabilities.walksGrid ? MO_GRID_SPACE : MO_SPACE;
+  const make = (seed: number) => SEARCHERS[method as 'random'](({ space, seed, goal: 'minimize', objectives: OBJECTIVES, constraints: CONSTRAINTS, bayes: bayes as never }));
+  const walk = (seed: number, n: number, from: HistoryTrial[] = []): HistoryTrial[] => {
+    const h = [...from];
+    while (h.length < n) {
+      const [p] = make(seed).suggest(h, 1);
+      if (!p) break;
+      h.push(moTrial(h.length, p.params));
+    }
+    return h;
+  };
+
+  it('proposes inside the space, the same for the same seed, and continues after a resume', () => {
+    const all = walk(4, 14);
+    expect(all.length).toBe(14);
+    for (const t of all) for (const [k, d] of Object.entries(space)) expect(contains(d, t.params[k]!)).toBe(true);
+    expect(walk(4, 14)).toEqual(all);
+    expect(walk(4, 14, all.slice(0, 9))).toEqual(all);
+  });
+});

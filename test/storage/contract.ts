@@ -196,6 +196,23 @@ export function storageContract(name: string, open: () => Storage): void {
         await s.close();
       });
 
+      it("keeps a finished trial's named values (non-finite as null) and why it is infeasible; an infeasible trial is never the best", async () => {
+        const { s, study } = await setup();
+        const a = (await s.createRunning(study.id, { params: { v: 1 }, worker: 'w' }))!;
+        const done = await s.finishTrial(a.id, { state: 'COMPLETE', value: 0.1, values: { val_loss: 0.1, params: 2e8, peak: Number.NaN, never: null }, infeasible: 'params 2e8 is above its max 1e8' });
+        expect(done).toMatchObject({ values: { val_loss: 0.1, params: 2e8, peak: null, never: null }, infeasible: 'params 2e8 is above its max 1e8' });
+        const b = (await s.createRunning(study.id, { params: { v: 2 }, worker: 'w' }))!;
+        await s.finishTrial(b.id, { state: 'COMPLETE', value: 0.4, values: { val_loss: 0.4, params: 5e7 } });
+        const c = (await s.createRunning(study.id, { params: { v: 3 }, worker: 'w' }))!;
+        await s.finishTrial(c.id, { state: 'COMPLETE', value: 0.5 });
+        const [ta, tb, tc] = await s.getTrials(study.id);
+        expect(ta).toMatchObject({ values: { val_loss: 0.1, params: 2e8, peak: null, never: null }, infeasible: 'params 2e8 is above its max 1e8' });
+        expect(tb).toMatchObject({ values: { val_loss: 0.4, params: 5e7 }, infeasible: null });
+        expect(tc).toMatchObject({ values: null, infeasible: null });
+        expect((await s.listStudies())[0]!.best).toBe(0.4);
+        await s.close();
+      });
+
       it('refuses to finish a trial that was never started', async () => {
         const { s, study } = await setup();
         const w = await s.enqueue(study.id, { params: {} });

@@ -38,10 +38,11 @@ export function makeTellCommand(io: CliIO): Command {
     .argument('<study>', 'study name')
     .argument('<trial>', 'trial number (as printed by ask)')
     .option('--value <v>', "the metric's final value")
+    .option('--values <json>', 'the final values of the objectives, constraints and cost metric the study names, as a JSON object, e.g. \'{"val_loss": 1.2, "params": 3e6}\'')
     .addOption(new Option('--state <state>', 'how the trial ended').choices(['complete', 'fail', 'pruned']))
     .option('--error <message>', 'why it failed (with --state fail)')
     .addOption(flag('json', 'print the finished trial as JSON'))
-    .action(action(io, async (name: string, num: string, flags: { value?: string; state?: string; error?: string; json?: boolean }, cmd: Command) =>
+    .action(action(io, async (name: string, num: string, flags: { value?: string; values?: string; state?: string; error?: string; json?: boolean }, cmd: Command) =>
       withStorage(globals(cmd, io), io, async (storage) => {
         const study = await requireStudy(storage, name);
         if (!/^\d+$/.test(num)) throw new UsageError(`trial: found '${num}'; allowed: a trial number such as 3`);
@@ -52,6 +53,7 @@ export function makeTellCommand(io: CliIO): Command {
         }
         const done = await tellTrial(storage, study, Number(num), {
           value,
+          ...(flags.values !== undefined ? { values: parseValuesFlag(flags.values) } : {}),
           ...(flags.state ? { state: flags.state.toUpperCase() as 'COMPLETE' | 'FAIL' | 'PRUNED' } : {}),
           ...(flags.error !== undefined ? { error: flags.error } : {}),
         });
@@ -60,4 +62,18 @@ export function makeTellCommand(io: CliIO): Command {
         return EXIT.OK;
       })),
     );
+}
+
+/** `--values`: a JSON object of finite numbers by metric name. */
+function parseValuesFlag(raw: string): Record<string, number> {
+  const allowed = 'a JSON object of finite numbers by metric name, e.g. \'{"val_loss": 1.2, "params": 3e6}\'';
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    throw new UsageError(`--values: found '${raw}', which is not JSON; allowed: ${allowed}`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new UsageError(`--values: found '${raw}'; allowed: ${allowed}`);
+  for (const [k, x] of Object.entries(v)) if (typeof x !== 'number' || !Number.isFinite(x)) throw new UsageError(`--values: ${k} is ${JSON.stringify(x)}; allowed: ${allowed}`);
+  return v as Record<string, number>;
 }

@@ -4,7 +4,7 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT, ScaletuneError, UsageError } from '../../core/errors.js';
 import { TRIAL_STATES, type TrialState } from '../../core/trial.js';
-import { bestTrial } from '../../orchestrator/best.js';
+import { bestTrial, studyFront } from '../../orchestrator/best.js';
 import { fmtNum, fmtParams, snakeKeys, table, toCsv, trialsCsv, trialToJson, type TrialJson } from '../../report/format.js';
 import { typedParams } from '../../backends/trainer-args.js';
 import { formatSearchCount, searchBudget, searchCount } from '../../study/progress.js';
@@ -23,7 +23,14 @@ function forTrainer(study: StudyRecord, t: Trial, j: TrialJson): TrialJson & { d
 /** Trials as `trials --json` and `export` print them; a trial's GPUs are an attribute, read only for studies that assign them. */
 async function trialsForTrainer(storage: Storage, study: StudyRecord, trials: readonly Trial[], all: readonly Trial[]): Promise<(TrialJson & { dir: string })[]> {
   const attrs = study.config.resources ? await Promise.all(trials.map((t) => storage.getTrialAttrs(t.id))) : [];
-  return trials.map((t, i) => forTrainer(study, t, trialToJson(t, all, attrs[i])));
+  const front = frontNumbers(study, all);
+  return trials.map((t, i) => forTrainer(study, t, trialToJson(t, all, attrs[i], front)));
+}
+
+/** A multi-objective study's front members, by trial number; undefined for other studies. */
+function frontNumbers(study: StudyRecord, all: readonly Trial[]): Set<number> | undefined {
+  const front = studyFront(all, study.config);
+  return front ? new Set(front.map((t) => t.number)) : undefined;
 }
 
 const when = (t: number | null): string => (t === null ? '-' : new Date(t).toISOString().replace('T', ' ').slice(0, 19));
@@ -45,7 +52,8 @@ export function makeStudiesCommand(io: CliIO): Command {
               run_cap: s.config.runCap ?? null,
               seed: s.seed,
               counts: Object.fromEntries(Object.entries(s.counts).map(([k, v]) => [k.toLowerCase(), v])),
-              best: s.best,
+              best: s.config.objectives ? null : s.best,
+              ...(s.config.objectives ? { objectives: s.config.objectives } : {}),
               created_at: new Date(s.createdAt).toISOString(),
               last_activity: s.lastActivity === null ? null : new Date(s.lastActivity).toISOString(),
             })),
@@ -55,13 +63,14 @@ export function makeStudiesCommand(io: CliIO): Command {
         } else {
           // a ladder's verify runs are counted apart from its search, which needs its trials
           const counts = await Promise.all(studies.map(async (s) => (s.config.scales ? searchCount(s.config, await storage.getTrials(s.id)) : { complete: s.counts.COMPLETE, budget: searchBudget(s.config), verify: 0 })));
+          const fronts = await Promise.all(studies.map(async (s) => (s.config.objectives ? studyFront(await storage.getTrials(s.id), s.config)!.length : null)));
           const rows = studies.map((s, i) => [
             s.name,
             s.config.method,
             formatSearchCount(counts[i]!),
             String(s.counts.FAIL),
             String(s.counts.RUNNING + s.counts.WAITING),
-            s.config.metric ? `${s.config.metric.name} ${fmtNum(s.best)}` : '-',
+            fronts[i] !== null ? `front of ${fronts[i]} (${s.config.objectives!.map((o) => o.name).join(', ')})` : s.config.metric ? `${s.config.metric.name} ${fmtNum(s.best)}` : '-',
             when(s.createdAt),
           ]);
           io.stdout.write(`${table(['study', 'method', 'complete', 'failed', 'pending', 'best', 'created'], rows)}\n`);
@@ -90,6 +99,9 @@ export function makeTrialsCommand(io: CliIO): Command {
         else if (trials.length === 0) io.stdout.write(`study ${name} has no trials${flags.state ? ` in state ${flags.state}` : ''}\n`);
         else {
           const metric = study.config.metric?.name ?? 'value';
+          // the other metrics a study names (objectives, constraints) each get a column; the front is marked
+          const extra = (study.config.objectives ?? []).slice(1).map((o) => o.name).concat((study.config.constraints ?? []).map((c) => c.name));
+          const front = frontNumbers(study, all);
           const scaled = Boolean(study.config.scales);
           const gpus = study.config.resources ? await Promise.all(trials.map(async (t) => (await storage.getTrialAttrs(t.id)).gpus)) : null;
           const rows = trials.map((t, i) => {
@@ -98,12 +110,13 @@ export function makeTrialsCommand(io: CliIO): Command {
             // a verify run and a harvesting branch are no configurations of the scale's search: say which they are
             const role = b ? `branch of #${b.parent} at ${b.budget} of its tokens` : t.scale?.role === 'verify' ? 'verify run' : '';
             const failure = t.state === 'FAIL' || t.state === 'STALE' ? (t.error ?? '').split('\n')[0]!.slice(0, 80) : '';
-            const note = [role, failure].filter(Boolean).join('; ');
+            const standing = t.infeasible ? `infeasible: ${t.infeasible}` : front?.has(t.number) ? 'on the front' : '';
+            const note = [role, failure, standing].filter(Boolean).join('; ');
             const scale = scaled ? [typeof t.scale?.name === 'string' ? t.scale.name : '-'] : [];
             const gpu = gpus ? [Array.isArray(gpus[i]) ? (gpus[i] as string[]).join(',') : '-'] : [];
-            return [String(t.number), j.state, ...scale, fmtNum(t.value), j.duration_s === null ? '-' : `${j.duration_s.toFixed(1)}s`, fmtParams(t.params), ...gpu, note];
+            return [String(t.number), j.state, ...scale, fmtNum(t.value), ...extra.map((n) => fmtNum(t.values?.[n])), j.duration_s === null ? '-' : `${j.duration_s.toFixed(1)}s`, fmtParams(t.params), ...gpu, note];
           });
-          io.stdout.write(`${table(['#', 'state', ...(scaled ? ['scale'] : []), metric, 'time', 'params', ...(gpus ? ['gpus'] : []), 'note'], rows)}\n`);
+          io.stdout.write(`${table(['#', 'state', ...(scaled ? ['scale'] : []), metric, ...extra, 'time', extra.includes('params') ? 'configuration' : 'params', ...(gpus ? ['gpus'] : []), 'note'], rows)}\n`);
         }
         return EXIT.OK;
       })),
@@ -112,7 +125,7 @@ export function makeTrialsCommand(io: CliIO): Command {
 
 export function makeBestCommand(io: CliIO): Command {
   return new Command('best')
-    .description("print a study's best completed trial")
+    .description("print a study's best completed trial (of a multi-objective study: its Pareto front)")
     .argument('<study>', 'study name')
     .addOption(flag('json', 'print the trial as JSON'))
     .action(action(io, async (name: string, flags: { json?: boolean }, cmd: Command) =>
@@ -120,8 +133,11 @@ export function makeBestCommand(io: CliIO): Command {
         const study = await requireStudy(storage, name);
         if (!study.config.metric) throw new UsageError(`study ${name} has no metric, so no trial is best; see: ${hint(globals(cmd, io), io, `trials ${name}`)}`);
         const trials = await storage.getTrials(study.id);
+        const front = studyFront(trials, study.config);
+        if (front) return printFront(io, study, trials, front, Boolean(flags.json));
         const best = bestTrial(trials, study.config.metric);
-        if (!best) throw new ScaletuneError(`study ${name} has no completed trial yet`, EXIT.FAILURE);
+        const infeasible = trials.filter((t) => t.state === 'COMPLETE' && t.infeasible).length;
+        if (!best) throw new ScaletuneError(`study ${name} has no ${infeasible ? 'feasible ' : ''}completed trial yet${infeasible ? ` (${infeasible} completed but broke a constraint: see ${hint(globals(cmd, io), io, `trials ${name}`)})` : ''}`, EXIT.FAILURE);
         if (flags.json) printTypedJson(io, forTrainer(study, best, trialToJson(best, trials)));
         else {
           // a ladder's best is that of one scale: say which
@@ -183,4 +199,23 @@ export function makeExportCommand(io: CliIO): Command {
         return EXIT.OK;
       })),
     );
+}
+
+/** `best` of a multi-objective study: every trial on its front, by the first objective. */
+function printFront(io: CliIO, study: StudyRecord, trials: readonly Trial[], front: Trial[], json: boolean): number {
+  const objectives = study.config.objectives!;
+  const first = objectives[0]!;
+  const sorted = [...front].sort((a, b) => (first.goal === 'minimize' ? 1 : -1) * (a.values![first.name]! - b.values![first.name]!));
+  const numbers = new Set(front.map((t) => t.number));
+  if (json) {
+    printTypedJson(io, sorted.map((t) => forTrainer(study, t, trialToJson(t, trials, {}, numbers))));
+    return EXIT.OK;
+  }
+  if (sorted.length === 0) throw new ScaletuneError(`study ${study.name} has no completed trial with every objective (${objectives.map((o) => o.name).join(', ')}) yet`, EXIT.FAILURE);
+  const goals = objectives.map((o) => `${o.name} (${o.goal})`).join(', ');
+  const rows = sorted.map((t) => [String(t.number), ...objectives.map((o) => fmtNum(t.values![o.name])), fmtParams(t.params)]);
+  io.stdout.write(`Pareto front of study ${study.name}: ${sorted.length} trial${sorted.length === 1 ? '' : 's'} no other trial beats in every objective of ${goals}\n`);
+  // a metric may itself be called params: the configuration's column is named apart
+  io.stdout.write(`${table(['#', ...objectives.map((o) => o.name), 'configuration'], rows)}\n`);
+  return EXIT.OK;
 }

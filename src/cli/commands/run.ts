@@ -1,4 +1,5 @@
 /** `scaletune run <config>`: create a study from a config and run it; `scaletune create` makes it only. */
+import { studyFront } from '../../orchestrator/best.js';
 import { Command } from 'commander';
 import path from 'node:path';
 import { loadStudyConfig, type StudyConfig } from '../../config/index.js';
@@ -89,6 +90,11 @@ export async function executeStudy(storage: Storage, study: StudyRecord, g: Glob
 }
 
 function outcomeJson(o: StudyOutcome): Record<string, unknown> {
+  const front = studyFront(o.trials, o.study.config);
+  if (front) {
+    const numbers = new Set(front.map((t) => t.number));
+    return { study: o.study.name, finished: !o.interrupted, reason: o.reason, complete: o.counts.COMPLETE, failed: o.counts.FAIL, front: front.map((t) => trialToJson(t, o.trials, {}, numbers)) };
+  }
   const best = o.best ? trialToJson(o.best, o.trials) : null;
   if (o.slurm) return { study: o.study.name, finished: !o.interrupted, complete: o.counts.COMPLETE, failed: o.counts.FAIL, jobs: o.slurm.jobs, resubmitted: o.slurm.resubmitted, lost_jobs: o.slurm.lostJobs, best };
   return { study: o.study.name, finished: !o.interrupted, reason: o.reason, complete: o.counts.COMPLETE, failed: o.counts.FAIL, best };
@@ -98,7 +104,15 @@ function outcomeJson(o: StudyOutcome): Record<string, unknown> {
 function printBest(io: CliIO, o: StudyOutcome, orNone: boolean, cmdHint: (args: string) => string): void {
   const metric = o.study.config.metric;
   if (!metric) return;
-  if (o.best) io.stdout.write(`best: trial ${o.best.number}  ${metric.name}=${fmtNum(o.best.value)}  ${fmtParams(o.best.params)}\n`);
+  const front = studyFront(o.trials, o.study.config);
+  if (front) {
+    const objectives = o.study.config.objectives!;
+    io.stdout.write(`Pareto front: ${front.length} trial${front.length === 1 ? '' : 's'} (${objectives.map((x) => `${x.name} ${x.goal}`).join(', ')}): ${front.map((t) => `#${t.number}`).join(' ')}; see: ${cmdHint(`best ${o.study.name}`)}\n`);
+    return;
+  }
+  const infeasible = o.trials.filter((t) => t.state === 'COMPLETE' && t.infeasible).length;
+  if (!o.best && infeasible) io.stdout.write(`no trial kept the constraints (${infeasible} completed but broke one; see: ${cmdHint(`trials ${o.study.name}`)})\n`);
+  else if (o.best) io.stdout.write(`best: trial ${o.best.number}  ${metric.name}=${fmtNum(o.best.value)}  ${fmtParams(o.best.params)}\n`);
   else if (orNone) io.stdout.write(`no trial completed${o.counts.FAIL ? ` (${o.counts.FAIL} failed; see: ${cmdHint(`trials ${o.study.name}`)})` : ''}\n`);
 }
 
