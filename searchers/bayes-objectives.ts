@@ -14,10 +14,10 @@ const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /** log Φ(z), stable far into the left tail. */
 export function logNormalCdf(z: number): number {
-  if (z > -5) return Math.log(normalCdf(z));
-  // Φ(z) ≈ φ(z)/(−z)·(1 − 1/z² + 3/z⁴)
-  const z2 = z * z;
-  return -0.5 * z2 - LOG_SQRT_2PI - Math.log(-z) + Math.log(1 - 1 / z2 + 3 / (z2 * z2));
+  if (z > -6) return Math.log(normalCdf(z));
+  // Φ(z) ≈ φ(z)/(−z)·(1 − 1/z² + 3/z⁴ − 15/z⁶ + 105/z⁸)
+  const u = 1 / (z * z);
+  return -0.5 * z * z - LOG_SQRT_2PI - Math.log(-z) + Math.log(1 - u + 3 * u * u - 15 * u ** 3 + 105 * u ** 4);
 }
 
 /** A completed trial's objectives in minimisation form (null when one is missing). */

@@ -2,7 +2,7 @@
 import { isNum, isObj, type OptionSpec } from '../src/core/options.js';
 import type { BayesOptions } from './bayes.js';
 
-const KEYS = ['acquisition', 'beta', 'initial', 'transform', 'candidates', 'max_observations', 'warm_start', 'multi_objective'];
+const KEYS = ['acquisition', 'beta', 'initial', 'transform', 'candidates', 'max_observations', 'warm_start', 'multi_objective', 'cost_cooling'];
 const isInt = (v: unknown, min: number, max = Infinity): v is number => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
 
 export const bayesOptions: OptionSpec<BayesOptions> = {
@@ -18,6 +18,7 @@ export const bayesOptions: OptionSpec<BayesOptions> = {
       else if (k === 'candidates') isInt(v, 16, 100_000) ? (o.candidates = v) : issues.bad(p, v, 'a whole number from 16 to 100000');
       else if (k === 'max_observations') isInt(v, 10) ? (o.maxObservations = v) : issues.bad(p, v, 'a whole number, at least 10');
       else if (k === 'multi_objective') v === 'ehvi' || v === 'parego' ? (o.multiObjective = v) : issues.bad(p, v, 'ehvi (expected hypervolume improvement), parego (random Chebyshev scalarisations)');
+      else if (k === 'cost_cooling') typeof v === 'boolean' ? (o.costCooling = v) : issues.bad(p, v, 'true (the cost counts less as run_cap is spent), false (EI per unit cost throughout)');
       else if (k === 'warm_start') typeof v === 'string' && v !== '' ? (o.warmStart = v) : issues.bad(p, v, 'the name of another study in the same database');
       else issues.add(p, `unknown key; allowed: ${KEYS.join(', ')}`);
     }
@@ -35,6 +36,7 @@ export const bayesOptions: OptionSpec<BayesOptions> = {
       candidates: { type: 'integer', minimum: 16, maximum: 100000, default: 1024 },
       max_observations: { type: 'integer', minimum: 10, default: 150 },
       warm_start: { type: 'string', description: 'another study whose completed trials seed the surrogate' },
+      cost_cooling: { type: 'boolean', default: true, description: 'with cost: the cost counts less as run_cap is spent (Lee et al. 2020); false: EI per unit cost throughout' },
       multi_objective: { enum: ['ehvi', 'parego'], default: 'ehvi', description: 'with a list of objectives: expected hypervolume improvement, or random Chebyshev scalarisations' },
     },
   }),

@@ -13,7 +13,7 @@ import { lbfgs } from '../fitters/optimize.js';
 import { GaussianProcess } from './gp.js';
 import { SobolSearcher, SobolSequence } from './sobol.js';
 import type { MetricConfig } from '../src/core/trial.js';
-import { chebyshev, constraintTargets, costCooling, expectedHvi, logNormalCdf, nondominated, objectiveVector, runCost, simplexWeights } from './bayes-objectives.js';
+import { chebyshev, constraintTargets, costCooling, expectedHvi, hypervolumeImprovement, logNormalCdf, nondominated, objectiveVector, runCost, simplexWeights } from './bayes-objectives.js';
 import type { HistoryTrial, Proposal, Searcher, SearcherContext } from './types.js';
 
 export interface BayesOptions {
@@ -32,6 +32,8 @@ export interface BayesOptions {
   warmStart?: string;
   /** how several objectives are proposed for (default ehvi: expected hypervolume improvement; parego: random Chebyshev scalarisations) */
   multiObjective?: 'ehvi' | 'parego';
+  /** with `cost:`, whether the cost's weight falls from 1 to 0 as run_cap is spent (default true); false: EI per unit cost throughout */
+  costCooling?: boolean;
 }
 
 interface Slot {
@@ -182,8 +184,7 @@ export class BayesSearcher implements Searcher {
       const model = this.hypervolumeModel(done, history, objectives!);
       for (let k = 0; k < n; k++) {
         model.believe(liarX);
-        const score = this.withFeasibility(model.score, feasibility);
-        const p = this.propose(score, taken, rng, history.length + k, model.near(rng), false);
+        const p = this.propose(this.withFeasibility(model.screen, feasibility), taken, rng, history.length + k, model.near(rng), this.withFeasibility(model.score, feasibility));
         if (!p) break;
         out.push({ params: p });
         taken.add(canonicalJson(p));
@@ -292,7 +293,7 @@ export class BayesSearcher implements Searcher {
     const gp = new GaussianProcess(this.dims);
     gp.fit(rows.map((r) => this.encode(r.t.params)), logs.map((v) => (v - m) / sd));
     const completed = history.filter((t) => t.state === 'COMPLETE' || t.state === 'FAIL').length;
-    return { gp, scale: sd, alpha: costCooling(completed, this.initial, this.ctx.runCap ?? 100) };
+    return { gp, scale: sd, alpha: this.opts.costCooling === false ? 1 : costCooling(completed, this.initial, this.ctx.runCap ?? 100) };
   }
 
   /** log(EI / cost^α): improvement per unit of predicted cost, cooled toward plain EI as the budget is spent. */
@@ -312,9 +313,14 @@ export class BayesSearcher implements Searcher {
     const points = rows.map((_, i) => models.map((m) => m.y[i]!));
     const feasible = points.filter((_, i) => !rows[i]!.infeasible);
     const front = nondominated(feasible).map((i) => feasible[i]!);
+    // the reference point: the front's worst value of each objective, plus 0.3 of the range seen.
+    // Measured on bench/search-mo (3 seeds, 50 trials, gap to the true front's hypervolume, ZDT1 / ZDT2 /
+    // DTLZ2): past every trial's worst, 0.086 / 0.398 / 0.671; the front's worst plus 0.1 of the range
+    // (BoTorch's rule), 0.167 / 0.311 / 0.696; plus 0.3, 0.047 / 0.211 / 0.694
     const ref = objectives.map((_, j) => {
-      const col = points.map((p) => p[j]!);
-      return Math.max(...col) + 0.1 * (Math.max(...col) - Math.min(...col) || 1);
+      const all = points.map((p) => p[j]!);
+      const on = (front.length ? front : points).map((p) => p[j]!);
+      return Math.max(...on) + 0.3 * (Math.max(...all) - Math.min(...all) || 1);
     });
     const drawRng = new Rng(this.ctx.seed, 0x45485649, 0);
     const draws = Array.from({ length: 64 }, () => objectives.map(() => drawRng.normal()));
@@ -327,6 +333,15 @@ export class BayesSearcher implements Searcher {
         if (!pending.length) return;
         const guesses = pending.map((x) => models.map((m) => m.gp.predict(x).mean));
         models.forEach((m, j) => m.gp.condition([...m.X, ...pending], [...m.y, ...guesses.map((g) => g[j]!)]));
+      },
+      // the improvement of the optimistic corner (each objective two standard deviations better): one
+      // hypervolume per candidate, to shortlist the candidates whose expectation is worth drawing
+      screen: (x: readonly number[]): number => {
+        const post = models.map((m) => m.gp.predict(x));
+        const corner = post.map((p) => p.mean - 2 * Math.sqrt(p.variance));
+        const hvi = hypervolumeImprovement(corner, front, ref);
+        if (hvi > 0) return Math.log(hvi);
+        return -700 - corner.reduce((s, c, j) => s + Math.max(0, c - Math.min(...front.map((f) => f[j]!))), 0);
       },
       score: (x: readonly number[]): number => {
         const post = models.map((m) => m.gp.predict(x));
@@ -371,10 +386,12 @@ export class BayesSearcher implements Searcher {
   }
 
   /**
-   * The untried configuration that scores best among Sobol candidates and candidates near `near`,
-   * the best few refined by L-BFGS when `refine` (a smooth acquisition; a Monte-Carlo one is not).
+   * The untried configuration that scores best among Sobol candidates and candidates near `near`, the
+   * best few refined by L-BFGS on `score`. With `exact` (a Monte-Carlo acquisition, too costly for every
+   * candidate and not smooth enough for gradients), `score` only screens: the 16 it ranks first are
+   * scored by `exact`, and the best of those wins.
    */
-  private propose(score: (x: readonly number[]) => number, taken: Set<string>, rng: Rng, index: number, near: readonly number[][] = [], refine = true): Params | null {
+  private propose(score: (x: readonly number[]) => number, taken: Set<string>, rng: Rng, index: number, near: readonly number[][] = [], exact?: (x: readonly number[]) => number): Params | null {
     // rounded inside the acquisition: a candidate is scored at the value it would really run with
     const rounded = (x: readonly number[]): number[] => this.encode(this.decode(x));
     const seq = new SobolSequence(Math.min(this.dims, 32), this.ctx.seed + index);
@@ -399,8 +416,13 @@ export class BayesSearcher implements Searcher {
       }
     }
     cands.sort((a, b) => b.s - a.s);
+    if (exact) {
+      const shortlist = cands.filter((c) => !taken.has(canonicalJson(this.decode(c.x)))).slice(0, 16).map((c) => ({ x: c.x, s: exact(rounded(c.x)) }));
+      shortlist.sort((a, b) => b.s - a.s);
+      return shortlist.length ? this.decode(shortlist[0]!.x) : null;
+    }
     // local refinement of the best few, on the continuous coordinates (finite-difference gradients)
-    const refined = cands.slice(0, refine ? 5 : 0).map((c) => {
+    const refined = cands.slice(0, 5).map((c) => {
       const f = (x: readonly number[]) => {
         const v = -score(x);
         const grad = x.map((xi, j) => {

@@ -1,4 +1,5 @@
 /** The scaletune command line: builds the commander program; one top-level catch maps errors to exit codes. */
+import { installedFile } from '../core/installation.js';
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { EXIT, ScaletuneError } from '../core/errors.js';
@@ -21,7 +22,7 @@ import { makeCheckCommand, makeReportCommand } from './commands/report.js';
 
 function version(): string {
   try {
-    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(installedFile('package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return 'unknown';
   }

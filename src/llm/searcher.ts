@@ -6,10 +6,10 @@
  * the proposal comes from the Bayesian searcher instead and an `llm_fallback` event says why: a study
  * never stalls or crashes because of the LLM. Only a replay that misses its recording stops the study.
  */
+import { installedFile } from '../core/installation.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { BayesSearcher } from '../../searchers/bayes.js';
 import {
   candidatePrompt,
@@ -36,13 +36,7 @@ import { describeProxy } from '../registry/backends.js';
 /** The templates folder: the config's, else searchers/llambo/templates of this installation. */
 export function templatesDir(cfg: LlmConfig): string {
   if (cfg.templates) return cfg.templates;
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const p = path.join(dir, 'searchers', 'llambo', 'templates');
-    if (existsSync(p)) return p;
-    dir = path.dirname(dir);
-  }
-  throw new ScaletuneError('searchers/llambo/templates is missing from this installation', 1);
+  return installedFile('searchers/llambo/templates', 'method llm');
 }
 
 export function loadTemplates(dir: string): Templates {

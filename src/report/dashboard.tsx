@@ -2,6 +2,7 @@
  * The live terminal view (ink): finished trials are written once above (<Static>), running ones below
  * with their latest metric and a progress bar, then the best so far and an ETA.
  */
+import { studyFront } from '../orchestrator/best.js';
 import React from 'react';
 import { Box, render, Static, Text, type Instance } from 'ink';
 import { formatDuration } from '../core/duration.js';
@@ -28,6 +29,8 @@ interface State {
   finished: { key: string; text: string; color: string }[];
   running: Running[];
   best: Trial | null;
+  /** a multi-objective study: how many trials are on its Pareto front (it has no one best) */
+  front: number | null;
   done: number;
   durations: number[];
   /** running trials shown one per line; the rest are counted, so that the live part fits the terminal */
@@ -91,7 +94,7 @@ function Dashboard({ s }: { s: State }): React.ReactElement {
       <Text>
         {s.done}
         {s.runCap !== null ? `/${s.runCap}` : ''} done · {s.running.length} running
-        {s.best ? ` · best ${s.metric} ${fmtNum(s.best.value)} (trial ${s.best.number})` : ''}
+        {s.front !== null ? ` · Pareto front of ${s.front}` : s.best ? ` · best ${s.metric} ${fmtNum(s.best.value)} (trial ${s.best.number})` : ''}
         {eta !== null && s.running.length ? ` · ETA ${formatDuration(eta)}` : ''}
       </Text>
       {s.footer ? <Text bold>{s.footer}</Text> : null}
@@ -100,7 +103,7 @@ function Dashboard({ s }: { s: State }): React.ReactElement {
 }
 
 export class InkReporter implements Reporter {
-  private s: State = { title: '', metric: undefined, runCap: null, parallel: 1, finished: [], running: [], best: null, done: 0, durations: [], maxRunning: Infinity, footer: null, scales: null, fit: null, optima: {} };
+  private s: State = { title: '', metric: undefined, runCap: null, parallel: 1, finished: [], running: [], best: null, front: null, done: 0, durations: [], maxRunning: Infinity, footer: null, scales: null, fit: null, optima: {} };
   private config: StudyConfig | null = null;
   private seed = 0;
   private trials = new Map<number, Trial>();
@@ -142,10 +145,11 @@ export class InkReporter implements Reporter {
     this.s.runCap = st.runCap;
     this.s.parallel = st.parallel;
     this.s.done = st.finishedBefore.length;
-    for (const t of st.finishedBefore) if (t.state === 'COMPLETE' && cfg.metric) this.s.best = pickBest(this.s.best, t, cfg.metric.goal);
+    for (const t of st.finishedBefore) if (t.state === 'COMPLETE' && !t.infeasible && cfg.metric) this.s.best = pickBest(this.s.best, t, cfg.metric.goal);
     this.config = cfg;
     this.seed = st.study.seed;
     for (const t of st.finishedBefore) this.trials.set(t.id, t);
+    this.s.front = studyFront([...this.trials.values()], cfg)?.length ?? null;
     this.refreshLadder();
     this.update();
     // keep the elapsed times moving
@@ -169,9 +173,11 @@ export class InkReporter implements Reporter {
     this.s.done++;
     if (t.startedAt !== null && t.finishedAt !== null) this.s.durations.push(t.finishedAt - t.startedAt);
     this.s.best = best;
+    this.trials.set(t.id, t);
+    if (this.config) this.s.front = studyFront([...this.trials.values()], this.config)?.length ?? null;
     const ok = t.state === 'COMPLETE';
     const text = ok
-      ? `✔ trial ${t.number}${t.scale?.name ? ` [${String(t.scale.name)}]` : ''}  ${this.s.metric ?? 'value'} ${fmtNum(t.value)}  ${fmtParams(t.params)}`
+      ? `✔ trial ${t.number}${t.scale?.name ? ` [${String(t.scale.name)}]` : ''}  ${this.s.metric ?? 'value'} ${fmtNum(t.value)}${Object.entries(t.values ?? {}).filter(([k]) => k !== this.s.metric).map(([k, v]) => `  ${k} ${fmtNum(v)}`).join('')}${t.infeasible ? '  (infeasible)' : ''}  ${fmtParams(t.params)}`
       : `✘ trial ${t.number}  ${t.state}: ${(t.error ?? '').split('\n')[0]}`;
     this.s.finished.push({ key: `t${t.id}`, text, color: ok ? 'green' : t.state === 'PRUNED' ? 'yellow' : 'red' });
     this.trials.set(t.id, t);

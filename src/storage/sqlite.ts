@@ -2,6 +2,7 @@
  * SQLite storage (better-sqlite3): WAL, a busy timeout, versioned migrations, and short
  * `BEGIN IMMEDIATE` transactions for every claim, so several processes on one machine can share a file.
  */
+import { findInstalled } from '../core/installation.js';
 import Database from 'better-sqlite3';
 import type { StudyConfig } from '../config/index.js';
 import { canonicalJson } from '../core/distributions.js';
@@ -26,7 +27,9 @@ export class SqliteStorage implements Storage {
     this.location = file;
     if (file !== ':memory:') checkDatabasePath(file, opts.create !== false);
     try {
-      this.db = new Database(file, { timeout: opts.timeoutMs ?? 30_000 });
+      // the one-folder bundle (npm run bundle) carries better-sqlite3's addon beside it, with no node_modules to find it in
+      const native = findInstalled('native/better_sqlite3.node');
+      this.db = new Database(file, { timeout: opts.timeoutMs ?? 30_000, ...(native ? { nativeBinding: native } : {}) });
     } catch (e) {
       const p = fileProblem(file, e);
       throw p instanceof ScaletuneError ? p : new ScaletuneError(`cannot open database ${file}: ${(e as Error).message}`, 2);

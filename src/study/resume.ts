@@ -3,9 +3,7 @@
  * (executor slurm) through worker jobs this process submits and watches. Either way the caller gets
  * the same outcome.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { installedFile } from '../core/installation.js';
 import { backendEntry, backendFor } from '../registry/backends.js';
 import type { Backend } from '../backends/types.js';
 import { commandNeedsProgram } from '../config/index.js';
@@ -55,13 +53,7 @@ function timing(staleAfterMs: number): Pick<RunStudyOptions, 'staleAfterMs' | 'r
 
 /** This installation's bin/scaletune.js, which Slurm worker jobs run. */
 function binPath(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const p = path.join(dir, 'bin', 'scaletune.js');
-    if (existsSync(p)) return p;
-    dir = path.dirname(dir);
-  }
-  throw new UsageError('bin/scaletune.js is missing from this installation');
+  return installedFile('bin/scaletune.js', 'executor slurm');
 }
 
 /** Run a study (a record or a name) until its cap, its end, its target or the signal; trials a dead runner left are re-queued first. */

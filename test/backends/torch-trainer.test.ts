@@ -187,11 +187,13 @@ describe.skipIf(!python)('backend: {type: torch}, one word apart from tfjs', () 
 
   it('refuses what only tfjs has, and a program of its own', async () => {
     const dir = tmpDir();
-    const cfg = writeFile(dir, 'bad.yaml', `method: random\nrun_cap: 1\nprogram: x.py\nparameters:\n  lr: {values: [0.01]}\nbackend: {type: torch, runtime: wasm, threads: 0}\n`);
+    const cfg = writeFile(dir, 'bad.yaml', `method: random\nrun_cap: 1\nprogram: x.py\nparameters:\n  lr: {values: [0.01]}\nbackend: {type: torch, runtime: wasm, threads: 0, compile: sometimes, dtype: fp8}\n`);
     const r = await runCli(['create', cfg, '--db', path.join(dir, 'x.db')], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/backend\.runtime: chooses the runtime of backend tfjs/);
     expect(r.stderr).toMatch(/backend\.threads: found 0/);
+    expect(r.stderr).toMatch(/backend\.compile: found "sometimes"; allowed: off \(each trial is its own process and would compile again\), on, auto/);
+    expect(r.stderr).toMatch(/backend\.dtype: found "fp8"; allowed: auto \(bf16 autocast on CUDA, fp32 on CPU\), fp32, bf16/);
     expect(r.stderr).toMatch(/program: not used by backend torch/);
   });
 });

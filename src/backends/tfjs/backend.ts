@@ -3,6 +3,7 @@
  * and stopping a run is terminating its thread.
  */
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { formatDuration } from '../../core/duration.js';
@@ -13,7 +14,12 @@ import type { TfjsBackendConfig } from './settings.js';
 /** The compiled worker script (tests run the TypeScript sources, whose worker is the built one). */
 export function workerScript(): string {
   const here = fileURLToPath(import.meta.url);
-  const candidates = here.endsWith('.ts') ? [here.replace(/([\\/])src([\\/])backends([\\/])tfjs([\\/])backend\.ts$/, '$1dist$2src$3backends$4tfjs$4worker.js')] : [here.replace(/backend\.js$/, 'worker.js')];
+  // the bundle (dist/bundle) keeps the worker as its own file beside the one that holds this module
+  const candidates = here.endsWith('.ts')
+    ? [here.replace(/([\\/])src([\\/])backends([\\/])tfjs([\\/])backend\.ts$/, '$1dist$2src$3backends$4tfjs$4worker.js')]
+    : here.endsWith('backend.js')
+      ? [here.replace(/backend\.js$/, 'worker.js')]
+      : [path.join(path.dirname(here), 'tfjs-worker.mjs')];
   const found = candidates.find((c) => existsSync(c));
   if (!found) throw new Error(`the tfjs worker script is missing (looked for ${candidates.join(', ')}); run npm run build`);
   return found;

@@ -4,6 +4,7 @@
  * native library, which fails offline), else `@tensorflow/tfjs` with the WASM backend, else its pure-JS
  * CPU backend. `scaletune doctor` prints what `probeRuntimes` finds.
  */
+import { findInstalled } from '../../core/installation.js';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { RuntimePreference } from './settings.js';
@@ -72,7 +73,8 @@ async function tryLoad(c: { name: RuntimeName; package: string }): Promise<{ tf:
     tf.env().set('PROD', true); // no debug checks, and no banner asking to install tfjs-node
     if (c.name === 'wasm') {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
-      const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+      // the bundle carries the WASM binaries in wasm/ beside it; an installation has them in node_modules
+      const dir = path.dirname(findInstalled('wasm/tfjs-backend-wasm.wasm') ?? require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
       wasm.setWasmPaths(dir + path.sep);
       if (!(await tf.setBackend('wasm'))) return { error: 'the WASM backend did not initialise' };
     } else if (!(await tf.setBackend('cpu'))) return { error: 'the CPU backend did not initialise' };

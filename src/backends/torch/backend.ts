@@ -81,7 +81,7 @@ export function torchArgs(cfg: TorchBackendConfig, params: Record<string, ParamV
     const v = params[k] ?? cfg.settings[k] ?? spec.default;
     if (v !== undefined) out.push(arg(k, v));
   }
-  out.push(arg('threads', cfg.threads), arg('device', cfg.device));
+  out.push(arg('threads', cfg.threads), arg('device', cfg.device), arg('dtype', cfg.dtype), arg('compile', cfg.compile));
   return out;
 }
 
