@@ -23,6 +23,8 @@ export interface CliIO {
   cwd: string;
   /** aborted on SIGINT/SIGTERM */
   signal?: AbortSignal;
+  /** a question answered on the terminal; absent when stdin is no terminal (then nothing is asked) */
+  ask?: (question: string) => Promise<string>;
 }
 
 export interface GlobalOptions {

@@ -1,4 +1,5 @@
 /** The scaletune command line: builds the commander program; one top-level catch maps errors to exit codes. */
+import { makeDeleteCommand, makeNoteCommand, makeRenameCommand } from './commands/manage.js';
 import { installedFile } from '../core/installation.js';
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
@@ -42,7 +43,7 @@ export function buildProgram(io: CliIO): Command {
         return EXIT.OK;
       }),
     );
-  for (const make of [makeRunCommand, makeResumeCommand, makeCreateCommand, makeStudiesCommand, makeTrialsCommand, makeLogsCommand, makeBestCommand, makeExportCommand, makeAskCommand, makeTellCommand, makeFitCommand, makeFitsCommand, makePredictCommand, makeScheduleCommand, makeDoctorCommand, makeDataCommand, makeDemoCommand, makeLineageCommand, makeReplayCommand, makeVerifyCommand, makeReportCommand, makeCheckCommand, makeLlmLogCommand, makeWorkerCommand]) {
+  for (const make of [makeRunCommand, makeResumeCommand, makeCreateCommand, makeStudiesCommand, makeTrialsCommand, makeLogsCommand, makeBestCommand, makeExportCommand, makeAskCommand, makeTellCommand, makeFitCommand, makeFitsCommand, makePredictCommand, makeScheduleCommand, makeDoctorCommand, makeDataCommand, makeDemoCommand, makeLineageCommand, makeReplayCommand, makeVerifyCommand, makeReportCommand, makeCheckCommand, makeLlmLogCommand, makeWorkerCommand, makeDeleteCommand, makeRenameCommand, makeNoteCommand]) {
     program.addCommand(make(io));
   }
   program.addCommand(schema);
@@ -96,6 +97,17 @@ function dropWhenClosed(stream: NodeJS.WriteStream): Out {
   return { write: (s: string) => (closed ? true : stream.write(s)), isTTY: false };
 }
 
+/** One line read from the terminal after the question. */
+async function ask(question: string): Promise<string> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await rl.question(question);
+  } finally {
+    rl.close();
+  }
+}
+
 /** Entry point of bin/scaletune.js: real streams, signals, exit code. */
 export function runFromProcess(): void {
   const controller = new AbortController();
@@ -112,7 +124,7 @@ export function runFromProcess(): void {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const io: CliIO = { stdout: dropWhenClosed(process.stdout), stderr: dropWhenClosed(process.stderr), env: process.env, cwd: process.cwd(), signal: controller.signal };
+  const io: CliIO = { stdout: dropWhenClosed(process.stdout), stderr: dropWhenClosed(process.stderr), env: process.env, cwd: process.cwd(), signal: controller.signal, ...(process.stdin.isTTY ? { ask } : {}) };
   main(process.argv.slice(2), io).then(
     (code) => {
       process.exitCode = code;

@@ -11,7 +11,7 @@ const METRIC_KEYS = ['name', 'goal', 'target'];
 const METRIC_WHAT = 'a mapping {name, goal: minimize|maximize, target?}';
 
 function parseOne(issues: Issues, m: unknown, at: string, inList: boolean): MetricConfig | undefined {
-  if (!isObj(m)) return void issues.bad(at, m, inList ? `${METRIC_WHAT} for each objective` : `${METRIC_WHAT}, or a list of them (several objectives)`);
+  if (!isObj(m)) return void issues.bad(at, m, inList ? `${METRIC_WHAT} for each objective` : `${METRIC_WHAT}, or a list of such mappings (two or more: several objectives)`);
   const keys = inList ? ['name', 'goal'] : METRIC_KEYS;
   for (const k of Object.keys(m)) {
     if (k === 'target' && inList) issues.add(`${at}.${k}`, 'a target ends a single-objective study at a value; a multi-objective study has no one value to reach; allowed: name, goal');
@@ -40,7 +40,7 @@ export function parseObjectives(issues: Issues, raw: unknown): { metric?: Metric
     return metric ? { metric } : {};
   }
   if (raw.length === 0) {
-    issues.bad('metric', raw, `${METRIC_WHAT}, or a list of two or more of them`);
+    issues.bad('metric', raw, `${METRIC_WHAT}, or a list of such mappings (two or more: several objectives; a list of one is that one metric)`);
     return {};
   }
   const list = raw.map((m, i) => parseOne(issues, m, `metric[${i}]`, true));
@@ -81,14 +81,17 @@ export function parseConstraints(issues: Issues, raw: unknown, objectives: reado
   return out;
 }
 
+/** A reported value in a message: six significant digits (45.1896, not 45.189600000000006). */
+const shown = (v: number): string => String(Number(v.toPrecision(6)));
+
 /** Why a trial's last reported values break a constraint, or null when they keep every one. A constraint never reported breaks it. */
 export function constraintViolation(values: Readonly<Record<string, number | null>>, constraints: readonly ConstraintConfig[]): string | null {
   const broken: string[] = [];
   for (const c of constraints) {
     const v = values[c.name];
     if (v === null || v === undefined || !Number.isFinite(v)) broken.push(`${c.name} was never reported as a number (a constrained metric must be)`);
-    else if (c.max !== undefined && v > c.max) broken.push(`${c.name} = ${v} is above its max ${c.max}`);
-    else if (c.min !== undefined && v < c.min) broken.push(`${c.name} = ${v} is below its min ${c.min}`);
+    else if (c.max !== undefined && v > c.max) broken.push(`${c.name} = ${shown(v)} is above its max ${c.max}`);
+    else if (c.min !== undefined && v < c.min) broken.push(`${c.name} = ${shown(v)} is below its min ${c.min}`);
   }
   return broken.length ? broken.join('; ') : null;
 }

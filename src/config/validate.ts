@@ -296,7 +296,8 @@ function parseMethodOptions(issues: Issues, raw: Record<string, unknown>, ctx: O
     issues.add(key, `options for method${owners.length > 1 ? 's' : ''} ${owners.join(' and ')}, but method is ${ctx.method}; allowed: remove ${key}, or method: ${owners.join(' or ')}`);
   }
   const need = entry.capabilities.needsMetric;
-  if (need && !ctx.metric) issues.add('metric', `missing; method ${ctx.method} ${need}: add metric: {name, goal}`);
+  // a metric that is there but wrong has its own message already
+  if (need && !ctx.metric && raw.metric === undefined) issues.add('metric', `missing; method ${ctx.method} ${need}: add metric: {name, goal}`);
   const o = entry.options;
   if (!o || (raw[o.key] === undefined && !o.required)) return {};
   const value = o.spec.parse(raw[o.key], ctx, issues);

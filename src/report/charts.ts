@@ -118,20 +118,29 @@ function lawChart(m: ReportModel, which: 'lr' | 'batch' | 'loss'): Chart | null 
 }
 
 function historyChart(m: ReportModel): Chart | null {
-  const rows = m.history.filter((h) => num(h.value)).map((h) => ({ number: h.number, value: h.value, best: h.best, scale: h.scale ?? m.study.name }));
+  const rows = m.history.filter((h) => num(h.value)).map((h) => ({ number: h.number, value: h.value, best: h.best, scale: h.scale ?? m.study.name, kept: h.infeasible ? 'broke a constraint' : 'kept the constraints' }));
+  const constrained = rows.some((r) => r.kept === 'broke a constraint');
   if (rows.length === 0) return null;
   const metric = m.study.metric ?? 'value';
   return {
     id: 'history',
     title: 'optimization history',
-    caption: m.ladder ? `Every completed run in order, by scale; the line is each scale's best so far.` : 'Every completed run in order; the line is the best so far.',
+    caption: `${m.ladder ? "Every completed run in order, by scale; the line is each scale's best so far." : 'Every completed run in order; the line is the best so far.'}${constrained ? ' Crosses: runs that broke a constraint, which are never the best.' : ''}`,
     spec: {
       ...base('optimization history'),
       width: WIDTH,
       height: HEIGHT,
       data: { values: rows },
       layer: [
-        { mark: { type: 'point', filled: true, size: 25, opacity: 0.7 }, encoding: { x: { field: 'number', type: 'quantitative', title: 'trial' }, y: { field: 'value', type: 'quantitative', scale: { zero: false }, title: metric }, color: { field: 'scale', type: 'nominal', title: m.ladder ? 'scale' : null } } },
+        {
+          mark: { type: 'point', filled: true, size: 25, opacity: 0.7 },
+          encoding: {
+            x: { field: 'number', type: 'quantitative', title: 'trial' },
+            y: { field: 'value', type: 'quantitative', scale: { zero: false }, title: metric },
+            color: { field: 'scale', type: 'nominal', title: m.ladder ? 'scale' : null },
+            ...(constrained ? { shape: { field: 'kept', type: 'nominal', title: null, scale: { domain: ['kept the constraints', 'broke a constraint'], range: ['circle', 'cross'] } } } : {}),
+          },
+        },
         { mark: { type: 'line', interpolate: 'step-after' }, encoding: { x: { field: 'number', type: 'quantitative' }, y: { field: 'best', type: 'quantitative' }, color: { field: 'scale', type: 'nominal' } } },
       ],
     },

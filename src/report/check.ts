@@ -113,6 +113,6 @@ export function formatCheck(r: CheckResult): string {
   const num = (v: number | null): string => (v === null ? '-' : Number(v.toPrecision(5)).toString());
   const lines = r.checks.map((c) => `${c.status.toUpperCase().padEnd(4)}  ${c.name}: ${num(c.current)} against ${num(c.baseline)} — ${c.detail}`);
   const fails = r.checks.filter((c) => c.status === 'fail').length;
-  lines.push(r.regressed ? `check: ${r.study} regressed against ${r.baseline}: ${fails} of ${r.checks.length} checks failed` : `check: ${r.study} holds against ${r.baseline} (${r.checks.filter((c) => c.status === 'pass').length} checks passed)`);
+  lines.push(r.regressed ? `check: ${r.study} regressed against ${r.baseline}: ${fails} of ${r.checks.length} checks failed` : `check: ${r.study} holds against ${r.baseline} (${r.checks.filter((c) => c.status === 'pass').length} check${r.checks.filter((c) => c.status === 'pass').length === 1 ? '' : 's'} passed)`);
   return `${lines.join('\n')}\n`;
 }

@@ -23,8 +23,8 @@ export interface TrialJson {
   gpus?: string[];
   /** studies with several objectives, constraints or a cost: the last value of each metric they name */
   values?: Record<string, number | null>;
-  /** why the trial breaks a constraint (absent when it keeps them) */
-  infeasible?: string;
+  /** why the trial breaks a constraint (null when it keeps them; absent for studies of one metric) */
+  infeasible?: string | null;
   /** multi-objective studies: whether the trial is on the Pareto front */
   on_front?: boolean;
 }
@@ -82,7 +82,8 @@ export function trialToJson(t: Trial, all: readonly Trial[] = [], attrs: Record<
     ...(t.scale ? { scale: t.scale } : {}),
     ...(Array.isArray(attrs.gpus) ? { gpus: attrs.gpus as string[] } : {}),
     ...(t.values ? { values: t.values } : {}),
-    ...(t.infeasible ? { infeasible: t.infeasible } : {}),
+    // present (null when feasible) wherever the study names metrics beyond one, so scripts can test it
+    ...(t.values || t.infeasible ? { infeasible: t.infeasible } : {}),
     ...(front ? { on_front: front.has(t.number) } : {}),
   };
 }

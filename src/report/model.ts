@@ -57,6 +57,10 @@ export interface ReportModel {
     seed: number;
     created: string;
     counts: Record<string, number>;
+    /** the bounds a trial must keep (constrained studies only) */
+    constraints?: { name: string; min?: number; max?: number }[];
+    /** the study's note (`scaletune note`), when it has one */
+    note?: string;
   };
   best: { number: number; value: number; params: Params; scale: string | null } | null;
   history: HistoryPoint[];
@@ -112,6 +116,8 @@ export interface ReportInput {
   trials: readonly Trial[];
   metrics: readonly Metric[];
   lineage: readonly LineageEntry[];
+  /** the note kept with the study (`scaletune note`) */
+  note?: string | null;
   /** the time to stamp (tests pass a fixed one) */
   now?: Date;
 }
@@ -204,6 +210,8 @@ export function buildReport(input: ReportInput): ReportModel {
       seed: study.seed,
       created: new Date(study.createdAt).toISOString(),
       counts,
+      ...(cfg.constraints ? { constraints: cfg.constraints } : {}),
+      ...(input.note ? { note: input.note } : {}),
     },
     best: bestTrial ? { number: bestTrial.number, value: bestTrial.value!, params: bestTrial.params, scale: typeof bestTrial.scale?.name === 'string' ? bestTrial.scale.name : null } : null,
     history,

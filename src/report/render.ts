@@ -27,7 +27,13 @@ export function reportBlocks(m: ReportModel, charts: readonly Chart[]): Block[] 
   const metric = m.study.metric ?? 'value';
   b.push({ kind: 'h', level: 1, text: `scaletune report: ${m.study.name}` });
   const counts = Object.entries(m.study.counts).map(([k, v]) => `${v} ${k}`).join(', ');
-  b.push({ kind: 'p', text: `Method ${m.study.method}, backend ${m.study.backend}, metric ${m.study.metric ?? '(none)'}${m.study.goal ? ` (${m.study.goal})` : ''}, seed ${m.study.seed}. Trials: ${counts || 'none'}. Created ${m.study.created}; report generated ${m.generated}.` });
+  const aims = m.front
+    ? `objectives ${m.front.objectives.map((o) => `${o.name} (${o.goal})`).join(', ')}`
+    : `metric ${m.study.metric ?? '(none)'}${m.study.goal ? ` (${m.study.goal})` : ''}`;
+  const bounds = m.study.constraints?.length ? `, constraints ${m.study.constraints.map((c) => `${c.min !== undefined ? `${c.min} ≤ ` : ''}${c.name}${c.max !== undefined ? ` ≤ ${c.max}` : ''}`).join(', ')}` : '';
+  b.push({ kind: 'p', text: `Method ${m.study.method}, backend ${m.study.backend}, ${aims}${bounds}, seed ${m.study.seed}. Trials: ${counts || 'none'}. Created ${m.study.created}; report generated ${m.generated}.` });
+  if (m.study.note) b.push({ kind: 'p', text: `Note: ${m.study.note}` });
+  if (m.study.constraints?.length && !m.front && m.best === null && (m.study.counts.complete ?? 0) > 0) b.push({ kind: 'p', text: `No completed trial kept the constraints: there is no best trial.` });
 
   const L = m.ladder;
   if (L) {
@@ -88,7 +94,7 @@ export function reportBlocks(m: ReportModel, charts: readonly Chart[]): Block[] 
     b.push({ kind: 'h', level: 2, text: 'Pareto front' });
     b.push({
       kind: 'p',
-      text: `${on.length} of ${f.trials.length} feasible completed trials are on the front of ${f.objectives.map((o) => `${o.name} (${o.goal})`).join(', ')}: no other trial is as good in every objective and better in one. Hypervolume ${fmtNum(f.hypervolume)} up to the reference point (${f.reference.map((r) => fmtNum(r)).join(', ')}${f.objectives.some((o) => o.goal === 'maximize') ? ', each maximised objective negated' : ''}).${f.infeasible ? ` ${f.infeasible} completed trial${f.infeasible === 1 ? '' : 's'} broke a constraint and ${f.infeasible === 1 ? 'is' : 'are'} left out.` : ''}`,
+      text: `${on.length} of ${f.trials.length} feasible completed trials are on the front of ${f.objectives.map((o) => `${o.name} (${o.goal})`).join(', ')}: no other trial is as good in every objective and better in one. Hypervolume ${fmtNum(f.hypervolume)} (in the objectives' units multiplied together) up to the reference point (${f.reference.map((r) => fmtNum(r)).join(', ')}: each objective's worst value among these trials plus a tenth of its range${f.objectives.some((o) => o.goal === 'maximize') ? ', each maximised objective negated' : ''}).${f.infeasible ? ` ${f.infeasible} completed trial${f.infeasible === 1 ? '' : 's'} broke a constraint and ${f.infeasible === 1 ? 'is' : 'are'} left out.` : ''}`,
     });
     const first = f.objectives[0]!;
     const rows = [...on].sort((a, z) => (first.goal === 'minimize' ? 1 : -1) * (a.values[first.name]! - z.values[first.name]!));

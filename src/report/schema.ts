@@ -63,6 +63,8 @@ export function reportSchema(): Record<string, unknown> {
         seed: { type: 'integer' },
         created: { type: 'string' },
         counts: { type: 'object', additionalProperties: { type: 'integer' } },
+        constraints: { type: 'array', items: obj(['name'], { name: { type: 'string' }, min: num, max: num }) },
+        note: { type: 'string', description: 'the note kept with the study (scaletune note)' },
       }),
       best: obj(['number', 'value', 'params', 'scale'], { number: { type: 'integer' }, value: num, params, scale: { type: ['string', 'null'] } }, true),
       history: { type: 'array', items: obj(['number', 'state', 'value', 'scale', 'best', 'params'], { number: { type: 'integer' }, state, value: numOrNull, scale: { type: ['string', 'null'] }, best: numOrNull, params, infeasible: { type: 'string' } }) },

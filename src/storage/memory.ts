@@ -20,12 +20,39 @@ export class MemoryStorage implements Storage {
   private fits: StoredFit[] = [];
   private lineage: LineageEntry[] = [];
   private llmCalls: LlmCall[] = [];
+  /** one counter for every id: a deleted study's ids are never given out again */
+  private lastId = 0;
+  private nextId(): number {
+    return ++this.lastId;
+  }
 
   async createStudy(input: { name: string; config: StudyConfig; seed: number; cwd: string; artifactsDir: string }): Promise<StudyRecord> {
     if (this.studies.some((s) => s.name === input.name)) throw new UsageError(`a study named '${input.name}' already exists in ${this.location}`);
-    const s: StudyRecord = { id: this.studies.length + 1, ...copy(input), createdAt: Date.now() };
+    const s: StudyRecord = { id: this.nextId(), ...copy(input), createdAt: Date.now() };
     this.studies.push(s);
     return copy(s);
+  }
+
+  async renameStudy(studyId: number, name: string): Promise<StudyRecord> {
+    const s = this.studies.find((x) => x.id === studyId);
+    if (!s) throw new UsageError(`no study with id ${studyId}`);
+    if (this.studies.some((x) => x.name === name && x.id !== studyId)) throw new UsageError(`a study named '${name}' already exists in ${this.location}`);
+    s.name = name;
+    return copy(s);
+  }
+
+  async deleteStudy(studyId: number): Promise<void> {
+    const trialIds = new Set(this.trials.filter((t) => t.studyId === studyId).map((t) => t.id));
+    this.studies = this.studies.filter((s) => s.id !== studyId);
+    this.trials = this.trials.filter((t) => t.studyId !== studyId);
+    this.metrics = this.metrics.filter((m) => !trialIds.has(m.trialId));
+    this.logs = this.logs.filter((l) => !trialIds.has(l.trialId));
+    for (const id of trialIds) this.trialAttrs.delete(id);
+    this.studyAttrs.delete(studyId);
+    this.events = this.events.filter((e) => e.studyId !== studyId);
+    this.fits = this.fits.filter((f) => f.studyId !== studyId);
+    this.lineage = this.lineage.filter((l) => l.studyId !== studyId);
+    this.llmCalls = this.llmCalls.filter((c) => c.studyId !== studyId);
   }
 
   async getStudy(name: string): Promise<StudyRecord | null> {
@@ -53,7 +80,7 @@ export class MemoryStorage implements Storage {
   private insert(studyId: number, fields: Partial<Trial> & { params: Trial['params']; state: TrialState }): Trial {
     const number = this.trials.filter((t) => t.studyId === studyId).length;
     const t: Trial = {
-      id: this.trials.length + 1,
+      id: this.nextId(),
       studyId,
       number,
       scale: null,
@@ -140,7 +167,7 @@ export class MemoryStorage implements Storage {
 
   async appendLogs(trialId: number, lines: readonly { stream: LogLine['stream']; line: string }[]): Promise<void> {
     const at = Date.now();
-    for (const l of lines) this.logs.push({ trialId, seq: this.logs.length + 1, stream: l.stream, line: l.line, at });
+    for (const l of lines) this.logs.push({ trialId, seq: this.nextId(), stream: l.stream, line: l.line, at });
   }
 
   async finishTrial(trialId: number, r: FinishResult): Promise<Trial> {
@@ -194,7 +221,7 @@ export class MemoryStorage implements Storage {
   }
 
   async logEvent(studyId: number, trialId: number | null, who: string, kind: string, detail: Record<string, unknown> | null = null): Promise<void> {
-    this.events.push({ id: this.events.length + 1, studyId, trialId, at: Date.now(), who, kind, detail: detail ? copy(detail) : null });
+    this.events.push({ id: this.nextId(), studyId, trialId, at: Date.now(), who, kind, detail: detail ? copy(detail) : null });
   }
 
   async getEvents(studyId: number): Promise<StudyEvent[]> {
@@ -202,7 +229,7 @@ export class MemoryStorage implements Storage {
   }
 
   async addLineage(e: NewLineage): Promise<LineageEntry> {
-    const entry: LineageEntry = { ...copy(e), id: this.lineage.length + 1, at: Date.now() };
+    const entry: LineageEntry = { ...copy(e), id: this.nextId(), at: Date.now() };
     this.lineage.push(entry);
     return copy(entry);
   }
@@ -212,7 +239,7 @@ export class MemoryStorage implements Storage {
   }
 
   async addLlmCall(c: NewLlmCall): Promise<LlmCall> {
-    const call: LlmCall = { ...copy(c), id: this.llmCalls.length + 1, at: Date.now() };
+    const call: LlmCall = { ...copy(c), id: this.nextId(), at: Date.now() };
     this.llmCalls.push(call);
     return copy(call);
   }
@@ -227,7 +254,7 @@ export class MemoryStorage implements Storage {
   }
 
   async saveFit(fit: NewFit): Promise<StoredFit> {
-    const f: StoredFit = { ...copy(fit), id: this.fits.length + 1, createdAt: Date.now() };
+    const f: StoredFit = { ...copy(fit), id: this.nextId(), createdAt: Date.now() };
     this.fits.push(f);
     return copy(f);
   }

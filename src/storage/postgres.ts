@@ -158,6 +158,25 @@ export class PostgresStorage implements Storage {
     return r ? studyFromRow(r) : null;
   }
 
+  async renameStudy(studyId: number, name: string): Promise<StudyRecord> {
+    return this.tx(async (c) => {
+      if ((await c.query('SELECT 1 FROM studies WHERE name = $1 AND id != $2', [name, studyId])).rowCount) throw new UsageError(`a study named '${name}' already exists in ${this.location}`);
+      const r = await c.query('UPDATE studies SET name = $1 WHERE id = $2 RETURNING *', [name, studyId]);
+      if (!r.rowCount) throw new UsageError(`no study with id ${studyId}`);
+      return studyFromRow(r.rows[0]!);
+    });
+  }
+
+  async deleteStudy(studyId: number): Promise<void> {
+    await this.tx(async (c) => {
+      await this.lockStudy(c, studyId);
+      const ofTrials = 'trial_id IN (SELECT id FROM trials WHERE study_id = $1)';
+      for (const sql of [`DELETE FROM metrics WHERE ${ofTrials}`, `DELETE FROM trial_logs WHERE ${ofTrials}`, `DELETE FROM trial_attrs WHERE ${ofTrials}`, 'DELETE FROM lineage WHERE study_id = $1', 'DELETE FROM events WHERE study_id = $1', 'DELETE FROM llm_calls WHERE study_id = $1', 'DELETE FROM fits WHERE study_id = $1', 'DELETE FROM study_attrs WHERE study_id = $1', 'DELETE FROM trials WHERE study_id = $1', 'DELETE FROM studies WHERE id = $1']) {
+        await c.query(sql, [studyId]);
+      }
+    });
+  }
+
   async listStudies(): Promise<StudySummary[]> {
     const db = await this.db();
     const studies = (await db.query('SELECT * FROM studies ORDER BY id')).rows.map(studyFromRow);

@@ -86,6 +86,24 @@ export class SqliteStorage implements Storage {
     });
   }
 
+  async renameStudy(studyId: number, name: string): Promise<StudyRecord> {
+    return this.immediate(() => {
+      const taken = this.db.prepare('SELECT 1 FROM studies WHERE name = ? AND id != ?').get(name, studyId);
+      if (taken) throw new UsageError(`a study named '${name}' already exists in ${this.location}`);
+      if (this.db.prepare('UPDATE studies SET name = ? WHERE id = ?').run(name, studyId).changes === 0) throw new UsageError(`no study with id ${studyId}`);
+      return studyFromRow(this.db.prepare('SELECT * FROM studies WHERE id = ?').get(studyId) as Row);
+    });
+  }
+
+  async deleteStudy(studyId: number): Promise<void> {
+    this.immediate(() => {
+      const ofTrials = 'trial_id IN (SELECT id FROM trials WHERE study_id = ?)';
+      for (const sql of [`DELETE FROM metrics WHERE ${ofTrials}`, `DELETE FROM trial_logs WHERE ${ofTrials}`, `DELETE FROM trial_attrs WHERE ${ofTrials}`, 'DELETE FROM lineage WHERE study_id = ?', 'DELETE FROM events WHERE study_id = ?', 'DELETE FROM llm_calls WHERE study_id = ?', 'DELETE FROM fits WHERE study_id = ?', 'DELETE FROM study_attrs WHERE study_id = ?', 'DELETE FROM trials WHERE study_id = ?', 'DELETE FROM studies WHERE id = ?']) {
+        this.db.prepare(sql).run(studyId);
+      }
+    });
+  }
+
   async getStudy(name: string): Promise<StudyRecord | null> {
     const r = this.db.prepare('SELECT * FROM studies WHERE name = ?').get(name) as Row | undefined;
     return r ? studyFromRow(r) : null;

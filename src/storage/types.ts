@@ -132,6 +132,10 @@ export interface TrialStore {
   createStudy(input: { name: string; config: StudyConfig; seed: number; cwd: string; artifactsDir: string }): Promise<StudyRecord>;
   /** By every command and worker that names a study; null when no study has that name. */
   getStudy(name: string): Promise<StudyRecord | null>;
+  /** `rename`: the study's new name (the caller checked the name rules); throws UsageError when another study has it. Its trials and folders are untouched. */
+  renameStudy(studyId: number, name: string): Promise<StudyRecord>;
+  /** `delete`: the study and everything recorded of it (trials, metrics, logs, attributes, events, lineage, LLM calls, fits), in one transaction. */
+  deleteStudy(studyId: number): Promise<void>;
   /** For `studies`, and to list the names when a study is not found: every study with its trial counts, oldest first. */
   listStudies(): Promise<StudySummary[]>;
 

@@ -28,7 +28,9 @@ export function outcomeOf(end: StudyEnd, slurm?: SlurmOutcome): StudyOutcome {
 }
 
 /** The exit code of a run: local and Slurm runs end through here, so that scripts read both alike. */
-export function exitCodeOf(o: Pick<StudyOutcome, 'interrupted' | 'counts'>): number {
+export function exitCodeOf(o: Pick<StudyOutcome, 'interrupted' | 'counts'> & Partial<Pick<StudyOutcome, 'trials'>>): number {
   if (o.interrupted) return EXIT.INTERRUPTED;
-  return o.counts.COMPLETE === 0 && o.counts.FAIL > 0 ? EXIT.ALL_FAILED : EXIT.OK;
+  // a trial that broke a constraint gave nothing usable: when none kept them, the run is a failure too
+  const usable = o.trials ? o.trials.filter((t) => t.state === 'COMPLETE' && !t.infeasible).length : o.counts.COMPLETE;
+  return usable === 0 && (o.counts.FAIL > 0 || o.counts.COMPLETE > 0) ? EXIT.ALL_FAILED : EXIT.OK;
 }

@@ -7,7 +7,7 @@ export interface CliResult {
 }
 
 /** Run the CLI in-process (plain output: stdout is not a TTY). */
-export async function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string>; signal?: AbortSignal } = {}): Promise<CliResult> {
+export async function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string>; signal?: AbortSignal; answer?: string } = {}): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const code = await main(args, {
@@ -16,6 +16,8 @@ export async function runCli(args: string[], opts: { cwd?: string; env?: Record<
     env: { CI: 'true', ...opts.env },
     cwd: opts.cwd ?? process.cwd(),
     ...(opts.signal ? { signal: opts.signal } : {}),
+    // a terminal that answers the question asked (delete's confirmation)
+    ...(opts.answer !== undefined ? { ask: async (q: string) => ((stderr += q), opts.answer!) } : {}),
   });
   return { code, stdout, stderr };
 }

@@ -27,6 +27,40 @@ export function storageContract(name: string, open: () => Storage): void {
         await s.close();
       });
 
+      it('renames a study (refusing a taken name) and deletes one with everything recorded of it, leaving the others whole', async () => {
+        const s = open();
+        const a = await makeStudy(s, trainerConfig(), 'a');
+        const b = await makeStudy(s, trainerConfig(), 'b');
+        for (const st of [a, b]) {
+          const t = (await s.createRunning(st.id, { params: { v: st.id }, worker: 'w' }))!;
+          await s.addMetrics(t.id, [{ step: 1, name: 'loss', value: 1 }]);
+          await s.appendLogs(t.id, [{ stream: 'stdout', line: 'hi' }]);
+          await s.setTrialAttr(t.id, 'k', 1);
+          await s.setStudyAttr(st.id, 'note', 'x');
+          await s.logEvent(st.id, t.id, 'w', 'trial_started');
+          await s.finishTrial(t.id, { state: 'COMPLETE', value: 1 });
+        }
+        await expect(s.renameStudy(a.id, 'b')).rejects.toThrow(UsageError);
+        expect((await s.renameStudy(a.id, 'a2')).name).toBe('a2');
+        expect(await s.getStudy('a')).toBeNull();
+        expect((await s.getStudy('a2'))?.artifactsDir).toBe(a.artifactsDir);
+        await s.deleteStudy(a.id);
+        expect((await s.listStudies()).map((x) => x.name)).toEqual(['b']);
+        expect(await s.getTrials(a.id)).toEqual([]);
+        expect(await s.getMetrics(a.id)).toEqual([]);
+        expect(await s.getEvents(a.id)).toEqual([]);
+        expect(await s.getStudyAttrs(a.id)).toEqual({});
+        const [tb] = await s.getTrials(b.id);
+        expect((await s.getMetrics(b.id)).length).toBe(1);
+        expect((await s.getLogs(tb!.id)).length).toBe(1);
+        // a new study after a deletion gets ids of its own
+        const c = await makeStudy(s, trainerConfig(), 'c');
+        const tc = (await s.createRunning(c.id, { params: {}, worker: 'w' }))!;
+        expect(tc.id).not.toBe(tb!.id);
+        expect(tc.number).toBe(0);
+        await s.close();
+      });
+
       it('summarises studies: counts per state and best by goal', async () => {
         const s = open();
         const lo = await makeStudy(s, trainerConfig(), 'min');

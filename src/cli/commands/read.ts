@@ -1,4 +1,5 @@
 /** Read-back commands: `studies`, `trials`, `best`, `export`. Each reads storage, shapes, prints. */
+import { noteOf } from '../../study/manage.js';
 import { Command, Option } from 'commander';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -42,10 +43,12 @@ export function makeStudiesCommand(io: CliIO): Command {
     .action(action(io, async (flags: { json?: boolean }, cmd: Command) =>
       withStorage(globals(cmd, io), io, async (storage) => {
         const studies = await storage.listStudies();
+        const fronts = await Promise.all(studies.map(async (s) => (s.config.objectives ? studyFront(await storage.getTrials(s.id), s.config)!.length : null)));
+        const notes = await Promise.all(studies.map((s) => noteOf(storage, s)));
         if (flags.json) {
           printJson(
             io,
-            studies.map((s) => ({
+            studies.map((s, i) => ({
               name: s.name,
               method: s.config.method,
               metric: s.config.metric ?? null,
@@ -53,7 +56,9 @@ export function makeStudiesCommand(io: CliIO): Command {
               seed: s.seed,
               counts: Object.fromEntries(Object.entries(s.counts).map(([k, v]) => [k.toLowerCase(), v])),
               best: s.config.objectives ? null : s.best,
-              ...(s.config.objectives ? { objectives: s.config.objectives } : {}),
+              ...(s.config.objectives ? { objectives: s.config.objectives, front: fronts[i] } : {}),
+              ...(s.config.constraints ? { constraints: s.config.constraints } : {}),
+              note: notes[i],
               created_at: new Date(s.createdAt).toISOString(),
               last_activity: s.lastActivity === null ? null : new Date(s.lastActivity).toISOString(),
             })),
@@ -63,17 +68,21 @@ export function makeStudiesCommand(io: CliIO): Command {
         } else {
           // a ladder's verify runs are counted apart from its search, which needs its trials
           const counts = await Promise.all(studies.map(async (s) => (s.config.scales ? searchCount(s.config, await storage.getTrials(s.id)) : { complete: s.counts.COMPLETE, budget: searchBudget(s.config), verify: 0 })));
-          const fronts = await Promise.all(studies.map(async (s) => (s.config.objectives ? studyFront(await storage.getTrials(s.id), s.config)!.length : null)));
           const rows = studies.map((s, i) => [
             s.name,
             s.config.method,
             formatSearchCount(counts[i]!),
             String(s.counts.FAIL),
             String(s.counts.RUNNING + s.counts.WAITING),
-            fronts[i] !== null ? `front of ${fronts[i]} (${s.config.objectives!.map((o) => o.name).join(', ')})` : s.config.metric ? `${s.config.metric.name} ${fmtNum(s.best)}` : '-',
+            fronts[i] !== null
+              ? `front of ${fronts[i]} (${s.config.objectives!.map((o) => o.name).join(', ')})`
+              : s.config.metric
+                ? `${s.config.metric.name} ${s.best === null && s.config.constraints && s.counts.COMPLETE > 0 ? 'none feasible' : fmtNum(s.best)}`
+                : '-',
             when(s.createdAt),
+            ...(notes.some((n) => n !== null) ? [notes[i] ?? ''] : []),
           ]);
-          io.stdout.write(`${table(['study', 'method', 'complete', 'failed', 'pending', 'best', 'created'], rows)}\n`);
+          io.stdout.write(`${table(['study', 'method', 'complete', 'failed', 'pending', 'best', 'created', ...(notes.some((n) => n !== null) ? ['note'] : [])], rows)}\n`);
         }
         return EXIT.OK;
       })),
@@ -176,11 +185,12 @@ export function makeExportCommand(io: CliIO): Command {
         else {
           const metrics = await storage.getMetrics(study.id);
           const events = await storage.getEvents(study.id);
+          const front = frontNumbers(study, trials);
           text = json({
             format: 'scaletune-study/1',
             study: { name: study.name, config: study.config, seed: study.seed, created_at: new Date(study.createdAt).toISOString(), attrs: await storage.getStudyAttrs(study.id) },
             trials: trials.map((t) => ({
-              ...trialToJson(t, trials),
+              ...trialToJson(t, trials, {}, front),
               metrics: metrics.filter((m) => m.trialId === t.id).map((m) => ({ step: m.step, tokens: m.tokens, name: m.name, value: m.value })),
             })),
             events: events.map((e) => ({ at: new Date(e.at).toISOString(), trial: e.trialId === null ? null : (numberOf.get(e.trialId) ?? null), who: e.who, kind: e.kind, detail: e.detail })),

@@ -1,4 +1,5 @@
 /** `scaletune report <study> --format md|html|json [--out path]`: the study's report, from its records. */
+import { noteOf } from '../../study/manage.js';
 import { Command, Option } from 'commander';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -19,6 +20,7 @@ export async function studyReport(storage: Storage, study: StudyRecord, now?: Da
     trials: await storage.getTrials(study.id),
     metrics: await storage.getMetrics(study.id),
     lineage: await storage.getLineage(study.id),
+    note: await noteOf(storage, study),
     ...(now ? { now } : {}),
   });
 }
