@@ -37,7 +37,7 @@ export const bayesOptions: OptionSpec<BayesOptions> = {
       max_observations: { type: 'integer', minimum: 10, default: 150 },
       warm_start: { type: 'string', description: 'another study whose completed trials seed the surrogate' },
       cost_cooling: { type: 'boolean', default: true, description: 'with cost: the cost counts less as run_cap is spent (Lee et al. 2020); false: EI per unit cost throughout' },
-      multi_objective: { enum: ['ehvi', 'parego'], default: 'ehvi', description: 'with a list of objectives: expected hypervolume improvement, or random Chebyshev scalarisations' },
+      multi_objective: { enum: ['ehvi', 'parego'], description: 'with a list of objectives: expected hypervolume improvement (default for two), or random Chebyshev scalarisations (default for three or more)' },
     },
   }),
 };

@@ -30,7 +30,7 @@ export interface BayesOptions {
   maxObservations?: number;
   /** another study whose completed trials seed the surrogate (read by the caller into `prior`) */
   warmStart?: string;
-  /** how several objectives are proposed for (default ehvi: expected hypervolume improvement; parego: random Chebyshev scalarisations) */
+  /** how several objectives are proposed for: ehvi (expected hypervolume improvement; the default for two), parego (random Chebyshev scalarisations; the default for three or more) */
   multiObjective?: 'ehvi' | 'parego';
   /** with `cost:`, whether the cost's weight falls from 1 to 0 as run_cap is spent (default true); false: EI per unit cost throughout */
   costCooling?: boolean;
@@ -172,7 +172,9 @@ export class BayesSearcher implements Searcher {
       return this.fallback.suggest(history, n);
     }
     const objectives = this.ctx.objectives;
-    const multi = objectives && objectives.length > 1 ? (this.opts.multiObjective ?? 'ehvi') : null;
+    // by measurement (bench/search-mo, 10 seeds, 100 trials): hypervolume improvement ahead on two
+    // objectives, ParEGO far ahead on DTLZ2's three (EHVI's gap 0.535 against 0.236)
+    const multi = objectives && objectives.length > 1 ? (this.opts.multiObjective ?? (objectives.length === 2 ? 'ehvi' : 'parego')) : null;
     const pending = history.filter((t) => t.state === 'RUNNING' || t.state === 'WAITING');
     const taken = new Set(history.filter((t) => t.state !== 'STALE').map((t) => canonicalJson(t.params)));
     const rng = new Rng(this.ctx.seed, 0x42415945, history.length);
