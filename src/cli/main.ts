@@ -1,5 +1,5 @@
 /** The scaletune command line: builds the commander program; one top-level catch maps errors to exit codes. */
-import { makeDeleteCommand, makeNoteCommand, makeRenameCommand } from './commands/manage.js';
+import { makeDeleteCommand, makeImportCommand, makeNoteCommand, makeRenameCommand } from './commands/manage.js';
 import { installedFile } from '../core/installation.js';
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
@@ -43,7 +43,7 @@ export function buildProgram(io: CliIO): Command {
         return EXIT.OK;
       }),
     );
-  for (const make of [makeRunCommand, makeResumeCommand, makeCreateCommand, makeStudiesCommand, makeTrialsCommand, makeLogsCommand, makeBestCommand, makeExportCommand, makeAskCommand, makeTellCommand, makeFitCommand, makeFitsCommand, makePredictCommand, makeScheduleCommand, makeDoctorCommand, makeDataCommand, makeDemoCommand, makeLineageCommand, makeReplayCommand, makeVerifyCommand, makeReportCommand, makeCheckCommand, makeLlmLogCommand, makeWorkerCommand, makeDeleteCommand, makeRenameCommand, makeNoteCommand]) {
+  for (const make of [makeRunCommand, makeResumeCommand, makeCreateCommand, makeStudiesCommand, makeTrialsCommand, makeLogsCommand, makeBestCommand, makeExportCommand, makeAskCommand, makeTellCommand, makeFitCommand, makeFitsCommand, makePredictCommand, makeScheduleCommand, makeDoctorCommand, makeDataCommand, makeDemoCommand, makeLineageCommand, makeReplayCommand, makeVerifyCommand, makeReportCommand, makeCheckCommand, makeLlmLogCommand, makeWorkerCommand, makeDeleteCommand, makeRenameCommand, makeNoteCommand, makeImportCommand]) {
     program.addCommand(make(io));
   }
   program.addCommand(schema);

@@ -2,6 +2,9 @@
 import { Command } from 'commander';
 import { EXIT, UsageError } from '../../core/errors.js';
 import { deleteStudy, noteOf, renameStudy, setNote } from '../../study/manage.js';
+import { importOptunaStudy, readOptuna } from '../../study/import-optuna.js';
+import { defaultRunsDir } from '../../study/create.js';
+import { redactUrl } from '../../core/hint.js';
 import { action, globals, requireStudy, withStorage, type CliIO } from '../context.js';
 
 export function makeDeleteCommand(io: CliIO): Command {
@@ -62,4 +65,28 @@ export function makeNoteCommand(io: CliIO): Command {
         return EXIT.OK;
       })),
     );
+}
+
+export function makeImportCommand(io: CliIO): Command {
+  return new Command('import')
+    .description("record a study another tool ran as a scaletune study (optuna: its SQLite file or PostgreSQL URL, read directly)")
+    .argument('<tool>', 'the tool that ran it: optuna')
+    .argument('<storage>', 'an Optuna SQLite file (a path or sqlite:///path) or postgresql://… URL')
+    .option('--study <name>', 'the Optuna study to import (needed when the storage holds several)')
+    .option('--name <name>', 'the scaletune study to create (default: the Optuna name)')
+    .action(action(io, async (tool: string, from: string, flags: { study?: string; name?: string }, cmd: Command) => {
+      if (tool !== 'optuna') throw new UsageError(`import: found '${tool}'; allowed: optuna (W&B runs: export them as CSV and use fit --csv)`);
+      const studies = await readOptuna(from);
+      const pick = flags.study === undefined ? (studies.length === 1 ? studies[0] : undefined) : studies.find((s) => s.name === flags.study);
+      if (!pick) {
+        const list = studies.map((s) => s.name).join(', ') || 'none';
+        throw new UsageError(flags.study === undefined ? `import optuna: ${studies.length} studies in ${redactUrl(from)} (${list}); allowed: --study NAME` : `import optuna: no study '${flags.study}' in ${redactUrl(from)}; allowed: ${list}`);
+      }
+      return withStorage(globals(cmd, io), io, async (storage) => {
+        const r = await importOptunaStudy(storage, pick, { ...(flags.name ? { name: flags.name } : {}), cwd: io.cwd, runsDir: defaultRunsDir(storage, io.cwd) });
+        const skipped = Object.entries(r.skipped).map(([s, n]) => `${n} ${s.toLowerCase()}`).join(', ');
+        io.stdout.write(`imported ${r.imported} trials of Optuna study '${pick.name}' as study ${r.study.name}${skipped ? ` (left out, not finished: ${skipped})` : ''}; see: scaletune trials ${r.study.name}\n`);
+        return EXIT.OK;
+      }, { create: true });
+    }));
 }
