@@ -1,5 +1,6 @@
 /** The scaletune command line: builds the commander program; one top-level catch maps errors to exit codes. */
 import { makeDeleteCommand, makeImportCommand, makeNoteCommand, makeRenameCommand } from './commands/manage.js';
+import { makeImportanceCommand } from './commands/importance.js';
 import { installedFile } from '../core/installation.js';
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
@@ -43,7 +44,7 @@ export function buildProgram(io: CliIO): Command {
         return EXIT.OK;
       }),
     );
-  for (const make of [makeRunCommand, makeResumeCommand, makeCreateCommand, makeStudiesCommand, makeTrialsCommand, makeLogsCommand, makeBestCommand, makeExportCommand, makeAskCommand, makeTellCommand, makeFitCommand, makeFitsCommand, makePredictCommand, makeScheduleCommand, makeDoctorCommand, makeDataCommand, makeDemoCommand, makeLineageCommand, makeReplayCommand, makeVerifyCommand, makeReportCommand, makeCheckCommand, makeLlmLogCommand, makeWorkerCommand, makeDeleteCommand, makeRenameCommand, makeNoteCommand, makeImportCommand]) {
+  for (const make of [makeRunCommand, makeResumeCommand, makeCreateCommand, makeStudiesCommand, makeTrialsCommand, makeLogsCommand, makeBestCommand, makeExportCommand, makeAskCommand, makeTellCommand, makeFitCommand, makeFitsCommand, makePredictCommand, makeScheduleCommand, makeDoctorCommand, makeDataCommand, makeDemoCommand, makeLineageCommand, makeReplayCommand, makeVerifyCommand, makeReportCommand, makeCheckCommand, makeLlmLogCommand, makeWorkerCommand, makeDeleteCommand, makeRenameCommand, makeNoteCommand, makeImportCommand, makeImportanceCommand]) {
     program.addCommand(make(io));
   }
   program.addCommand(schema);

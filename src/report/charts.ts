@@ -249,8 +249,30 @@ function frontChart(m: ReportModel): Chart | null {
   };
 }
 
+/** Each searched parameter's share of the importance (PED-ANOVA), largest first. */
+function importanceChart(m: ReportModel): Chart | null {
+  const imp = m.importance;
+  if (!imp || imp.importances.length < 2) return null;
+  return {
+    id: 'importance',
+    title: 'parameter importance',
+    caption: `PED-ANOVA over ${imp.trials} completed trials (the best ${imp.top} against all): each parameter's share of the total divergence.`,
+    spec: {
+      ...base('parameter importance'),
+      width: WIDTH,
+      height: Math.max(60, 28 * imp.importances.length),
+      data: { values: imp.importances.map((x) => ({ param: x.param, share: x.share })) },
+      mark: { type: 'bar' },
+      encoding: {
+        y: { field: 'param', type: 'nominal', sort: '-x', title: null },
+        x: { field: 'share', type: 'quantitative', title: 'share of the importance', axis: { format: '.0%' }, scale: { domain: [0, 1] } },
+      },
+    },
+  };
+}
+
 export function reportCharts(m: ReportModel): Chart[] {
-  return [frontChart(m), sweepChart(m), lawChart(m, 'lr'), lawChart(m, 'batch'), lawChart(m, 'loss'), historyChart(m), ...pbtCharts(m)].filter((c): c is Chart => c !== null);
+  return [frontChart(m), importanceChart(m), sweepChart(m), lawChart(m, 'lr'), lawChart(m, 'batch'), lawChart(m, 'loss'), historyChart(m), ...pbtCharts(m)].filter((c): c is Chart => c !== null);
 }
 
 /** One chart to SVG, rendered headless by vega (text measured by estimate; no canvas, no browser). */

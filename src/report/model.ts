@@ -6,6 +6,7 @@
 import type { Params } from '../core/distributions.js';
 import { outsideSearch, type LineageEntry, type Metric, type Trial } from '../core/trial.js';
 import { hypervolume, paretoTrials, referencePoint, signedVector } from '../core/pareto.js';
+import { pedAnova, type ImportanceResult } from './importance.js';
 import type { StudyRecord } from '../storage/types.js';
 import { lineageModel, type SchedulePiece } from './lineage.js';
 import { predictLadder, summarizeLadder, verifyResults, type LadderSummary, type Predicted, type VerifyResult } from '../../fitters/ladder/index.js';
@@ -74,6 +75,8 @@ export interface ReportModel {
   verify: VerifyResult[];
   /** a multi-objective study: every feasible completed trial's objectives, which lie on the front, and the front's hypervolume */
   front?: FrontModel | null;
+  /** which searched parameters mattered to the (first) metric, by PED-ANOVA; studies without scales, with 10 or more completed trials */
+  importance?: ImportanceResult | null;
   pbt: {
     winner: { member: number; step: number; score: number | null } | null;
     schedule: SchedulePiece[];
@@ -218,6 +221,7 @@ export function buildReport(input: ReportInput): ReportModel {
     ladder,
     verify: verifyResults(cfg, trials),
     ...(cfg.objectives ? { front: frontModel(trials, cfg) } : {}),
+    ...(!cfg.scales?.length && cfg.metric ? { importance: pedAnova(trials, cfg.parameters, cfg.metric.goal) } : {}),
     pbt,
   };
 }

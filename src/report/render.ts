@@ -104,6 +104,13 @@ export function reportBlocks(m: ReportModel, charts: readonly Chart[]): Block[] 
     b.push({ kind: 'p', text: `Trial ${m.best.number}: ${metric} = ${fmtNum(m.best.value)} with ${paramsText(m.best.params)}.` });
   }
 
+  if (m.importance) {
+    const imp = m.importance;
+    b.push({ kind: 'h', level: 2, text: 'Parameter importance' });
+    b.push({ kind: 'p', text: `For ${metric}${m.front ? ' (the first objective)' : ''}, by PED-ANOVA: how differently each parameter is spread among the best ${imp.top} of ${imp.trials} completed trials than among all of them (Pearson divergence; 0: it did not matter), and each one's share of the total.` });
+    b.push({ kind: 'table', header: ['parameter', 'share', 'divergence'], rows: imp.importances.map((x) => [x.param, `${(100 * x.share).toFixed(1)}%`, fmtNum(x.divergence, 3)]) });
+  }
+
   if (m.pbt) {
     b.push({ kind: 'h', level: 2, text: 'Population-based training' });
     if (m.pbt.winner) b.push({ kind: 'p', text: `Winner: member ${m.pbt.winner.member} at step ${m.pbt.winner.step}, ${metric} = ${fmtNum(m.pbt.winner.score)}; ${m.pbt.exploits.length} exploit${m.pbt.exploits.length === 1 ? '' : 's'} in all.` });
