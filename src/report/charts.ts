@@ -16,9 +16,20 @@ const LOG = { type: 'log' };
 const WIDTH = 520;
 const HEIGHT = 300;
 const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+/** Counts read as people write them: 20k, 400M, 1.6B, 70B, 1.4T. */
+const COUNT_AXIS = {
+  labelExpr:
+    "datum.value >= 1e12 ? format(datum.value / 1e12, '~g') + 'T' : datum.value >= 1e9 ? format(datum.value / 1e9, '~g') + 'B' : datum.value >= 1e6 ? format(datum.value / 1e6, '~g') + 'M' : datum.value >= 1e3 ? format(datum.value / 1e3, '~g') + 'k' : format(datum.value, '~g')",
+};
+/** FLOPs, whose range no unit covers: 6e16, 2e21. */
+const FLOPS_AXIS = { labelExpr: "replace(format(datum.value, '.1~e'), 'e+', 'e')" };
+/** Small values on a log axis as 1e-4, 3e-3 rather than 0.0001, 0.003. */
+const SMALL_AXIS = { labelExpr: "datum.value < 0.01 ? format(datum.value, '~e') : format(datum.value, '~g')" };
+/** Room around the data so that no point sits on an axis. */
+const PAD = 10;
 
 function base(title: string): Record<string, unknown> {
-  return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, background: 'white', config: { font: 'sans-serif', axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { labelFontSize: 11 } } };
+  return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, background: 'white', config: { font: 'sans-serif', axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { labelFontSize: 11, labelLimit: 320 } } };
 }
 
 /** Loss against learning rate, one panel per scale: the runs, the scale's optimum, and the lr law's band there. */
@@ -29,7 +40,7 @@ function sweepChart(m: ReportModel): Chart | null {
   if (L) {
     const lawBand = new Map<string, [number, number]>();
     for (const s of L.scales) {
-      for (const r of s.runs) rows.push({ kind: 'run', scale: s.name, lr: r.lr, loss: r.loss });
+      for (const r of s.runs) rows.push({ kind: 'run', scale: s.name, lr: r.lr, loss: r.loss, ...(num(r.batch) ? { batch: r.batch } : {}) });
       if (s.optimum) rows.push({ kind: 'optimum', scale: s.name, lr: s.optimum.lr });
     }
     for (const a of L.atScales) if (a.lr?.interval) lawBand.set(a.scale, a.lr.interval);
@@ -39,19 +50,22 @@ function sweepChart(m: ReportModel): Chart | null {
   }
   if (!rows.some((r) => r.kind === 'run')) return null;
   const metric = m.study.metric ?? 'loss';
-  const x = { field: 'lr', type: 'quantitative', scale: LOG, title: lrParam };
+  // one x range for every panel, so that the optima can be compared across scales by eye
+  const x = { field: 'lr', type: 'quantitative', scale: { ...LOG, padding: PAD, nice: false }, title: lrParam, axis: SMALL_AXIS };
+  const batches = [...new Set(rows.filter((r) => r.kind === 'run' && num(r.batch)).map((r) => r.batch as number))];
+  const batchColour = L?.batchParam && batches.length > 1 ? { color: { field: 'batch', type: 'quantitative', title: L.batchParam, scale: { type: 'log', scheme: 'viridis' } } } : {};
   return {
     id: 'sweep',
     title: `${metric} against ${lrParam}${L ? ' at each scale' : ''}`,
     caption: L
-      ? `Each run of each scale's search within 10% of the scale's best ${metric}; the red rule is the scale's optimum, the shaded band the 95% interval of the ${lrParam} law at that scale.`
+      ? `Each run of each scale's search within 10% of the scale's best ${metric}${Object.keys(batchColour).length ? `, coloured by ${L!.batchParam}` : ''}; the red rule is the scale's optimum, the shaded band the 95% interval of the ${lrParam} law at that scale. Every panel has the same ${lrParam} range.`
       : 'Each completed run.',
     spec: {
       ...base(`${metric} against ${lrParam}${L ? ', per scale' : ''}`),
       data: { values: rows },
       facet: { field: 'scale', type: 'nominal', title: null, sort: L ? L.scales.map((s) => s.name) : undefined },
       columns: 3,
-      resolve: { scale: { y: 'independent', x: 'independent' } },
+      resolve: { scale: { y: 'independent', x: 'shared' } },
       spec: {
         width: 200,
         height: 150,
@@ -61,7 +75,7 @@ function sweepChart(m: ReportModel): Chart | null {
             // the basin, not the cliffs: runs more than 10% above their scale's best are left out
             transform: [{ filter: "datum.kind === 'run'" }, ...(L ? [{ joinaggregate: [{ op: 'min', field: 'loss', as: 'bestLoss' }], groupby: ['scale'] }, { filter: 'datum.loss <= 1.1 * datum.bestLoss' }] : [])],
             mark: { type: 'point', filled: true, size: 30 },
-            encoding: { x, y: { field: 'loss', type: 'quantitative', scale: { zero: false }, title: metric } },
+            encoding: { x, y: { field: 'loss', type: 'quantitative', scale: { zero: false, padding: PAD }, title: metric }, ...batchColour },
           },
           { transform: [{ filter: "datum.kind === 'optimum'" }], mark: { type: 'rule', color: '#e45756', strokeWidth: 2 }, encoding: { x } },
         ],
@@ -94,9 +108,14 @@ function lawChart(m: ReportModel, which: 'lr' | 'batch' | 'loss'): Chart | null 
     const x = xField === 'C' ? 6 * L.backtest.N * L.backtest.D : xField === 'D' ? L.backtest.D : L.backtest.N;
     rows.push({ kind: 'backtest', x, y: bt.predicted.value, lo: bt.predicted.interval?.[0] ?? bt.predicted.value, hi: bt.predicted.interval?.[1] ?? bt.predicted.value, label: `backtest ${L.backtest.scale}` });
   }
-  const X = { field: 'x', type: 'quantitative', scale: LOG, title: xTitle, axis: { format: '.0e' } };
-  const Y = { field: 'y', type: 'quantitative', scale: which === 'loss' ? { zero: false } : LOG, title: yName };
-  const kinds = { field: 'kind', type: 'nominal', title: null, scale: { domain: ['scale', 'target', 'backtest'], range: ['#4c78a8', '#e45756', '#f58518'] } };
+  const X = { field: 'x', type: 'quantitative', scale: { ...LOG, padding: PAD, nice: false }, title: xTitle, axis: xField === 'C' ? FLOPS_AXIS : COUNT_AXIS };
+  const Y = { field: 'y', type: 'quantitative', scale: which === 'loss' ? { zero: false, padding: PAD } : { ...LOG, padding: PAD, nice: false }, title: yName, ...(which === 'lr' ? { axis: SMALL_AXIS } : which === 'batch' ? { axis: COUNT_AXIS } : {}) };
+  // one legend for everything drawn: the law's line and band as well as the points
+  const legend = ['fitted law', '95% band of the law', "each scale's optimum", ...(L.target && pred ? ['prediction for the target'] : []), ...(bt ? ['backtest (law without the largest scale)'] : [])];
+  const colours = ['#4c78a8', '#a6bddb', '#4c78a8', '#e45756', '#f58518'].slice(0, 3).concat(L.target && pred ? ['#e45756'] : [], bt ? ['#f58518'] : []);
+  const kinds = { field: 'what', type: 'nominal', title: null, scale: { domain: legend, range: colours } };
+  const named: Record<string, string> = { law: 'fitted law', scale: "each scale's optimum", target: 'prediction for the target', backtest: 'backtest (law without the largest scale)' };
+  for (const r of rows) r.what = named[r.kind as string];
   const title = which === 'loss' ? `${yName} against compute` : `${yName} against ${xField === 'D' ? 'D' : 'N'}`;
   return {
     id: `law-${which}`,
@@ -108,8 +127,8 @@ function lawChart(m: ReportModel, which: 'lr' | 'batch' | 'loss'): Chart | null 
       height: HEIGHT,
       data: { values: rows },
       layer: [
-        { transform: [{ filter: "datum.kind === 'law' && isValid(datum.lo)" }], mark: { type: 'area', opacity: 0.2, color: '#4c78a8' }, encoding: { x: X, y: { ...Y, field: 'lo' }, y2: { field: 'hi' } } },
-        { transform: [{ filter: "datum.kind === 'law'" }], mark: { type: 'line', color: '#4c78a8' }, encoding: { x: X, y: Y } },
+        { transform: [{ filter: "datum.kind === 'law' && isValid(datum.lo)" }, { calculate: "'95% band of the law'", as: 'what' }], mark: { type: 'area', opacity: 0.5 }, encoding: { x: X, y: { ...Y, field: 'lo' }, y2: { field: 'hi' }, color: kinds } },
+        { transform: [{ filter: "datum.kind === 'law'" }], mark: { type: 'line' }, encoding: { x: X, y: Y, color: kinds } },
         { transform: [{ filter: "datum.kind === 'target' || datum.kind === 'backtest'" }], mark: { type: 'rule', strokeWidth: 2 }, encoding: { x: X, y: { ...Y, field: 'lo' }, y2: { field: 'hi' }, color: kinds } },
         { transform: [{ filter: "datum.kind !== 'law'" }], mark: { type: 'point', filled: true, size: 60 }, encoding: { x: X, y: Y, color: kinds, tooltip: [{ field: 'label' }, { field: 'y', title: yName }] } },
       ],
@@ -118,14 +137,19 @@ function lawChart(m: ReportModel, which: 'lr' | 'batch' | 'loss'): Chart | null 
 }
 
 function historyChart(m: ReportModel): Chart | null {
-  const rows = m.history.filter((h) => num(h.value)).map((h) => ({ number: h.number, value: h.value, best: h.best, scale: h.scale ?? m.study.name, kept: h.infeasible ? 'broke a constraint' : 'kept the constraints' }));
+  const order = m.ladder ? m.ladder.scales.map((s) => s.name) : [m.study.name];
+  const rows = m.history.filter((h) => num(h.value)).map((h) => ({ number: h.number, value: h.value, best: h.best, scale: h.scale ?? m.study.name, kept: h.infeasible ? 'broke a constraint' : 'kept the constraints', role: order.includes(h.scale ?? m.study.name) ? 'search' : 'outside the search' }));
   const constrained = rows.some((r) => r.kept === 'broke a constraint');
+  // scales in the ladder's order (by size), each its own colour; verify runs and branches after them, marked apart
+  const others = [...new Set(rows.map((r) => r.scale))].filter((s) => !order.includes(s)).sort();
+  const palette = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2', '#b279a2', '#eeca3b', '#9d755d', '#ff9da6', '#bab0ac', '#1f77b4', '#8c564b'];
+  const colour = { field: 'scale', type: 'nominal', title: m.ladder ? 'scale' : null, sort: [...order, ...others], scale: { domain: [...order, ...others], range: [...order.map((_, i) => palette[i % palette.length]!), ...others.map(() => '#333333')] }, ...(m.ladder ? {} : { legend: null }) };
   if (rows.length === 0) return null;
   const metric = m.study.metric ?? 'value';
   return {
     id: 'history',
     title: 'optimization history',
-    caption: `${m.ladder ? "Every completed run in order, by scale; the line is each scale's best so far." : 'Every completed run in order; the line is the best so far.'}${constrained ? ' Crosses: runs that broke a constraint, which are never the best.' : ''}`,
+    caption: `${m.ladder ? "Every completed run in order, by scale; the line is each scale's best so far." : 'Every completed run in order; the line is the best so far.'}${others.length ? ` Diamonds (dark): ${others.join(', ')} — outside the scales' searches.` : ''}${constrained ? ' Crosses: runs that broke a constraint, which are never the best.' : ''}`,
     spec: {
       ...base('optimization history'),
       width: WIDTH,
@@ -137,11 +161,11 @@ function historyChart(m: ReportModel): Chart | null {
           encoding: {
             x: { field: 'number', type: 'quantitative', title: 'trial' },
             y: { field: 'value', type: 'quantitative', scale: { zero: false }, title: metric },
-            color: { field: 'scale', type: 'nominal', title: m.ladder ? 'scale' : null },
-            ...(constrained ? { shape: { field: 'kept', type: 'nominal', title: null, scale: { domain: ['kept the constraints', 'broke a constraint'], range: ['circle', 'cross'] } } } : {}),
+            color: colour,
+            ...(constrained ? { shape: { field: 'kept', type: 'nominal', title: null, scale: { domain: ['kept the constraints', 'broke a constraint'], range: ['circle', 'cross'] } } } : others.length ? { shape: { field: 'role', type: 'nominal', title: null, scale: { domain: ['search', 'outside the search'], range: ['circle', 'diamond'] } } } : {}),
           },
         },
-        { mark: { type: 'line', interpolate: 'step-after' }, encoding: { x: { field: 'number', type: 'quantitative' }, y: { field: 'best', type: 'quantitative' }, color: { field: 'scale', type: 'nominal' } } },
+        { mark: { type: 'line', interpolate: 'step-after' }, encoding: { x: { field: 'number', type: 'quantitative' }, y: { field: 'best', type: 'quantitative' }, color: colour } },
       ],
     },
   };

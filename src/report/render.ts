@@ -128,9 +128,15 @@ export function reportBlocks(m: ReportModel, charts: readonly Chart[]): Block[] 
 
   // a harvesting branch's loss is measured at a fraction of its run's tokens: no rival of the runs
   const ranked = m.front ? [] : m.history.filter((h) => h.state === 'complete' && h.value !== null && !h.infeasible && !h.scale?.startsWith('branch ')).sort((a, z) => (m.study.goal === 'maximize' ? z.value! - a.value! : a.value! - z.value!));
-  if (ranked.length) {
+  if (ranked.length && L) {
+    // across scales the largest always wins: each scale's own best run is what can be compared
+    const order = L.scales.map((s) => s.name);
+    const perScale = order.map((name) => ranked.find((h) => h.scale === name)).filter((h): h is (typeof ranked)[number] => h !== undefined);
+    b.push({ kind: 'h', level: 2, text: 'Best run of each scale' });
+    b.push({ kind: 'table', header: ['scale', 'trial', metric, 'parameters'], rows: perScale.map((h) => [h.scale ?? '-', String(h.number), fmtNum(h.value), paramsText(h.params)]) });
+  } else if (ranked.length) {
     b.push({ kind: 'h', level: 2, text: ranked.length === 1 ? 'Best run' : `Best ${Math.min(10, ranked.length)} runs` });
-    b.push({ kind: 'table', header: ['trial', ...(L ? ['scale'] : []), metric, 'parameters'], rows: ranked.slice(0, 10).map((h) => [String(h.number), ...(L ? [h.scale ?? '-'] : []), fmtNum(h.value), paramsText(h.params)]) });
+    b.push({ kind: 'table', header: ['trial', metric, 'parameters'], rows: ranked.slice(0, 10).map((h) => [String(h.number), fmtNum(h.value), paramsText(h.params)]) });
   }
   if (L?.warnings?.length) {
     b.push({ kind: 'h', level: 2, text: 'Warnings' });
