@@ -4,9 +4,9 @@
 // the target's predicted and measured loss), with the machine and the GPU's mean utilisation during
 // the ladder. A run without CUDA (SMOKE) is labelled a CPU smoke run, never a GPU result.
 // Usage: node bench/gpu/summarize.mjs <OUT folder> [--write]
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeResultsSection } from '../results.mjs';
 
 const dir = process.argv[2];
 if (!dir || !existsSync(dir)) {
@@ -79,9 +79,5 @@ if (process.argv.includes('--write')) {
     console.error('not written: a CPU smoke run is no GPU result');
     process.exit(1);
   }
-  const file = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../RESULTS.md');
-  const old = readFileSync(file, 'utf8');
-  const block = `<!-- bench:gpu:begin -->\n${text}\n<!-- bench:gpu:end -->`;
-  writeFileSync(file, old.includes('<!-- bench:gpu:begin -->') ? old.replace(/<!-- bench:gpu:begin -->[\s\S]*?<!-- bench:gpu:end -->/, block) : `${old.trimEnd()}\n\n## Proxy runs on a GPU (\`bash bench/gpu/run.sh\` there, then \`node bench/gpu/summarize.mjs <OUT> --write\`)\n\n${block}\n`);
-  console.log('wrote bench/RESULTS.md');
+  writeResultsSection('gpu', text);
 }

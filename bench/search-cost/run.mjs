@@ -7,10 +7,10 @@
 // 200 (the cheapest run costs 1).
 // Usage: npm run build && node bench/search-cost/run.mjs [--trials 60] [--seeds 10] [--write]
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeResultsSection } from '../results.mjs';
 import { PROBLEMS } from '../search/problems.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -93,15 +93,4 @@ const text = [
   lines.join('\n'),
 ].join('\n');
 console.log(text);
-if (process.argv.includes('--write')) {
-  const file = path.join(here, 'RESULTS.md');
-  const start = '<!-- bench:search-cost -->';
-  const end = '<!-- /bench:search-cost -->';
-  let old = '';
-  try {
-    old = readFileSync(file, 'utf8');
-  } catch {}
-  const block = `${start}\n${text}\n${end}`;
-  writeFileSync(file, old.includes(start) ? old.replace(new RegExp(`${start}[\\s\\S]*?${end}`), block) : `# Cost-aware search benchmark results\n\n\`node bench/search-cost/run.mjs --write\` (on demand, not a test).\n\n${block}\n`);
-  console.log(`wrote ${path.relative(process.cwd(), file)}`);
-}
+if (process.argv.includes('--write')) writeResultsSection('search-cost', text, path.join(here, 'RESULTS.md'));

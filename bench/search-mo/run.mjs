@@ -6,10 +6,10 @@
 // median time per suggestion.
 // Usage: npm run build && node bench/search-mo/run.mjs [--trials 100] [--seeds 10] [--problems zdt1,dtlz2] [--write]
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeResultsSection } from '../results.mjs';
 import { D, PROBLEMS as ALL } from './problems.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -91,19 +91,4 @@ const text = [
   lines.join('\n'),
 ].join('\n');
 console.log(text);
-if (process.argv.includes('--write')) {
-  const file = path.join(here, 'RESULTS.md');
-  const old = (() => {
-    try {
-      return readFileSync(file, 'utf8');
-    } catch {
-      return '';
-    }
-  })();
-  const start = '<!-- bench:search-mo -->';
-  const end = '<!-- /bench:search-mo -->';
-  const block = `${start}\n${text}\n${end}`;
-  const next = old.includes(start) ? old.replace(new RegExp(`${start}[\\s\\S]*?${end}`), block) : `# Multi-objective search benchmark results\n\n\`node bench/search-mo/run.mjs --write\` (on demand, not a test).\n\n${block}\n`;
-  writeFileSync(file, next);
-  console.log(`wrote ${path.relative(process.cwd(), file)}`);
-}
+if (process.argv.includes('--write')) writeResultsSection('search-mo', text, path.join(here, 'RESULTS.md'));

@@ -7,7 +7,7 @@
  * is spread alike in both (0). No model is fitted, so it needs no random forest and runs in
  * milliseconds. Importances are also given normalised to sum to 1. Pure.
  */
-import { isFixed, toUnit, type SearchSpace } from '../core/distributions.js';
+import { canonicalJson, isFixed, toUnit, type SearchSpace } from '../core/distributions.js';
 import { outsideSearch, type Trial } from '../core/trial.js';
 
 export interface Importance {
@@ -67,7 +67,7 @@ export function pedAnova(trials: readonly Trial[], space: SearchSpace, goal: 'mi
     if (isFixed(d)) continue;
     let divergence: number;
     if (d.type === 'categorical') {
-      const index = (t: Trial): number => Math.max(0, d.values.findIndex((v) => JSON.stringify(v) === JSON.stringify(t.params[name])));
+      const index = (t: Trial): number => Math.max(0, d.values.findIndex((v) => canonicalJson(v) === canonicalJson(t.params[name] ?? null)));
       divergence = pearson(categories(top.map(index), d.values.length), categories(rows.map(index), d.values.length));
     } else {
       const unit = (t: Trial): number => toUnit(d, t.params[name] ?? null);

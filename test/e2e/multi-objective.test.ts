@@ -22,6 +22,16 @@ interface TrialOut {
   params: Record<string, unknown>;
 }
 
+/** The quadratic trainer's space with a width (a trade-off between loss, params and memory), searched by bayes. */
+const WIDTH_SEARCH = (steps: number, stepMs: number): string => `bayes: {initial: 4, candidates: 256}
+parameters:
+  lr: {distribution: log_uniform_values, min: 0.0001, max: 0.1}
+  batch_size: {values: [32, 64, 128]}
+  width: {distribution: q_log_uniform_values, min: 16, max: 512, q: 16}
+  steps: {value: ${steps}}
+  step_ms: {value: ${stepMs}}
+`;
+
 const COMMAND_STUDY = `name: mo
 program: ${TRAINER}
 method: bayes
@@ -33,14 +43,7 @@ constraints:
 run_cap: 12
 parallel: 2
 seed: 5
-bayes: {initial: 4, candidates: 256}
-parameters:
-  lr: {distribution: log_uniform_values, min: 0.0001, max: 0.1}
-  batch_size: {values: [32, 64, 128]}
-  width: {distribution: q_log_uniform_values, min: 16, max: 512, q: 16}
-  steps: {value: 12}
-  step_ms: {value: 40}
-  checkpoint_every: {value: 4}
+${WIDTH_SEARCH(12, 40)}  checkpoint_every: {value: 4}
 `;
 
 /** Feasible, complete, every objective: the front must be exactly the nondominated ones of these. */
@@ -119,14 +122,7 @@ metric: {name: val_loss, goal: minimize}
 constraints: ${constraints}
 run_cap: 10
 seed: 2
-bayes: {initial: 4, candidates: 256}
-parameters:
-  lr: {distribution: log_uniform_values, min: 0.0001, max: 0.1}
-  batch_size: {values: [32, 64, 128]}
-  width: {distribution: q_log_uniform_values, min: 16, max: 512, q: 16}
-  steps: {value: 6}
-  step_ms: {value: 1}
-`;
+${WIDTH_SEARCH(6, 1)}`;
     const db = path.join(dir, 'c.db');
     const a = await bin(['--db', db, 'run', writeFile(dir, 'a.yaml', body('bounded', '[{name: peak_memory_gb, max: 8}]')), '--no-live'], { cwd: dir });
     expect(a.code, a.stderr).toBe(0);
