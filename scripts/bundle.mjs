@@ -68,6 +68,9 @@ copy('fixtures/studies');
 for (const f of ['quadratic.mjs', 'torch_lm.py', 'scaletune_report.py']) copy(`fixtures/trainers/${f}`);
 copy('python/wandb');
 copy('README.md');
+// the dashboard's page and the browser builds of vega, vega-lite and vega-embed it serves (nothing from the internet)
+copy('web/dashboard');
+for (const name of ['vega', 'vega-lite', 'vega-embed']) copy(path.join(path.dirname(require.resolve(name)), `${name}.min.js`), `web/vendor/${name}.min.js`);
 writeFileSync(path.join(out, 'package.json'), `${JSON.stringify({ name: pkg.name, version: pkg.version, type: 'module', description: `${pkg.description} (one-folder bundle: run with node scaletune.mjs)` }, null, 2)}\n`);
 // Slurm worker jobs run bin/scaletune.js of the installation, as they do from a checkout
 mkdirSync(path.join(out, 'bin'), { recursive: true });

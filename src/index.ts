@@ -38,5 +38,9 @@ export { FitError, type FitResult } from '../fitters/types.js';
 export { summarizeLadder, type LadderSummary, type LadderInput } from '../fitters/ladder/index.js';
 export { buildReport, REPORT_SCHEMA_ID, type ReportModel, type ReportInput } from './report/model.js';
 export { lineageModel, type LineageModel } from './report/lineage.js';
+export { studyReport } from './study/report.js';
+
+// the web dashboard over a storage (open it with openStorage(location, { readOnly: true }))
+export { startDashboard, type Dashboard, type DashboardOptions } from './dashboard/server.js';
 
 export { main } from './cli/main.js';

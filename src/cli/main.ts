@@ -1,6 +1,7 @@
 /** The scaletune command line: builds the commander program; one top-level catch maps errors to exit codes. */
 import { makeDeleteCommand, makeImportCommand, makeNoteCommand, makeRenameCommand } from './commands/manage.js';
 import { makeImportanceCommand } from './commands/importance.js';
+import { makeDashboardCommand } from './commands/dashboard.js';
 import { installedFile } from '../core/installation.js';
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
@@ -44,7 +45,7 @@ export function buildProgram(io: CliIO): Command {
         return EXIT.OK;
       }),
     );
-  for (const make of [makeRunCommand, makeResumeCommand, makeCreateCommand, makeStudiesCommand, makeTrialsCommand, makeLogsCommand, makeBestCommand, makeExportCommand, makeAskCommand, makeTellCommand, makeFitCommand, makeFitsCommand, makePredictCommand, makeScheduleCommand, makeDoctorCommand, makeDataCommand, makeDemoCommand, makeLineageCommand, makeReplayCommand, makeVerifyCommand, makeReportCommand, makeCheckCommand, makeLlmLogCommand, makeWorkerCommand, makeDeleteCommand, makeRenameCommand, makeNoteCommand, makeImportCommand, makeImportanceCommand]) {
+  for (const make of [makeRunCommand, makeResumeCommand, makeCreateCommand, makeStudiesCommand, makeTrialsCommand, makeLogsCommand, makeBestCommand, makeExportCommand, makeAskCommand, makeTellCommand, makeFitCommand, makeFitsCommand, makePredictCommand, makeScheduleCommand, makeDoctorCommand, makeDataCommand, makeDemoCommand, makeLineageCommand, makeReplayCommand, makeVerifyCommand, makeReportCommand, makeCheckCommand, makeLlmLogCommand, makeWorkerCommand, makeDeleteCommand, makeRenameCommand, makeNoteCommand, makeImportCommand, makeImportanceCommand, makeDashboardCommand]) {
     program.addCommand(make(io));
   }
   program.addCommand(schema);
@@ -116,7 +117,9 @@ export function runFromProcess(): void {
   const onSignal = (sig: NodeJS.Signals): void => {
     signals++;
     if (signals === 1) {
-      process.stderr.write(`\n${sig}: stopping; running trials are ended and will be re-queued (again to force)\n`);
+      // the dashboard runs no trials: it only closes
+      const what = process.argv.slice(2).includes('dashboard') ? 'closing the dashboard' : 'stopping; running trials are ended and will be re-queued (again to force)';
+      process.stderr.write(`\n${sig}: ${what}\n`);
       controller.abort();
     } else {
       process.stderr.write(`${sig}: forced exit\n`);

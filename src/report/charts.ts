@@ -3,6 +3,8 @@
  * without a browser. Each chart says what it shows in its title; the renderers place them.
  */
 import type { ReportModel } from './model.js';
+import { learningCurveChart } from './study-charts.js';
+import { base, COUNT_AXIS, FLOPS_AXIS, HEIGHT, LOG, num, PAD, PALETTE, SMALL_AXIS, WIDTH } from './chart-style.js';
 
 export interface Chart {
   id: string;
@@ -10,26 +12,6 @@ export interface Chart {
   /** a sentence under the chart: what to read from it */
   caption: string;
   spec: Record<string, unknown>;
-}
-
-const LOG = { type: 'log' };
-const WIDTH = 520;
-const HEIGHT = 300;
-const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-/** Counts read as people write them: 20k, 400M, 1.6B, 70B, 1.4T. */
-const COUNT_AXIS = {
-  labelExpr:
-    "datum.value >= 1e12 ? format(datum.value / 1e12, '~g') + 'T' : datum.value >= 1e9 ? format(datum.value / 1e9, '~g') + 'B' : datum.value >= 1e6 ? format(datum.value / 1e6, '~g') + 'M' : datum.value >= 1e3 ? format(datum.value / 1e3, '~g') + 'k' : format(datum.value, '~g')",
-};
-/** FLOPs, whose range no unit covers: 6e16, 2e21. */
-const FLOPS_AXIS = { labelExpr: "replace(format(datum.value, '.1~e'), 'e+', 'e')" };
-/** Small values on a log axis as 1e-4, 3e-3 rather than 0.0001, 0.003. */
-const SMALL_AXIS = { labelExpr: "datum.value < 0.01 ? format(datum.value, '~e') : format(datum.value, '~g')" };
-/** Room around the data so that no point sits on an axis. */
-const PAD = 10;
-
-function base(title: string): Record<string, unknown> {
-  return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, background: 'white', config: { font: 'sans-serif', axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { labelFontSize: 11, labelLimit: 320 } } };
 }
 
 /** Loss against learning rate, one panel per scale: the runs, the scale's optimum, and the lr law's band there. */
@@ -70,14 +52,15 @@ function sweepChart(m: ReportModel): Chart | null {
         width: 200,
         height: 150,
         layer: [
-          { transform: [{ filter: "datum.kind === 'band'" }], mark: { type: 'rect', opacity: 0.15, color: '#4c78a8' }, encoding: { x: { ...x, field: 'lo' }, x2: { field: 'hi' } } },
+          // layers without data would leave vega warning of an infinite extent
+          ...(rows.some((r) => r.kind === 'band') ? [{ transform: [{ filter: "datum.kind === 'band'" }], mark: { type: 'rect', opacity: 0.15, color: '#4c78a8' }, encoding: { x: { ...x, field: 'lo' }, x2: { field: 'hi' } } }] : []),
           {
             // the basin, not the cliffs: runs more than 10% above their scale's best are left out
             transform: [{ filter: "datum.kind === 'run'" }, ...(L ? [{ joinaggregate: [{ op: 'min', field: 'loss', as: 'bestLoss' }], groupby: ['scale'] }, { filter: 'datum.loss <= 1.1 * datum.bestLoss' }] : [])],
             mark: { type: 'point', filled: true, size: 30 },
             encoding: { x, y: { field: 'loss', type: 'quantitative', scale: { zero: false, padding: PAD }, title: metric }, ...batchColour },
           },
-          { transform: [{ filter: "datum.kind === 'optimum'" }], mark: { type: 'rule', color: '#e45756', strokeWidth: 2 }, encoding: { x } },
+          ...(rows.some((r) => r.kind === 'optimum') ? [{ transform: [{ filter: "datum.kind === 'optimum'" }], mark: { type: 'rule', color: '#e45756', strokeWidth: 2 }, encoding: { x } }] : []),
         ],
       },
     },
@@ -142,8 +125,7 @@ function historyChart(m: ReportModel): Chart | null {
   const constrained = rows.some((r) => r.kept === 'broke a constraint');
   // scales in the ladder's order (by size), each its own colour; verify runs and branches after them, marked apart
   const others = [...new Set(rows.map((r) => r.scale))].filter((s) => !order.includes(s)).sort();
-  const palette = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2', '#b279a2', '#eeca3b', '#9d755d', '#ff9da6', '#bab0ac', '#1f77b4', '#8c564b'];
-  const colour = { field: 'scale', type: 'nominal', title: m.ladder ? 'scale' : null, sort: [...order, ...others], scale: { domain: [...order, ...others], range: [...order.map((_, i) => palette[i % palette.length]!), ...others.map(() => '#333333')] }, ...(m.ladder ? {} : { legend: null }) };
+  const colour = { field: 'scale', type: 'nominal', title: m.ladder ? 'scale' : null, sort: [...order, ...others], scale: { domain: [...order, ...others], range: [...order.map((_, i) => PALETTE[i % PALETTE.length]!), ...others.map(() => '#333333')] }, ...(m.ladder ? {} : { legend: null }) };
   if (rows.length === 0) return null;
   const metric = m.study.metric ?? 'value';
   return {
@@ -192,7 +174,9 @@ function pbtCharts(m: ReportModel): Chart[] {
     });
   }
   const rows: Record<string, unknown>[] = [];
-  for (const piece of p.schedule) for (const [k, v] of Object.entries(piece.params)) if (num(v)) rows.push({ param: k, step: piece.from, value: v }, { param: k, step: piece.to, value: v });
+  // a parameter no exploit ever changes (the run's steps) is no part of the schedule
+  const varies = (k: string): boolean => new Set(p.schedule.map((piece) => piece.params[k])).size > 1 || p.exploits.some((e) => e.before[k] !== e.after[k]);
+  for (const piece of p.schedule) for (const [k, v] of Object.entries(piece.params)) if (num(v) && varies(k)) rows.push({ param: k, step: piece.from, value: v }, { param: k, step: piece.to, value: v });
   if (rows.length) {
     out.push({
       id: 'pbt-schedule',
@@ -231,7 +215,7 @@ function frontChart(m: ReportModel): Chart | null {
       const v = rows.map((r) => r[k] as number);
       return positive(k) && Math.max(...v) / Math.min(...v) > 100;
     };
-    const axis = (k: 'x' | 'y', title: string) => ({ field: k, type: 'quantitative', title, scale: spread(k) ? LOG : { zero: false, nice: true } });
+    const axis = (k: 'x' | 'y', title: string) => ({ field: k, type: 'quantitative', title, scale: spread(k) ? LOG : { zero: false, nice: true }, ...(spread(k) ? { axis: rows.every((r) => (r[k] as number) >= 1) ? COUNT_AXIS : SMALL_AXIS } : {}) });
     return {
       id: 'front',
       title: `Pareto front: ${a.name} and ${b.name}`,
@@ -296,7 +280,7 @@ function importanceChart(m: ReportModel): Chart | null {
 }
 
 export function reportCharts(m: ReportModel): Chart[] {
-  return [frontChart(m), importanceChart(m), sweepChart(m), lawChart(m, 'lr'), lawChart(m, 'batch'), lawChart(m, 'loss'), historyChart(m), ...pbtCharts(m)].filter((c): c is Chart => c !== null);
+  return [frontChart(m), importanceChart(m), sweepChart(m), lawChart(m, 'lr'), lawChart(m, 'batch'), lawChart(m, 'loss'), historyChart(m), learningCurveChart(m), ...pbtCharts(m)].filter((c): c is Chart => c !== null);
 }
 
 /** One chart to SVG, rendered headless by vega (text measured by estimate; no canvas, no browser). */

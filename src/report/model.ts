@@ -73,6 +73,8 @@ export interface ReportModel {
       })
     | null;
   verify: VerifyResult[];
+  /** each trial's (first) metric against its step, at most CURVE_POINTS per trial; PBT members are in `pbt.curves` instead */
+  learningCurves?: LearningCurve[];
   /** a multi-objective study: every feasible completed trial's objectives, which lie on the front, and the front's hypervolume */
   front?: FrontModel | null;
   /** which searched parameters mattered to the (first) metric, by PED-ANOVA; studies without scales, with 10 or more completed trials */
@@ -84,6 +86,36 @@ export interface ReportModel {
     /** each member's metric against its step */
     curves: { member: number; step: number; value: number }[];
   } | null;
+}
+
+export interface LearningCurve {
+  number: number;
+  state: string;
+  scale: string | null;
+  points: { step: number; value: number }[];
+}
+
+/** Enough to draw a curve's shape; a trial reporting every step of a long run would otherwise fill the report. */
+export const CURVE_POINTS = 200;
+
+/** Every trial's reports of `metric` by step, thinned evenly to CURVE_POINTS (the last report always kept). */
+function learningCurves(trials: readonly Trial[], metrics: readonly Metric[], metric: string, scaleOf: (t: Trial) => string | null): LearningCurve[] {
+  const byTrial = new Map<number, { step: number; value: number }[]>();
+  for (const m of metrics) {
+    if (m.name !== metric || m.value === null || !Number.isFinite(m.value)) continue;
+    let pts = byTrial.get(m.trialId);
+    if (!pts) byTrial.set(m.trialId, (pts = []));
+    pts.push({ step: m.step, value: m.value });
+  }
+  const out: LearningCurve[] = [];
+  for (const t of [...trials].sort((a, b) => a.number - b.number)) {
+    const pts = byTrial.get(t.id);
+    if (!pts?.length) continue;
+    const every = Math.ceil(pts.length / CURVE_POINTS);
+    const kept = every <= 1 ? pts : pts.filter((_, i) => i % every === 0 || i === pts.length - 1);
+    out.push({ number: t.number, state: t.state.toLowerCase(), scale: scaleOf(t), points: kept });
+  }
+  return out;
 }
 
 export interface FrontModel {
@@ -160,10 +192,11 @@ export function buildReport(input: ReportInput): ReportModel {
   for (const t of trials) counts[t.state.toLowerCase()] = (counts[t.state.toLowerCase()] ?? 0) + 1;
 
   const bestOf = new Map<string, number>();
+  const scaleOf = (t: Trial): string | null => (typeof t.scale?.name === 'string' ? (t.scale.role ? `${t.scale.role} ${t.scale.name}` : t.scale.name) : null);
   const history: HistoryPoint[] = [...trials]
     .sort((a, b) => a.number - b.number)
     .map((t) => {
-      const scale = typeof t.scale?.name === 'string' ? (t.scale.role ? `${t.scale.role} ${t.scale.name}` : t.scale.name) : null;
+      const scale = scaleOf(t);
       const key = scale ?? '';
       if (t.state === 'COMPLETE' && t.value !== null && !t.infeasible) {
         const b = bestOf.get(key);
@@ -220,6 +253,7 @@ export function buildReport(input: ReportInput): ReportModel {
     history,
     ladder,
     verify: verifyResults(cfg, trials),
+    ...(cfg.metric && !cfg.pbt ? { learningCurves: learningCurves(trials, metrics, cfg.metric.name, scaleOf) } : {}),
     ...(cfg.objectives ? { front: frontModel(trials, cfg) } : {}),
     ...(!cfg.scales?.length && cfg.metric ? { importance: pedAnova(trials, cfg.parameters, cfg.metric.goal) } : {}),
     pbt,

@@ -1,5 +1,5 @@
 /**
- * What a running study tells whoever watches it (the ink dashboard, plain lines, tests): the run loop
+ * What a running study tells whoever watches it (the ink live view, plain lines, tests): the run loop
  * calls it; the watchers in this folder render it.
  */
 import type { Trial } from '../core/trial.js';

@@ -106,6 +106,8 @@ export function reportSchema(): Record<string, unknown> {
           best_at_scale: numOrNull,
         }),
       },
+      // not required: reports saved before it was added still validate
+      learning_curves: { type: 'array', items: obj(['number', 'state', 'scale', 'points'], { number: { type: 'integer' }, state, scale: { type: ['string', 'null'] }, points: { type: 'array', items: obj(['step', 'value'], { step: num, value: num }) } }) },
       // studies without scales (not required: reports saved before it was added still validate)
       importance: obj(['importances', 'trials', 'top'], { importances: { type: 'array', items: obj(['param', 'share', 'divergence'], { param: { type: 'string' }, share: num, divergence: num }) }, trials: { type: 'integer' }, top: { type: 'integer' } }, true),
       // multi-objective studies only (not required: reports of other studies, and older ones, have none)

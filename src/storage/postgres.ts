@@ -84,13 +84,17 @@ export class PostgresStorage implements Storage {
   private ready: Promise<void> | null = null;
   private readonly schema: string | null;
 
-  constructor(url: string, opts: { max?: number } = {}) {
+  private readonly readOnly: boolean;
+
+  /** `readOnly`: every transaction read-only on the server (the dashboard); no schema is created or migrated. */
+  constructor(url: string, opts: { max?: number; readOnly?: boolean } = {}) {
+    this.readOnly = opts.readOnly ?? false;
     this.location = redactUrl(url);
     const u = new URL(url);
     this.schema = u.searchParams.get('schema');
     if (this.schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(this.schema)) throw new UsageError(`--db ${this.location}: schema ${this.schema} is not allowed; allowed: lower-case letters, digits and _`);
     u.searchParams.delete('schema');
-    this.pool = new pg.Pool({ connectionString: u.toString(), max: opts.max ?? 4, types: TYPES, connectionTimeoutMillis: 15_000, ...(this.schema ? { options: `-c search_path=${this.schema}` } : {}) });
+    this.pool = new pg.Pool({ connectionString: u.toString(), max: opts.max ?? 4, types: TYPES, connectionTimeoutMillis: 15_000, ...(this.schema || this.readOnly ? { options: [this.schema ? `-c search_path=${this.schema}` : '', this.readOnly ? '-c default_transaction_read_only=on' : ''].filter(Boolean).join(' ') } : {}) });
     this.pool.on('error', () => undefined); // an idle client's error surfaces at its next query
   }
 
@@ -102,6 +106,13 @@ export class PostgresStorage implements Storage {
       throw new ScaletuneError(`cannot connect to ${this.location}: ${(e as Error).message}`, 2);
     }
     try {
+      if (this.readOnly) {
+        const exists = (await c.query("SELECT to_regclass('schema_migrations') AS t")).rows[0]?.t;
+        if (!exists) throw new ScaletuneError(`${this.location} holds no scaletune tables (no schema_migrations)`, 2);
+        const v = ((await c.query('SELECT MAX(version) AS v FROM schema_migrations')).rows[0]?.v as number | null) ?? 0;
+        if (v !== MIGRATIONS.length) throw new ScaletuneError(`database ${this.location} has schema version ${v}, ${v > MIGRATIONS.length ? 'newer than this scaletune understands' : "older than this scaletune's"} (${MIGRATIONS.length}), and is opened read-only; ${v > MIGRATIONS.length ? 'upgrade scaletune' : `upgrade it once with any command that opens it for writing, e.g. scaletune studies --db ${this.location}`}`, 2);
+        return;
+      }
       if (this.schema) await c.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
       await c.query('BEGIN');
       await c.query(`SELECT pg_advisory_xact_lock(${0x5c417e})`);

@@ -22,19 +22,27 @@ export class SqliteStorage implements Storage {
   readonly location: string;
   private readonly db: Database.Database;
 
-  /** `create: false` refuses to make a new file (read-only commands must not invent a database). */
-  constructor(file: string, opts: { timeoutMs?: number; create?: boolean } = {}) {
+  /**
+   * `create: false` refuses to make a new file (read-only commands must not invent a database).
+   * `readOnly` opens the file so that nothing can be written through this connection (the dashboard):
+   * no migration, no journal-mode change; every read is one statement, so no read transaction is held open.
+   */
+  constructor(file: string, opts: { timeoutMs?: number; create?: boolean; readOnly?: boolean } = {}) {
     this.location = file;
-    if (file !== ':memory:') checkDatabasePath(file, opts.create !== false);
+    if (file !== ':memory:') checkDatabasePath(file, opts.create !== false && !opts.readOnly);
     try {
       // the one-folder bundle (npm run bundle) carries better-sqlite3's addon beside it, with no node_modules to find it in
       const native = findInstalled('native/better_sqlite3.node');
-      this.db = new Database(file, { timeout: opts.timeoutMs ?? 30_000, ...(native ? { nativeBinding: native } : {}) });
+      this.db = new Database(file, { timeout: opts.timeoutMs ?? 30_000, ...(native ? { nativeBinding: native } : {}), ...(opts.readOnly ? { readonly: true, fileMustExist: true } : {}) });
     } catch (e) {
       const p = fileProblem(file, e);
       throw p instanceof ScaletuneError ? p : new ScaletuneError(`cannot open database ${file}: ${(e as Error).message}`, 2);
     }
     try {
+      if (opts.readOnly) {
+        this.checkVersion();
+        return;
+      }
       this.db.pragma('journal_mode = WAL');
       // WAL + NORMAL survives a killed process (not a power cut) and keeps commits cheap.
       this.db.pragma('synchronous = NORMAL');
@@ -44,6 +52,15 @@ export class SqliteStorage implements Storage {
       this.db.close();
       throw fileProblem(file, e);
     }
+  }
+
+  /** A read-only connection cannot migrate: it reads only a database at this scaletune's schema version. */
+  private checkVersion(): void {
+    const has = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+    const current = has ? ((this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0) : 0;
+    if (!has) throw new ScaletuneError(`${this.location} is not a scaletune database (it has no schema_migrations table)`, 2);
+    if (current > MIGRATIONS.length) throw new ScaletuneError(`database ${this.location} has schema version ${current}, newer than this scaletune understands (${MIGRATIONS.length}); upgrade scaletune`, 2);
+    if (current < MIGRATIONS.length) throw new ScaletuneError(`database ${this.location} has schema version ${current}, older than this scaletune's (${MIGRATIONS.length}), and is opened read-only; upgrade it once with any command that opens it for writing, e.g. scaletune studies --db ${this.location}`, 2);
   }
 
   private migrate(): void {

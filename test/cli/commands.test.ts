@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { InkReporter } from '../../src/report/dashboard.js';
+import { InkReporter } from '../../src/report/live.js';
 import { validateStudyConfig } from '../../src/config/index.js';
 import type { Trial } from '../../src/core/trial.js';
 import { runCli } from '../helpers/cli.js';

@@ -2,9 +2,9 @@
  * `npm run bundle`: the one folder that runs scaletune where there is no npm. Built into a temporary
  * folder with no node_modules anywhere above it, then run from there: a study of the example trainer
  * (better-sqlite3's addon from the folder), a tfjs study (its worker file and the WASM binaries from
- * the folder), a report, the version.
+ * the folder), a report, the dashboard (its page and vega from the folder), the version.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -18,12 +18,12 @@ function noNodeModulesAbove(dir: string): boolean {
 }
 
 describe('npm run bundle', () => {
-  it('makes a folder that, copied where no node_modules is, runs studies, the tfjs backend and reports', () => {
+  it('makes a folder that, copied where no node_modules is, runs studies, the tfjs backend, reports and the dashboard', async () => {
     const dir = tmpDir('scaletune-bundle-');
     expect(noNodeModulesAbove(dir)).toBe(true);
     const out = path.join(dir, 'scaletune');
     execFileSync(process.execPath, [path.join(ROOT, 'scripts/bundle.mjs'), '--out', out], { stdio: 'pipe' });
-    for (const f of ['scaletune.mjs', 'tfjs-worker.mjs', 'native/better_sqlite3.node', 'wasm/tfjs-backend-wasm.wasm', 'package.json', 'bin/scaletune.js', 'searchers/llambo/templates/system.txt', 'fixtures/studies/demo.yaml', 'fixtures/trainers/torch_lm.py', 'fixtures/trainers/scaletune_report.py', 'python/wandb/__init__.py']) {
+    for (const f of ['scaletune.mjs', 'tfjs-worker.mjs', 'native/better_sqlite3.node', 'wasm/tfjs-backend-wasm.wasm', 'package.json', 'bin/scaletune.js', 'searchers/llambo/templates/system.txt', 'fixtures/studies/demo.yaml', 'fixtures/trainers/torch_lm.py', 'fixtures/trainers/scaletune_report.py', 'python/wandb/__init__.py', 'web/dashboard/app.js', 'web/vendor/vega-embed.min.js']) {
       expect(existsSync(path.join(out, f)), f).toBe(true);
     }
     // nothing but Node: no NODE_PATH, a working folder outside the checkout
@@ -51,5 +51,19 @@ describe('npm run bundle', () => {
     const report = run(['--db', db, 'report', 'quickstart', '--format', 'html', '--out', path.join(dir, 'r.html')]);
     expect(report.status, report.stderr).toBe(0);
     expect(readFileSync(path.join(dir, 'r.html'), 'utf8')).toContain('<svg');
+
+    // the dashboard serves its page and vega from the folder
+    const dash = spawn(process.execPath, [path.join(out, 'scaletune.mjs'), '--db', db, 'dashboard', '--port', '0'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let printed = '';
+      dash.stdout.on('data', (c: Buffer) => (printed += c.toString()));
+      for (let i = 0; i < 100 && !/http:\/\/\S+/.test(printed); i++) await new Promise((r) => setTimeout(r, 100));
+      const url = /(http:\/\/\S+)/.exec(printed)?.[1];
+      expect(url, printed).toBeTruthy();
+      for (const p of ['', 'assets/app.js', 'assets/vega.min.js', 'assets/vega-lite.min.js', 'assets/vega-embed.min.js']) expect((await fetch(`${url}${p}`)).status, p).toBe(200);
+      expect(((await (await fetch(`${url}api/studies`)).json()) as { studies: { name: string }[] }).studies.map((s) => s.name)).toEqual(['quickstart', 'tiny']);
+    } finally {
+      dash.kill('SIGTERM');
+    }
   }, 180_000);
 });

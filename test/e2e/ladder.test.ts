@@ -101,7 +101,7 @@ describe('a simulated 70B ladder, end to end', () => {
     expect(text).toMatch(/## Prediction for 70B/);
     expect(text).toMatch(/## Backtest on 6.4B-20x/);
     const charts = readdirSync(path.join(dir, 'out/ladder.files')).sort();
-    expect(charts).toEqual(['history.svg', 'law-batch.svg', 'law-loss.svg', 'law-lr.svg', 'sweep.svg']);
+    expect(charts).toEqual(['history.svg', 'law-batch.svg', 'law-loss.svg', 'law-lr.svg', 'learning-curves.svg', 'sweep.svg']);
     for (const f of charts) {
       expect(text).toContain(`](ladder.files/${f})`);
       expect(readFileSync(path.join(dir, 'out/ladder.files', f), 'utf8')).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"[\s\S]*<\/svg>$/);
@@ -110,7 +110,7 @@ describe('a simulated 70B ladder, end to end', () => {
     const html = await runCli(['report', 'ladder-1', '--db', db, '--format', 'html', '--out', 'out/ladder.html'], { cwd: dir });
     expect(html.code, html.stderr).toBe(0);
     const page = readFileSync(path.join(dir, 'out/ladder.html'), 'utf8');
-    expect(page.match(/<figure class="chart"/g)).toHaveLength(5);
+    expect(page.match(/<figure class="chart"/g)).toHaveLength(6);
     expect(page).not.toMatch(/<script|src="http|href="http/); // self-contained
   });
 

@@ -67,7 +67,7 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('the HTML report in headless Chrom
           return { id: f.getAttribute('data-chart'), width: box?.width ?? 0, height: box?.height ?? 0, marks: svg ? svg.querySelectorAll('path, line, rect, text').length : 0, points: svg ? svg.querySelectorAll('.mark-symbol path').length : 0 };
         }),
       );
-      expect(charts.map((c) => c.id)).toEqual(['sweep', 'law-lr', 'law-batch', 'law-loss', 'history']);
+      expect(charts.map((c) => c.id)).toEqual(['sweep', 'law-lr', 'law-batch', 'law-loss', 'history', 'learning-curves']);
       for (const c of charts) {
         expect(c.width, c.id!).toBeGreaterThan(200);
         expect(c.height, c.id!).toBeGreaterThan(100);
@@ -81,6 +81,8 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('the HTML report in headless Chrom
       expect(await page.title()).toBe('scaletune report: small-ladder');
       mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: path.join(ARTIFACTS, 'report-small-ladder.png') as `${string}.png`, fullPage: true });
+      // each chart on its own, to look at
+      for (const c of charts) await (await page.$(`figure[data-chart="${c.id}"]`))!.screenshot({ path: path.join(ARTIFACTS, `report-chart-${c.id}.png`) as `${string}.png` });
       expect(existsSync(path.join(ARTIFACTS, 'report-small-ladder.png'))).toBe(true);
       expect(problems).toEqual([]);
     } finally {

@@ -1,11 +1,11 @@
 /** `scaletune report <study> --format md|html|json [--out path]`: the study's report, from its records. */
-import { noteOf } from '../../study/manage.js';
+import { studyReport } from '../../study/report.js';
 import { Command, Option } from 'commander';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT, UsageError } from '../../core/errors.js';
 import { reportCharts, renderSvg, type Chart } from '../../report/charts.js';
-import { buildReport, readReportJson, REPORT_SCHEMA_ID, REPORT_SCHEMA_ID_V1, reportJson, type ReportModel } from '../../report/model.js';
+import { readReportJson, REPORT_SCHEMA_ID, REPORT_SCHEMA_ID_V1, reportJson, type ReportModel } from '../../report/model.js';
 import { checkAgainst, formatCheck } from '../../report/check.js';
 import { renderHtml, renderMarkdown, reportBlocks } from '../../report/render.js';
 import type { Storage, StudyRecord } from '../../storage/types.js';
@@ -13,17 +13,6 @@ import { action, globals, printJson, requireStudy, withStorage, type CliIO } fro
 import { flag } from '../flags.js';
 
 export type ReportFormat = 'md' | 'html' | 'json';
-
-export async function studyReport(storage: Storage, study: StudyRecord, now?: Date): Promise<ReportModel> {
-  return buildReport({
-    study,
-    trials: await storage.getTrials(study.id),
-    metrics: await storage.getMetrics(study.id),
-    lineage: await storage.getLineage(study.id),
-    note: await noteOf(storage, study),
-    ...(now ? { now } : {}),
-  });
-}
 
 /** The report in one format; Markdown with `out` writes its charts as SVG files in `<name>.files/`. */
 export async function renderReport(model: ReportModel, format: ReportFormat, out: string | null): Promise<{ text: string; files: string[] }> {

@@ -43,7 +43,7 @@ export async function createFromCli(storage: Storage, io: CliIO, file: string, c
 export async function pickReporter(io: CliIO, g: GlobalOptions, flags: { json?: boolean; live?: boolean }): Promise<Reporter> {
   const tty = Boolean(io.stdout.isTTY) && !io.env.CI && !g.quiet && !flags.json && flags.live !== false;
   if (tty) {
-    const { InkReporter } = await import('../../report/dashboard.js');
+    const { InkReporter } = await import('../../report/live.js');
     return new InkReporter(io.stdout as NodeJS.WriteStream);
   }
   // with --json, stdout carries only the result; progress goes to stderr
