@@ -13,6 +13,7 @@ import type { ReportModel } from '../report/model.js';
 import { reportBlocks, type Block } from '../report/render.js';
 import { compareChart, contourChart, learningCurveChart, lineageChart, parallelChart, sliceChart } from '../report/study-charts.js';
 import type { Surface } from '../report/surface.js';
+import { PAD } from '../report/chart-style.js';
 import type { StudyRecord, StudySummary } from '../storage/types.js';
 
 export interface StudyRow {
@@ -97,6 +98,8 @@ export function studyPage(row: StudyRow, record: StudyRecord, model: ReportModel
 
 export interface TrialPage {
   study: string;
+  /** the study's metric, which the trial's value is of */
+  metric: string | null;
   trial: TrialJson;
   /** every metric the trial reported, by name: [step, value] */
   metrics: Record<string, [number, number | null][]>;
@@ -123,12 +126,13 @@ export function trialPage(study: StudyRecord, trial: Trial, all: readonly Trial[
           facet: { field: 'metric', type: 'nominal', title: null },
           columns: 2,
           resolve: { scale: { y: 'independent' } },
-          spec: { width: 300, height: 160, mark: { type: 'line', point: rows.length < 60 }, encoding: { x: { field: 'step', type: 'quantitative' }, y: { field: 'value', type: 'quantitative', scale: { zero: false }, title: null } } },
+          spec: { width: 300, height: 160, mark: { type: 'line', point: rows.length < 60 }, encoding: { x: { field: 'step', type: 'quantitative', scale: { padding: PAD } }, y: { field: 'value', type: 'quantitative', scale: { zero: false, padding: PAD }, title: 'reported value' } } },
         },
       }
     : null;
   return {
     study: study.name,
+    metric: study.config.metric?.name ?? null,
     trial: trialToJson(trial, all),
     metrics: byName,
     logs: logs.slice(-TRIAL_LOG_LINES).map((l) => ({ stream: l.stream, line: l.line })),

@@ -141,8 +141,8 @@ function historyChart(m: ReportModel): Chart | null {
         {
           mark: { type: 'point', filled: true, size: 25, opacity: 0.7 },
           encoding: {
-            x: { field: 'number', type: 'quantitative', title: 'trial' },
-            y: { field: 'value', type: 'quantitative', scale: { zero: false }, title: metric },
+            x: { field: 'number', type: 'quantitative', title: 'trial', scale: { padding: PAD }, axis: { tickMinStep: 1, format: 'd' } },
+            y: { field: 'value', type: 'quantitative', scale: { zero: false, padding: PAD }, title: metric },
             color: colour,
             ...(constrained ? { shape: { field: 'kept', type: 'nominal', title: null, scale: { domain: ['kept the constraints', 'broke a constraint'], range: ['circle', 'cross'] } } } : others.length ? { shape: { field: 'role', type: 'nominal', title: null, scale: { domain: ['search', 'outside the search'], range: ['circle', 'diamond'] } } } : {}),
           },

@@ -3,7 +3,7 @@
  * dashboard slice plots, parallel coordinates, the GP's mean over two parameters, the PBT lineage and
  * two studies side by side. Pure Vega-Lite specs from the report model and the search space.
  */
-import { isFixed, isLogScale, toUnit, type SearchSpace } from '../core/distributions.js';
+import { fromUnit, isFixed, isLogScale, toUnit, valueBounds, type SearchSpace } from '../core/distributions.js';
 import type { Chart } from './charts.js';
 import { base, COUNT_AXIS, HEIGHT, LOG, num, PAD, PALETTE, SMALL_AXIS, WIDTH } from './chart-style.js';
 import type { ReportModel } from './model.js';
@@ -147,23 +147,41 @@ export function parallelChart(m: ReportModel, space: SearchSpace): Chart | null 
     ...params.map((p) => ({ trial: h.number, axis: p, at: toUnit(space[p]!, h.params[p] ?? null), shown: typeof h.params[p] === 'string' ? h.params[p] : JSON.stringify(h.params[p]), value: h.value })),
     { trial: h.number, axis: metric, at: (h.value! - lo) / span, shown: String(h.value), value: h.value },
   ]);
+  // each axis says what its ends (and a categorical's places) stand for, since the shared 0–1 scale cannot
+  const short = (v: unknown): string => (typeof v === 'number' ? (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(1) : String(Number(v.toPrecision(3)))) : String(v));
+  const labels = params.flatMap((p) => {
+    const d = space[p]!;
+    if (d.type === 'categorical') return d.values.map((v) => ({ axis: p, at: toUnit(d, v), label: short(v) }));
+    const b = valueBounds(d) ?? [Number(fromUnit(d, 0.001)), Number(fromUnit(d, 0.999))];
+    return [{ axis: p, at: 0, label: short(b[0]) }, { axis: p, at: 1, label: short(b[1]) }];
+  });
+  labels.push({ axis: metric, at: 0, label: short(lo) }, { axis: metric, at: 1, label: short(lo + span) });
   return {
     id: 'parallel',
     title: 'parallel coordinates',
-    caption: `Each completed trial as a line through its parameters, each axis its search range from low (0) to high (1), log-scaled where the search is, and last its ${metric} from the lowest to the highest seen; colour is ${metric}.`,
+    caption: `Each completed trial as a line through its parameters, each axis its search range from low (0) to high (1), log-scaled where the search is, with its ends (a categorical parameter: its values) written beside it, and last its ${metric} from the lowest to the highest seen; colour is ${metric}.`,
     spec: {
       ...base('parallel coordinates'),
       width: Math.max(WIDTH, 110 * axes.length),
       height: HEIGHT,
-      data: { values: rows },
-      mark: { type: 'line', opacity: 0.55 },
-      encoding: {
-        x: { field: 'axis', type: 'nominal', sort: axes, title: null, axis: { labelAngle: 0 } },
-        y: { field: 'at', type: 'quantitative', title: 'position in its range', scale: { domain: [0, 1] } },
-        detail: { field: 'trial', type: 'nominal' },
-        color: { field: 'value', type: 'quantitative', title: metric, scale: { scheme: 'viridis', reverse: m.study.goal !== 'maximize' } },
-        tooltip: [{ field: 'trial' }, { field: 'axis' }, { field: 'shown', title: 'value' }],
-      },
+      layer: [
+        {
+          data: { values: rows },
+          mark: { type: 'line', opacity: 0.55 },
+          encoding: {
+            x: { field: 'axis', type: 'nominal', sort: axes, title: null, axis: { labelAngle: 0, orient: 'bottom' } },
+            y: { field: 'at', type: 'quantitative', title: 'position in its range', scale: { domain: [0, 1], padding: PAD } },
+            detail: { field: 'trial', type: 'nominal' },
+            color: { field: 'value', type: 'quantitative', title: metric, scale: { scheme: 'viridis', reverse: m.study.goal !== 'maximize' } },
+            tooltip: [{ field: 'trial' }, { field: 'axis' }, { field: 'shown', title: 'value' }],
+          },
+        },
+        {
+          data: { values: labels },
+          mark: { type: 'text', align: 'left', dx: 4, fontSize: 10, color: '#333' },
+          encoding: { x: { field: 'axis', type: 'nominal', sort: axes }, y: { field: 'at', type: 'quantitative' }, text: { field: 'label' } },
+        },
+      ],
     },
   };
 }

@@ -207,6 +207,11 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('the dashboard in headless Chromiu
       expect(ended.code, ended.stderr).toBe(0);
       await page.waitForFunction(() => /6 complete/.test(document.querySelector('main p')?.textContent ?? ''), { timeout: 15_000 });
       expect(problems).toEqual([]);
+      // a link to no study leaves nothing of the page before it
+      await page.evaluate(() => void (location.hash = '#/study/nope'));
+      await page.waitForFunction(() => /Nothing to show: no study named nope/.test(document.querySelector('main')?.textContent ?? ''), { timeout: 10_000 });
+      expect(await page.$$('#table-trials-live')).toHaveLength(0);
+      expect(await page.$eval('#problem', (p) => p.textContent)).toMatch(/no study named nope/);
     } finally {
       await browser.close();
       run?.child.kill('SIGKILL');

@@ -178,9 +178,24 @@ describe('scaletune dashboard refuses', () => {
     expect(missing.stderr).toMatch(/none\.db/);
     const memory = await runCli(['dashboard', '--db', ':memory:'], { cwd: dir });
     expect(memory.code).toBe(2);
+    const envShort = await runCli(['dashboard', '--db', db], { cwd: dir, env: { SCALETUNE_DASHBOARD_TOKEN: 'abc' } });
+    expect(envShort.code).toBe(2);
+    expect(envShort.stderr).toMatch(/SCALETUNE_DASHBOARD_TOKEN: 3 characters/);
     const port = await runCli(['dashboard', '--db', db, '--port', '70000'], { cwd: dir });
     expect(port.code).toBe(2);
     expect(port.stderr).toMatch(/from 0 to 65535/);
+  });
+});
+
+describe.skipIf(!OUTSIDE && !process.env.CI)('scaletune dashboard on every address', () => {
+  it('prints the addresses another machine can open, with the token, and closes on a signal', async () => {
+    const ac = new AbortController();
+    const running = runCli(['dashboard', '--db', db, '--host', '0.0.0.0', '--port', '0', '--token', 'a-token-of-twenty-chars'], { cwd: dir, signal: ac.signal });
+    await new Promise((r) => setTimeout(r, 1000));
+    ac.abort();
+    const r = await running;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`from another machine: http://${OUTSIDE!.replace(/\./g, '\\.')}:\\d+/\\?token=a-token-of-twenty-chars`));
   });
 });
 

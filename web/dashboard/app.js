@@ -253,7 +253,7 @@ async function trialPage(r, next) {
   where.innerHTML = `${link([], 'studies')} / ${link(['study', d.study], d.study)} / trial ${t.number}`;
   const out = document.createDocumentFragment();
   out.append(el('h1', {}, `${esc(d.study)}: trial ${t.number}`));
-  out.append(el('p', {}, `${stateBadge(t.state)} · value ${esc(fmt(t.value))}${t.error ? ` · ${esc(t.error)}` : ''}${t.duration_s !== null ? ` · ${esc(fmt(t.duration_s))} s` : ''}${t.checkpoint ? ` · checkpoint ${esc(t.checkpoint)}` : ''}`));
+  out.append(el('p', {}, `${stateBadge(t.state)} · ${esc(d.metric ?? 'value')} ${t.value === null && t.state === 'running' ? 'not final yet' : esc(fmt(t.value))}${t.error ? ` · ${esc(t.error)}` : ''}${t.duration_s !== null ? ` · ${esc(fmt(t.duration_s))} s` : ''}${t.checkpoint ? ` · checkpoint ${esc(t.checkpoint)}` : ''}`));
   out.append(el('table', {}, `<thead><tr><th>parameter</th><th>value</th></tr></thead><tbody>${Object.entries(t.params).map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(fmt(v))}</td></tr>`).join('')}</tbody>`));
   if (d.chart) {
     out.append(el('h2', {}, 'Metrics'));
@@ -305,6 +305,13 @@ async function load() {
       document.body.dataset.loaded = String(Date.now());
     } catch (e) {
       showProblem(e.message);
+      // a refresh that failed keeps what was shown; a page that could not be built shows nothing of the last one
+      if (!same) {
+        page.replaceChildren(el('p', { class: 'muted' }, `Nothing to show: ${esc(e.message)}. ${link([], 'Back to the studies')}.`));
+        where.textContent = '';
+        drawn = new Map();
+        current = r;
+      }
     } finally {
       loading = null;
       if (again) {

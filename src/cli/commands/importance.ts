@@ -41,6 +41,7 @@ export function makeImportanceCommand(io: CliIO): Command {
           }
           io.stdout.write(`${head}importance for ${of} by PED-ANOVA: how differently each parameter is spread among the best ${r.result.top} of ${r.result.trials} completed trials than among all\n`);
           io.stdout.write(`${table(['parameter', 'share', 'divergence'], r.result.importances.map((x) => [x.param, `${(100 * x.share).toFixed(1)}%`, x.divergence.toPrecision(3)]))}\n`);
+          if (r.result.top < 5) io.stdout.write(`  with only ${r.result.top} best trials this is a rough guide: a parameter that matters can look as if it did not until more trials complete\n`);
         }
         return EXIT.OK;
       })),
