@@ -97,6 +97,7 @@ function searched(space: SearchSpace, m: ReportModel): string[] {
     .map(([k]) => k);
 }
 
+/** Completed, feasible trials of the search: a ladder's verify runs and branches ('verify 70B', 'branch s1') are outside it. */
 function completed(m: ReportModel) {
   return m.history.filter((h) => h.state === 'complete' && num(h.value) && !h.infeasible && !h.scale?.includes(' '));
 }

@@ -6,15 +6,14 @@
  * with marks; the running study must gain a trial on screen within seconds, and finish unblocked.
  * Screenshots land in test-artifacts/. Without Chromium the test is skipped locally; in CI it fails.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { startBin } from '../helpers/bin.js';
 import { ROOT, TRAINER, tmpDir, writeFile } from '../helpers/fixtures.js';
+import { ARTIFACTS, CHROMIUM, CHROMIUM_MISSING, launchChromium, watchPage } from '../helpers/chromium.js';
 
-const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p): p is string => Boolean(p && existsSync(p)));
-const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 
 const SEARCH = `name: search
 program: ${TRAINER}
@@ -98,7 +97,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!CHROMIUM && !process.env.CI)('the dashboard in headless Chromium', () => {
   it('every page loads without console errors, charts render as SVG, a running study gains trials on screen', async () => {
-    expect(CHROMIUM, 'Chromium is missing: .ci/run installs Debian’s chromium for this test').toBeTruthy();
+    expect(CHROMIUM, CHROMIUM_MISSING).toBeTruthy();
     const dir = tmpDir('scaletune-dash-browser-');
     const db = path.join(dir, 'd.db');
     for (const [name, text] of [['search', SEARCH], ['ladder', LADDER], ['pbt', PBT], ['front', FRONT]] as const) {
@@ -108,32 +107,22 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('the dashboard in headless Chromiu
     expect((await runCli(['note', 'search', 'bayes with median stopping', '--db', db], { cwd: dir })).code).toBe(0);
 
     const dash = startBin(['dashboard', '--db', db, '--port', '0'], { cwd: dir });
-    stdoutOf(dash);
     let run: ReturnType<typeof startBin> | null = null;
-    const puppeteer = (await import('puppeteer-core')).default;
-    const browser = await puppeteer.launch({ executablePath: CHROMIUM!, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run'] });
+    const browser = await launchChromium();
     try {
       let url = '';
       let exited: string | null = null;
       void dash.done.then((r) => (exited = `${r.code}: ${r.stderr}`));
       for (let i = 0; i < 200 && !url && exited === null; i++) {
         await sleep(100);
-        url = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdoutOf(dash))?.[1] ?? '';
+        url = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(dash.stdout())?.[1] ?? '';
       }
       expect(exited, 'the dashboard exited').toBeNull();
       expect(url, 'the dashboard printed no address').toMatch(/^http:/);
       const origin = new URL(url).origin;
 
       const page = await browser.newPage();
-      const problems: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warn') problems.push(`console ${m.type()}: ${m.text()}`);
-      });
-      page.on('pageerror', (e) => problems.push(`page error: ${(e as Error).message}`));
-      page.on('request', (r) => {
-        if (!r.url().startsWith(origin) && !r.url().startsWith('data:')) problems.push(`request: ${r.url()}`);
-      });
-      page.on('requestfailed', (r) => problems.push(`failed: ${r.url()} ${r.failure()?.errorText}`));
+      const problems = watchPage(page, origin);
       await page.setViewport({ width: 1300, height: 900 });
       mkdirSync(ARTIFACTS, { recursive: true });
 
@@ -221,12 +210,3 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('the dashboard in headless Chromiu
     }
   }, 240_000);
 });
-
-const buffers = new WeakMap<object, string>();
-function stdoutOf(p: ReturnType<typeof startBin>): string {
-  if (!buffers.has(p)) {
-    buffers.set(p, '');
-    p.child.stdout!.on('data', (c: Buffer) => buffers.set(p, buffers.get(p)! + c.toString()));
-  }
-  return buffers.get(p)!;
-}

@@ -9,14 +9,15 @@ export interface BinResult {
 }
 
 /** Start the built CLI as a real process (CI=true: plain output). */
-export function startBin(args: string[], opts: { cwd: string; env?: Record<string, string> }): { child: ChildProcess; done: Promise<BinResult> } {
+/** `stdout()`: what it has printed so far (a server's address, while it runs). */
+export function startBin(args: string[], opts: { cwd: string; env?: Record<string, string> }): { child: ChildProcess; done: Promise<BinResult>; stdout: () => string } {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: { ...process.env, CI: 'true', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (c) => (stdout += c));
   child.stderr!.on('data', (c) => (stderr += c));
   const done = new Promise<BinResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
-  return { child, done };
+  return { child, done, stdout: () => stdout };
 }
 
 export function bin(args: string[], opts: { cwd: string; env?: Record<string, string> }): Promise<BinResult> {

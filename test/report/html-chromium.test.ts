@@ -8,10 +8,9 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { ROOT, tmpDir, writeFile } from '../helpers/fixtures.js';
+import { tmpDir, writeFile } from '../helpers/fixtures.js';
+import { ARTIFACTS, CHROMIUM, CHROMIUM_MISSING, launchChromium, watchPage } from '../helpers/chromium.js';
 
-const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p): p is string => Boolean(p && existsSync(p)));
-const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 
 const LADDER = `name: small-ladder
 method: grid
@@ -31,7 +30,7 @@ target: {name: 70B, params: 7.0e10, tokens: 1.4e12}
 
 describe.skipIf(!CHROMIUM && !process.env.CI)('the HTML report in headless Chromium', () => {
   it('loads without console errors and renders every chart as SVG', async () => {
-    expect(CHROMIUM, 'Chromium is missing: .ci/run installs Debian’s chromium for this test').toBeTruthy();
+    expect(CHROMIUM, CHROMIUM_MISSING).toBeTruthy();
     const dir = tmpDir('scaletune-html-');
     const db = path.join(dir, 'r.db');
     const run = await runCli(['run', writeFile(dir, 'ladder.yaml', LADDER), '--db', db, '--quiet'], { cwd: dir });
@@ -40,23 +39,10 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('the HTML report in headless Chrom
     const rep = await runCli(['report', 'small-ladder', '--db', db, '--format', 'html', '--out', out], { cwd: dir });
     expect(rep.code, rep.stderr).toBe(0);
 
-    const puppeteer = (await import('puppeteer-core')).default;
-    const browser = await puppeteer.launch({
-      executablePath: CHROMIUM!,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
-      const problems: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warn') problems.push(`console ${m.type()}: ${m.text()}`);
-      });
-      page.on('pageerror', (e) => problems.push(`page error: ${(e as Error).message}`));
-      page.on('request', (r) => {
-        if (!r.url().startsWith('file://') && !r.url().startsWith('data:')) problems.push(`request: ${r.url()}`);
-      });
-      page.on('requestfailed', (r) => problems.push(`failed: ${r.url()}`));
+      const problems = watchPage(page, 'file://');
       await page.setViewport({ width: 1200, height: 900 });
       const res = await page.goto(`file://${out}`, { waitUntil: 'load' });
       expect(res?.ok() ?? true).toBe(true);
