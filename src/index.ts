@@ -39,6 +39,7 @@ export { summarizeLadder, type LadderSummary, type LadderInput } from '../fitter
 export { buildReport, REPORT_SCHEMA_ID, type ReportModel, type ReportInput } from './report/model.js';
 export { lineageModel, type LineageModel } from './report/lineage.js';
 export { studyReport } from './study/report.js';
+export { parameterImportance, IMPORTANCE_METHODS, type ImportanceMethod, type ImportanceResult, type Importance } from './report/importance.js';
 
 // the web dashboard over a storage (open it with openStorage(location, { readOnly: true }))
 export { startDashboard, type Dashboard, type DashboardOptions } from './dashboard/server.js';

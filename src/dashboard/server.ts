@@ -15,7 +15,6 @@ import type { AddressInfo } from 'node:net';
 import { findInstalled, installedFile } from '../core/installation.js';
 import { NOTE_ATTR } from '../study/manage.js';
 import { studyReport } from '../study/report.js';
-import { pedAnova } from '../report/importance.js';
 import { gpSurface, type Surface } from '../report/surface.js';
 import type { ReportModel } from '../report/model.js';
 import type { Storage, StudyRecord, StudySummary } from '../storage/types.js';
@@ -74,8 +73,19 @@ interface Cached {
   record: StudyRecord;
   model: ReportModel;
   surface: Surface | null;
-  surfaceMark: number;
+  /** completed trials when importance and the GP surface were last fitted, when that was, and what it cost */
+  analysedDone: number;
+  analysedAt: number;
+  analysisMs: number;
 }
+
+/**
+ * Importance's forest and the GP surface are refitted when trials completed, but on a study completing
+ * them faster than they fit, no sooner than this many times their last cost after it: a fifth of a core
+ * at most, taken from the runs being watched.
+ */
+const ANALYSIS_GAP = 4;
+const mayRefit = (c: Cached): boolean => Date.now() - c.analysedAt >= ANALYSIS_GAP * c.analysisMs;
 
 export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const { storage } = o;
@@ -99,8 +109,13 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     const next = new Map(summaries.map((s) => [s.name, markOf(s, now)]));
     const changed = [...next.keys()].filter((k) => marks.get(k) !== next.get(k));
     const gone = [...marks.keys()].filter((k) => !next.has(k));
+    // a study whose analyses were put off is told as changed when they may run, even after it stopped
+    const due = summaries.filter((s) => {
+      const c = cache.get(s.name);
+      return c && c.analysedDone !== s.counts.COMPLETE && mayRefit(c) && !changed.includes(s.name);
+    });
     marks = next;
-    return [...changed, ...gone];
+    return [...changed, ...gone, ...due.map((s) => s.name)];
   }
 
   async function fresh(): Promise<void> {
@@ -126,19 +141,20 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
 
   async function modelOf(summary: StudySummary): Promise<Cached> {
     const mark = marks.get(summary.name) ?? '';
-    const hit = cache.get(summary.name);
-    if (hit && hit.mark === mark) return hit;
-    const record = (await storage.getStudy(summary.name)) ?? summary;
-    const model = await studyReport(storage, record);
-    const cfg = record.config;
     const done = summary.counts.COMPLETE;
-    let surface = hit?.surface ?? null;
-    // the GP is refitted only when trials completed, not on every tick of a running one
-    if (!hit || hit.surfaceMark !== done) {
-      const ranked = cfg.metric ? (pedAnova(await storage.getTrials(record.id), cfg.parameters, cfg.metric.goal)?.importances.map((x) => x.param) ?? []) : [];
-      surface = !cfg.scales?.length && !cfg.pbt && !cfg.objectives && cfg.metric ? gpSurface(model, cfg.parameters, ranked) : null;
-    }
-    const entry = { mark, record, model, surface, surfaceMark: done };
+    const hit = cache.get(summary.name);
+    if (hit && hit.mark === mark && (hit.analysedDone === done || !mayRefit(hit))) return hit;
+    const refit = !hit || (hit.analysedDone !== done && mayRefit(hit));
+    const started = performance.now();
+    const record = (await storage.getStudy(summary.name)) ?? summary;
+    const model = await studyReport(storage, record, refit ? {} : { importance: hit.model.importance ?? null });
+    const cfg = record.config;
+    let entry: Cached;
+    if (refit) {
+      const ranked = model.importance?.importances.map((x) => x.param) ?? [];
+      const surface = !cfg.scales?.length && !cfg.pbt && !cfg.objectives && cfg.metric ? gpSurface(model, cfg.parameters, ranked) : null;
+      entry = { mark, record, model, surface, analysedDone: done, analysedAt: Date.now(), analysisMs: performance.now() - started };
+    } else entry = { ...hit, mark, record, model };
     cache.set(summary.name, entry);
     return entry;
   }

@@ -257,10 +257,35 @@ function frontChart(m: ReportModel): Chart | null {
   };
 }
 
-/** Each searched parameter's share of the importance (PED-ANOVA), largest first. */
+/**
+ * Parameter importance, largest first: by fANOVA each parameter's fraction of the variance alone with
+ * its spread over the trees; by PED-ANOVA its share of the total divergence.
+ */
 function importanceChart(m: ReportModel): Chart | null {
   const imp = m.importance;
   if (!imp || imp.importances.length < 2) return null;
+  const y = { field: 'param', type: 'nominal', sort: '-x', title: null };
+  const height = Math.max(60, 28 * imp.importances.length);
+  if (imp.method === 'fanova') {
+    const values = imp.importances.map((x) => ({ param: x.param, fraction: x.score, lo: Math.max(0, x.score - (x.sd ?? 0)), hi: Math.min(1, x.score + (x.sd ?? 0)) }));
+    return {
+      id: 'importance',
+      title: 'parameter importance',
+      caption: `fANOVA over ${imp.trials} completed trials: the fraction of ${m.study.metric ?? 'the value'}'s variance each parameter explains on its own, the whisker ± one standard deviation over the forest's trees${imp.oobR2 === null ? '' : ` (out-of-bag R² ${imp.oobR2.toFixed(2)})`}.`,
+      spec: {
+        ...base('parameter importance'),
+        width: WIDTH,
+        height,
+        data: { values },
+        // the order given, not a sort by field, which Vega-Lite cannot union across the two layers
+        encoding: { y: { ...y, sort: imp.importances.map((x) => x.param) } },
+        layer: [
+          { mark: { type: 'bar' }, encoding: { x: { field: 'fraction', type: 'quantitative', title: 'fraction of the variance explained alone', axis: { format: '.0%' }, scale: { domain: [0, 1] } } } },
+          { mark: { type: 'rule', color: '#333' }, encoding: { x: { field: 'lo', type: 'quantitative' }, x2: { field: 'hi' } } },
+        ],
+      },
+    };
+  }
   return {
     id: 'importance',
     title: 'parameter importance',
@@ -268,11 +293,11 @@ function importanceChart(m: ReportModel): Chart | null {
     spec: {
       ...base('parameter importance'),
       width: WIDTH,
-      height: Math.max(60, 28 * imp.importances.length),
+      height,
       data: { values: imp.importances.map((x) => ({ param: x.param, share: x.share })) },
       mark: { type: 'bar' },
       encoding: {
-        y: { field: 'param', type: 'nominal', sort: '-x', title: null },
+        y,
         x: { field: 'share', type: 'quantitative', title: 'share of the importance', axis: { format: '.0%' }, scale: { domain: [0, 1] } },
       },
     },

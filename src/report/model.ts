@@ -6,7 +6,7 @@
 import type { Params } from '../core/distributions.js';
 import { outsideSearch, type LineageEntry, type Metric, type Trial } from '../core/trial.js';
 import { hypervolume, paretoTrials, referencePoint, signedVector } from '../core/pareto.js';
-import { pedAnova, type ImportanceResult } from './importance.js';
+import { parameterImportance, type ImportanceResult } from './importance.js';
 import type { StudyRecord } from '../storage/types.js';
 import { lineageModel, type SchedulePiece } from './lineage.js';
 import { predictLadder, summarizeLadder, verifyResults, type LadderSummary, type Predicted, type VerifyResult } from '../../fitters/ladder/index.js';
@@ -155,6 +155,8 @@ export interface ReportInput {
   note?: string | null;
   /** the time to stamp (tests pass a fixed one) */
   now?: Date;
+  /** importance measured already (the dashboard keeps it while no trial completes); measured here when absent */
+  importance?: ImportanceResult | null;
 }
 
 /** Points from the smallest scale to the target (or twice the largest scale), log-evenly in N and D. */
@@ -255,7 +257,7 @@ export function buildReport(input: ReportInput): ReportModel {
     verify: verifyResults(cfg, trials),
     ...(cfg.metric && !cfg.pbt ? { learningCurves: learningCurves(trials, metrics, cfg.metric.name, scaleOf) } : {}),
     ...(cfg.objectives ? { front: frontModel(trials, cfg) } : {}),
-    ...(!cfg.scales?.length && cfg.metric ? { importance: pedAnova(trials, cfg.parameters, cfg.metric.goal) } : {}),
+    ...(!cfg.scales?.length && cfg.metric ? { importance: input.importance !== undefined ? input.importance : parameterImportance(trials, cfg.parameters, cfg.metric.goal, { seed: study.seed }) } : {}),
     pbt,
   };
 }

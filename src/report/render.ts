@@ -6,6 +6,7 @@ import { fmtNum, fmtValue } from './format.js';
 import { coefficientName, fmtInterval, fmtPredicted, fmtSci, gapLine, optimumLabel, pct, undetermined, verdict } from './ladder-text.js';
 import type { Chart } from './charts.js';
 import type { ReportModel } from './model.js';
+import { importanceProse, importanceTable } from './importance-text.js';
 
 const capitalize = (t: string): string => t.charAt(0).toUpperCase() + t.slice(1);
 
@@ -107,8 +108,8 @@ export function reportBlocks(m: ReportModel, charts: readonly Chart[]): Block[] 
   if (m.importance) {
     const imp = m.importance;
     b.push({ kind: 'h', level: 2, text: 'Parameter importance' });
-    b.push({ kind: 'p', text: `For ${metric}${m.front ? ' (the first objective)' : ''}, by PED-ANOVA: how differently each parameter is spread among the best ${imp.top} of ${imp.trials} completed trials than among all of them (Pearson divergence; 0: it did not matter), and each one's share of the total.${imp.top < 5 ? ` With only ${imp.top} best trials this is a rough guide: a parameter that matters can look as if it did not until more trials complete.` : ''}` });
-    b.push({ kind: 'table', header: ['parameter', 'share', 'divergence'], rows: imp.importances.map((x) => [x.param, `${(100 * x.share).toFixed(1)}%`, fmtNum(x.divergence, 3)]) });
+    b.push({ kind: 'p', text: importanceProse(imp, `${metric}${m.front ? ' (the first objective)' : ''}`) });
+    b.push({ kind: 'table', ...importanceTable(imp) });
   }
 
   if (m.pbt) {

@@ -109,7 +109,7 @@ export function reportSchema(): Record<string, unknown> {
       // not required: reports saved before it was added still validate
       learning_curves: { type: 'array', items: obj(['number', 'state', 'scale', 'points'], { number: { type: 'integer' }, state, scale: { type: ['string', 'null'] }, points: { type: 'array', items: obj(['step', 'value'], { step: num, value: num }) } }) },
       // studies without scales (not required: reports saved before it was added still validate)
-      importance: obj(['importances', 'trials', 'top'], { importances: { type: 'array', items: obj(['param', 'share', 'divergence'], { param: { type: 'string' }, share: num, divergence: num }) }, trials: { type: 'integer' }, top: { type: 'integer' } }, true),
+      importance: obj(['method', 'importances', 'trials', 'top', 'oob_r2'], { method: { enum: ['fanova', 'ped-anova'] }, importances: { type: 'array', items: obj(['param', 'share', 'score', 'sd'], { param: { type: 'string' }, share: num, score: num, sd: numOrNull }) }, trials: { type: 'integer' }, top: { type: ['integer', 'null'] }, oob_r2: numOrNull }, true),
       // multi-objective studies only (not required: reports of other studies, and older ones, have none)
       front: obj(
         ['objectives', 'trials', 'infeasible', 'hypervolume', 'reference'],

@@ -16,6 +16,7 @@ import {
   keepFit,
   loadStudyConfig,
   openStorage,
+  parameterImportance,
   predict,
   REPORT_SCHEMA_ID,
   resumeStudy,
@@ -107,6 +108,9 @@ describe('the library API', () => {
     expect(model.best?.params.lr).toBe(0.003);
     expect(model.history.map((h) => h.number)).toEqual([0, 1, 2]);
     expect(model.ladder).toBeNull();
+    // three trials are too few for either method to say what mattered
+    expect(model.importance).toBeNull();
+    expect(parameterImportance(await storage.getTrials(study.id), study.config.parameters, 'minimize', { method: 'ped-anova' })).toBeNull();
   });
 
   it('runs a simulated ladder and summarizes it: every scale searched, laws fitted, the target predicted', async () => {

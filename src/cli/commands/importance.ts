@@ -1,18 +1,20 @@
-/** `scaletune importance <study> [--json]`: which searched parameters mattered, by PED-ANOVA (src/report/importance.ts). */
-import { Command } from 'commander';
+/** `scaletune importance <study> [--method fanova|ped-anova] [--json]`: which searched parameters mattered (src/report/importance.ts). */
+import { Command, Option } from 'commander';
 import { EXIT, ScaletuneError } from '../../core/errors.js';
 import type { Trial } from '../../core/trial.js';
-import { pedAnova, type ImportanceResult } from '../../report/importance.js';
-import { table } from '../../report/format.js';
+import { DEFAULT_IMPORTANCE, IMPORTANCE_METHODS, importanceTrials, MIN_IMPORTANCE_TRIALS, parameterImportance, type ImportanceMethod, type ImportanceResult } from '../../report/importance.js';
+import { importanceProse, importanceTable } from '../../report/importance-text.js';
+import { snakeKeys, table } from '../../report/format.js';
 import { action, globals, printJson, requireStudy, withStorage, type CliIO } from '../context.js';
 import { flag } from '../flags.js';
 
 export function makeImportanceCommand(io: CliIO): Command {
   return new Command('importance')
-    .description("which searched parameters mattered: PED-ANOVA over the completed trials (a ladder: per scale)")
+    .description('which searched parameters mattered, over the completed trials (a ladder: per scale)')
     .argument('<study>', 'study name')
-    .addOption(flag('json', 'print {scale, trials, top, importances: [{param, share, divergence}]} per group'))
-    .action(action(io, async (name: string, flags: { json?: boolean }, cmd: Command) =>
+    .addOption(new Option('--method <method>', 'fanova: a random forest’s variance split by parameter; ped-anova: how differently each is spread among the best tenth').choices(IMPORTANCE_METHODS).default(DEFAULT_IMPORTANCE))
+    .addOption(flag('json', 'print {scale, method, trials, top, oob_r2, importances: [{param, share, score, sd}]} per group'))
+    .action(action(io, async (name: string, flags: { json?: boolean; method: ImportanceMethod }, cmd: Command) =>
       withStorage(globals(cmd, io), io, async (storage) => {
         const study = await requireStudy(storage, name);
         const cfg = study.config;
@@ -24,24 +26,23 @@ export function makeImportanceCommand(io: CliIO): Command {
           const key = typeof t.scale?.name === 'string' ? t.scale.name : null;
           groups.set(key, [...(groups.get(key) ?? []), t]);
         }
-        const results: { scale: string | null; result: ImportanceResult | null }[] = [...groups.entries()].map(([scale, ts]) => {
+        const results: { scale: string | null; counted: number; result: ImportanceResult | null }[] = [...groups.entries()].map(([scale, ts]) => {
           const space = scale ? { ...cfg.parameters, ...(cfg.scales?.find((s) => s.name === scale)?.parameters ?? {}) } : cfg.parameters;
-          return { scale, result: pedAnova(ts, space, cfg.metric!.goal) };
+          return { scale, counted: importanceTrials(ts).length, result: parameterImportance(ts, space, cfg.metric!.goal, { method: flags.method, seed: study.seed }) };
         });
         if (flags.json) {
-          printJson(io, results.map((r) => ({ scale: r.scale, metric: cfg.metric!.name, ...(r.result ?? { trials: null, top: null, importances: null }) })));
+          printJson(io, results.map(({ counted: _, ...r }) => snakeKeys({ scale: r.scale, metric: cfg.metric!.name, ...(r.result ?? { method: flags.method, trials: null, top: null, oobR2: null, importances: null }) })));
           return EXIT.OK;
         }
         const of = cfg.objectives ? `${cfg.metric.name} (the first of ${cfg.objectives.length} objectives)` : cfg.metric.name;
         for (const r of results) {
           const head = r.scale ? `scale ${r.scale}: ` : '';
           if (!r.result) {
-            io.stdout.write(`${head}fewer than 10 completed trials: too few to tell which parameters matter\n`);
+            io.stdout.write(`${head}${r.counted < MIN_IMPORTANCE_TRIALS ? `${r.counted} completed trial${r.counted === 1 ? '' : 's'}, fewer than ${MIN_IMPORTANCE_TRIALS}: too few to tell which parameters matter` : `every one of the ${r.counted} completed trials has the same ${cfg.metric.name}: no parameter made a difference`}\n`);
             continue;
           }
-          io.stdout.write(`${head}importance for ${of} by PED-ANOVA: how differently each parameter is spread among the best ${r.result.top} of ${r.result.trials} completed trials than among all\n`);
-          io.stdout.write(`${table(['parameter', 'share', 'divergence'], r.result.importances.map((x) => [x.param, `${(100 * x.share).toFixed(1)}%`, x.divergence.toPrecision(3)]))}\n`);
-          if (r.result.top < 5) io.stdout.write(`  with only ${r.result.top} best trials this is a rough guide: a parameter that matters can look as if it did not until more trials complete\n`);
+          const t = importanceTable(r.result);
+          io.stdout.write(`${head}${importanceProse(r.result, of)}\n${table(t.header, t.rows)}\n`);
         }
         return EXIT.OK;
       })),
