@@ -4,7 +4,7 @@
  * backend writes what this computes.
  */
 import type { ScaleConfig, StudyConfig } from '../config/study.js';
-import { sameValue, type Distribution, type DistributionType, type LiteralPath, type Params, type ParamValue, type SearchSpace } from '../core/distributions.js';
+import { valueIndex, type Distribution, type DistributionType, type LiteralPath, type Params, type ParamValue, type SearchSpace } from '../core/distributions.js';
 import { isPyDict, PyFloat, pyJsonDumps, pyStr, type PyDict, type PyValue } from '../core/python.js';
 
 /** What the formatter needs of a study: the space (with the kinds of its literals) and which names are nested. */
@@ -39,7 +39,7 @@ export function pythonValue(d: Distribution | undefined, v: ParamValue): PyValue
   if (!d) return v;
   if (d.type === 'constant') return markFloats(v, d.floats ?? []);
   if (d.type === 'categorical') {
-    const i = d.values.findIndex((x) => sameValue(x, v));
+    const i = valueIndex(d, v);
     return markFloats(v, i < 0 ? [] : (d.floats ?? []).filter((p) => p[0] === i).map((p) => p.slice(1)));
   }
   if (typeof v !== 'number') return v;

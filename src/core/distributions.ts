@@ -263,7 +263,7 @@ function fromUnitRaw(d: Distribution, u: number): ParamValue {
 export function toUnit(d: Distribution, value: ParamValue): number {
   if (d.type === 'constant') return 0.5;
   if (d.type === 'categorical') {
-    const i = d.values.findIndex((x) => sameValue(x, value));
+    const i = valueIndex(d, value);
     if (i < 0) return 0.5;
     const cum = categoricalCumulative(d);
     const lo = i === 0 ? 0 : cum[i - 1]!;
@@ -315,6 +315,12 @@ export function sample(d: Distribution, rng: Rng): ParamValue {
 
 export function sameValue(a: ParamValue, b: ParamValue): boolean {
   return canonicalJson(a) === canonicalJson(b);
+}
+
+/** Where `value` stands among a categorical's values; −1 when it is not one of them. */
+export function valueIndex(d: { values: readonly ParamValue[] }, value: ParamValue): number {
+  const key = canonicalJson(value);
+  return d.values.findIndex((x) => canonicalJson(x) === key);
 }
 
 /** JSON with object keys sorted: the identity of a parameter set (used to keep grid points unique). */

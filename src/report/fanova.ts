@@ -8,7 +8,7 @@
  * the searchers use, so a log-scaled parameter counts each decade alike (Optuna integrates such a
  * parameter on its raw scale, where the top decade is nine tenths of the range). Pure.
  */
-import { canonicalJson, isFixed, toUnit, type SearchSpace } from '../core/distributions.js';
+import { isFixed, toUnit, valueIndex, type SearchSpace } from '../core/distributions.js';
 import type { Trial } from '../core/trial.js';
 import { fitForest, type Feature, type ForestOptions, type Tree } from './forest.js';
 
@@ -78,8 +78,7 @@ export function fanova(rows: readonly Trial[], space: SearchSpace, o: ForestOpti
   const X = rows.map((t) =>
     Float64Array.from(params, ([name, d]) => {
       if (d.type !== 'categorical') return Math.min(1, Math.max(0, toUnit(d, t.params[name] ?? null)));
-      const key = canonicalJson(t.params[name] ?? null);
-      return Math.max(0, d.values.findIndex((v) => canonicalJson(v) === key));
+      return Math.max(0, valueIndex(d, t.params[name] ?? null));
     }),
   );
   const { trees, oobR2 } = fitForest(X, rows.map((t) => t.value!), features, o);

@@ -3,7 +3,7 @@ import type { ImportanceResult } from './importance.js';
 import { fmtNum } from './format.js';
 
 /** Below this out-of-bag R² the forest predicts too little of what it has not seen for its split of the variance to be trusted. */
-export const WEAK_FOREST_R2 = 0.5;
+const WEAK_FOREST_R2 = 0.5;
 
 const percent = (x: number): string => `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`;
 

@@ -6,7 +6,7 @@
  * importance is the Pearson divergence ∫ (p_top/p_all − 1)² p_all. A parameter that does not matter
  * is spread alike in both (0). No model is fitted, so it runs in milliseconds. Pure.
  */
-import { canonicalJson, isFixed, toUnit, type SearchSpace } from '../core/distributions.js';
+import { isFixed, toUnit, valueIndex, type SearchSpace } from '../core/distributions.js';
 import type { Trial } from '../core/trial.js';
 
 const GRID = 64;
@@ -48,7 +48,7 @@ export function pedAnova(rows: readonly Trial[], space: SearchSpace, sign: 1 | -
     if (isFixed(d)) continue;
     let divergence: number;
     if (d.type === 'categorical') {
-      const index = (t: Trial): number => Math.max(0, d.values.findIndex((v) => canonicalJson(v) === canonicalJson(t.params[name] ?? null)));
+      const index = (t: Trial): number => Math.max(0, valueIndex(d, t.params[name] ?? null));
       divergence = pearson(categories(top.map(index), d.values.length), categories(rows.map(index), d.values.length));
     } else {
       const unit = (t: Trial): number => toUnit(d, t.params[name] ?? null);
