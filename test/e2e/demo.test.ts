@@ -36,5 +36,5 @@ describe('scaletune demo', () => {
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines.at(-2)).toMatch(/^verdict at w256 \(the target, trained once with the predicted lr [\d.e-]+\): predicted val_loss [\d.]+ \[[\d.]+, [\d.]+\], measured [\d.]+: [+-][\d.]+% from the prediction/);
     expect(lines.at(-1)).toMatch(/^report: /);
-  }, 300_000);
+  }, 600_000);
 });
