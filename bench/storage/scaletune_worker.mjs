@@ -12,10 +12,12 @@ let done = 0;
 const t0 = performance.now();
 for (let i = 0; i < Number(n); i++) {
   try {
-    const t = await s.createRunning(study.id, { params: { lr: 10 ** (-4 + 3 * Math.random()) }, worker: `bench-${process.pid}` }, cap ? { runCap: Number(cap) } : {});
+    const lr = 10 ** (-4 + 3 * Math.random());
+    const t = await s.createRunning(study.id, { params: { lr }, worker: `bench-${process.pid}` }, cap ? { runCap: Number(cap) } : {});
     if (!t) break; // the global cap is reached
     for (let step = 0; step < 10; step++) await s.addMetrics(t.id, [{ step, name: 'loss', value: 3 - step * 0.1 }]);
-    await s.finishTrial(t.id, { state: 'COMPLETE', value: 2 });
+    // a loss that depends on lr, so that an open dashboard has a parameter importance to fit, as in a real study
+    await s.finishTrial(t.id, { state: 'COMPLETE', value: 2 + (Math.log10(lr) + 2.5) ** 2 });
     done++;
   } catch (e) {
     if (/locked|busy/i.test(String(e))) locked++;

@@ -6,11 +6,17 @@
  * categorical constant per value. A parameter's importance is the variance of its marginal as a
  * fraction of the tree's variance, averaged over the trees. Integration is uniform over the unit cube
  * the searchers use, so a log-scaled parameter counts each decade alike (Optuna integrates such a
- * parameter on its raw scale, where the top decade is nine tenths of the range). Pure.
+ * parameter on its raw scale, where the top decade is nine tenths of the range). Each tree sees at most
+ * FANOVA_SAMPLES trials (a bootstrap sample of that size): a forest grown to purity on all of a large
+ * study's trials costs seconds that the dashboard, refitting as trials complete, would spend blocked.
+ * Pure.
  */
 import { isFixed, toUnit, valueIndex, type SearchSpace } from '../core/distributions.js';
 import type { Trial } from '../core/trial.js';
 import { fitForest, type Feature, type ForestOptions, type Tree } from './forest.js';
+
+/** Up to here every trial is in each tree's sample (Optuna's fANOVA uses them all); beyond, the forest's cost stays that of this many. */
+export const FANOVA_SAMPLES = 2048;
 
 /** Per parameter: the fraction of the variance it explains alone, mean and spread over the trees. */
 export interface MainEffect {
@@ -81,7 +87,7 @@ export function fanova(rows: readonly Trial[], space: SearchSpace, o: ForestOpti
       return Math.max(0, valueIndex(d, t.params[name] ?? null));
     }),
   );
-  const { trees, oobR2 } = fitForest(X, rows.map((t) => t.value!), features, o);
+  const { trees, oobR2 } = fitForest(X, rows.map((t) => t.value!), features, { maxSamples: FANOVA_SAMPLES, ...o });
   const fractions = params.map(() => [] as number[]);
   for (const tree of trees) {
     const { total, effects } = treeVariances(tree, features);

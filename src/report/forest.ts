@@ -5,7 +5,8 @@
  * values, found by ordering the values by their mean (optimal for squared error, Breiman's result),
  * so that one split can group any values together, where one-hot columns would need a split per value.
  * Each tree is grown on a bootstrap sample to purity with every feature considered at each split, as
- * scikit-learn's regressor does by default. Pure and seeded.
+ * scikit-learn's regressor does by default; `maxSamples` bounds the sample's size (its max_samples), so
+ * that a tree's cost stops growing with the study. Pure and seeded.
  */
 import { Rng } from '../core/rng.js';
 
@@ -43,6 +44,8 @@ export interface ForestOptions {
   maxDepth?: number;
   minLeaf?: number;
   seed?: number;
+  /** each tree's bootstrap sample: this many rows drawn with replacement, at most (all of them by default) */
+  maxSamples?: number;
 }
 
 interface Region {
@@ -211,7 +214,7 @@ export function predictTree(tree: Tree, x: Float64Array): number {
   return tree.leaves[node.leaf]!.value;
 }
 
-/** `trees` trees, each on its own bootstrap sample of the rows. */
+/** `trees` trees, each on its own bootstrap sample of the rows (as many as there are rows, or `maxSamples`). */
 export function fitForest(X: readonly Float64Array[], y: readonly number[], features: readonly Feature[], o: ForestOptions = {}): Forest {
   const rng = new Rng(o.seed ?? 0, 0x6f7265);
   const ys = Float64Array.from(y);
@@ -219,8 +222,9 @@ export function fitForest(X: readonly Float64Array[], y: readonly number[], feat
   const oobSum = new Float64Array(n);
   const oobCount = new Float64Array(n);
   const rowsSorted = sortRows(X, features);
+  const draws = Math.min(n, o.maxSamples ?? n);
   const trees = Array.from({ length: o.trees ?? 64 }, () => {
-    const idx = Array.from({ length: n }, () => rng.int(0, n - 1));
+    const idx = Array.from({ length: draws }, () => rng.int(0, n - 1));
     const tree = fitTree(X, ys, idx, features, o, rowsSorted);
     const inBag = new Uint8Array(n);
     for (const i of idx) inBag[i] = 1;

@@ -67,4 +67,14 @@ describe('regression forest', () => {
     expect(again.trees.map((t) => t.leaves.map((l) => l.value))).toEqual(fit.trees.map((t) => t.leaves.map((l) => l.value)));
     expect(fitForest(X, y, features, { seed: 4 }).trees[0]!.leaves.map((l) => l.value)).not.toEqual(fit.trees[0]!.leaves.map((l) => l.value));
   });
+
+  it('maxSamples bounds each tree to that many draws, and the rest of the rows judge it out of bag', () => {
+    const { X, y } = data(3000, 5, f, features);
+    const fit = fitForest(X, y, features, { seed: 3, trees: 8, maxSamples: 256 });
+    // grown to purity, a tree has a leaf per distinct row drawn: at most the draws
+    for (const t of fit.trees) expect(t.leaves.length).toBeLessThanOrEqual(256);
+    expect(fit.oobR2!).toBeGreaterThan(0.8);
+    const all = fitForest(X, y, features, { seed: 3, trees: 8 });
+    expect(Math.min(...all.trees.map((t) => t.leaves.length))).toBeGreaterThan(1000);
+  });
 });
