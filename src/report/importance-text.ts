@@ -15,8 +15,12 @@ export function importanceProse(imp: ImportanceResult, metric: string): string {
   }
   const alone = imp.importances.reduce((s, x) => s + x.score, 0);
   const fit = imp.oobR2 === null ? 'its fit could not be checked on trials it was not fitted to' : `it predicts ${imp.oobR2 > 0 ? percent(imp.oobR2) : 'none'} of the variance of trials it was not fitted to (out-of-bag R² ${imp.oobR2.toFixed(2)})`;
-  const weak = imp.oobR2 === null || imp.oobR2 < WEAK_FOREST_R2 ? ' That is too little to trust: read these importances as a rough guide, and expect them to change as trials complete.' : '';
-  return `For ${metric}, by fANOVA: a random forest fitted to the ${imp.trials} completed trials, its variance over the search space split into what each parameter explains on its own; ${fit}.${weak} The parameters alone explain ${percent(alone)} of the variance; the rest lies in their interactions.`;
+  const weak = imp.oobR2 === null || imp.oobR2 < WEAK_FOREST_R2;
+  // of the forest's variance, not the values': what is left is interaction in the forest, real or its own roughness between few trials
+  const rest = weak
+    ? ' That is too little to trust: read these importances as a rough guide, and expect them to change as trials complete.'
+    : ` The parameters alone explain ${percent(alone)} of the forest's variance; the rest is in how they interact, or in the forest's own roughness where trials are sparse.`;
+  return `For ${metric}, by fANOVA: a random forest fitted to the ${imp.trials} completed trials, its variance over the search space split into what each parameter explains on its own; ${fit}.${rest}`;
 }
 
 /** The table: each parameter's share, and the method's own measure. */

@@ -129,4 +129,37 @@ print(json.dumps(get_param_importances(study, evaluator=${evaluator})))
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--method.*shap.*fanova, ped-anova/s);
   }, 60_000);
+
+  it('a ladder: one group per searched scale, none for the target its verify run trained; too few trials say so in JSON too', async () => {
+    const dir = tmpDir();
+    const cfg = writeFile(
+      dir,
+      'l.yaml',
+      'name: lad\nmethod: random\nmetric: {name: loss}\nseed: 3\nrun_cap: 12\nparameters:\n  lr: {distribution: log_uniform_values, min: 0.0001, max: 0.03}\n  batch_size: {distribution: q_log_uniform_values, min: 16, max: 2048, q: 1}\nbackend: {type: sim}\nscales:\n  - {name: s1, params: 2.5e7, tokens: 5.0e8}\n  - {name: s2, params: 1.0e8, tokens: 2.0e9}\n  - {name: s3, params: 4.0e8, tokens: 8.0e9}\ntarget: {name: big, params: 7.0e10, tokens: 1.4e12}\nverify: target\n',
+    );
+    const db = path.join(dir, 'l.db');
+    expect((await runCli(['--db', db, 'run', cfg], { cwd: dir })).code).toBe(0);
+    const r = await runCli(['--db', db, 'importance', 'lad', '--json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const groups = JSON.parse(r.stdout) as { scale: string; trials: number; importances: unknown[] | null; unavailable: string | null }[];
+    expect(groups.map((g) => g.scale)).toEqual(['s1', 's2', 's3']);
+    // 12 runs a scale; one that diverged does not count
+    for (const g of groups) {
+      expect(g.trials).toBeGreaterThanOrEqual(10);
+      expect(g.trials).toBeLessThanOrEqual(12);
+      expect(g.unavailable).toBeNull();
+      expect(g.importances).toHaveLength(2);
+    }
+    const text = (await runCli(['--db', db, 'importance', 'lad'], { cwd: dir })).stdout;
+    expect(text).not.toMatch(/big/);
+    expect(text).toMatch(/\n\nscale s2: For loss, by fANOVA/);
+
+    const few = writeFile(dir, 'f.yaml', 'name: few\nmethod: random\nmetric: {name: loss}\nseed: 3\nrun_cap: 6\nparameters:\n  lr: {distribution: log_uniform_values, min: 0.0001, max: 0.03}\nbackend: {type: sim, params: 2.5e7, tokens: 5.0e8}\n');
+    const ran = await runCli(['--db', db, 'run', few], { cwd: dir });
+    expect(ran.code, ran.stderr).toBe(0);
+    const none = await runCli(['--db', db, 'importance', 'few', '--json'], { cwd: dir });
+    expect(none.code, none.stderr).toBe(0);
+    expect(JSON.parse(none.stdout)).toEqual([{ scale: null, metric: 'loss', method: 'fanova', importances: null, trials: 6, top: null, oob_r2: null, unavailable: 'too_few_trials' }]);
+    expect((await runCli(['--db', db, 'importance', 'few'], { cwd: dir })).stdout).toBe('6 completed trials, fewer than 10: too few to tell which parameters matter\n');
+  }, 60_000);
 });
