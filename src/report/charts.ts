@@ -36,34 +36,34 @@ function sweepChart(m: ReportModel): Chart | null {
   const x = { field: 'lr', type: 'quantitative', scale: { ...LOG, padding: PAD, nice: false }, title: lrParam, axis: SMALL_AXIS };
   const batches = [...new Set(rows.filter((r) => r.kind === 'run' && num(r.batch)).map((r) => r.batch as number))];
   const batchColour = L?.batchParam && batches.length > 1 ? { color: { field: 'batch', type: 'quantitative', title: L.batchParam, scale: { type: 'log', scheme: 'viridis' } } } : {};
+  const layer = [
+    // layers without data would leave vega warning of an infinite extent
+    ...(rows.some((r) => r.kind === 'band') ? [{ transform: [{ filter: "datum.kind === 'band'" }], mark: { type: 'rect', opacity: 0.15, color: '#4c78a8' }, encoding: { x: { ...x, field: 'lo' }, x2: { field: 'hi' } } }] : []),
+    {
+      // the basin, not the cliffs: runs more than 10% above their scale's best are left out
+      transform: [{ filter: "datum.kind === 'run'" }, ...(L ? [{ joinaggregate: [{ op: 'min', field: 'loss', as: 'bestLoss' }], groupby: ['scale'] }, { filter: 'datum.loss <= 1.1 * datum.bestLoss' }] : [])],
+      mark: { type: 'point', filled: true, size: 30 },
+      encoding: { x, y: { field: 'loss', type: 'quantitative', scale: { zero: false, padding: PAD }, title: metric }, ...batchColour },
+    },
+    ...(rows.some((r) => r.kind === 'optimum') ? [{ transform: [{ filter: "datum.kind === 'optimum'" }], mark: { type: 'rule', color: '#e45756', strokeWidth: 2 }, encoding: { x } }] : []),
+  ];
   return {
     id: 'sweep',
     title: `${metric} against ${lrParam}${L ? ' at each scale' : ''}`,
     caption: L
       ? `Each run of each scale's search within 10% of the scale's best ${metric}${Object.keys(batchColour).length ? `, coloured by ${L!.batchParam}` : ''}; the red rule is the scale's optimum, the shaded band the 95% interval of the ${lrParam} law at that scale. Every panel has the same ${lrParam} range.`
       : 'Each completed run.',
-    spec: {
-      ...base(`${metric} against ${lrParam}${L ? ', per scale' : ''}`),
-      data: { values: rows },
-      facet: { field: 'scale', type: 'nominal', title: null, sort: L ? L.scales.map((s) => s.name) : undefined },
-      columns: 3,
-      resolve: { scale: { y: 'independent', x: 'shared' } },
-      spec: {
-        width: 200,
-        height: 150,
-        layer: [
-          // layers without data would leave vega warning of an infinite extent
-          ...(rows.some((r) => r.kind === 'band') ? [{ transform: [{ filter: "datum.kind === 'band'" }], mark: { type: 'rect', opacity: 0.15, color: '#4c78a8' }, encoding: { x: { ...x, field: 'lo' }, x2: { field: 'hi' } } }] : []),
-          {
-            // the basin, not the cliffs: runs more than 10% above their scale's best are left out
-            transform: [{ filter: "datum.kind === 'run'" }, ...(L ? [{ joinaggregate: [{ op: 'min', field: 'loss', as: 'bestLoss' }], groupby: ['scale'] }, { filter: 'datum.loss <= 1.1 * datum.bestLoss' }] : [])],
-            mark: { type: 'point', filled: true, size: 30 },
-            encoding: { x, y: { field: 'loss', type: 'quantitative', scale: { zero: false, padding: PAD }, title: metric }, ...batchColour },
-          },
-          ...(rows.some((r) => r.kind === 'optimum') ? [{ transform: [{ filter: "datum.kind === 'optimum'" }], mark: { type: 'rule', color: '#e45756', strokeWidth: 2 }, encoding: { x } }] : []),
-        ],
-      },
-    },
+    // a study without scales is one panel as wide as the other charts, not a facet headed by its name
+    spec: L
+      ? {
+          ...base(`${metric} against ${lrParam}, per scale`),
+          data: { values: rows },
+          facet: { field: 'scale', type: 'nominal', title: null, sort: L.scales.map((s) => s.name) },
+          columns: 3,
+          resolve: { scale: { y: 'independent', x: 'shared' } },
+          spec: { width: 200, height: 150, layer },
+        }
+      : { ...base(`${metric} against ${lrParam}`), data: { values: rows }, width: WIDTH, height: HEIGHT, layer },
   };
 }
 
@@ -141,7 +141,8 @@ function historyChart(m: ReportModel): Chart | null {
         {
           mark: { type: 'point', filled: true, size: 25, opacity: 0.7 },
           encoding: {
-            x: { field: 'number', type: 'quantitative', title: 'trial', scale: { padding: PAD }, axis: { tickMinStep: 1, format: 'd' } },
+            // room at the edges without a nice domain, whose ticks would start at trial −5
+            x: { field: 'number', type: 'quantitative', title: 'trial', scale: { padding: PAD, nice: false }, axis: { tickMinStep: 1, format: 'd' } },
             y: { field: 'value', type: 'quantitative', scale: { zero: false, padding: PAD }, title: metric },
             color: colour,
             ...(constrained ? { shape: { field: 'kept', type: 'nominal', title: null, scale: { domain: ['kept the constraints', 'broke a constraint'], range: ['circle', 'cross'] } } } : others.length ? { shape: { field: 'role', type: 'nominal', title: null, scale: { domain: ['search', 'outside the search'], range: ['circle', 'diamond'] } } } : {}),

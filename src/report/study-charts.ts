@@ -75,7 +75,8 @@ export function learningCurveChart(m: ReportModel, limit: number | null = REPORT
           data: { values: rows },
           mark: { type: 'line', opacity: 0.6, strokeWidth: 1.2, clip: true },
           encoding: {
-            x: { field: 'step', type: 'quantitative', title: 'step', ...(logSteps ? { scale: { ...LOG, nice: false }, axis: COUNT_AXIS } : {}) },
+            // steps are whole: 1 2 … 10, or 20k, never 1.0 2.0
+            x: { field: 'step', type: 'quantitative', title: 'step', ...(logSteps ? { scale: { ...LOG, nice: false }, axis: COUNT_AXIS } : { axis: { ...COUNT_AXIS, tickMinStep: 1 } }) },
             y: { field: 'value', type: 'quantitative', title: metric, scale: y.scale },
             detail: { field: 'trial', type: 'nominal' },
             color: colour,
@@ -119,7 +120,13 @@ export function sliceChart(m: ReportModel, space: SearchSpace): Chart | null {
       data: { values: rows },
       mark: { type: 'point', filled: true, size: 30 },
       encoding: {
-        x: numeric ? { field: 'x', type: 'quantitative', title: p, scale: isLogScale(d) ? { ...LOG, padding: PAD, nice: false } : { zero: false, padding: PAD }, ...(isLogScale(d) ? { axis: SMALL_AXIS } : {}) } : { field: 'x', type: 'nominal', title: p },
+        // a categorical's values are places, evenly apart in their order (16 … 256 would crowd on a linear axis)
+        x:
+          d.type === 'categorical'
+            ? { field: 'x', type: 'ordinal', title: p, sort: numeric ? [...d.values].sort((u, v) => Number(u) - Number(v)) : d.values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))), axis: { labelAngle: 0 } }
+            : numeric
+              ? { field: 'x', type: 'quantitative', title: p, scale: isLogScale(d) ? { ...LOG, padding: PAD, nice: false } : { zero: false, padding: PAD }, ...(isLogScale(d) ? { axis: SMALL_AXIS } : {}) }
+              : { field: 'x', type: 'nominal', title: p },
         y,
         color: { field: 'trial', type: 'quantitative', title: 'trial', scale: { scheme: 'blues' } },
         tooltip: [{ field: 'trial' }, { field: 'x', title: p }, { field: 'value', title: metric }],

@@ -4,7 +4,7 @@
  * `scaletune importance` on a real study of the example trainer puts its learning rate first.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SearchSpace } from '../../src/core/distributions.js';
@@ -125,6 +125,13 @@ print(json.dumps(get_param_importances(study, evaluator=${evaluator})))
     const ped = await runCli(['--db', db, 'importance', 'imp', '--method', 'ped-anova'], { cwd: dir });
     expect(ped.stdout).toMatch(/^For val_loss, by PED-ANOVA: how differently each parameter is spread among the best 4 of 40 completed trials than among all/);
     expect(ped.stdout).toMatch(/with only 4 best trials this is a rough guide/i);
+    // the report shows it; its format follows --out's extension when --format is not given
+    const html = await runCli(['--db', db, 'report', 'imp', '--out', 'r.html'], { cwd: dir });
+    expect(html.code, html.stderr).toBe(0);
+    const page = readFileSync(path.join(dir, 'r.html'), 'utf8');
+    expect(page).toMatch(/^<!doctype html>/i);
+    expect(page).toMatch(/parameter importance[\s\S]*<svg/);
+    expect(JSON.parse((await runCli(['--db', db, 'report', 'imp', '--out', 'r.json'], { cwd: dir }), readFileSync(path.join(dir, 'r.json'), 'utf8'))).importance.method).toBe('fanova');
     const bad = await runCli(['--db', db, 'importance', 'imp', '--method', 'shap'], { cwd: dir });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--method.*shap.*fanova, ped-anova/s);

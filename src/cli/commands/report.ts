@@ -38,15 +38,22 @@ export async function renderReport(model: ReportModel, format: ReportFormat, out
   return { text: renderMarkdown(blocks, ref), files };
 }
 
+/** The format a file's name asks for, so that `--out r.html` is not Markdown under an .html name. */
+function formatOf(out: string | undefined): ReportFormat {
+  const ext = out ? path.extname(out).toLowerCase() : '';
+  return ext === '.html' || ext === '.htm' ? 'html' : ext === '.json' ? 'json' : 'md';
+}
+
 export function makeReportCommand(io: CliIO): Command {
   return new Command('report')
     .description('write a study’s report: Markdown with SVG charts, one self-contained HTML file, or JSON for scripts')
     .argument('<study>', 'study name')
-    .addOption(new Option('--format <format>', 'md, html or json').choices(['md', 'html', 'json']).default('md'))
+    .addOption(new Option('--format <format>', 'md, html or json; default: from --out’s extension (.html, .htm, .json), else md').choices(['md', 'html', 'json']))
     .option('--out <path>', 'write to this file (Markdown: its charts go to <name>.files/ beside it); default stdout')
     .action(
-      action(io, async (name: string, f: { format: ReportFormat; out?: string }, cmd: Command) => {
+      action(io, async (name: string, f: { format?: ReportFormat; out?: string }, cmd: Command) => {
         const g = globals(cmd, io);
+        const format = f.format ?? formatOf(f.out);
         return withStorage(g, io, async (storage) => {
           const study = await requireStudy(storage, name);
           const out = f.out ? path.resolve(io.cwd, f.out) : null;
@@ -58,7 +65,7 @@ export function makeReportCommand(io: CliIO): Command {
             }
           }
           const model = await studyReport(storage, study);
-          const { text, files } = await renderReport(model, f.format, out);
+          const { text, files } = await renderReport(model, format, out);
           if (!out) {
             io.stdout.write(text);
             return EXIT.OK;
